@@ -1,0 +1,167 @@
+"""Cross-file checks of a loaded plan: one small function each, run in order from `CHECKS`.
+
+Adding a check is one function and one list entry. Each yields diagnostics and never raises.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable, Iterator
+
+from . import refs
+from .diagnostics import Diagnostic, error, warning
+from .institutions import split_unit
+from .plan import ActivityRecord, Plan
+from .source import position
+
+Check = Callable[[Plan, date], Iterator[Diagnostic]]
+
+
+def _at(rec: ActivityRecord, *loc) -> tuple[int, int]:
+    return position(rec.raw, loc) if loc else rec.pos
+
+
+def unique_ids(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    seen: dict[str, ActivityRecord] = {}
+    for rec in plan.activities:
+        first = seen.get(rec.ref)
+        if first:
+            line, col = _at(rec, "id")
+            yield error(rec.file, line, col, "duplicate-id",
+                        f"activity id {rec.id!r} repeats {first.ref} (line {first.pos[0]}); "
+                        "give the later one a suffix (e.g. 3b) and keep the printed number in printed_id")
+        else:
+            seen[rec.ref] = rec
+    numerals = {}
+    for pillar in plan.pillars:
+        if pillar.numeral in numerals:
+            yield error(pillar.file, 1, 1, "duplicate-pillar",
+                        f"pillar {pillar.numeral} is also defined in {numerals[pillar.numeral]}")
+        numerals[pillar.numeral] = pillar.file
+
+
+def unique_institutions(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    seen: set[str] = set()
+    name = next((f for f in plan.files if f.endswith("institutions.yaml")), "institutions.yaml")
+    for inst in plan.registry.institutions:
+        if inst.id in seen:
+            yield error(name, 1, 1, "duplicate-institution", f"institution id {inst.id!r} is defined twice")
+        seen.add(inst.id)
+
+
+def known_institutions(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    for rec in plan.activities:
+        for field, entries, base in _body_fields(rec):
+            for i, entry in enumerate(entries):
+                if plan.registry.is_known(entry):
+                    continue
+                line, col = _at(rec, *base, field, i)
+                body = split_unit(entry)[0]
+                hint = plan.registry.suggest(body)
+                yield error(rec.file, line, col, "unknown-institution",
+                            f"{rec.ref}: {field} names {body!r}, which is not in institutions.yaml"
+                            + (f"; did you mean {', '.join(hint)}?" if hint else ""))
+
+
+def _body_fields(rec: ActivityRecord):
+    a = rec.activity
+    for field in ("responsible", "support", "resources"):
+        yield field, getattr(a, field), ()
+    for i, m in enumerate(a.milestones or []):
+        for field in ("responsible", "support", "resources"):
+            yield field, getattr(m, field) or [], ("milestones", i)
+
+
+def see_refs_resolve(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    for rec in plan.activities:
+        for i, ref in enumerate(rec.activity.see):
+            try:
+                target = plan.resolve_ref(ref)
+            except refs.RefError as exc:
+                line, col = _at(rec, "see", i)
+                yield error(rec.file, line, col, "broken-ref", f"{rec.ref}: see {ref!r}: {exc}")
+                continue
+            if target.ref != ref:
+                line, col = _at(rec, "see", i)
+                yield warning(rec.file, line, col, "noncanonical-ref",
+                              f"{rec.ref}: write see {ref!r} as {target.ref!r}")
+
+
+def deadlines_parse(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    for rec in plan.activities:
+        for d in rec.deadlines:
+            if d.problem:
+                yield error(rec.file, d.pos[0], d.pos[1], "unparsed-deadline", f"{rec.ref}: {d.problem}")
+
+
+def parents_exist(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    """A sub-activity's parent should exist; the source has gaps, so this only warns."""
+    known = set(plan.by_ref)
+    for rec in plan.activities:
+        parts = rec.id.split(".")
+        if len(parts) <= 3:
+            continue
+        parent = refs.canonical(rec.pillar, ".".join(parts[:-1]))
+        if parent not in known:
+            line, col = _at(rec, "id")
+            yield warning(rec.file, line, col, "missing-parent",
+                          f"{rec.ref}: its parent {parent} is not in the plan")
+
+
+def objective_prefix(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    for rec in plan.activities:
+        if not rec.id.startswith(rec.objective.id + "."):
+            line, col = _at(rec, "id")
+            yield error(rec.file, line, col, "misplaced-activity",
+                        f"{rec.ref} is listed under objective {rec.objective.id}")
+
+
+def has_deadline(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    for rec in plan.activities:
+        if not rec.deadlines or all(d.phrase is None and d.due_override is None for d in rec.deadlines):
+            yield warning(rec.file, rec.pos[0], rec.pos[1], "no-deadline", f"{rec.ref} has no deadline")
+
+
+def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    """Progress log: refs exist, bodies known, evidence for completed, dates in order and not future."""
+    last: dict[str, str] = {}
+    for rec in plan.progress:
+        e, line, col = rec.entry, rec.pos[0], rec.pos[1]
+        try:
+            ref = plan.resolve_ref(e.ref)
+        except refs.RefError as exc:
+            yield error(rec.file, *position(rec.raw, ("ref",)), "unknown-ref", f"progress entry: {exc}")
+            continue
+        if e.status == "completed" and not e.evidence:
+            yield error(rec.file, line, col, "missing-evidence",
+                        f"{ref.ref}: a completed entry needs evidence (a decision, report or document)")
+        if e.completion and e.status != "in_progress":
+            yield error(rec.file, *position(rec.raw, ("completion",)), "completion-without-progress",
+                        f"{ref.ref}: completion is only for status in_progress")
+        if e.by and not plan.registry.is_known(e.by):
+            yield error(rec.file, *position(rec.raw, ("by",)), "unknown-institution",
+                        f"{ref.ref}: by {e.by!r} is not in institutions.yaml")
+        if e.date > today.isoformat():
+            yield error(rec.file, *position(rec.raw, ("date",)), "future-date",
+                        f"{ref.ref}: dated {e.date}, after today ({today.isoformat()})")
+        if ref.ref in last and e.date < last[ref.ref]:
+            yield error(rec.file, *position(rec.raw, ("date",)), "progress-order",
+                        f"{ref.ref}: entry dated {e.date} comes after one dated {last[ref.ref]}")
+        last[ref.ref] = max(e.date, last.get(ref.ref, e.date))
+
+
+CHECKS: list[Check] = [
+    unique_ids,
+    unique_institutions,
+    objective_prefix,
+    known_institutions,
+    see_refs_resolve,
+    deadlines_parse,
+    parents_exist,
+    has_deadline,
+    progress_entries,
+]
+
+
+def run_checks(plan: Plan, today: date) -> list[Diagnostic]:
+    return sorted(d for check in CHECKS for d in check(plan, today))

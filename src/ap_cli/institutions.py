@@ -1,0 +1,79 @@
+"""The registry of responsible bodies and funders, and lenient name resolution.
+
+`MPCSSHB`, `mpçsshb`, `M.B`, `ZKKA-së`, an alias or the full name all resolve to the one
+registry id; a unit after a slash (`PSH/Drejtoria kundër Krimit Ekonomik`) belongs to its body.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .model import Institution
+
+# Albanian case endings written after a hyphen: ZKKA-së, ZKKA-ja, MKR-në, OJF-të, KVKTNj-në.
+_CASE_SUFFIX = re.compile(r"-(?:se|ja|ne|te|s|ve|it|in|ja|ise|ne|n|t|ja)$")
+
+
+def fold(text: str) -> str:
+    """Case, diacritics, dots, hyphenated case suffixes and spacing folded away."""
+    s = unicodedata.normalize("NFKD", text.strip().lower())
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = _CASE_SUFFIX.sub("", s)
+    s = s.replace(".", "")
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def split_unit(entry: str) -> tuple[str, str | None]:
+    """`PSH/Drejtoria …` → (`PSH`, `Drejtoria …`)."""
+    body, sep, unit = entry.partition("/")
+    return body.strip(), (unit.strip() or None) if sep else None
+
+
+class UnknownInstitution(LookupError):
+    def __init__(self, name: str, suggestions: list[str], ambiguous: bool = False):
+        self.name, self.suggestions, self.ambiguous = name, suggestions, ambiguous
+        what = "ambiguous institution" if ambiguous else "unknown institution"
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"{what} {name!r}{hint}")
+
+
+@dataclass
+class Registry:
+    institutions: list[Institution]
+
+    def __post_init__(self) -> None:
+        self.by_id = {i.id: i for i in self.institutions}
+        self._index: dict[str, set[str]] = {}
+        for inst in self.institutions:
+            for name in (inst.id, inst.name, inst.name_en, *inst.aliases):
+                self._index.setdefault(fold(name), set()).add(inst.id)
+
+    def resolve(self, name: str) -> str:
+        """The registry id for a lenient name; raises UnknownInstitution with suggestions."""
+        if name in self.by_id:
+            return name
+        body, _ = split_unit(name)
+        ids = self._index.get(fold(body), set())
+        if len(ids) == 1:
+            return next(iter(ids))
+        if len(ids) > 1:
+            raise UnknownInstitution(name, sorted(ids), ambiguous=True)
+        raise UnknownInstitution(name, self.suggest(body))
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        key = fold(name)
+        close = difflib.get_close_matches(key, list(self._index), n=limit, cutoff=0.6)
+        prefixed = [k for k in self._index if key and k.startswith(key)][:limit]
+        ids: list[str] = []
+        for k in [*close, *prefixed]:
+            for i in sorted(self._index[k]):
+                if i not in ids:
+                    ids.append(i)
+        return ids[:limit]
+
+    def is_known(self, entry: str) -> bool:
+        """An entry in the data must name a registry id exactly (a unit may follow)."""
+        return split_unit(entry)[0] in self.by_id

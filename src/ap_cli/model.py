@@ -1,0 +1,184 @@
+"""The plan's data model: strict pydantic v2 models for every file, and no I/O.
+
+Keys are English snake_case; text values are the source's Albanian, kept as printed.
+Models forbid unknown keys and coerce nothing, so a typo in a key or a number where text
+belongs is reported, not guessed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from datetime import date
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local",
+         "ngo", "international", "donor", "budget", "other")
+STATUSES = ("not_started", "in_progress", "completed", "cancelled", "suspended")
+
+Text = Annotated[str, StringConstraints(min_length=1)]
+MonthText = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+def _real_day(text: str) -> str:
+    date.fromisoformat(text)  # raises ValueError for 2009-02-30
+    return text
+
+
+DayText = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"),
+                    AfterValidator(_real_day)]
+DueText = Annotated[str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|Q[1-4]|H[12])?$")]
+ActivityId = Annotated[str, StringConstraints(pattern=r"^\d+(\.\([a-z]\)(\.\d+[a-z]?)*)?$")]
+PillarNumeral = Annotated[str, StringConstraints(pattern=r"^[IVXLCDM]+$")]
+Notes = list[Text]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+# ----------------------------------------------------------------------------- plan.yaml
+
+
+class PlanPeriod(Strict):
+    start: MonthText
+    end: MonthText
+
+
+class Adoption(Strict):
+    date: DayText
+    by: Text
+
+
+class Principle(Strict):
+    title: Text | None = None
+    text: Text
+
+
+class Policy(Strict):
+    id: Text
+    title: Text | None = None
+    text: Text
+
+
+class PlanMeta(Strict):
+    id: Text
+    title: Text
+    title_en: Text
+    period: PlanPeriod
+    adopted: Adoption
+    source: Text | None = None
+    vision: Text | None = None
+    principles: list[Principle] = []
+    policies: list[Policy] = []
+    pillars: list[Text] = Field(min_length=1)
+    notes: Notes = []
+
+
+# ----------------------------------------------------------------------------- institutions.yaml
+
+
+class Institution(Strict):
+    id: Text
+    name: Text
+    name_en: Text
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    aliases: list[Text] = []
+    notes: Notes = []
+
+
+# ----------------------------------------------------------------------------- pillar files
+
+
+class Milestone(Strict):
+    title: Text | None = None
+    deadline: Text | None
+    due: DueText | None = None
+    indicators: list[Text] = []
+    responsible: list[Text] | None = None
+    support: list[Text] | None = None
+    resources: list[Text] | None = None
+    notes: Notes = []
+
+
+class Activity(Strict):
+    id: ActivityId
+    printed_id: Text | None = None
+    title: Text
+    see: list[Text] = []
+    responsible: list[Text] = []
+    support: list[Text] = []
+    deadline: Text | None = None
+    due: DueText | None = None
+    indicators: list[Text] = []
+    milestones: list[Milestone] | None = None
+    resources: list[Text] = []
+    notes: Notes = []
+
+
+class Objective(Strict):
+    id: Text
+    label: Text | None = None
+    title: Text
+    target: Text | None = None
+    indicators: list[Text] = []
+    notes: Notes = []
+    activities: list[Activity] = []
+
+
+class Goal(Strict):
+    id: Text
+    label: Text | None = None
+    title: Text
+    target: Text | None = None
+    indicators: list[Text] = []
+    notes: Notes = []
+    objectives: list[Objective] = []
+
+
+class Pillar(Strict):
+    pillar: PillarNumeral
+    title: Text
+    title_en: Text
+    notes: Notes = []
+    goals: list[Goal] = []
+
+
+# ----------------------------------------------------------------------------- progress log
+
+
+class ProgressEntry(Strict):
+    ref: Text
+    date: DayText
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+    completion: Literal["limited", "substantial"] | None = None
+    evidence: Text | None = None
+    by: Text | None = None
+    note: Text | None = None
+
+
+SCHEMA_ID = "https://apcli.invalid/schema/apcli.schema.json"
+
+
+def json_schema() -> dict:
+    """One schema document whose `oneOf` accepts any of the plan's file kinds."""
+    from pydantic.json_schema import models_json_schema
+
+    models = [(PlanMeta, "validation"), (Pillar, "validation"), (Institution, "validation"),
+              (ProgressEntry, "validation")]
+    _, top = models_json_schema(models, ref_template="#/$defs/{model}")
+    defs = top["$defs"]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "apcli plan files",
+        "description": "plan.yaml, institutions.yaml, a pillar file or a progress file of the apcli plan.",
+        "oneOf": [
+            {"$ref": "#/$defs/PlanMeta"},
+            {"$ref": "#/$defs/Pillar"},
+            {"type": "array", "items": {"$ref": "#/$defs/Institution"}},
+            {"type": "array", "items": {"$ref": "#/$defs/ProgressEntry"}},
+        ],
+        "$defs": defs,
+    }

@@ -1,0 +1,406 @@
+"""Months, periods, the Albanian deadline grammar and `--as-of` parsing.
+
+A deadline phrase ("Fundi i 2008-ës", "Tremujori i parë i 2009", "Në vazhdim") is read into a
+`Reading`: a period at month granularity, its due day (the last day of the period's end
+month), whether the convention behind it is approximate, and for recurring phrases every due
+day inside the plan period. Conventions are listed in `CONVENTIONS` and documented in the
+README; anything the grammar does not know raises `DeadlineError`, never "not due".
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+# ----------------------------------------------------------------------------- months
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Month":
+        m = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise ValueError(f"not a month (YYYY-MM): {text!r}")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def of(cls, day: date) -> "Month":
+        return cls(day.year, day.month)
+
+    @property
+    def index(self) -> int:
+        return self.year * 12 + self.month - 1
+
+    def plus(self, months: int) -> "Month":
+        i = self.index + months
+        return Month(i // 12, i % 12 + 1)
+
+    def last_day(self) -> date:
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def months_between(earlier: date, later: date) -> int:
+    """Whole calendar months from `earlier`'s month to `later`'s month."""
+    return (later.year * 12 + later.month) - (earlier.year * 12 + earlier.month)
+
+
+# ----------------------------------------------------------------------------- readings
+
+KINDS = (
+    "month", "quarter", "half", "beginning", "middle", "end", "season", "year",
+    "by", "range", "ongoing", "recurring", "override",
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a deadline phrase means. `due` is None for ongoing work."""
+
+    text: str
+    kind: str
+    start: Month | None
+    end: Month | None
+    approx: bool
+    occurrences: tuple[date, ...] = field(default=())
+
+    @property
+    def due(self) -> date | None:
+        if self.kind == "recurring":
+            return self.occurrences[-1] if self.occurrences else None
+        if self.kind == "ongoing" or self.end is None:
+            return None
+        return self.end.last_day()
+
+    @property
+    def due_days(self) -> tuple[date, ...]:
+        """Every day on which something falls due: one, several (recurring) or none."""
+        if self.kind == "recurring":
+            return self.occurrences
+        return (self.due,) if self.due else ()
+
+    def as_json(self) -> dict:
+        return {
+            "text": self.text,
+            "kind": self.kind,
+            "start": str(self.start) if self.start else None,
+            "end": str(self.end) if self.end else None,
+            "due": self.due.isoformat() if self.due else None,
+            "approx": self.approx,
+            "occurrences": [d.isoformat() for d in self.due_days],
+        }
+
+
+class DeadlineError(ValueError):
+    """A phrase the grammar cannot read."""
+
+
+ACCEPTED_FORMS = (
+    "month ('qershor 2009'), quarter ('Tremujori i parë i 2009'), half ('Gjysma e parë e 2009-ës'), "
+    "beginning/middle/end of year ('Fillimi i 2009-ës', 'Mesi i 2009-ës', 'Fundi i 2008-ës'), "
+    "season ('Pranverë 2009'), year ('2009', 'Gjatë 2009-ës'), by ('Deri në fund të 2008'), "
+    "range ('Fundi i 2008 – fillimi i 2009', '2009-2010'), ongoing ('Në vazhdim', '2008 -'), "
+    "recurring ('Deri në mars të çdo viti')"
+)
+
+# Human-readable table of conventions, shown by `apcli deadline --conventions` and the README.
+CONVENTIONS = (
+    ("month", "qershor 2009, Mars 2009", "that month", False),
+    ("quarter", "Tremujori i parë i 2009, 3-mujori i dytë 2009", "Q1 = 01–03 … Q4 = 10–12", False),
+    ("half", "Gjysma e parë e 2009-ës", "01–06 / 07–12", False),
+    ("beginning", "Fillimi i 2009-ës, Në fillim të 2009", "01–03", True),
+    ("middle", "Mesi i 2009-ës, Mesi i vitit 2009, Mid 2009", "06", True),
+    ("end", "Fundi i 2008-ës, Fund 2009, End 2008", "10–12", True),
+    ("season", "Pranverë 2009, Verë 2009, Vjeshtë 2009", "03–05 / 06–08 / 09–11", True),
+    ("year", "2009, Gjatë 2009-ës, Gjatë vitit 2009", "01–12", False),
+    ("by", "Deri në fund të 2008, Deri në qershor 2009", "no start; due at the end of the named period", None),
+    ("range", "Fundi i 2008 – fillimi i 2009, 2009-2010", "start of the first … end of the second", None),
+    ("ongoing", "Në vazhdim, Mesi i 2008 dhe në vazhdim, 2008 -", "from its start to the plan's end; never due", None),
+    ("recurring", "Deri në mars të çdo viti pasardhës", "a due day every year inside the plan period", False),
+)
+
+# ----------------------------------------------------------------------------- normalising
+
+
+def normalise(text: str) -> str:
+    """Fold spelling variants: case, diacritics, dashes, `-ës` suffixes, doubled letters."""
+    s = unicodedata.normalize("NFKD", text.lower())
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = re.sub(r"[\u2010-\u2015\u2212]", "-", s)
+    s = re.sub(r"(\d{4})\s*-\s*(?:es|s)\b", r"\1", s)  # 2009-ës, 2009 -ës, 2009-s
+    s = re.sub(r"([a-z])-(\d{4})", r"\1 \2", s)  # Mid-2009
+    s = re.sub(r"([a-z])\1+", r"\1", s)  # doubled/tripled letters: filllimi -> filimi
+    s = re.sub(r"[.,;:]+(\s|$)", r"\1", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _n(word: str) -> str:
+    return normalise(word)
+
+
+MONTHS = {
+    **{_n(w): i for i, w in enumerate(
+        ["janar", "shkurt", "mars", "prill", "maj", "qershor", "korrik", "gusht",
+         "shtator", "tetor", "nëntor", "dhjetor"], 1)},
+    **{_n(w): i for i, w in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"], 1)},
+}
+# Albanian month names take case endings: "marsit", "qershorit", "janarin".
+MONTH_RE = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")(?:it|in|i)?"
+
+ORDINALS = {"pare": 1, "1": 1, "first": 1, "dyte": 2, "2": 2, "second": 2,
+            "trete": 3, "3": 3, "third": 3, "katert": 4, "katerte": 4, "4": 4, "fourth": 4}
+ORD_RE = r"(pare|dyte|trete|katert|katerte|first|second|third|fourth|[1-4])"
+
+SEASONS = {_n(w): span for w, span in [
+    ("pranverë", (3, 5)), ("verë", (6, 8)), ("vjeshtë", (9, 11)),
+    ("spring", (3, 5)), ("summer", (6, 8)), ("autumn", (9, 11)), ("fall", (9, 11))]}
+SEASON_RE = "(" + "|".join(SEASONS) + ")"
+WINTER = {_n("dimër"), "winter"}
+
+YEAR = r"(?:(?:e |i |te )?(?:vitit |viti )?)?(\d{4})"
+
+# ----------------------------------------------------------------------------- points
+
+
+@dataclass(frozen=True)
+class _Point:
+    kind: str
+    start: Month
+    end: Month
+    approx: bool
+
+
+def _span(kind: str, year: int, first: int, last: int, approx: bool) -> _Point:
+    return _Point(kind, Month(year, first), Month(year, last), approx)
+
+
+_POINT_RULES: list[tuple[re.Pattern, object]] = []
+
+
+def _rule(pattern: str):
+    def register(fn):
+        _POINT_RULES.append((re.compile(pattern), fn))
+        return fn
+    return register
+
+
+@_rule(r"(?:gjate |ne |per |viti |vitin |year )?(?:vitit |vitin )?(\d{4})")
+def _year(m):
+    return _span("year", int(m.group(1)), 1, 12, False)
+
+
+@_rule(r"(?:ne |gjate )?(?:muaji |muajin )?" + MONTH_RE + r" (?:te |i |e )?(?:vitit )?(\d{4})")
+def _month(m):
+    month = MONTHS[m.group(1)]
+    return _span("month", int(m.group(2)), month, month, False)
+
+
+@_rule(r"(?:ne |gjate )?(?:(?:3|tre) ?-? ?mujori|(?:3|tre) ?-? ?mujor|tremujori|tremujor|quarter|q)"
+       r" (?:i |e )?" + ORD_RE + r" (?:i |e |te |of )?" + YEAR)
+def _quarter(m):
+    q = ORDINALS[m.group(1)]
+    return _span("quarter", int(m.group(2)), 3 * q - 2, 3 * q, False)
+
+
+@_rule(r"(\d{4}) ?q([1-4])")
+def _quarter_iso(m):
+    q = int(m.group(2))
+    return _span("quarter", int(m.group(1)), 3 * q - 2, 3 * q, False)
+
+
+@_rule(r"(?:ne |gjate )?(?:gjysma|gjysmen|gjysem|half) (?:e |i )?" + ORD_RE + r" (?:e |i |te |of )?" + YEAR)
+def _half(m):
+    h = ORDINALS[m.group(1)]
+    if h > 2:
+        return None
+    return _span("half", int(m.group(2)), 6 * h - 5, 6 * h, False)
+
+
+@_rule(r"(\d{4}) ?h([12])")
+def _half_iso(m):
+    h = int(m.group(2))
+    return _span("half", int(m.group(1)), 6 * h - 5, 6 * h, False)
+
+
+@_rule(r"(?:ne |nga )?(?:filimi|filim|begining|early|start)(?: i| te| e| of)? " + YEAR)
+def _beginning(m):
+    return _span("beginning", int(m.group(1)), 1, 3, True)
+
+
+@_rule(r"(?:ne )?(?:mesi|mes|mesit|mid|midle)(?: i| te| e| of)? " + YEAR)
+def _middle(m):
+    return _span("middle", int(m.group(1)), 6, 6, True)
+
+
+@_rule(r"(?:ne )?(?:fundi|fund|fundit|end|late)(?: i| te| e| of)? " + YEAR)
+def _end(m):
+    return _span("end", int(m.group(1)), 10, 12, True)
+
+
+@_rule(r"(?:ne |gjate )?" + SEASON_RE + r"(?:n|s|en)? (?:e |te |i |of )?" + YEAR)
+def _season(m):
+    first, last = SEASONS[m.group(1)]
+    return _span("season", int(m.group(2)), first, last, True)
+
+
+def _point(text: str) -> _Point | None:
+    for pattern, fn in _POINT_RULES:
+        m = pattern.fullmatch(text)
+        if m:
+            point = fn(m)
+            if point is not None:
+                return point
+    return None
+
+
+# ----------------------------------------------------------------------------- phrases
+
+_ONGOING = re.compile(r"(?:ne )?vazhdim(?:esi|esisht|isht)?|vazhdimisht|ongoing|continuous(?:ly)?")
+_ONGOING_FROM = [
+    re.compile(r"(.+?) (?:dhe|e) (?:ne )?(?:vazhdim(?:esi)?|vazhdimisht|ne vazhdimesi)"),
+    re.compile(r"(?:duke filuar|duke u nisur|starting|from) (?:nga |prej |ne |me |from |in )?(.+?)(?: e ne vazhdim(?:esi)?)?"),
+    re.compile(r"(?:nga|prej|since) (.+?) (?:e )?(?:ne vazhdim(?:esi)?|e tutje|ne vijim)"),
+    re.compile(r"(.+?) ?-"),
+]
+_RECURRING = re.compile(r"(?:(.+?) )?(?:deri )?(?:ne |by |brenda )?(?:fund(?:in|it)? (?:e |te )?)?" + MONTH_RE
+                        + r" (?:te |e |of )?(?:cdo|çdo|each|every) (?:viti|vit|year)(?: pasardhes| pasues| folowing)?")
+_BY = re.compile(r"(?:deri|by|jo me von[e]? se|brenda) (?:ne |me |nga |before |the )?(.+)")
+_RANGE_SPLIT = re.compile(r" ?(?:-| deri ne | deri | to | until ) ?")
+_FOLLOWING = re.compile(r".*(?:pasardhes|pasues|folowing).*")
+
+
+def read_deadline(text: str, plan_start: Month = Month(2008, 1), plan_end: Month = Month(2010, 12)) -> Reading:
+    """Read a deadline phrase; raise DeadlineError naming the accepted forms."""
+    s = normalise(text)
+    if not s:
+        raise DeadlineError("empty deadline phrase")
+    if any(re.search(rf"\b{w}\b", s) for w in WINTER):
+        raise DeadlineError(
+            f"{text!r}: 'Dimër' (winter) spans two years; add `due:` (e.g. due: 2009-02) to say which months")
+    reading = (_read_ongoing(text, s, plan_start, plan_end)
+               or _read_recurring(text, s, plan_start, plan_end)
+               or _read_by(text, s)
+               or _read_point(text, s)
+               or _read_range(text, s))
+    if reading is None:
+        raise DeadlineError(f"cannot read deadline {text!r}; accepted forms: {ACCEPTED_FORMS}")
+    return reading
+
+
+def _read_point(text: str, s: str) -> Reading | None:
+    p = _point(s)
+    return Reading(text, p.kind, p.start, p.end, p.approx) if p else None
+
+
+def _read_ongoing(text: str, s: str, plan_start: Month, plan_end: Month) -> Reading | None:
+    if _ONGOING.fullmatch(s):
+        return Reading(text, "ongoing", plan_start, plan_end, False)
+    for pattern in _ONGOING_FROM:
+        m = pattern.fullmatch(s)
+        if m:
+            p = _point(m.group(1)) or _point_of_by(m.group(1))
+            if p:
+                return Reading(text, "ongoing", p.start, plan_end, p.approx)
+    return None
+
+
+def _point_of_by(s: str) -> _Point | None:
+    m = _BY.fullmatch(s)
+    return _point(m.group(1)) if m else None
+
+
+def _read_recurring(text: str, s: str, plan_start: Month, plan_end: Month) -> Reading | None:
+    m = _RECURRING.fullmatch(s)
+    if not m:
+        return None
+    month = MONTHS[m.group(2)]
+    first_year = plan_start.year + (1 if _FOLLOWING.fullmatch(s) else 0)
+    days = tuple(Month(y, month).last_day() for y in range(first_year, plan_end.year + 1)
+                 if plan_start <= Month(y, month) <= plan_end)
+    if not days:
+        return None
+    return Reading(text, "recurring", plan_start, Month.of(days[-1]), False, days)
+
+
+def _read_by(text: str, s: str) -> Reading | None:
+    m = _BY.fullmatch(s)
+    if not m:
+        return None
+    p = _point(m.group(1))
+    if p is None:
+        return None
+    return Reading(text, "by", None, p.end, p.approx)
+
+
+def _read_range(text: str, s: str) -> Reading | None:
+    """`A – B`: try every separator position; a side without a year borrows the other's."""
+    s = re.sub(r"^(?:nga|prej|from|gjate) ", "", s)
+    for m in _RANGE_SPLIT.finditer(s):
+        left, right = s[: m.start()].strip(), s[m.end():].strip()
+        if not left or not right:
+            continue
+        b = _point(right) or _point_of_by(right)
+        a = _point(left)
+        if a is None and b is not None and not re.search(r"\d{4}", left):
+            a = _point(f"{left} {b.start.year}")
+        if a and b and a.start <= b.end:
+            return Reading(text, "range", a.start, b.end, a.approx or b.approx)
+    return None
+
+
+# ----------------------------------------------------------------------------- as-of and overrides
+
+_PERIOD_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?|[Qq]([1-4])|[Hh]([12]))?")
+
+
+def parse_period(text: str) -> tuple[Month, Month]:
+    """`2009`, `2009-06`, `2009Q2`, `2009H1` → (first month, last month)."""
+    m = _PERIOD_RE.fullmatch(text.strip())
+    if not m or m.group(3):
+        raise ValueError(f"not a period: {text!r} (use 2009, 2009-06, 2009Q2 or 2009H1)")
+    year = int(m.group(1))
+    if m.group(2):
+        month = Month.parse(f"{year}-{m.group(2)}")
+        return month, month
+    if m.group(4):
+        q = int(m.group(4))
+        return Month(year, 3 * q - 2), Month(year, 3 * q)
+    if m.group(5):
+        h = int(m.group(5))
+        return Month(year, 6 * h - 5), Month(year, 6 * h)
+    return Month(year, 1), Month(year, 12)
+
+
+def parse_as_of(text: str) -> date:
+    """The cut-off day C: the last day of the named period, or the day itself."""
+    m = _PERIOD_RE.fullmatch(text.strip())
+    if m and m.group(3):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError as exc:
+            raise ValueError(f"not a date: {text!r} ({exc})") from None
+    try:
+        return parse_period(text)[1].last_day()
+    except ValueError:
+        raise ValueError(
+            f"cannot read as-of {text!r}: use 2009, 2009-06, 2009-06-15, 2009Q2 or 2009H1") from None
+
+
+def read_override(text: str, phrase: str | None) -> Reading:
+    """A `due:` override (2009-06, 2009Q2, 2009H1, 2009) replaces the reading of `phrase`."""
+    start, end = parse_period(text)
+    return Reading(phrase or text, "override", start, end, False)

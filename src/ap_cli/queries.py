@@ -1,0 +1,363 @@
+"""The questions users ask of the plan, as pure functions of a `Plan` and a cut-off day.
+
+Overdue, precisely (DESIGN §4): a due day D is overdue at cut-off C iff D ≤ C and the
+activity's state at C is neither `completed` (dated ≤ C) nor `cancelled`. An activity is
+overdue if any of its due days is; lateness is reported from its earliest missed due day.
+Ongoing work is never overdue, but may be `stale`: no progress entry in the last closed
+quarter before C.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .institutions import fold
+from .plan import ActivityRecord, Deadline, Plan
+from .periods import Month, months_between
+
+ROLES = ("lead", "responsible", "support", "funder", "any", "all")
+ROLE_HELP = ("lead: first responsible body; responsible: any responsible body; support: partner; "
+             "funder: named under resources; any (default): responsible or support; all: any role incl. funder")
+
+
+# ----------------------------------------------------------------------------- state
+
+
+@dataclass(frozen=True)
+class State:
+    """An activity's state at a cut-off: the latest progress entry dated ≤ C."""
+
+    status: str
+    date: str | None = None
+    evidence: str | None = None
+    completion: str | None = None
+    reported: bool = False  # False: no entry at all ("no evidence"), never guessed
+
+    def done_by(self, cutoff: date) -> bool:
+        return self.status == "cancelled" or (self.status == "completed" and self.date is not None
+                                              and self.date <= cutoff.isoformat())
+
+
+NOT_REPORTED = State("not_started")
+
+
+def state_at(plan: Plan, rec: ActivityRecord, cutoff: date) -> State:
+    latest = None
+    for entry in plan.progress_by_ref.get(rec.ref, ()):
+        if entry.date <= cutoff.isoformat():
+            latest = entry
+    if latest is None:
+        return NOT_REPORTED
+    return State(latest.status, latest.date, latest.evidence, latest.completion, True)
+
+
+# ----------------------------------------------------------------------------- overdue
+
+
+@dataclass(frozen=True)
+class Overdue:
+    rec: ActivityRecord
+    deadline: Deadline
+    due: date
+    months_late: int
+    state: State
+    missed: int  # how many of its due days are past (recurring deadlines, milestones)
+
+    @property
+    def approx(self) -> bool:
+        return bool(self.deadline.reading and self.deadline.reading.approx)
+
+    def as_json(self) -> dict:
+        return {
+            "ref": self.rec.ref,
+            "title": self.rec.title,
+            "lead": self.rec.lead,
+            "responsible": self.rec.responsible_ids,
+            "deadline": self.deadline.phrase,
+            "due": self.due.isoformat(),
+            "months_late": self.months_late,
+            "approx": self.approx,
+            "state": self.state.status,
+            "evidence": self.state.evidence,
+        }
+
+
+def missed_due_days(rec: ActivityRecord, cutoff: date) -> list[tuple[date, Deadline]]:
+    return sorted(
+        ((day, d) for d in rec.deadlines if d.reading for day in d.reading.due_days if day <= cutoff),
+        key=lambda pair: pair[0])
+
+
+def overdue_item(plan: Plan, rec: ActivityRecord, cutoff: date) -> Overdue | None:
+    missed = missed_due_days(rec, cutoff)
+    if not missed:
+        return None
+    state = state_at(plan, rec, cutoff)
+    if state.done_by(cutoff):
+        return None
+    due, deadline = missed[0]
+    return Overdue(rec, deadline, due, months_between(due, cutoff), state, len(missed))
+
+
+def overdue(plan: Plan, cutoff: date, activities: list[ActivityRecord] | None = None) -> list[Overdue]:
+    """Overdue activities, most late first, then by plan order."""
+    order = {rec.ref: i for i, rec in enumerate(plan.activities)}
+    items = [item for rec in (activities if activities is not None else plan.activities)
+             if (item := overdue_item(plan, rec, cutoff))]
+    return sorted(items, key=lambda o: (-(cutoff - o.due).days, order[o.rec.ref]))
+
+
+# ----------------------------------------------------------------------------- upcoming
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    rec: ActivityRecord
+    deadline: Deadline
+    due: date
+    state: State
+
+    def as_json(self) -> dict:
+        return {
+            "ref": self.rec.ref, "title": self.rec.title, "lead": self.rec.lead,
+            "responsible": self.rec.responsible_ids, "deadline": self.deadline.phrase,
+            "due": self.due.isoformat(),
+            "approx": bool(self.deadline.reading and self.deadline.reading.approx),
+            "state": self.state.status,
+        }
+
+
+def horizon_end(cutoff: date, months: int) -> date:
+    return Month.of(cutoff).plus(months).last_day()
+
+
+def upcoming(plan: Plan, cutoff: date, months: int = 3,
+             activities: list[ActivityRecord] | None = None) -> list[Upcoming]:
+    """Due days after C and up to the end of the month `months` after C's month, soonest first."""
+    until = horizon_end(cutoff, months)
+    order = {rec.ref: i for i, rec in enumerate(plan.activities)}
+    out = []
+    for rec in activities if activities is not None else plan.activities:
+        state = state_at(plan, rec, cutoff)
+        if state.done_by(cutoff):
+            continue
+        days = sorted((day, d) for d in rec.deadlines if d.reading
+                      for day in d.reading.due_days if cutoff < day <= until)
+        if days:
+            out.append(Upcoming(rec, days[0][1], days[0][0], state))
+    return sorted(out, key=lambda u: (u.due, order[u.rec.ref]))
+
+
+def parse_within(text: str) -> int:
+    """`1q`, `2q`, `3m`, `6m`, `1y` → months."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+)\s*([mqyMQY])\s*", text)
+    if not m or int(m.group(1)) == 0:
+        raise ValueError(f"cannot read horizon {text!r}: use e.g. 1q, 3m, 6m or 1y")
+    return int(m.group(1)) * {"m": 1, "q": 3, "y": 12}[m.group(2).lower()]
+
+
+# ----------------------------------------------------------------------------- timeliness
+
+
+def last_closed_quarter(cutoff: date) -> tuple[date, date]:
+    """The latest calendar quarter that has ended on or before C."""
+    month = Month.of(cutoff)
+    q_end = Month(month.year, ((month.month - 1) // 3 + 1) * 3)
+    if q_end.last_day() > cutoff:
+        q_end = q_end.plus(-3)
+    return q_end.plus(-2).first_day(), q_end.last_day()
+
+
+def is_stale(plan: Plan, rec: ActivityRecord, cutoff: date) -> bool:
+    if not rec.ongoing:
+        return False
+    q_start, q_end = last_closed_quarter(cutoff)
+    started = min((d.reading.start for d in rec.deadlines if d.reading and d.reading.start), default=None)
+    if started is None or started.first_day() > q_end or q_end < plan.start.first_day():
+        return False
+    if state_at(plan, rec, cutoff).done_by(cutoff):
+        return False
+    return not any(q_start.isoformat() <= e.date <= q_end.isoformat()
+                   for e in plan.progress_by_ref.get(rec.ref, ()))
+
+
+def timeliness(plan: Plan, rec: ActivityRecord, cutoff: date, soon_months: int = 3) -> str:
+    """overdue | due_soon | on_track | completed_on_time | completed_late | cancelled |
+    ongoing | stale | no_deadline."""
+    state = state_at(plan, rec, cutoff)
+    if state.status == "cancelled":
+        return "cancelled"
+    due_days = rec.due_days
+    if state.done_by(cutoff):
+        if not due_days:
+            return "completed_on_time"
+        return "completed_on_time" if state.date <= max(due_days).isoformat() else "completed_late"
+    if overdue_item(plan, rec, cutoff):
+        return "overdue"
+    if rec.ongoing:
+        return "stale" if is_stale(plan, rec, cutoff) else "ongoing"
+    if not due_days:
+        return "no_deadline"
+    if any(cutoff < d <= horizon_end(cutoff, soon_months) for d in due_days):
+        return "due_soon"
+    return "on_track"
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def role_of(rec: ActivityRecord, inst_id: str) -> list[str]:
+    """The roles a body plays in an activity, most specific first."""
+    roles = []
+    if rec.lead == inst_id:
+        roles.append("lead")
+    if inst_id in rec.responsible_ids:
+        roles.append("responsible")
+    if inst_id in rec.support_ids:
+        roles.append("support")
+    if inst_id in rec.resource_ids:
+        roles.append("funder")
+    return roles
+
+
+def has_role(rec: ActivityRecord, inst_id: str, role: str) -> bool:
+    roles = role_of(rec, inst_id)
+    if role == "any":
+        return "responsible" in roles or "support" in roles
+    if role == "all":
+        return bool(roles)
+    return role in roles
+
+
+def select(plan: Plan, pillar: str | None = None, institution: str | None = None, role: str = "any",
+           status: str | None = None, search: str | None = None, cutoff: date | None = None) -> list[ActivityRecord]:
+    """Activities matching every filter given, in plan order."""
+    needle = fold(search) if search else None
+    out = []
+    for rec in plan.activities:
+        if pillar and rec.pillar != pillar:
+            continue
+        if institution and not has_role(rec, institution, role):
+            continue
+        if needle and not any(needle in fold(t) for t in (rec.title, *rec.indicators)):
+            continue
+        if status and not _status_matches(plan, rec, status, cutoff):
+            continue
+        out.append(rec)
+    return out
+
+
+STATUS_FILTERS = ("not_started", "in_progress", "completed", "cancelled", "suspended", "overdue",
+                  "no_evidence", "ongoing", "stale", "no_deadline", "due_soon", "on_track")
+
+
+def _status_matches(plan: Plan, rec: ActivityRecord, status: str, cutoff: date | None) -> bool:
+    cutoff = cutoff or date.today()
+    state = state_at(plan, rec, cutoff)
+    if status == "no_evidence":
+        return not state.reported
+    if status in ("not_started", "in_progress", "completed", "cancelled", "suspended"):
+        return state.status == status
+    t = timeliness(plan, rec, cutoff)
+    return t == status or (status == "ongoing" and t == "stale")
+
+
+# ----------------------------------------------------------------------------- summaries
+
+STAT_KEYS = ("activities", "completed", "in_progress", "overdue", "no_evidence", "ongoing", "stale",
+             "no_deadline")
+
+
+def stats_row(plan: Plan, activities: list[ActivityRecord], cutoff: date) -> dict[str, int]:
+    row = dict.fromkeys(STAT_KEYS, 0)
+    for rec in activities:
+        state = state_at(plan, rec, cutoff)
+        t = timeliness(plan, rec, cutoff)
+        row["activities"] += 1
+        row["completed"] += state.done_by(cutoff) and state.status == "completed"
+        row["in_progress"] += state.status == "in_progress"
+        row["overdue"] += t == "overdue"
+        row["no_evidence"] += not state.reported
+        row["ongoing"] += rec.ongoing
+        row["stale"] += t == "stale"
+        row["no_deadline"] += not rec.deadlines or not rec.due_days and not rec.ongoing
+    return row
+
+
+def stats(plan: Plan, cutoff: date) -> list[dict]:
+    """One row per pillar, then the total."""
+    rows = []
+    for pillar in plan.pillars:
+        acts = [a for a in plan.activities if a.pillar == pillar.numeral]
+        rows.append({"pillar": pillar.numeral, "title": pillar.title, **stats_row(plan, acts, cutoff)})
+    rows.append({"pillar": "all", "title": plan.meta.title, **stats_row(plan, plan.activities, cutoff)})
+    return rows
+
+
+@dataclass(frozen=True)
+class Involvement:
+    rec: ActivityRecord
+    roles: list[str]
+    due: date | None
+    state: State
+    timeliness: str
+
+    def as_json(self) -> dict:
+        return {"ref": self.rec.ref, "title": self.rec.title, "roles": self.roles,
+                "deadlines": self.rec.phrases, "due": self.due.isoformat() if self.due else None,
+                "state": self.state.status, "timeliness": self.timeliness}
+
+
+def by_institution(plan: Plan, inst_id: str, cutoff: date, role: str = "any") -> tuple[list[Involvement], dict]:
+    """Every activity where the body plays `role`, with a summary of its standing at C."""
+    rows = []
+    for rec in plan.activities:
+        if not has_role(rec, inst_id, role):
+            continue
+        days = rec.due_days
+        pending = [d for d in days if d > cutoff]
+        due = (pending or days or [None])[0]
+        rows.append(Involvement(rec, role_of(rec, inst_id), due, state_at(plan, rec, cutoff),
+                                timeliness(plan, rec, cutoff)))
+    summary = {
+        "institution": inst_id,
+        "activities": len(rows),
+        "as_lead": sum("lead" in r.roles for r in rows),
+        "as_partner": sum("support" in r.roles for r in rows),
+        "as_funder": sum("funder" in r.roles for r in rows),
+        "overdue": sum(r.timeliness == "overdue" for r in rows),
+        "completed": sum(r.timeliness in ("completed_on_time", "completed_late") for r in rows),
+    }
+    return rows, summary
+
+
+def institution_counts(plan: Plan) -> dict[str, tuple[int, int]]:
+    """Per registry id: (activities it leads, activities it appears in under any role)."""
+    out = {i.id: [0, 0] for i in plan.registry.institutions}
+    for rec in plan.activities:
+        involved = {*rec.responsible_ids, *rec.support_ids, *rec.resource_ids}
+        for body in involved:
+            out.setdefault(body, [0, 0])[1] += 1
+        if rec.lead:
+            out.setdefault(rec.lead, [0, 0])[0] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def export_rows(plan: Plan) -> list[dict]:
+    """One row per activity, in plan order, for JSON/CSV export."""
+    return [{
+        "ref": rec.ref,
+        "pillar": rec.pillar,
+        "id": rec.id,
+        "title": rec.title,
+        "lead": rec.lead,
+        "responsible": rec.responsible_ids,
+        "support": rec.support_ids,
+        "resources": rec.resource_ids,
+        "deadlines": rec.phrases,
+        "due": [d.isoformat() for d in rec.due_days],
+        "indicators": rec.indicators,
+    } for rec in plan.activities]
