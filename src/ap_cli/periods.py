@@ -276,11 +276,13 @@ _ONGOING_FROM = [
     re.compile(r"(?:nga|prej|since) (.+?) (?:e )?(?:ne vazhdim(?:esi)?|e tutje|ne vijim)"),
     re.compile(r"(.+?) ?-"),
 ]
-_RECURRING = re.compile(r"(?:(.+?) )?(?:deri )?(?:ne |by |brenda )?(?:fund(?:in|it)? (?:e |te )?)?" + MONTH_RE
-                        + r" (?:te |e |of )?(?:cdo|çdo|each|every) (?:viti|vit|year)(?: pasardhes| pasues| folowing)?")
+_RECURRING = re.compile(r"(?:(.+?) (?:dhe |e )?(?=deri ))?(?:deri )?(?:ne |by |brenda )?(?:fund(?:in|it)? (?:e |te )?)?" + MONTH_RE
+                        + r" (?:te |e |of )?(?:cdo|each|every) (?:viti|vit|year)( .+)?")
 _BY = re.compile(r"(?:deri|by|jo me von[e]? se|brenda) (?:ne |me |nga |before |the )?(.+)")
 _RANGE_SPLIT = re.compile(r" ?(?:-| deri ne | deri | to | until ) ?")
-_FOLLOWING = re.compile(r".*(?:pasardhes|pasues|folowing).*")
+# "pasardhës" (following; also misprinted "pasarshës"), "për vitin paraardhës" (for the previous
+# year): either way the first due day falls in the year after the plan starts.
+_FOLLOWING = re.compile(r"(?:pasar\w*|pasues|folowing|(?:per|for) (?:vitin|the) (?:parardhes|e kaluar|previous)(?: year)?)")
 
 
 def read_deadline(text: str, plan_start: Month = Month(2008, 1), plan_end: Month = Month(2010, 12)) -> Reading:
@@ -327,13 +329,20 @@ def _read_recurring(text: str, s: str, plan_start: Month, plan_end: Month) -> Re
     m = _RECURRING.fullmatch(s)
     if not m:
         return None
+    tail = (m.group(3) or "").strip()
+    if tail and not _FOLLOWING.fullmatch(tail):
+        return None
+    first = _point(m.group(1)) if m.group(1) else None
+    if m.group(1) and first is None:
+        return None
+    start = first.start if first else plan_start
     month = MONTHS[m.group(2)]
-    first_year = plan_start.year + (1 if _FOLLOWING.fullmatch(s) else 0)
+    first_year = plan_start.year + (1 if tail else 0)
     days = tuple(Month(y, month).last_day() for y in range(first_year, plan_end.year + 1)
-                 if plan_start <= Month(y, month) <= plan_end)
+                 if start <= Month(y, month) <= plan_end)
     if not days:
         return None
-    return Reading(text, "recurring", plan_start, Month.of(days[-1]), False, days)
+    return Reading(text, "recurring", start, Month.of(days[-1]), False, days)
 
 
 def _read_by(text: str, s: str) -> Reading | None:

@@ -1,0 +1,46 @@
+"""Shared fixtures: the repository's paths, a CLI runner, and copies of the fixture plan."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+MINI_PLAN = DATA / "mini-plan"
+REAL_PLAN = ROOT / "plan"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="Rewrite golden files from the current output instead of comparing.")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return request.config.getoption("--update-golden")
+
+
+@pytest.fixture
+def mini_plan(tmp_path) -> Path:
+    """A writable copy of the small fixture plan."""
+    target = tmp_path / "plan"
+    shutil.copytree(MINI_PLAN, target)
+    return target
+
+
+@pytest.fixture
+def run():
+    """Invoke the CLI in-process; returns the click Result (exit_code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from ap_cli.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, **kwargs):
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False, **kwargs)
+
+    return invoke
