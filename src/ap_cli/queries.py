@@ -214,7 +214,7 @@ def role_of(rec: ActivityRecord, inst_id: str) -> list[str]:
     roles = []
     if rec.lead == inst_id:
         roles.append("lead")
-    if inst_id in rec.responsible_ids:
+    elif inst_id in rec.responsible_ids:
         roles.append("responsible")
     if inst_id in rec.support_ids:
         roles.append("support")
@@ -226,9 +226,11 @@ def role_of(rec: ActivityRecord, inst_id: str) -> list[str]:
 def has_role(rec: ActivityRecord, inst_id: str, role: str) -> bool:
     roles = role_of(rec, inst_id)
     if role == "any":
-        return "responsible" in roles or "support" in roles
+        return bool({"lead", "responsible", "support"} & set(roles))
     if role == "all":
         return bool(roles)
+    if role == "responsible":
+        return "lead" in roles or "responsible" in roles
     return role in roles
 
 
@@ -311,17 +313,23 @@ class Involvement:
                 "state": self.state.status, "timeliness": self.timeliness}
 
 
+def _due_to_show(plan: Plan, rec: ActivityRecord, cutoff: date) -> date | None:
+    """The missed due day when overdue, else the next one, else the last one."""
+    item = overdue_item(plan, rec, cutoff)
+    if item:
+        return item.due
+    days = rec.due_days
+    return next((d for d in days if d > cutoff), days[-1] if days else None)
+
+
 def by_institution(plan: Plan, inst_id: str, cutoff: date, role: str = "any") -> tuple[list[Involvement], dict]:
     """Every activity where the body plays `role`, with a summary of its standing at C."""
     rows = []
     for rec in plan.activities:
         if not has_role(rec, inst_id, role):
             continue
-        days = rec.due_days
-        pending = [d for d in days if d > cutoff]
-        due = (pending or days or [None])[0]
-        rows.append(Involvement(rec, role_of(rec, inst_id), due, state_at(plan, rec, cutoff),
-                                timeliness(plan, rec, cutoff)))
+        rows.append(Involvement(rec, role_of(rec, inst_id), _due_to_show(plan, rec, cutoff),
+                                state_at(plan, rec, cutoff), timeliness(plan, rec, cutoff)))
     summary = {
         "institution": inst_id,
         "activities": len(rows),

@@ -1,0 +1,235 @@
+"""Every command through the CLI, on the fixture plan, with exact outputs and exit codes."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from conftest import MINI_PLAN
+
+P = ("--plan", MINI_PLAN)
+
+
+def test_overdue_plain_table(run):
+    result = run("overdue", "--as-of", "2009-06", *P)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "ref         lead     due         ≈  late (months)  state        deadline                            title",
+        "I-1.(a).10  MB       2009-02-28     4              not_started  Dimër 2009                          Dimër me afat të saktë",
+        "I-1.(a).6   MB       2009-03-31  ≈  3              suspended    Fillimi i 2009-ës                   Pezulluar",
+        "I-1.(a).8   ZKKA     2009-03-31     3              not_started  Deri në mars të çdo viti pasardhës  Raport vjetor",
+        "II-1.(a).1  MPÇSSHB  2009-03-31  ≈  3              not_started  Fundi i 2008 – fillimi i 2009       Hapja e strehëzave <b>të reja</b>",
+        "I-1.(a).1   PSH      2009-06-30     0              not_started  qershor 2009                        Afati në muajin e cut-off",
+        "I-1.(a).9   MPÇSSHB  2009-06-30  ≈  0              not_started  Mesi i 2009-ës                      Dy etapa",
+        "6 overdue as of 2009-06-30 (3 with approximate deadlines ≈); 5 with no progress reported",
+    ]
+    assert "\x1b[" not in result.stdout
+
+
+def test_overdue_json(run):
+    data = json.loads(run("overdue", "--as-of", "2009Q2", "--format", "json", *P).stdout)
+    assert list(data[1]) == ["ref", "title", "lead", "responsible", "deadline", "due", "months_late", "approx",
+                             "state", "evidence"]
+    assert data[1] == {"ref": "I-1.(a).6", "title": "Pezulluar", "lead": "MB", "responsible": ["MB"],
+                       "deadline": "Fillimi i 2009-ës", "due": "2009-03-31", "months_late": 3, "approx": True,
+                       "state": "suspended", "evidence": None}
+
+
+def test_overdue_json_is_utf8_unescaped(run):
+    out = run("overdue", "--as-of", "2009-06", "--format", "json", *P).stdout
+    assert "MPÇSSHB" in out and "\\u" not in out
+
+
+def test_overdue_csv_and_md(run):
+    rows = list(csv.DictReader(io.StringIO(run("overdue", "--as-of", "2009-06", "--format", "csv", *P).stdout)))
+    assert [r["ref"] for r in rows] == ["I-1.(a).10", "I-1.(a).6", "I-1.(a).8", "II-1.(a).1", "I-1.(a).1",
+                                        "I-1.(a).9"]
+    md = run("overdue", "--as-of", "2009-06", "--format", "md", *P).stdout
+    assert "| II-1.(a).1 | MPÇSSHB | 2009-03-31 | ≈ | 3 | not\\_started | Fundi i 2008 – fillimi i 2009 | " \
+           "Hapja e strehëzave \\<b\\>të reja\\</b\\> |" in md
+
+
+def test_overdue_filters(run):
+    out = run("overdue", "--as-of", "2009-06", "--institution", "mpcsshb", "--format", "csv", *P).stdout
+    assert [r["ref"] for r in csv.DictReader(io.StringIO(out))] == ["II-1.(a).1", "I-1.(a).9"]
+    out = run("overdue", "--as-of", "2009-06", "--pillar", "mbrojtja", "--format", "csv", *P).stdout
+    assert [r["ref"] for r in csv.DictReader(io.StringIO(out))] == ["II-1.(a).1"]
+    out = run("overdue", "--as-of", "2009-06", "--institution", "MB", "--role", "support", "--format", "csv",
+              *P).stdout
+    assert [r["ref"] for r in csv.DictReader(io.StringIO(out))] == ["I-1.(a).1"]
+
+
+def test_fail_if_any(run):
+    assert run("overdue", "--as-of", "2009-06", "--fail-if-any", *P).exit_code == 1
+    assert run("overdue", "--as-of", "2008-06", "--fail-if-any", *P).exit_code == 0
+
+
+@pytest.mark.parametrize("args,message", [
+    (("overdue", "--as-of", "June"), "cannot read as-of 'June'"),
+    (("overdue", "--format", "xml"), "unknown format 'xml'"),
+    (("overdue", "--institution", "MPCSHB"), "unknown institution 'MPCSHB'; did you mean MPÇSSHB"),
+    (("overdue", "--pillar", "VII"), "unknown pillar 'VII'"),
+    (("overdue", "--role", "boss"), "unknown role 'boss'"),
+    (("upcoming", "--within", "soon"), "cannot read horizon 'soon'"),
+    (("show", "II-9.(z).9"), "no activity 'II-9.(z).9'"),
+    (("by-institution", "Ministria e Bujqësisë"), "unknown institution 'Ministria e Bujqësisë'"),
+    (("list", "--status", "late"), "unknown status 'late'"),
+])
+def test_usage_errors_exit_2(run, args, message):
+    result = run(*args, *P)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_upcoming(run):
+    assert run("upcoming", "--as-of", "2009-06", *P).stdout.splitlines() == [
+        "ref        lead     due         ≈  state        deadline     title",
+        "I-1.(a).2  MPÇSSHB  2009-07-31     not_started  korrik 2009  Afati një muaj pas cut-off",
+        "1 due after 2009-06-30 up to 2009-09-30",
+    ]
+    data = json.loads(run("upcoming", "--as-of", "2009-06", "--within", "6m", "--format", "json", *P).stdout)
+    assert [d["ref"] for d in data] == ["I-1.(a).2", "II-1.(a).1.1"]
+
+
+@pytest.mark.parametrize("name", ["MPÇSSHB", "MPCSSHB", "mpçsshb",
+                                  "Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta"])
+def test_by_institution_spellings_agree(run, name):
+    result = run("by-institution", name, "--as-of", "2009-06", *P)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "ref           role          due         state        standing  title",
+        "I-1.(a).2     lead          2009-07-31  not_started  due soon  Afati një muaj pas cut-off",
+        "I-1.(a).9     lead          2009-06-30  not_started  overdue   Dy etapa",
+        "II-1.(a).1    lead, funder  2009-03-31  not_started  overdue   Hapja e strehëzave <b>të reja</b>",
+        "II-1.(a).1.1  lead          2009-12-31  not_started  on track  Trajnimi i stafit",
+        "MPÇSSHB (Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta) as of 2009-06-30: "
+        "4 activities — lead 4, partner 0, funder 1, overdue 2, completed 0",
+    ]
+
+
+def test_by_institution_json(run):
+    data = json.loads(run("by-institution", "ZKKA", "--as-of", "2009-06", "--format", "json", *P).stdout)
+    assert data["summary"] == {"institution": "ZKKA", "activities": 5, "as_lead": 3, "as_partner": 1,
+                               "as_funder": 0, "overdue": 3, "completed": 2}
+    assert data["activities"][0] == {"ref": "I-1.(a).1", "title": "Afati në muajin e cut-off",
+                                     "roles": ["responsible"], "deadlines": ["qershor 2009"], "due": "2009-06-30",
+                                     "state": "not_started", "timeliness": "overdue"}
+
+
+def test_show_lenient_ref(run):
+    out = run("show", "ii-1a1", "--as-of", "2009-06", *P).stdout
+    assert out.splitlines() == [
+        "II-1.(a).1  Hapja e strehëzave <b>të reja</b>",
+        "",
+        "pillar II · goal 1 · objective 1.(a): Strehëzat",
+        "responsible: MPÇSSHB",
+        "support: ZKKA",
+        "resources: MPÇSSHB, DONATORET",
+        "see: I-1.(a).1",
+        "deadline: Fundi i 2008 – fillimi i 2009 → due 2009-03-31 ≈",
+        "state at 2009-06-30: not_started (overdue)",
+    ]
+    assert run("show", "mbrojtja", "1.(a).1", "--as-of", "2009-06", *P).exit_code == 2  # two words: usage error
+
+
+def test_show_json(run):
+    data = json.loads(run("show", "I-1.(a).4", "--as-of", "2009-06", "--format", "json", *P).stdout)
+    assert data["state"] == "completed" and data["timeliness"] == "completed_late"
+    assert data["progress"] == [{"ref": "I-1.(a).4", "date": "2009-04-15", "status": "completed",
+                                 "evidence": "VKM nr. 1", "by": "ZKKA"}]
+
+
+def test_list_filters(run):
+    out = run("list", "--status", "no_evidence", "--pillar", "1", "--as-of", "2009-06", "--format", "csv", *P).stdout
+    assert [r["ref"] for r in csv.DictReader(io.StringIO(out))] == [
+        "I-1.(a).1", "I-1.(a).2", "I-1.(a).8", "I-1.(a).9", "I-1.(a).10", "I-1.(a).11"]
+    out = run("list", "--search", "STREHEZ", *P).stdout
+    assert out.splitlines()[-1] == "1 of 13 activities"
+
+
+def test_stats(run):
+    assert run("stats", "--as-of", "2009-06", *P).stdout.splitlines() == [
+        "pillar  activities  completed  in progress  overdue  no evidence  ongoing  stale  no deadline  title",
+        "I       11          2          1            5        6            1        0      1            PROVAT",
+        "II      2           0          0            1        2            0        0      0            MBROJTJA",
+        "all     13          2          1            6        8            1        0      1            Plani i vogël provë",
+        "as of 2009-06-30",
+    ]
+
+
+def test_institutions_json(run):
+    data = json.loads(run("institutions", "--format", "json", *P).stdout)
+    assert data[3] == {"id": "MPÇSSHB", "name": "Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta",
+                       "name_en": "Ministry of Labour, Social Affairs and Equal Opportunities", "kind": "ministry",
+                       "aliases": ["MPCSSHB", "MPÇSShB"], "lead_count": 4, "any_count": 4}
+
+
+def test_deadline_command(run):
+    result = run("deadline", "Deri në mars të çdo viti pasardhës", "--format", "json")
+    assert json.loads(result.stdout) == {"text": "Deri në mars të çdo viti pasardhës", "kind": "recurring",
+                                         "start": "2008-01", "end": "2010-03", "due": "2010-03-31",
+                                         "approx": False, "occurrences": ["2009-03-31", "2010-03-31"]}
+    assert run("deadline", "Në vazhdim").stdout.splitlines() == [
+        "phrase: Në vazhdim", "kind: ongoing", "start: 2008-01", "end: 2010-12", "due: never (ongoing)",
+        "approximate: no"]
+    bad = run("deadline", "kur të mundemi")
+    assert bad.exit_code == 1 and "accepted forms" in bad.stderr
+
+
+def test_deadlines_lists_every_phrase(run):
+    out = run("deadlines", "--format", "json", *P).stdout
+    data = json.loads(out)
+    assert len(data) == 13
+    assert {"phrase": "Dimër 2009 [due: 2009-02]", "kind": "override", "start": "2009-02", "end": "2009-02",
+            "due": "2009-02-28", "approx": "", "activities": 1, "refs": ["I-1.(a).10"]} in data
+
+
+def test_export(run):
+    data = json.loads(run("export", *P).stdout)
+    assert len(data) == 13
+    assert data[8] == {"ref": "I-1.(a).9", "pillar": "I", "id": "1.(a).9", "title": "Dy etapa", "lead": "MPÇSSHB",
+                       "responsible": ["MPÇSSHB", "PSH"], "support": [], "resources": ["DONATORET"],
+                       "deadlines": ["Mesi i 2009-ës", "2010"], "due": ["2009-06-30", "2010-12-31"],
+                       "indicators": ["Etapa e parë", "Etapa e dytë"]}
+    rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv", *P).stdout)))
+    assert rows[8]["deadlines"] == "Mesi i 2009-ës; 2010"
+
+
+def test_check_clean_plan_and_formats(run):
+    result = run("check", *P)
+    assert result.exit_code == 0
+    assert result.stdout.endswith("I-1.(a).11 has no deadline (no-deadline)\n")
+    assert run("check", "--strict", *P).exit_code == 1
+    data = json.loads(run("check", "--format", "json", *P).stdout)
+    assert data[0]["code"] == "no-deadline" and data[0]["line"] == 65 and data[0]["col"] == 13
+
+
+def test_check_picks_github_format_on_actions(run, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert run("check", *P).stdout.startswith("::warning file=")
+
+
+def test_queries_refuse_a_broken_plan(run, mini_plan):
+    text = (mini_plan / "1-provat.yaml").read_text().replace("[PSH, ZKKA]", "[PSHX, ZKKA]")
+    (mini_plan / "1-provat.yaml").write_text(text)
+    result = run("overdue", "--as-of", "2009-06", "--plan", mini_plan)
+    assert result.exit_code == 1
+    assert "responsible names 'PSHX'" in result.stderr
+    assert "the plan has errors" in result.stderr
+
+
+def test_schema_command_matches_committed_copy(run):
+    from conftest import ROOT
+
+    assert run("schema").stdout == (ROOT / "schema" / "apcli.schema.json").read_text()
+
+
+def test_help_has_an_example_for_every_command(run):
+    from ap_cli.cli import app
+
+    for command in app.registered_commands:
+        name = command.name or command.callback.__name__.replace("_", "-")
+        result = run(name, "--help")
+        assert result.exit_code == 0
+        assert "Example: apcli" in result.stdout, name
