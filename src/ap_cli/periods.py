@@ -3,8 +3,8 @@
 A deadline phrase ("Fundi i 2008-ës", "Tremujori i parë i 2009", "Në vazhdim") is read into a
 `Reading`: a period at month granularity, its due day (the last day of the period's end
 month), whether the convention behind it is approximate, and for recurring phrases every due
-day inside the plan period. Conventions are listed in `CONVENTIONS` and documented in the
-README; anything the grammar does not know raises `DeadlineError`, never "not due".
+day inside the plan period. The conventions are documented in the README's
+deadline table; anything the grammar does not know raises `DeadlineError`, never "not due".
 """
 
 from __future__ import annotations
@@ -59,12 +59,6 @@ def months_between(earlier: date, later: date) -> int:
 
 # ----------------------------------------------------------------------------- readings
 
-KINDS = (
-    "month", "quarter", "half", "beginning", "middle", "end", "season", "year",
-    "by", "range", "ongoing", "recurring", "override",
-)
-
-
 @dataclass(frozen=True)
 class Reading:
     """What a deadline phrase means. `due` is None for ongoing work."""
@@ -113,22 +107,6 @@ ACCEPTED_FORMS = (
     "season ('Pranverë 2009'), year ('2009', 'Gjatë 2009-ës'), by ('Deri në fund të 2008'), "
     "range ('Fundi i 2008 – fillimi i 2009', '2009-2010'), ongoing ('Në vazhdim', '2008 -'), "
     "recurring ('Deri në mars të çdo viti')"
-)
-
-# Human-readable table of conventions, shown by `apcli deadline --conventions` and the README.
-CONVENTIONS = (
-    ("month", "qershor 2009, Mars 2009", "that month", False),
-    ("quarter", "Tremujori i parë i 2009, 3-mujori i dytë 2009", "Q1 = 01–03 … Q4 = 10–12", False),
-    ("half", "Gjysma e parë e 2009-ës", "01–06 / 07–12", False),
-    ("beginning", "Fillimi i 2009-ës, Në fillim të 2009", "01–03", True),
-    ("middle", "Mesi i 2009-ës, Mesi i vitit 2009, Mid 2009", "06", True),
-    ("end", "Fundi i 2008-ës, Fund 2009, End 2008", "10–12", True),
-    ("season", "Pranverë 2009, Verë 2009, Vjeshtë 2009", "03–05 / 06–08 / 09–11", True),
-    ("year", "2009, Gjatë 2009-ës, Gjatë vitit 2009", "01–12", False),
-    ("by", "Deri në fund të 2008, Deri në qershor 2009", "no start; due at the end of the named period", None),
-    ("range", "Fundi i 2008 – fillimi i 2009, 2009-2010", "start of the first … end of the second", None),
-    ("ongoing", "Në vazhdim, Mesi i 2008 dhe në vazhdim, 2008 -", "from its start to the plan's end; never due", None),
-    ("recurring", "Deri në mars të çdo viti pasardhës", "a due day every year inside the plan period", False),
 )
 
 # ----------------------------------------------------------------------------- normalising
