@@ -1,0 +1,511 @@
+"""`apcli diff`: one fixture pair per kind of change (the mini plan, copied and edited in place),
+a reformatted-and-reordered pair that reports nothing, the renderers, and git revisions."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from ap_cli.diff import Change, diff_plans, failing, list_diff, parse_fail_on, render, wdiff, word_diff
+from ap_cli.loader import load_plan
+from conftest import DATA, MINI_PLAN
+
+DIFF = DATA / "diff"
+
+
+def load(path):
+    plan, diags = load_plan(path)
+    assert plan is not None and not [d for d in diags if d.severity == "error"], diags
+    return plan
+
+
+def edit(root, file, old, new):
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} should occur once in {file}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture
+def pair(tmp_path):
+    """(base, head): two copies of the mini plan; edit head, then call `changes()`."""
+    base, head = tmp_path / "base", tmp_path / "head"
+    shutil.copytree(MINI_PLAN, base)
+    shutil.copytree(MINI_PLAN, head)
+    return base, head
+
+
+def changes(pair):
+    return [c.as_json() for c in diff_plans(load(pair[0]), load(pair[1]))]
+
+
+def kinds(pair):
+    return [(c["kind"], c["ref"]) for c in changes(pair)]
+
+
+# ----------------------------------------------------------------------------- nothing changed
+
+
+def test_identical_plans_report_nothing(pair):
+    assert changes(pair) == []
+
+
+def test_reformatted_reordered_and_renamed_files_report_nothing():
+    """Every file restyled (flow/block, quoting, folded text, key order, comments), activities,
+    institutions and progress entries reordered, pillar and progress files renamed and split."""
+    assert diff_plans(load(DIFF / "base"), load(DIFF / "reformatted")) == []
+    assert diff_plans(load(DIFF / "reformatted"), load(DIFF / "base")) == []
+
+
+def test_fixture_base_is_the_mini_plan():
+    assert diff_plans(load(MINI_PLAN), load(DIFF / "base")) == []
+
+
+# ----------------------------------------------------------------------------- activities
+
+
+def test_activity_added_and_removed(pair):
+    base, head = pair
+    edit(head, "1-provat.yaml", '''          - id: "1.(a).11"
+            title: "Pa afat"
+            responsible: [MB]
+            deadline: null''', '''          - id: "1.(a).12"
+            title: "E re"
+            responsible: [ZKKA]
+            deadline: "2010"''')
+    assert changes(pair) == [
+        {"ref": "I-1.(a).11", "kind": "activity_removed", "before": {"title": "Pa afat", "lead": "MB", "deadline": None},
+         "after": None},
+        {"ref": "I-1.(a).12", "kind": "activity_added", "before": None,
+         "after": {"title": "E re", "lead": "ZKKA", "deadline": "2010"}},
+    ]
+
+
+def test_deadline_moved_later(pair):
+    edit(pair[1], "1-provat.yaml", 'deadline: "qershor 2009"', 'deadline: "Fundi i 2009-ës"')
+    assert changes(pair) == [{"ref": "I-1.(a).1", "kind": "deadline_changed", "before": "qershor 2009",
+                              "after": "Fundi i 2009-ës", "months": 6, "direction": "later"}]
+
+
+def test_deadline_moved_earlier(pair):
+    edit(pair[1], "1-provat.yaml", 'deadline: "korrik 2009"', 'deadline: "Tremujori i parë i 2009"')
+    [c] = changes(pair)
+    assert (c["months"], c["direction"]) == (-4, "earlier")
+
+
+def test_deadline_respelled_same_due_day(pair):
+    edit(pair[1], "1-provat.yaml", 'deadline: "Fundi i 2008-ës"', 'deadline: "Fund 2008"')
+    [c] = changes(pair)
+    assert (c["kind"], c["months"], c["direction"]) == ("deadline_changed", 0, "same")
+
+
+def test_deadline_becoming_ongoing_loses_its_due_day(pair):
+    edit(pair[1], "1-provat.yaml", 'deadline: "korrik 2009"', 'deadline: "Në vazhdim"')
+    [c] = changes(pair)
+    assert c == {"ref": "I-1.(a).2", "kind": "deadline_changed", "before": "korrik 2009", "after": "Në vazhdim",
+                 "direction": "undated"}
+    assert "slip" in diff_plans(load(pair[0]), load(pair[1]))[0].categories()
+
+
+def test_deadline_of_one_milestone(pair):
+    edit(pair[1], "1-provat.yaml", 'deadline: "2010"', 'deadline: "Mesi i 2010-ës"')
+    [c] = changes(pair)
+    assert c == {"ref": "I-1.(a).9", "kind": "deadline_changed", "before": "2010", "after": "Mesi i 2010-ës",
+                 "milestone": 2, "months": -6, "direction": "earlier"}
+
+
+def test_deadline_due_override_changed(pair):
+    edit(pair[1], "1-provat.yaml", 'due: "2009-02"', 'due: "2009-03"')
+    [c] = changes(pair)
+    assert (c["before"], c["after"], c["months"]) == ("Dimër 2009 [due: 2009-02]", "Dimër 2009 [due: 2009-03]", 1)
+
+
+def test_lead_changed_by_reordering_responsible(pair):
+    edit(pair[1], "1-provat.yaml", "responsible: [PSH, ZKKA]", "responsible: [ZKKA, PSH]")
+    assert changes(pair) == [{"ref": "I-1.(a).1", "kind": "lead_changed", "before": "PSH", "after": "ZKKA"}]
+
+
+def test_bodies_added_and_removed(pair):
+    edit(pair[1], "1-provat.yaml", """            responsible: [PSH, ZKKA]
+            support: [MB]""", """            responsible: [PSH, ZKKA, MPÇSSHB]
+            support: [DONATORET]""")
+    assert changes(pair) == [
+        {"ref": "I-1.(a).1", "kind": "body_added", "before": None, "after": "MPÇSSHB", "role": "responsible"},
+        {"ref": "I-1.(a).1", "kind": "body_added", "before": None, "after": "DONATORET", "role": "support"},
+        {"ref": "I-1.(a).1", "kind": "body_removed", "before": "MB", "after": None, "role": "support"},
+    ]
+
+
+def test_unit_of_a_body_changed(pair):
+    edit(pair[1], "1-provat.yaml", '"PSH/Drejtoria kundër Krimit Ekonomik"', '"PSH/Drejtoria e Policisë Kufitare"')
+    assert kinds(pair) == [("body_added", "I-1.(a).9"), ("body_removed", "I-1.(a).9")]
+
+
+def test_title_edited_with_a_word_diff(pair):
+    edit(pair[1], "2-mbrojtja.yaml", 'title: "Hapja e strehëzave <b>të reja</b>"',
+         'title: "Hapja e dy strehëzave <b>të reja</b> në Tiranë"')
+    [c] = changes(pair)
+    assert c["kind"] == "title_edited"
+    assert c["diff"] == "Hapja e {+dy+} strehëzave <b>të reja</b> {+në Tiranë+}"
+
+
+def test_indicators_edited(pair):
+    edit(pair[1], "1-provat.yaml", 'indicators: ["Tregues 1"]', 'indicators: ["Tregues i parë", "Tregues 2"]')
+    [c] = changes(pair)
+    assert (c["kind"], c["before"], c["after"]) == ("indicators_edited", ["Tregues 1"], ["Tregues i parë", "Tregues 2"])
+    assert c["diff"] == "Tregues [-1-] {+i parë+} · {+Tregues 2+}"
+
+
+def test_indicators_reordered_report_nothing(pair):
+    edit(pair[1], "1-provat.yaml", 'indicators: ["Etapa e parë"]', 'indicators: ["Etapa e parë", "X"]')
+    edit(pair[0], "1-provat.yaml", 'indicators: ["Etapa e parë"]', 'indicators: ["X", "Etapa e parë"]')
+    assert changes(pair) == []
+
+
+def test_resources_edited(pair):
+    edit(pair[1], "2-mbrojtja.yaml", "resources: [MPÇSSHB, DONATORET]", "resources: [DONATORET, MB]")
+    [c] = changes(pair)
+    assert (c["kind"], c["diff"]) == ("resources_edited", "[-MPÇSSHB-] {+MB+}")
+
+
+def test_other_activity_fields(pair):
+    edit(pair[1], "2-mbrojtja.yaml", 'see: ["I-1.(a).1"]', 'see: ["I-1.(a).1", "I-1.(a).2"]\n'
+         '            notes: ["Printed \'strehzave\'."]')
+    assert [(c["kind"], c["field"]) for c in changes(pair)] == [("details_edited", "see"), ("details_edited", "notes")]
+
+
+# ----------------------------------------------------------------------------- goals, objectives, institutions
+
+
+def test_goal_and_objective_edited(pair):
+    edit(pair[1], "1-provat.yaml", 'title: "Synimi i parë [nr. 9669]"', 'title: "Synimi i parë i rishikuar"')
+    edit(pair[1], "1-provat.yaml", 'target: null', 'target: "100 raste"')
+    assert [(c["kind"], c["ref"], c.get("field"), c.get("diff")) for c in changes(pair)] == [
+        ("goal_edited", "I-1", "title", "Synimi i parë [-[nr. 9669]-] {+i rishikuar+}"),
+        ("objective_edited", "I-1.(a)", "target", None),
+    ]
+
+
+def test_objective_added(pair):
+    edit(pair[1], "2-mbrojtja.yaml", '''          - id: "1.(a).1.1"''', '''          - id: "1.(a).1.1"
+            title: "Trajnimi i stafit"
+            responsible: [MPÇSSHB]
+            deadline: "Deri në fund të 2009"
+      - id: "1.(b)"
+        title: "Riintegrimi"
+        activities:
+          - id: "1.(b).1"''')
+    assert kinds(pair) == [("activity_added", "II-1.(b).1"), ("objective_added", "II-1.(b)")]
+
+
+def test_institutions_added_removed_renamed(pair):
+    inst = "institutions.yaml"
+    edit(pair[1], inst, "name: Policia e Shtetit", "name: Policia e Shtetit Shqiptare")
+    edit(pair[1], inst, "  name_en: State Committee\n", "  name_en: The State Committee\n")
+    edit(pair[1], inst, """- id: DONATORET
+  name: Donatorët
+  name_en: Donors
+  kind: donor""", """- id: OSBE
+  name: Organizata për Siguri dhe Bashkëpunim në Evropë
+  name_en: OSCE
+  kind: international""")
+    provat = pair[1] / "1-provat.yaml"
+    provat.write_text(provat.read_text(encoding="utf-8").replace("[DONATORET]", "[OSBE]"), encoding="utf-8")
+    edit(pair[1], "2-mbrojtja.yaml", "resources: [MPÇSSHB, DONATORET]", "resources: [MPÇSSHB, OSBE]")
+    found = [(c["kind"], c["ref"], c.get("field")) for c in changes(pair)]
+    assert ("institution_removed", "DONATORET", None) in found
+    assert ("institution_added", "OSBE", None) in found
+    assert ("institution_renamed", "PSH", "name") in found
+    assert ("institution_edited", "KSHLKT", "name_en") in found
+    assert [k for k, _, _ in found].count("resources_edited") == 3
+
+
+def test_institution_id_renamed_does_not_flood_activities(pair):
+    """A new id with the old name (or the old id kept as an alias) is a rename, and activities
+    that now name the new id report nothing."""
+    for file in ("institutions.yaml", "1-provat.yaml", "2-mbrojtja.yaml"):
+        path = pair[1] / file
+        path.write_text(path.read_text(encoding="utf-8").replace("DONATORET", "DONATORE"), encoding="utf-8")
+    assert changes(pair) == [{"ref": "DONATORE", "kind": "institution_renamed", "before": "DONATORET",
+                              "after": "DONATORE", "field": "id"}]
+
+
+# ----------------------------------------------------------------------------- progress and status
+
+PROGRESS = "progress/2009Q2/demo.yaml"
+
+
+def test_progress_added(pair):
+    (pair[1] / "progress" / "2009Q3").mkdir()
+    (pair[1] / "progress" / "2009Q3" / "psh.yaml").write_text(
+        '- {ref: i-1a7, date: "2009-08-01", status: in_progress, completion: substantial, by: PSH}\n',
+        encoding="utf-8")
+    assert changes(pair) == [{"ref": "I-1.(a).7", "kind": "progress_added", "before": None,
+                              "after": {"ref": "I-1.(a).7", "date": "2009-08-01", "status": "in_progress",
+                                        "completion": "substantial", "by": "PSH"}}]
+
+
+def test_progress_removed_and_status_regressed(pair):
+    edit(pair[1], PROGRESS, '''- ref: I-1.(a).4
+  date: "2009-04-15"
+  status: completed
+  evidence: "VKM nr. 1"
+  by: ZKKA
+''', "")
+    assert kinds(pair) == [("status_regressed", "I-1.(a).4"), ("progress_removed", "I-1.(a).4")]
+    assert changes(pair)[0]["after"] == "not_started (no entry)"
+
+
+def test_status_regression_completed_to_in_progress(pair):
+    with (pair[1] / PROGRESS).open("a", encoding="utf-8") as f:
+        f.write('- {ref: I-1.(a).3, date: "2009-03-01", status: in_progress, by: ZKKA, note: "U rihap"}\n')
+    assert changes(pair)[0] == {"ref": "I-1.(a).3", "kind": "status_regressed", "before": "completed",
+                                "after": "in_progress", "since": "2009-03-01"}
+
+
+def test_substantial_to_limited_is_a_regression_but_progress_is_not(pair):
+    with (pair[1] / PROGRESS).open("a", encoding="utf-8") as f:
+        f.write('- {ref: I-1.(a).7, date: "2009-06-01", status: completed, evidence: "Raport", by: PSH}\n'
+                '- {ref: I-1.(a).6, date: "2009-06-01", status: in_progress, by: MB}\n')
+    assert [k for k, _ in kinds(pair)] == ["progress_added", "progress_added"]
+    base = pair[0] / PROGRESS
+    with base.open("a", encoding="utf-8") as f:
+        f.write('- {ref: I-1.(a).1, date: "2009-06-01", status: in_progress, completion: substantial}\n')
+    with (pair[1] / PROGRESS).open("a", encoding="utf-8") as f:
+        f.write('- {ref: I-1.(a).1, date: "2009-06-01", status: in_progress, completion: limited}\n')
+    assert ("status_regressed", "I-1.(a).1") in kinds(pair)
+
+
+def test_an_older_entry_does_not_change_the_latest_status(pair):
+    with (pair[1] / PROGRESS).open("a", encoding="utf-8") as f:
+        f.write('- {ref: I-1.(a).4, date: "2009-01-10", status: in_progress, by: ZKKA}\n')
+    assert kinds(pair) == [("progress_added", "I-1.(a).4")]
+
+
+def test_plan_and_pillar_headings(pair):
+    edit(pair[1], "plan.yaml", "title_en: A small test plan", "title_en: A very small test plan")
+    edit(pair[1], "2-mbrojtja.yaml", "title_en: Protection", "title_en: Protection of victims")
+    assert [(c["ref"], c["field"], c["diff"]) for c in changes(pair)] == [
+        ("plan", "title_en", "A {+very+} small test plan"),
+        ("pillar II", "title_en", "Protection {+of victims+}"),
+    ]
+
+
+# ----------------------------------------------------------------------------- word diffs
+
+
+def test_word_diff_keeps_a_little_context():
+    before = "një dy tre katër pesë gjashtë shtatë tetë nëntë dhjetë njëmbëdhjetë"
+    after = "një dy tre katër pesë gjashtë SHTATË tetë nëntë dhjetë njëmbëdhjetë"
+    assert wdiff(word_diff(before, after)) == "… tre katër pesë gjashtë [-shtatë-] {+SHTATË+} tetë nëntë dhjetë njëmbëdhjetë"
+    assert wdiff(word_diff("a  b\nc", "a b c")) == "(only spacing or line breaks changed)"
+
+
+def test_list_diff():
+    assert wdiff(list_diff(["a", "b c", "d"], ["a", "b x", "e", "f"])) == "b [-c-] {+x+} · [-d-] {+e+} · {+f+}"
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def proposal():
+    return diff_plans(load(DIFF / "base"), load(DIFF / "proposal"))
+
+
+def test_markdown_summary_sections_and_escaping(pair):
+    edit(pair[1], "2-mbrojtja.yaml", 'title: "Hapja e strehëzave <b>të reja</b>"',
+         'title: "Hapja e strehëzave <b>të reja</b> | *[x](javascript:alert(1))*"')
+    md = render(diff_plans(load(pair[0]), load(pair[1])), "md", "main", "a|b")
+    assert md.splitlines()[:3] == ["### Plan changes: main → a\\|b", "", "**1 change:** 1 title edited"]
+    assert "#### Titles edited (1)" in md
+    row = next(line for line in md.splitlines() if line.startswith("| II-1.(a).1 "))
+    assert row == ("| II-1.(a).1 | Hapja e strehëzave \\<b\\>të reja\\</b\\> **\\| \\*\\[x\\](javascript:alert(1))\\*** |")
+    assert "<b>" not in md
+
+
+def test_markdown_of_a_proposal():
+    md = render(proposal(), "md", "main", "proposal")
+    assert "**Needs attention:** 1 deadline slip" in md
+    assert "| I-1.(a).2 | korrik 2009 | Fundi i 2009-ës | 5 months later |" in md
+    assert "<details>" not in md
+
+
+def test_markdown_folds_long_sections(pair):
+    lines = "".join(f'- {{ref: I-1.(a).1, date: "2009-01-{day:02d}", status: in_progress}}\n' for day in range(1, 13))
+    with (pair[1] / PROGRESS).open("a", encoding="utf-8") as f:
+        f.write(lines)
+    md = render(diff_plans(load(pair[0]), load(pair[1])), "md")
+    assert "#### Progress entries added (12)\n\n<details>\n<summary>Show all 12</summary>\n\n| ref |" in md
+    assert md.rstrip().endswith("</details>")
+
+
+def test_markdown_when_nothing_changed():
+    assert render([], "md", "main", "working tree") == "### Plan changes: main → working tree\n\nNo changes to the plan.\n"
+
+
+def test_json_is_a_stable_utf8_list():
+    out = render(proposal(), "json")
+    data = json.loads(out)
+    assert "\\u" not in out and "MPÇSSHB" in out
+    for item in data:
+        assert list(item)[:4] == ["ref", "kind", "before", "after"]
+    slip = next(i for i in data if i["kind"] == "deadline_changed")
+    assert slip == {"ref": "I-1.(a).2", "kind": "deadline_changed", "before": "korrik 2009",
+                    "after": "Fundi i 2009-ës", "months": 5, "direction": "later"}
+    assert render(proposal(), "json") == out
+
+
+def test_text():
+    text = render(proposal(), "text", "main", "proposal")
+    assert text.splitlines()[:3] == [
+        "Plan changes: main → proposal",
+        "8 changes: 1 activity added, 1 deadline changed (1 later, up to 5 months), 1 body added, 1 title edited, "
+        "1 indicators edited, 1 other field edited, 2 progress entries added",
+        "Needs attention: 1 deadline slip",
+    ]
+    assert "  I-1.(a).2  korrik 2009  → Fundi i 2009-ës  5 months later" in text.splitlines()
+
+
+def test_fail_on():
+    found = [Change("deadline_changed", "I-1", months=2, direction="later"),
+             Change("deadline_changed", "I-2", months=-2, direction="earlier"),
+             Change("activity_removed", "I-3"), Change("title_edited", "I-4")]
+    assert [c.ref for c in failing(found, parse_fail_on("slip"))] == ["I-1"]
+    assert [c.ref for c in failing(found, parse_fail_on("removal, regression"))] == ["I-3"]
+    assert [c.ref for c in failing(found, parse_fail_on("title_edited"))] == ["I-4"]
+    assert len(failing(found, parse_fail_on("any"))) == 4
+    assert failing(found, parse_fail_on(None)) == []
+    with pytest.raises(ValueError, match="unknown --fail-on slips"):
+        parse_fail_on("slips")
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+def test_cli_directories_and_fail_on(run):
+    args = ("diff", DIFF / "base", DIFF / "proposal")
+    result = run(*args)
+    assert result.exit_code == 0 and result.stdout.startswith("### Plan changes:")
+    result = run(*args, "--format", "json", "--fail-on", "slip,regression")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)[1]["kind"] == "deadline_changed"
+    assert "1 change(s) match --fail-on slip,regression: 1 deadline changed" in result.stderr
+    assert run(*args, "--fail-on", "regression,removal").exit_code == 0
+
+
+def test_cli_usage_errors(run):
+    result = run("diff", DIFF / "base", DIFF / "proposal", "--fail-on", "slips")
+    assert result.exit_code == 2 and "unknown --fail-on slips" in result.stderr
+    result = run("diff", DIFF / "base", DIFF / "proposal", "--format", "html")
+    assert result.exit_code == 2 and "unknown format 'html'" in result.stderr
+
+
+def test_cli_side_with_errors_exits_1(run, pair):
+    edit(pair[1], "1-provat.yaml", 'title: "Pa afat"', 'titel: "Pa afat"')
+    result = run("diff", pair[0], pair[1])
+    assert result.exit_code == 1
+    assert "unknown field 'titel'" in result.stderr and "has errors" in result.stderr
+
+
+# ----------------------------------------------------------------------------- git revisions
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.org",
+                           "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
+                          cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A git repository whose plan lives in ./plan, with two commits: the mini plan, then an edit."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    monkeypatch.delenv("APCLI_PLAN", raising=False)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    shutil.copytree(MINI_PLAN, root / "plan")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "plan")
+    edit(root / "plan", "1-provat.yaml", 'deadline: "qershor 2009"', 'deadline: "dhjetor 2009"')
+    git(root, "commit", "-q", "-am", "move a deadline")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_git_two_commits(run, repo):
+    result = run("diff", "HEAD~1", "HEAD", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == [{"ref": "I-1.(a).1", "kind": "deadline_changed", "before": "qershor 2009",
+                                          "after": "dhjetor 2009", "months": 6, "direction": "later"}]
+    sha = git(repo, "rev-parse", "--short=7", "HEAD~1").strip()
+    assert run("diff", "HEAD~1", "HEAD").stdout.startswith(f"### Plan changes: HEAD\\~1 ({sha}) → HEAD (")
+
+
+def test_git_revision_against_the_working_tree(run, repo):
+    edit(repo / "plan", "1-provat.yaml", 'title: "Pa afat"', 'title: "Pa afat ende"')
+    result = run("diff", "HEAD", "--format", "text")
+    assert result.exit_code == 0, result.stderr
+    assert "→ working tree" in result.stdout.splitlines()[0]
+    assert "  I-1.(a).11  Pa afat {+ende+}" in result.stdout
+    assert "deadline" not in result.stdout  # committed already
+    assert (repo / "plan" / "1-provat.yaml").read_text(encoding="utf-8").count("Pa afat ende") == 1
+
+
+def test_git_plan_elsewhere_from_a_subdirectory(run, repo, monkeypatch):
+    git(repo, "mv", "plan", "data")
+    git(repo, "commit", "-q", "-m", "move the plan")
+    (repo / "docs").mkdir()
+    monkeypatch.chdir(repo / "docs")
+    result = run("diff", "HEAD~2", "--plan", "../data", "--format", "json")
+    assert result.exit_code == 2 and "no plan at data/plan.yaml in revision HEAD~2" in result.stderr
+    result = run("diff", "HEAD~1", "--plan", "../data", "--format", "json")
+    assert result.exit_code == 2  # HEAD~1 still kept it in plan/
+    monkeypatch.setenv("APCLI_PLAN", str(repo / "data"))
+    assert json.loads(run("diff", "HEAD", "--format", "json").stdout) == []
+
+
+def test_git_unknown_revision_is_a_usage_error(run, repo):
+    result = run("diff", "no-such-branch")
+    assert result.exit_code == 2
+    assert "unknown revision 'no-such-branch'" in result.stderr
+    assert run("diff", "--", "--output=x").exit_code == 2
+    assert not (repo / "x").exists()
+
+
+def test_git_revision_with_a_broken_plan(run, repo):
+    edit(repo / "plan", "1-provat.yaml", 'title: "Pa afat"', 'titel: "Pa afat"')
+    git(repo, "commit", "-q", "-am", "typo")
+    result = run("diff", "HEAD~1", "HEAD")
+    assert result.exit_code == 1
+    assert "HEAD:plan/1-provat.yaml:" in result.stderr and "unknown field 'titel'" in result.stderr
+
+
+def test_plan_metadata_edits_name_the_nested_field(pair):
+    edit(pair[1], "plan.yaml", 'period: {start: "2008-01", end: "2010-12"}', 'period: {start: "2008-01", end: "2011-06"}')
+    edit(pair[1], "plan.yaml", 'adopted: {date: "2008-05-30", by: KSHLKT}',
+         'adopted: {date: "2008-05-30", by: KSHLKT}\nprinciples: [{text: "Mbrojtja e viktimave"}]')
+    assert [(c["field"], c["before"], c["after"]) for c in changes(pair) if c["kind"] == "plan_edited"] == [
+        ("period.end", "2010-12", "2011-06"), ("principles[0].text", None, "Mbrojtja e viktimave"),
+    ]
+
+
+def test_review_doc_examples_show_real_output():
+    """docs/readme/review.md (the README's section on reviews) runs like the README's examples."""
+    import sys
+
+    from conftest import ROOT
+
+    doc = ROOT / "docs" / "readme" / "review.md"
+    if not doc.exists():
+        pytest.skip("merged into README.md, where tests/test_docs.py checks it")
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import update_readme
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    text = doc.read_text(encoding="utf-8")
+    assert update_readme.render(text) == text, "stale examples: re-render docs/readme/review.md"
