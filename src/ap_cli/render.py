@@ -1,0 +1,150 @@
+"""Rendering reports: the jinja2 environments, their filters, where templates are found, and the
+set of files a `--per-institution` run produces.
+
+Plan text is never markup: the HTML environment autoescapes (switched on explicitly, since
+`.html.j2` is not among jinja2's default extensions), Markdown templates pass user text through
+`md` (table-cell escaping) and Mermaid labels through `mermaid`. Undefined names fail loudly
+(StrictUndefined) instead of printing as empty text.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import os
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import jinja2
+import markupsafe
+
+from .output import md_escape
+from .plan import Plan
+from .report import build_context, build_index, report_bodies, slugs
+
+FORMATS = ("md", "html")
+REPORT = "report.{fmt}.j2"
+INDEX = "index.{fmt}.j2"
+
+
+class TemplateProblem(ValueError):
+    """A template that cannot be found, read or rendered; the message says where."""
+
+
+def templates_dir() -> Path:
+    """The shipped templates: `ap_cli/templates` in a wheel, `templates/` in a source checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "templates"
+    if packaged.is_dir():
+        return packaged
+    return here.parent.parent / "templates"
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def md_cell(value) -> str:
+    """Markdown text with no syntax left (see output.md_escape)."""
+    return md_escape(value)
+
+
+# `:` `#` `;` end or garble a Mermaid task line; a backtick could close the code fence;
+# `<` `>` keep labels from ever reaching Mermaid's HTML label path.
+_MERMAID_DROP = re.compile(r"[:#;`<>]")
+
+
+def mermaid_label(value, width: int = 60) -> str:
+    """A one-line Mermaid label without the characters Mermaid reads as syntax."""
+    text = " ".join(_MERMAID_DROP.sub(" ", "" if value is None else str(value)).split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def csp_hash(value) -> str:
+    """The CSP source expression allowing exactly this inline script."""
+    digest = hashlib.sha256(str(value).encode("utf-8")).digest()
+    return markupsafe.Markup("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
+
+
+# ----------------------------------------------------------------------------- environments
+
+
+@functools.lru_cache(maxsize=8)
+def environment(fmt: str, extra_dir: Path | None = None) -> jinja2.Environment:
+    """The environment for `fmt`; `extra_dir` (a user's template folder) is searched first,
+    so a user template can `{% extends "report.html.j2" %}` and override blocks."""
+    if fmt not in FORMATS:
+        raise TemplateProblem(f"unknown report format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    search = [str(extra_dir)] if extra_dir else []
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*search, str(templates_dir())], encoding="utf-8"),
+        autoescape=fmt == "html",
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(md=md_cell, mermaid=mermaid_label, csp_hash=csp_hash)
+    return env
+
+
+def format_for(template: Path | None, fmt: str | None) -> str:
+    """`--format`, else what the template's name says (`*.html*` → html), else Markdown."""
+    if fmt:
+        return fmt
+    if template is not None and ".htm" in template.name.lower():
+        return "html"
+    return "md"
+
+
+def render(context: dict, fmt: str, template: Path | None = None, name: str = REPORT) -> str:
+    """Render `context` with the user's `template` file, or the shipped template `name`."""
+    try:
+        if template is not None:
+            if not template.is_file():
+                raise TemplateProblem(f"template {template}: no such file")
+            env = environment(fmt, template.resolve().parent)
+            tpl = env.get_template(template.name)
+        else:
+            tpl = environment(fmt).get_template(name.format(fmt=fmt))
+        return tpl.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateProblem(f"template not found: {exc.name} (looked in {templates_dir()})") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateProblem(f"template {template or name.format(fmt=fmt)}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise TemplateProblem(f"template {template}: not UTF-8 ({exc.reason})") from None
+
+
+def render_report(plan: Plan, cutoff: date, fmt: str = "md", lang: str = "sq",
+                  template: Path | None = None, institution: str | None = None) -> str:
+    """One report: the whole plan, or one body's activities."""
+    return render(build_context(plan, cutoff, lang, institution), fmt, template)
+
+
+def report_files(plan: Plan, cutoff: date, fmt: str = "md", lang: str = "sq",
+                 template: Path | None = None) -> dict[str, str]:
+    """`--per-institution`: {file name: text}, one report per involved body plus `index.<fmt>`."""
+    names = slugs(report_bodies(plan))
+    files = {f"{stem}.{fmt}": render_report(plan, cutoff, fmt, lang, template, inst)
+             for inst, stem in names.items()}
+    index = build_index(plan, cutoff, lang, {inst: f"{stem}.{fmt}" for inst, stem in names.items()})
+    return {**files, f"index.{fmt}": render(index, fmt, name=INDEX)}
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 with `\n` line ends via a temp file and rename, so a reader never sees half a
+    report; creates the parent folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -1,0 +1,500 @@
+"""`apcli report`: golden files, Markdown structure, escaping of plan text, per-institution
+output, and a real browser opening the HTML report of the real plan."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from markdown_it import MarkdownIt
+
+from conftest import MINI_PLAN, ROOT
+
+GOLDEN = ROOT / "tests" / "golden"
+AS_OF = "2009-06"
+PAYLOAD = ('<script>alert("x")</script><img src=x onerror=alert(1)> **bold** _em_ '
+           '[link](javascript:alert(1)) | pipe `code` # hash: colon; semi ~~del~~ &amp; \\ end')
+
+
+def md_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table")
+
+
+def golden(name: str, text: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        return
+    assert path.is_file(), f"{path} missing: run pytest --update-golden"
+    expected = path.read_bytes().decode("utf-8")
+    assert text == expected, f"{name} differs from the golden file; if the change is intended, run pytest --update-golden"
+
+
+def report(run, tmp_path, *args) -> str:
+    """Run `apcli report … --out FILE` and return the file's text (exact bytes)."""
+    out = tmp_path / f"out-{len(list(tmp_path.iterdir()))}"
+    result = run("report", "--as-of", AS_OF, "--out", out, *args)
+    assert result.exit_code == 0, result.stderr
+    return out.read_bytes().decode("utf-8")
+
+
+# ----------------------------------------------------------------------------- golden files
+
+
+@pytest.mark.parametrize("fmt,lang", [("md", "sq"), ("html", "sq"), ("md", "en")])
+def test_golden(run, tmp_path, update_golden, fmt, lang):
+    text = report(run, tmp_path, "--plan", MINI_PLAN, "--format", fmt, "--lang", lang)
+    golden(f"mini-{AS_OF}.{lang}.{fmt}", text, update_golden)
+
+
+def test_same_input_same_bytes(run, tmp_path):
+    first = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
+    second = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
+    assert first == second
+    stdout = run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, "--format", "html").stdout
+    assert stdout == first
+
+
+def test_report_content(run, tmp_path):
+    text = report(run, tmp_path, "--plan", MINI_PLAN, "--lang", "en")
+    assert "# Implementation status report — Status as of 30 June 2009" in text
+    # I-1.(a).6 is suspended, due early 2009 (≈), so overdue and approximate, led by MB
+    mb = text.split("### MB — Ministry of Interior (2)", 1)[1].split("###", 1)[0]
+    assert "| I-1.(a).6 | Fillimi i 2009-ës | 2009-03-31 ≈ | 3 | Suspended | Pezulluar |" in mb
+    assert "| I-1.(a).2 | MPÇSSHB | korrik 2009 | 2009-07-31 | Not started |" in text  # next quarter
+    assert "| ZKKA | 3 | 1 | 1 | 1 | 1 |" in text  # scorecard: on time I-1.(a).3, late I-1.(a).4
+    assert "I-1.(a).1 Afati në muajin e cut-off :crit, t0, 2009-06-01, 2009-07-01" in text
+    assert ":done, t2, 2008-10-01, 2009-01-01" in text
+    assert text.count("```mermaid") == 2 and text.count("\n```\n") == 2
+
+
+def test_no_wall_clock_in_output(run, tmp_path):
+    """No wall-clock time leaks in: the only dates are the plan's and the cut-off's."""
+    text = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
+    assert date.today().isoformat() not in text
+
+
+# ----------------------------------------------------------------------------- Markdown structure
+
+
+def split_row(line: str) -> list[str]:
+    """Cells of a GFM table row: split on pipes that no backslash escapes."""
+    body = line.strip()
+    body = body[1:] if body.startswith("|") else body
+    cells, cur, i = [], "", 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            cur += body[i:i + 2]
+            i += 2
+            continue
+        if body[i] == "|":
+            cells.append(cur)
+            cur = ""
+        else:
+            cur += body[i]
+        i += 1
+    if cur.strip():
+        cells.append(cur)
+    return cells
+
+
+def check_tables(text: str) -> int:
+    """Every table parses as one, and every row, as written, has as many cells as its header
+    (GFM would silently drop or pad the difference); returns the number of rows."""
+    lines = text.split("\n")
+    tokens = md_parser().parse(text)
+    delimiters = [ln for ln in lines if re.fullmatch(r"\|(?:\s*:?-+:?\s*\|)+", ln)]
+    assert sum(t.type == "table_open" for t in tokens) == len(delimiters), "a table did not parse as a table"
+    rows, width, cells, source = 0, None, 0, ""
+    for tok in tokens:
+        if tok.type == "table_open":
+            width = None
+        elif tok.type == "tr_open":
+            cells, source = 0, lines[tok.map[0]]
+        elif tok.type in ("th_open", "td_open"):
+            cells += 1
+        elif tok.type == "tr_close":
+            written = len(split_row(source))
+            width = written if width is None else width
+            assert written == width == cells, f"row has a different cell count than its header: {source}"
+            rows += 1
+    return rows
+
+
+def test_markdown_tables_keep_their_cells(run, tmp_path):
+    for lang in ("sq", "en"):
+        text = report(run, tmp_path, "--plan", MINI_PLAN, "--lang", lang)
+        assert check_tables(text) > 15
+
+
+def test_markdown_report_of_the_real_plan_parses():
+    from ap_cli.loader import bundled_plan_dir, load_plan
+    from ap_cli.render import render_report
+
+    plan, _ = load_plan(bundled_plan_dir())
+    assert plan is not None
+    text = render_report(plan, date(2009, 6, 30), "md")
+    assert check_tables(text) >= len(plan.pillars)
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"))
+                | st.sampled_from(list("\\`*_[]<>|#~&!:;-+=.()")), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_any_cell_text_survives_markdown(value):
+    from ap_cli.render import md_cell
+
+    row = f"| a | b |\n|---|---|\n| x | {md_cell(value)} |\n"
+    assert len(split_row(row.split("\n")[2])) == 2
+    cells = Cells()
+    cells.feed(md_parser().render(row))
+    assert cells.cells[-1] == (value.strip(), [])
+
+
+# ----------------------------------------------------------------------------- plan text is text
+
+
+class Cells(HTMLParser):
+    """Table cells of an HTML page as (text, child tags), plus every start tag seen."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.cells: list[tuple[str, list[str]]] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self._cell: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag in ("td", "th"):
+            self._cell = ["", []]
+        elif self._cell is not None:
+            self._cell[1].append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.cells.append((self._cell[0], self._cell[1]))
+            self._cell = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell[0] += data
+
+
+@pytest.fixture
+def injected(mini_plan) -> Path:
+    """The fixture plan with the payload as an activity title and as a pillar title."""
+    path = mini_plan / "1-provat.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('title: "Afati në muajin e cut-off"', f"title: {json.dumps(PAYLOAD)}")
+    text = text.replace("title: PROVAT", f"title: {json.dumps(PAYLOAD)}")
+    path.write_text(text, encoding="utf-8")
+    return mini_plan
+
+
+def test_payload_is_text_in_html(run, tmp_path, injected):
+    html = report(run, tmp_path, "--plan", injected, "--format", "html")
+    page = Cells()
+    page.feed(html)
+    assert page.tags.count("script") == 1  # ours only
+    assert "img" not in page.tags
+    assert (PAYLOAD, []) in page.cells, "the title must be one cell of plain text"
+    assert sum(PAYLOAD in t for t in page.text) >= 3  # table cell, SVG tooltip, pillar name
+    assert "<script>alert" not in html and "<img" not in html
+
+
+def test_payload_is_text_in_markdown(run, tmp_path, injected):
+    text = report(run, tmp_path, "--plan", injected)
+    check_tables(text)
+    page = Cells()
+    page.feed(md_parser().render(re.sub(r"```mermaid\n.*?\n```", "", text, flags=re.S)))
+    assert (PAYLOAD, []) in page.cells
+    assert not {"script", "img", "a", "em", "code", "del"} & set(page.tags)
+    # the Mermaid block: one line per task, nothing that Mermaid or the fence would read
+    block = re.search(r"```mermaid\n(.*?)\n```", text, re.S).group(1)
+    task = next(ln for ln in block.split("\n") if ln.strip().startswith("I-1.(a).1 "))
+    label = task.rsplit(" :", 1)[0]
+    assert not set(":#;`<>") & set(label)
+    assert "alert" in label
+    title = next(ln for ln in block.split("\n") if ln.strip().startswith("title "))
+    assert not set(":#;`<>") & set(title)
+    assert text.count("```") % 2 == 0
+
+
+def test_user_template_is_autoescaped_and_strict(run, tmp_path, injected):
+    tpl = tmp_path / "mine.html.j2"
+    tpl.write_text("<p>{{ timeline[0].title }}</p>\n", encoding="utf-8")
+    out = run("report", "--as-of", AS_OF, "--plan", injected, "--template", tpl)
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout == "<p>" + PAYLOAD.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace('"', "&#34;").replace("'", "&#39;") + "</p>\n"
+    bad = tmp_path / "bad.md.j2"
+    bad.write_text("{{ no_such_thing }}\n", encoding="utf-8")
+    out = run("report", "--as-of", AS_OF, "--plan", injected, "--template", bad)
+    assert out.exit_code == 2
+    assert "no_such_thing" in out.stderr
+
+
+def test_user_template_can_extend_the_shipped_one(run, tmp_path):
+    tpl = tmp_path / "mine.md.j2"
+    tpl.write_text('{% extends "report.md.j2" %}\n', encoding="utf-8")
+    mine = report(run, tmp_path, "--plan", MINI_PLAN, "--template", tpl)
+    assert mine == report(run, tmp_path, "--plan", MINI_PLAN)
+
+
+# ----------------------------------------------------------------------------- per institution
+
+
+def test_per_institution(run, tmp_path):
+    out = tmp_path / "reports"
+    result = run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, "--per-institution", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["index.md", "mb.md", "mpcsshb.md", "psh.md", "zkka.md"]
+    index = (out / "index.md").read_text(encoding="utf-8")
+    for name in names[1:]:
+        assert f"]({name})" in index
+    check_tables(index)
+    mine = (out / "mpcsshb.md").read_text(encoding="utf-8")
+    assert mine.startswith("# Raport për MPÇSSHB — Gjendja më 30 qershor 2009\n")
+    assert "| II-1.(a).1 | drejtues, financues |" in mine
+    assert "| I-1.(a).1 |" not in mine  # PSH's and ZKKA's activity, not MPÇSSHB's
+    check_tables(mine)
+
+
+def test_per_institution_html_and_usage(run, tmp_path):
+    out = tmp_path / "html"
+    assert run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, "--per-institution", "--out", out,
+               "--format", "html").exit_code == 0
+    assert (out / "index.html").is_file() and (out / "mpcsshb.html").is_file()
+    result = run("report", "--plan", MINI_PLAN, "--per-institution")
+    assert result.exit_code == 2 and "--out DIR" in result.stderr
+    assert run("report", "--plan", MINI_PLAN, "--lang", "de").exit_code == 2
+    assert run("report", "--plan", MINI_PLAN, "--format", "pdf").exit_code == 2
+
+
+def test_out_dir_gets_report_file(run, tmp_path):
+    result = run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, "--format", "html", "--out", tmp_path)
+    assert result.exit_code == 0
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_slugs_are_filesystem_safe():
+    from ap_cli.report import slug, slugs
+
+    assert slug("MPÇSSHB") == "mpcsshb"
+    assert slug("PSH/Drejtoria kundër Krimit") == "psh-drejtoria-kunder-krimit"
+    assert slug("../../etc/passwd") == "etc-passwd"
+    assert slug("CON") == "con-" and slug("ÇÇÇ") == "ccc" and slug("…") == "body"
+    assert slugs(["M.B", "MB", "M-B", "index"]) == {"M.B": "m-b", "MB": "mb", "M-B": "m-b-2", "index": "index-2"}
+
+
+def test_filters():
+    from ap_cli.render import md_cell, mermaid_label
+
+    assert mermaid_label("a: b # c; d `e` <f>\n g") == "a b c d e f g"
+    assert mermaid_label("x" * 100).endswith("…") and len(mermaid_label("x" * 100)) == 60
+    assert md_cell("a | b\nc &amp;") == "a \\| b<br>c \\&amp;"
+
+
+def test_cli_does_not_import_jinja2():
+    code = "import sys, ap_cli.cli; print('jinja2' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_templates_are_shipped():
+    from ap_cli.render import templates_dir
+
+    names = {p.name for p in templates_dir().iterdir()}
+    assert {"report.md.j2", "report.html.j2", "index.md.j2", "index.html.j2"} <= names
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"templates" = "ap_cli/templates"' in pyproject
+
+
+# ----------------------------------------------------------------------------- a real browser
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+# Runs before the report's own CSP and script: records uncaught errors, rejected promises,
+# CSP violations (anything the page tried to fetch) and console errors/warnings, then, after
+# load, which elements of each pillar are laid out visibly and whether the filter box came up.
+PROBE = """<script>(function () {
+  var errs = [];
+  addEventListener("error", function (e) { errs.push("error: " + (e.message || (e.target && e.target.outerHTML) || "?")); }, true);
+  addEventListener("unhandledrejection", function (e) { errs.push("unhandled rejection: " + e.reason); });
+  addEventListener("securitypolicyviolation", function (e) { errs.push("CSP: " + e.violatedDirective + " " + e.blockedURI); });
+  ["error", "warn"].forEach(function (k) {
+    var f = console[k];
+    console[k] = function () { errs.push("console." + k + ": " + [].join.call(arguments, " ")); return f.apply(console, arguments); };
+  });
+  addEventListener("load", function () { setTimeout(function () {
+    var seen = {};
+    [].forEach.call(document.querySelectorAll("[data-pillar]"), function (el) {
+      var r = el.getBoundingClientRect(), s = getComputedStyle(el);
+      var n = el.getAttribute("data-pillar"), tag = el.tagName.toLowerCase();
+      if (r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none") {
+        seen[n] = (seen[n] || []).concat(seen[n] && seen[n].indexOf(tag) >= 0 ? [] : [tag]).sort();
+      }
+    });
+    var f = document.getElementById("filter"), q = document.getElementById("q"), shown = null;
+    var query = __QUERY__;
+    if (query && q) {
+      q.value = query;
+      q.dispatchEvent(new Event("input"));
+      var rows = document.querySelectorAll("table.filterable tbody tr");
+      shown = {rows: [].filter.call(rows, function (r) { return r.offsetHeight > 0; }).length, of: rows.length,
+               groups: [].filter.call(document.querySelectorAll(".group"), function (g) { return !g.hidden; })
+                 .map(function (g) { return g.getAttribute("data-lead"); })};
+    }
+    var out = document.createElement("pre");
+    out.id = "__probe";
+    out.textContent = JSON.stringify({errors: errs, pillars: seen, filter: !!(f && !f.hidden), filtered: shown});
+    document.body.appendChild(out);
+  }, 0); });
+})();</script>"""
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail("chromium is not installed, and CI=true requires the browser test (Debian package `chromium`)")
+    pytest.skip("chromium is not installed (Debian package `chromium`); with CI=true this test fails instead")
+
+
+def browse(page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
+    return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
+                          capture_output=True, text=True, timeout=180)
+
+
+def probe(html: str, tmp_path: Path, name: str, query: str | None = None) -> dict:
+    """Open `html` with the probe inserted (typing `query` into the table filter, if given); the
+    probe's findings, plus the console lines Chromium logged."""
+    page = tmp_path / name
+    script = PROBE.replace("__QUERY__", json.dumps(query))
+    page.write_text(html.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + script, 1), encoding="utf-8")
+    done = browse(page, tmp_path, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom")
+    found = re.search(r'<pre id="__probe">(.*?)</pre>', done.stdout, re.S)
+    assert found, f"the page never finished loading: {done.stderr[-2000:]}"
+    import html as html_lib
+
+    result = json.loads(html_lib.unescape(found.group(1)))
+    result["console"] = [ln for ln in done.stderr.splitlines() if ":CONSOLE" in ln]
+    return result
+
+
+def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
+    """Decode an 8-bit RGB/RGBA PNG (what Chromium writes) into rows of pixel bytes."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", chunk[:10])
+            assert depth == 8 and colour in (2, 6)
+            bpp = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    raw, stride, rows, prev = zlib.decompress(idat), width * bpp, [], bytearray(width * bpp)
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b, c = prev[x], prev[x - bpp] if x >= bpp else 0
+            if f == 1:
+                line[x] = (line[x] + a) & 255
+            elif f == 2:
+                line[x] = (line[x] + b) & 255
+            elif f == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, bpp, rows
+
+
+def not_blank(path: Path) -> tuple[float, int]:
+    """(share of pixels that differ from the most common colour, number of distinct colours)."""
+    width, bpp, rows = png_pixels(path)
+    counts: dict[bytes, int] = {}
+    for row in rows:
+        for x in range(0, len(row), bpp):
+            px = row[x:x + 3]
+            counts[px] = counts.get(px, 0) + 1
+    total = sum(counts.values())
+    return 1 - max(counts.values()) / total, len(counts)
+
+
+def test_browser_detects_errors(tmp_path):
+    """The harness itself: a broken page must be reported, or a clean run proves nothing."""
+    broken = ('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><section data-pillar="I">I</section>'
+              '<section data-pillar="II" style="display:none">II</section>'
+              '<script>console.error("boom"); undefinedFunction();</script></body></html>')
+    result = probe(broken, tmp_path, "broken.html")
+    assert any("undefinedFunction" in e for e in result["errors"])
+    assert any("boom" in e for e in result["errors"])
+    assert any("undefinedFunction" in ln for ln in result["console"])
+    assert result["pillars"] == {"I": ["section"]}
+
+
+def test_real_plan_in_a_browser(tmp_path):
+    from ap_cli.loader import bundled_plan_dir, load_plan
+    from ap_cli.render import render_report
+
+    chromium()
+    plan, _ = load_plan(bundled_plan_dir())
+    assert plan is not None and len(plan.pillars) == len(plan.meta.pillars), "a pillar file of plan.yaml did not load"
+    html = render_report(plan, date(2009, 6, 30), "html")
+    result = probe(html, tmp_path, "report.html")
+    assert result["errors"] == [] and result["console"] == [], result
+    # each pillar: its row in the pillar table and its timeline figure are laid out and shown
+    assert result["pillars"] == {p.numeral: ["figure", "tr"] for p in plan.pillars}
+    assert result["filter"], "the table filter should appear when JavaScript runs"
+    assert 'id="filter" hidden' in html, "without JavaScript the filter stays hidden: plain tables"
+    page = tmp_path / "plain.html"
+    page.write_text(html, encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    browse(page, tmp_path, "--hide-scrollbars", "--window-size=900,1100", f"--screenshot={shot}")
+    assert shot.is_file(), "no screenshot written"
+    inked, colours = not_blank(shot)
+    assert inked > 0.03 and colours > 50, f"the screenshot looks blank ({inked:.1%} inked, {colours} colours)"
+
+
+def test_table_filter_in_a_browser(tmp_path):
+    """Typing a body's id keeps its overdue group (matched on the heading) and hides the others."""
+    from ap_cli.render import render_report
+    from ap_cli.loader import load_plan
+
+    chromium()
+    plan, _ = load_plan(MINI_PLAN)
+    result = probe(render_report(plan, date(2009, 6, 30), "html"), tmp_path, "mini.html", query="mpcsshb")
+    assert result["errors"] == [] and result["console"] == [], result
+    shown = result["filtered"]
+    assert shown["groups"] == ["MPÇSSHB"]
+    assert 0 < shown["rows"] < shown["of"]
