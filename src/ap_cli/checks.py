@@ -123,8 +123,11 @@ def has_deadline(plan: Plan, today: date) -> Iterator[Diagnostic]:
 
 
 def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
-    """Progress log: refs exist, bodies known, evidence for completed, dates in order and not future."""
-    last: dict[str, str] = {}
+    """Progress log: refs exist, bodies known, evidence for completed, dates in order and not future.
+
+    Date order is checked within each file: two bodies' files are independent logs.
+    """
+    last: dict[tuple[str, str], str] = {}
     for rec in plan.progress:
         e, line, col = rec.entry, rec.pos[0], rec.pos[1]
         try:
@@ -144,10 +147,11 @@ def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
         if e.date > today.isoformat():
             yield error(rec.file, *position(rec.raw, ("date",)), "future-date",
                         f"{ref.ref}: dated {e.date}, after today ({today.isoformat()})")
-        if ref.ref in last and e.date < last[ref.ref]:
+        key = (rec.file, ref.ref)
+        if key in last and e.date < last[key]:
             yield error(rec.file, *position(rec.raw, ("date",)), "progress-order",
-                        f"{ref.ref}: entry dated {e.date} comes after one dated {last[ref.ref]}")
-        last[ref.ref] = max(e.date, last.get(ref.ref, e.date))
+                        f"{ref.ref}: entry dated {e.date} comes after one dated {last[key]}")
+        last[key] = max(e.date, last.get(key, e.date))
 
 
 CHECKS: list[Check] = [

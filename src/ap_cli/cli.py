@@ -49,7 +49,10 @@ def load(plan_dir: Optional[Path], progress: Optional[Path] = None, checked: boo
         diags = sorted(diags + run_checks(plan, date.today()))
     errors = [d for d in diags if d.severity == "error"]
     if plan is None or errors:
-        sys.stderr.write(format_text(errors or diags))
+        shown = (errors or diags)[:10]
+        sys.stderr.write(format_text(shown))
+        if len(errors) > len(shown):
+            sys.stderr.write(f"… and {len(errors) - len(shown)} more\n")
         raise fail("the plan has errors (run `apcli check`); no answer given", 1)
     return plan
 
@@ -357,20 +360,24 @@ def overdue(as_of: Optional[str] = AsOfOpt,
 
     Example: apcli overdue --as-of 2009-06 --institution MPÇSSHB
     """
-    from .queries import overdue as find_overdue, select
+    from .queries import is_stale, overdue as find_overdue, select
 
     check_format(fmt)
     check_role(role)
     plan = load(plan_dir, progress)
     c = cutoff(as_of)
     inst = institution_id(plan, institution) if institution else None
-    items = find_overdue(plan, c, select(plan, pillar_of(plan, pillar), inst, role))
+    selected = select(plan, pillar_of(plan, pillar), inst, role)
+    items = find_overdue(plan, c, selected)
     rows = [{"ref": o.rec.ref, "lead": o.rec.lead, "deadline": o.deadline.phrase, "due": o.due.isoformat(),
              "approx": approx_mark(o.approx), "months_late": o.months_late, "state": o.state.status,
              "title": o.rec.title} for o in items]
     approx = sum(o.approx for o in items)
+    stale = sum(is_stale(plan, rec, c) for rec in selected)
     footer = (f"{len(items)} overdue as of {c.isoformat()}" + (f" ({approx} with approximate deadlines ≈)" if approx else "")
-              + f"; {sum(not o.state.reported for o in items)} with no progress reported")
+              + f"; {sum(not o.state.reported for o in items)} with no progress reported"
+              + (f"; {stale} ongoing activities stale (no entry in the last closed quarter): "
+                 "apcli list --status stale" if stale else ""))
     table = output.Table([("ref", "ref"), ("lead", "lead"), ("due", "due"), ("approx", "≈"),
                           ("months_late", "late (months)"), ("state", "state"), ("deadline", "deadline"),
                           ("title", "title")], rows, footer=footer)
@@ -477,6 +484,298 @@ def export(fmt: str = typer.Option("json", "--format", "-f", help="json or csv."
     columns = [(k, k) for k in rows[0]] if rows else [("ref", "ref")]
     flat = [{k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()} for row in rows]
     sys.stdout.write(output.render_csv(output.Table(columns, flat)))
+
+
+# --- diff
+
+
+@app.command()
+def diff(
+    base: str = typer.Argument(..., help="Git revision (main, origin/main, HEAD~1, a commit) or plan directory to compare from."),
+    head: Optional[str] = typer.Argument(None, help="Revision or directory to compare to (default: the plan in the working tree)."),
+    fmt: str = typer.Option("md", "--format", "-f", help="md (PR comment, job summary), json or text."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 when any of these occur (comma-separated): slip, removal, regression, any, or a change kind."),
+    plan_dir: Optional[Path] = PlanOpt,
+):
+    """What changed in the plan between two versions, matched by ref: activities, deadlines
+    (moved by how many months), bodies, texts, institutions, progress and status regressions.
+    Reformatting and reordering report nothing. A revision is read at the plan's path
+    (--plan, $APCLI_PLAN or ./plan) inside the git repository.
+
+    Example: apcli diff origin/main --format md >> "$GITHUB_STEP_SUMMARY"
+    """
+    from contextlib import ExitStack
+
+    from . import diff as plandiff
+    from .diagnostics import format_text
+    from .gitsource import SideError, open_plan
+    from .loader import find_plan_dir
+
+    check_format(fmt, plandiff.FORMATS)
+    try:
+        fail_names = plandiff.parse_fail_on(fail_on)
+    except ValueError as exc:
+        raise fail(str(exc))
+    where = find_plan_dir(plan_dir)
+    try:
+        with ExitStack() as stack:
+            old, old_label = stack.enter_context(open_plan(base, where))
+            new, new_label = stack.enter_context(open_plan(head, where))
+            changes = plandiff.diff_plans(old, new)
+    except SideError as exc:
+        sys.stderr.write(format_text(exc.diagnostics))
+        raise fail(str(exc), exc.code)
+    sys.stdout.write(plandiff.render(changes, fmt, old_label, new_label))
+    hits = plandiff.failing(changes, fail_names)
+    if hits:
+        raise fail(f"{len(hits)} change(s) match --fail-on {fail_on}: {plandiff.summary(hits)}", 1)
+
+
+# --- report
+
+
+@app.command()
+def report(as_of: Optional[str] = AsOfOpt,
+           fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md or html (default: from --template's file name, else md)."),
+           lang: str = typer.Option("sq", "--lang", help="Labels in sq (Albanian) or en; plan text stays as written."),
+           out: Optional[Path] = typer.Option(None, "--out", "-o", help="FILE, or DIR (writes DIR/report.<format>); default: stdout."),
+           template: Optional[Path] = typer.Option(None, "--template", help="Your own jinja2 template (it may extend report.md.j2 / report.html.j2)."),
+           per_institution: bool = typer.Option(False, "--per-institution", help="With --out DIR: one report per body, plus index.<format>."),
+           plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt):
+    """Status report in Markdown or HTML: headline figures, pillars, overdue by lead, next quarter,
+    scorecard, timeline. Same plan and --as-of, same bytes.
+
+    Example: apcli report --as-of 2009-06 --format html --out report.html
+    """
+    from .render import FORMATS, TemplateProblem, format_for, render_report, report_files, write_text
+    from .report import LANGS
+
+    fmt = check_format(format_for(template, fmt), FORMATS)
+    if lang not in LANGS:
+        raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+    if per_institution and (out is None or out.is_file()):
+        raise fail("--per-institution writes several files: give --out DIR")
+    plan = load(plan_dir, progress)
+    c = cutoff(as_of)
+    try:
+        if per_institution:
+            files = report_files(plan, c, fmt, lang, template)
+        else:
+            text = render_report(plan, c, fmt, lang, template)
+    except TemplateProblem as exc:
+        raise fail(str(exc))
+    try:
+        if per_institution:
+            for name, text in files.items():
+                write_text(out / name, text)
+            sys.stderr.write(f"apcli: wrote {len(files) - 1} reports and index.{fmt} to {out}\n")
+        elif out is None:
+            sys.stdout.write(text)
+        else:
+            write_text(out / f"report.{fmt}" if out.is_dir() else out, text)
+    except OSError as exc:
+        raise fail(f"cannot write {exc.filename}: {exc.strerror}", 1)
+
+
+# --- progress
+
+progress_app = typer.Typer(
+    help="Record progress: add one entry, make a body's quarterly form, import a spreadsheet or a filled-in form.",
+    no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(progress_app, name="progress")
+DryRunOpt = typer.Option(False, "--dry-run", help="Validate and show what would be written; write nothing.")
+
+
+def _editable(plan_dir: Optional[Path], progress: Optional[Path]):
+    """The plan and the files that have errors: an edit needs a readable plan, and only the
+    file it writes to must be free of errors (a typo in another pillar does not block a report)."""
+    from .diagnostics import format_text
+    from .loader import find_plan_dir, load_plan
+
+    plan, diags = load_plan(find_plan_dir(plan_dir), progress)
+    if plan is None:
+        sys.stderr.write(format_text(diags))
+        raise fail("cannot read the plan (run `apcli check`)", 1)
+    errors = [d for d in diags if d.severity == "error"]
+    broken = {Path(d.file).resolve() for d in errors if d.code != "empty-file"}  # appending fixes that one
+    return plan, broken, len(errors)
+
+
+def _progress_dir(plan, progress: Optional[Path]) -> Path:
+    return Path(progress) if progress else Path(plan.root) / "progress"
+
+
+def _append(plan, progress: Optional[Path], entries: list[dict], broken: set, dry_run: bool) -> None:
+    """Append `entries` to their files: all files are prepared (and checked) before any is written."""
+    from .edit import EditError, write_atomic
+    from .loader import display_path
+    from .progress import destination, plan_writes
+
+    directory = _progress_dir(plan, progress)
+    try:
+        writes = plan_writes(plan, directory, entries, broken)
+    except EditError as exc:
+        raise fail(f"{exc}; nothing written", 1)
+    if dry_run:
+        for path, data in writes:
+            old = path.read_bytes() if path.exists() else b""
+            sys.stdout.write(f"would {'append to' if old else 'create'} {display_path(path)}:\n")
+            sys.stdout.write(data[len(old):].decode("utf-8"))
+        n = len(entries)
+        sys.stdout.write(f"(dry run: {n} entr{'y' if n == 1 else 'ies'} checked, nothing written)\n")
+        return
+    for i, (path, data) in enumerate(writes):
+        try:
+            write_atomic(path, data)
+        except OSError as exc:
+            done = ", ".join(display_path(p) for p, _ in writes[:i]) or "none"
+            raise fail(f"cannot write {display_path(path)}: {exc.strerror or exc}; "
+                       f"{display_path(path)} is unchanged (files already written: {done})", 1)
+    for e in entries:
+        sys.stdout.write(f"added {e['ref']} {e['status']} {e['date']} → {display_path(destination(directory, e))}\n")
+
+
+@progress_app.command("add")
+def progress_add(
+    ref: str = typer.Argument(..., help="The activity, e.g. II-1.(a).1 (lenient: ii-1a1)."),
+    status: str = typer.Option(..., "--status", help="not_started, in_progress, completed, cancelled or suspended."),
+    day: str = typer.Option(..., "--date", help="When the status held: 2009-06-20 (or 20.06.2009); not in the future."),
+    evidence: Optional[str] = typer.Option(None, "--evidence", help="Decision, report or document; required for completed."),
+    completion: Optional[str] = typer.Option(None, "--completion", help="For in_progress: limited or substantial."),
+    by: Optional[str] = typer.Option(None, "--by", help="The reporting body (default: the activity's lead)."),
+    note: Optional[str] = typer.Option(None, "--note", help="Free text."),
+    dry_run: bool = DryRunOpt,
+    plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
+):
+    """Append one progress entry, validated first, to its quarter's file.
+
+    The file is PLAN/progress/<quarter of --date>/<--by or the lead>.yaml.
+
+    Example: apcli progress add II-1.(a).1 --status completed --date 2009-06-20 --evidence "VKM nr. 123"
+    """
+    from .progress import Draft, check_drafts
+
+    plan, broken, _ = _editable(plan_dir, progress)
+    entries, diags = check_drafts(plan, [Draft(ref, status, day, evidence, completion, by, note)], date.today())
+    if diags:
+        for d in diags:
+            sys.stderr.write(f"apcli: {d.message} ({d.code})\n")
+        raise fail("nothing written")
+    _append(plan, progress, entries, broken, dry_run)
+
+
+@progress_app.command("template")
+def progress_template(
+    quarter: str = typer.Option(..., "--quarter", help="The reporting quarter, e.g. 2009Q2."),
+    institution: str = typer.Option(..., "--institution", help="The reporting body (any spelling or full name)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the form here instead of stdout."),
+    force: bool = typer.Option(False, "--force", help="With --out: replace an existing file."),
+    plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
+):
+    """A body's quarterly reporting form, ready to fill in.
+
+    Every activity it leads or supports that is open in the quarter, each followed by a
+    commented-out entry; the filled-in form is an ordinary progress file.
+
+    Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
+    """
+    from .edit import schema_ref, write_atomic
+    from .forms import Quarter, render, select
+    from .loader import display_path
+    from .progress import slug
+
+    plan, _, errors = _editable(plan_dir, progress)
+    inst = institution_id(plan, institution)
+    try:
+        q = Quarter.parse(quarter)
+    except ValueError as exc:
+        raise fail(str(exc))
+    if q.last < plan.start.first_day() or q.first > plan.end.last_day():
+        raise fail(f"{q} is outside the plan period ({plan.start} – {plan.end})")
+    if out is not None and out.exists() and not force:
+        raise fail(f"{out} exists; pass --force to replace it")
+    if errors:
+        sys.stderr.write(f"apcli: warning: the plan has {errors} error(s) (run `apcli check`); the form may be incomplete\n")
+    target = _progress_dir(plan, progress) / str(q) / f"{slug(inst)}.yaml"
+    items = select(plan, inst, q)
+    text = render(plan, inst, q, items, schema_ref(Path(plan.root), target.parent), display_path(target))
+    if out is None:
+        sys.stdout.write(text)
+        return
+    write_atomic(out, text.encode("utf-8"))
+    sys.stderr.write(f"wrote {out}: {len(items)} activities of {inst} for {q}\n")
+
+
+@progress_app.command("import")
+def progress_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                help="A CSV (columns ref,status,date,evidence,completion,by,note; `,` or `;`) "
+                                     "or a filled-in form (.yaml)."),
+    dry_run: bool = DryRunOpt,
+    plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
+):
+    """Append entries from a CSV or a filled-in form: all of them, or none.
+
+    Every row is validated first; if any is bad, each problem is reported and nothing is written.
+
+    Example: apcli progress import raporti-2009Q2.csv
+    """
+    from .diagnostics import format_text
+    from .loader import display_path
+    from .progress import check_drafts, read_csv, read_form
+
+    name = display_path(file)
+    reader = read_form if file.suffix.lower() in (".yaml", ".yml") else read_csv
+    plan, broken, _ = _editable(plan_dir, progress)
+    drafts, diags = reader(file, name)
+    entries = []
+    if not diags:
+        entries, diags = check_drafts(plan, drafts, date.today())
+    if diags:
+        sys.stderr.write(format_text(diags))
+        bad = len({d.line for d in diags})
+        raise fail(f"{bad} bad row(s) or entries in {name}; nothing written", 1)
+    if not entries:
+        raise fail(f"{name}: no entries to import", 1)
+    _append(plan, progress, entries, broken, dry_run)
+
+
+@app.command("fmt")
+def fmt_files(
+    paths: list[Path] = typer.Argument(None, help="Files or directories (default: every file of the plan)."),
+    check_only: bool = typer.Option(False, "--check", help="Change nothing; list files not in house style, exit 1 if any."),
+    plan_dir: Optional[Path] = PlanOpt,
+):
+    """Rewrite plan files in the house style; values and comments never change.
+
+    2-space indent, lists under their key, no trailing spaces; quoting and comments kept.
+
+    Example: apcli fmt --check
+    """
+    from .diagnostics import format_text
+    from .edit import write_atomic
+    from .formatting import format_file, plan_files
+    from .loader import display_path, find_plan_dir
+
+    targets = paths or [find_plan_dir(plan_dir)]
+    files = [f for p in targets for f in (plan_files(p) if p.is_dir() else [p])]
+    changed, problems, refused = [], [], 0
+    for path in dict.fromkeys(files):
+        new, diags = format_file(path, display_path(path))
+        problems += diags
+        refused += bool(diags)
+        if new is None:
+            continue
+        changed.append(path)
+        if not check_only:
+            write_atomic(path, new)
+        sys.stdout.write(f"{'would reformat' if check_only else 'reformatted'} {display_path(path)}\n")
+    sys.stderr.write(format_text(sorted(problems)))
+    verb = "would be reformatted" if check_only else "reformatted"
+    sys.stderr.write(f"{len(changed)} file(s) {verb}, {len(set(files)) - len(changed) - refused} already formatted"
+                     + (f", {refused} left as they are (see above)" if refused else "") + "\n")
+    if problems or (check_only and changed):
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,364 @@
+"""Recording progress: new entries checked against the plan and the log, the file each one
+belongs to (one per quarter and institution), and entries read from a spreadsheet (CSV) or a
+filled-in quarterly form.
+
+Everything is validated before anything is written: callers get either a list of entries
+ready to append or every problem at once, each located in the input it came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import edit
+from .diagnostics import Diagnostic, error
+from .institutions import UnknownInstitution
+from .model import STATUSES, ProgressEntry
+from .plan import Plan
+from .refs import RefError
+
+COMPLETIONS = ("limited", "substantial")
+COLUMNS = ("ref", "status", "date", "evidence", "completion", "by", "note")
+REQUIRED = ("ref", "status", "date")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # what the YAML reader refuses, even escaped
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One entry as typed (command line, CSV row or form item), with where it came from."""
+
+    ref: str | None
+    status: str | None
+    date: str | None
+    evidence: str | None = None
+    completion: str | None = None
+    by: str | None = None
+    note: str | None = None
+    file: str = "<command line>"
+    line: int = 0
+    cols: dict = field(default_factory=dict)  # field -> (line, col) where its value starts
+
+    def at(self, name: str) -> tuple[int, int]:
+        return self.cols.get(name, (self.line, 1 if self.line else 0))
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    code: str
+    message: str
+
+
+# ----------------------------------------------------------------------------- reading values
+
+
+def parse_day(text: str | None) -> str | None:
+    """`2009-06-20` or `20.06.2009` (as spreadsheets in Albania write it) → ISO, else None."""
+    text = (text or "").strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text) or re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\.?", text)
+    if not m:
+        return None
+    parts = [int(x) for x in m.groups()]
+    year, month, day = parts if len(m.group(1)) == 4 else parts[::-1]
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _word(text: str | None) -> str | None:
+    """`In progress`, `in-progress`, ` COMPLETED ` → `in_progress`, `completed`."""
+    text = (text or "").strip()
+    return re.sub(r"[\s-]+", "_", text.lower()) if text else None
+
+
+def _text(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+def slug(inst_id: str) -> str:
+    """Lowercase ASCII file name for a body: `MPÇSSHB` → `mpcsshb`."""
+    s = unicodedata.normalize("NFKD", inst_id)
+    s = s.encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "unknown"
+
+
+def quarter_of(day: str) -> str:
+    year, month = int(day[:4]), int(day[5:7])
+    return f"{year}Q{(month - 1) // 3 + 1}"
+
+
+def destination(progress_dir: Path, entry: dict) -> Path:
+    """`progress/2009Q2/mpcsshb.yaml`: the entry's quarter and the body that reports it."""
+    return Path(progress_dir) / quarter_of(entry["date"]) / f"{slug(entry['by'])}.yaml"
+
+
+# ----------------------------------------------------------------------------- the log so far
+
+
+class Log:
+    """The progress log as loaded, plus entries accepted earlier in the same run."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.latest: dict[str, tuple[str, str]] = {}  # ref -> (date, where)
+        self.seen: dict[tuple, str] = {}
+        for rec in plan.progress:
+            try:
+                ref = plan.resolve_ref(rec.entry.ref).ref
+            except RefError:
+                continue
+            entry = rec.entry.model_dump()
+            entry["ref"] = ref
+            self.accept(entry, f"{rec.file}:{rec.pos[0]}")
+
+    def _key(self, entry: dict) -> tuple:
+        by = entry.get("by")
+        if by:
+            try:
+                by = self.plan.registry.resolve(by)
+            except UnknownInstitution:
+                pass
+        return tuple(by if k == "by" else entry.get(k) for k in COLUMNS)
+
+    def accept(self, entry: dict, where: str) -> None:
+        ref = entry["ref"]
+        if ref not in self.latest or entry["date"] >= self.latest[ref][0]:
+            self.latest[ref] = (entry["date"], where)
+        self.seen.setdefault(self._key(entry), where)
+
+    def duplicate(self, entry: dict) -> str | None:
+        return self.seen.get(self._key(entry))
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | None, list[Problem]]:
+    """The entry to write (canonical ref, registry ids) or every problem with it."""
+    problems: list[Problem] = []
+    rec = None
+    if not _text(d.ref):
+        problems.append(Problem("ref", "missing-field", "ref is empty"))
+    else:
+        try:
+            rec = plan.resolve_ref(d.ref)
+        except RefError as exc:
+            problems.append(Problem("ref", "unknown-ref", str(exc)))
+    label = f"{rec.ref}: " if rec else ""
+
+    status = _word(d.status)
+    if status not in STATUSES:
+        what = f"unknown status {d.status!r}" if status else "status is empty"
+        problems.append(Problem("status", "unknown-status", f"{label}{what}; use one of: {', '.join(STATUSES)}"))
+
+    day = parse_day(d.date)
+    if day is None:
+        what = f"cannot read date {d.date!r}" if _text(d.date) else "date is empty"
+        problems.append(Problem("date", "bad-date", f"{label}{what}; write it as 2009-06-20 (or 20.06.2009)"))
+    elif day > today.isoformat():
+        problems.append(Problem("date", "future-date", f"{label}dated {day}, after today ({today.isoformat()})"))
+    elif rec and rec.ref in log.latest and day < log.latest[rec.ref][0]:
+        last, where = log.latest[rec.ref]
+        problems.append(Problem("date", "progress-order",
+                                f"{label}dated {day}, before its latest entry ({last}, {where}); "
+                                "the log is append-only: date the new entry on or after it"))
+
+    completion = _word(d.completion)
+    if completion and completion not in COMPLETIONS:
+        problems.append(Problem("completion", "invalid-value",
+                                f"{label}unknown completion {d.completion!r}; use limited or substantial"))
+    elif completion and status in STATUSES and status != "in_progress":
+        problems.append(Problem("completion", "completion-without-progress",
+                                f"{label}completion is only for status in_progress (got {status})"))
+
+    evidence = _text(d.evidence)
+    if status == "completed" and not evidence:
+        problems.append(Problem("evidence", "missing-evidence",
+                                f"{label}a completed entry needs evidence (a decision, report or document)"))
+
+    by = None
+    if _text(d.by):
+        try:
+            by = plan.registry.resolve(d.by.strip())
+        except UnknownInstitution as exc:
+            problems.append(Problem("by", "unknown-institution", f"{label}{exc}"))
+    elif rec:
+        by = rec.lead
+        if by is None:
+            problems.append(Problem("by", "missing-field",
+                                    f"{label}the activity names no responsible body; say who reports (--by)"))
+
+    for name in ("ref", "evidence", "by", "note"):
+        bad = _CONTROL.search(getattr(d, name) or "")
+        if bad:
+            problems.append(Problem(name, "control-char",
+                                    f"{label}{name} holds control character U+{ord(bad.group()):04X}"))
+
+    if problems:
+        return None, problems
+    entry = {"ref": rec.ref, "date": day, "status": status, "completion": completion, "evidence": evidence,
+             "by": by, "note": _text(d.note)}
+    ProgressEntry.model_validate(entry)  # the model is the last word on shape
+    where = log.duplicate(entry)
+    if where:
+        return None, [Problem("ref", "duplicate-entry", f"{label}the same entry is already recorded ({where})")]
+    return entry, []
+
+
+def check_drafts(plan: Plan, drafts: list[Draft], today: date) -> tuple[list[dict], list[Diagnostic]]:
+    """All drafts in order, each checked against the log and the drafts accepted before it."""
+    log = Log(plan)
+    entries, diags = [], []
+    for d in drafts:
+        entry, problems = check_draft(plan, d, today, log)
+        for p in problems:
+            diags.append(error(d.file, *d.at(p.field), p.code, p.message))
+        if entry:
+            entries.append(entry)
+            log.accept(entry, f"{d.file}:{d.line}")
+    return entries, diags
+
+
+# ----------------------------------------------------------------------------- planning writes
+
+
+def plan_writes(plan: Plan, progress_dir: Path, entries: list[dict],
+                broken: set[Path] = frozenset()) -> list[tuple[Path, bytes]]:
+    """For each file touched, its new bytes (entries appended; new files get the modeline).
+
+    Raises edit.EditError when a file cannot take the entries; nothing is written here.
+    """
+    groups: dict[Path, list[dict]] = {}
+    for entry in entries:
+        groups.setdefault(destination(progress_dir, entry), []).append(entry)
+    writes = []
+    for path, items in groups.items():
+        if path.resolve() in broken:
+            raise edit.EditError(f"{path}: this file has errors (run `apcli check`); fix them before adding entries")
+        header = "" if path.exists() else edit.modeline(edit.schema_ref(Path(plan.root), path.parent))
+        writes.append((path, edit.append_entries(path, items, header)))
+    return writes
+
+
+# ----------------------------------------------------------------------------- spreadsheets
+
+
+def read_csv(path: Path, name: str | None = None) -> tuple[list[Draft], list[Diagnostic]]:
+    """Rows of a CSV export (UTF-8 with or without BOM; `,`, `;` or tab separated)."""
+    name = name or str(path)
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        return [], [error(name, line, 1, "not-utf8",
+                          f"invalid UTF-8 byte 0x{raw[exc.start]:02x}; save the sheet as 'CSV UTF-8'")]
+    lines = re.split(r"\r\n|\r|\n", text)  # the same line breaks the csv module counts
+    header_line = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if header_line is None:
+        return [], [error(name, 1, 1, "empty-file", "file is empty; the first line must name the columns: "
+                          + ",".join(COLUMNS))]
+    delimiter = _delimiter(lines[header_line])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    diags: list[Diagnostic] = []
+    drafts: list[Draft] = []
+    columns: list[str] | None = None
+    previous = 0
+    for row in reader:
+        line, previous = previous + 1, reader.line_num
+        physical = lines[line - 1] if line == previous and line <= len(lines) else None
+        starts = _cell_starts(physical, delimiter) if physical is not None else []
+        if not any(cell.strip() for cell in row):
+            continue
+        if columns is None:
+            columns = [c.strip().lower() for c in row]
+            diags += _check_header(name, line, columns, starts)
+            if diags:
+                return [], diags
+            continue
+        extra = [c for c in row[len(columns):] if c.strip()]
+        if extra:
+            diags.append(error(name, line, 1, "extra-cells",
+                               f"{len(row)} cells, but the header names {len(columns)} columns"))
+            continue
+        values = {c: v.replace("\r\n", "\n").replace("\r", "\n") for c, v in zip(columns, row)}
+        cols = {c: (line, starts[i] if i < len(starts) else 1) for i, c in enumerate(columns)}
+        drafts.append(Draft(**{c: values.get(c) for c in COLUMNS}, file=name, line=line, cols=cols))
+    return drafts, diags
+
+
+def _delimiter(header: str) -> str:
+    """The separator that splits the header into the most known column names."""
+    def known(sep: str) -> int:
+        cells = next(csv.reader([header], delimiter=sep), [])
+        return sum(c.strip().lower() in COLUMNS for c in cells)
+
+    return max((",", ";", "\t"), key=known)
+
+
+def _check_header(name: str, line: int, columns: list[str], starts: list[int]) -> list[Diagnostic]:
+    diags = []
+    for i, c in enumerate(columns):
+        col = starts[i] if i < len(starts) else 1
+        if c not in COLUMNS:
+            diags.append(error(name, line, col, "unknown-column",
+                               f"unknown column {c!r}; the columns are {','.join(COLUMNS)}"))
+        elif columns.index(c) != i:
+            diags.append(error(name, line, col, "duplicate-column", f"column {c!r} appears twice"))
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        diags.append(error(name, line, 1, "missing-column",
+                           f"missing column(s) {', '.join(missing)}; the first line must name the columns "
+                           f"({','.join(COLUMNS)})"))
+    return diags
+
+
+def _cell_starts(line: str, delimiter: str) -> list[int]:
+    """1-based column where each cell of a one-line CSV row starts (quotes respected)."""
+    starts, quoted = [1], False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            starts.append(i + 2)
+    return starts
+
+
+# ----------------------------------------------------------------------------- filled-in forms
+
+
+def read_form(path: Path, name: str | None = None) -> tuple[list[Draft], list[Diagnostic]]:
+    """Entries of a filled-in quarterly form (or any progress file) as drafts."""
+    from .loader import validate
+    from .source import YList, YMap, position, read_file
+
+    name = name or str(path)
+    source, diags = read_file(path, name)
+    if source is None:
+        return [], diags
+    data = source.data
+    if data is None:
+        return [], [error(name, 1, 1, "empty-file",
+                          "no entries: uncomment (remove the leading '# ' of) the entries you report")]
+    if not isinstance(data, YList):
+        return [], [error(name, *data.start, "wrong-type", "expected a list of progress entries")]
+    drafts = []
+    for i, item in enumerate(data):
+        if not isinstance(item, YMap):
+            diags.append(error(name, *data.pos[i], "wrong-type", f"[{i}]: expected an entry (ref, date, status, …)"))
+            continue
+        entry, problems = validate(ProgressEntry, item, name, (i,))
+        if problems:
+            diags += problems
+            continue
+        cols = {k: position(item, (k,)) for k in COLUMNS}
+        drafts.append(Draft(**entry.model_dump(), file=name, line=data.pos[i][0], cols=cols))
+    return drafts, diags
