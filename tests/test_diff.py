@@ -491,21 +491,3 @@ def test_plan_metadata_edits_name_the_nested_field(pair):
     assert [(c["field"], c["before"], c["after"]) for c in changes(pair) if c["kind"] == "plan_edited"] == [
         ("period.end", "2010-12", "2011-06"), ("principles[0].text", None, "Mbrojtja e viktimave"),
     ]
-
-
-def test_review_doc_examples_show_real_output():
-    """docs/readme/review.md (the README's section on reviews) runs like the README's examples."""
-    import sys
-
-    from conftest import ROOT
-
-    doc = ROOT / "docs" / "readme" / "review.md"
-    if not doc.exists():
-        pytest.skip("merged into README.md, where tests/test_docs.py checks it")
-    sys.path.insert(0, str(ROOT / "docs"))
-    try:
-        import update_readme
-    finally:
-        sys.path.remove(str(ROOT / "docs"))
-    text = doc.read_text(encoding="utf-8")
-    assert update_readme.render(text) == text, "stale examples: re-render docs/readme/review.md"
