@@ -12,9 +12,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import os
 import re
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -137,14 +135,7 @@ def report_files(plan: Plan, cutoff: date, fmt: str = "md", lang: str = "sq",
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write UTF-8 with `\n` line ends via a temp file and rename, so a reader never sees half a
-    report; creates the parent folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write a report atomically (see edit.write_atomic), so a reader never sees half of one."""
+    from .edit import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))
