@@ -117,23 +117,22 @@ class Activity(Strict):
     notes: Notes = []
 
 
-class Objective(Strict):
+class Heading(Strict):
+    """What a strategic goal and a specific objective both print: id, title, target, indicators."""
+
     id: Text
     label: Text | None = None
     title: Text
     target: Text | None = None
     indicators: list[Text] = []
     notes: Notes = []
+
+
+class Objective(Heading):
     activities: list[Activity] = []
 
 
-class Goal(Strict):
-    id: Text
-    label: Text | None = None
-    title: Text
-    target: Text | None = None
-    indicators: list[Text] = []
-    notes: Notes = []
+class Goal(Heading):
     objectives: list[Objective] = []
 
 
