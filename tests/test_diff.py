@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from ap_cli.diff import Change, diff_plans, failing, list_diff, parse_fail_on, render, wdiff, word_diff
+from ap_cli.diff import Change, diff_plans, failing, list_diff, parse_fail_on, wdiff, word_diff
+from ap_cli.diffrender import render
 from ap_cli.loader import load_plan
 from conftest import DATA, MINI_PLAN
 

@@ -42,11 +42,12 @@ def load(plan_dir: Optional[Path], progress: Optional[Path] = None, checked: boo
     """The plan, or exit 1 with its diagnostics when it has errors."""
     from .checks import run_checks
     from .diagnostics import format_text
-    from .loader import find_plan_dir, load_plan
+    from .loader import find_plan_dir, gc_paused, load_plan
 
     plan, diags = load_plan(find_plan_dir(plan_dir), progress)
     if plan is not None and checked and not any(d.severity == "error" for d in diags):
-        diags = sorted(diags + run_checks(plan, date.today()))
+        with gc_paused():
+            diags = sorted(diags + run_checks(plan, date.today()))
     errors = [d for d in diags if d.severity == "error"]
     if plan is None or errors:
         shown = (errors or diags)[:10]
@@ -125,7 +126,7 @@ def check(
 
     from . import diagnostics as dg
     from .checks import run_checks
-    from .loader import find_plan_dir, load_plan
+    from .loader import find_plan_dir, gc_paused, load_plan
 
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     check_format(fmt, ("text", "github", "json"))
@@ -134,7 +135,8 @@ def check(
     for root in dict.fromkeys(roots):
         plan, found = load_plan(root, progress)
         if plan is not None:
-            found += run_checks(plan, date.today())
+            with gc_paused():
+                found += run_checks(plan, date.today())
             files += len(plan.files)
         diags += found
     diags = sorted(set(diags))
@@ -506,12 +508,12 @@ def diff(
     """
     from contextlib import ExitStack
 
-    from . import diff as plandiff
+    from . import diff as plandiff, diffrender
     from .diagnostics import format_text
     from .gitsource import SideError, open_plan
     from .loader import find_plan_dir
 
-    check_format(fmt, plandiff.FORMATS)
+    check_format(fmt, diffrender.FORMATS)
     try:
         fail_names = plandiff.parse_fail_on(fail_on)
     except ValueError as exc:
@@ -525,10 +527,10 @@ def diff(
     except SideError as exc:
         sys.stderr.write(format_text(exc.diagnostics))
         raise fail(str(exc), exc.code)
-    sys.stdout.write(plandiff.render(changes, fmt, old_label, new_label))
+    sys.stdout.write(diffrender.render(changes, fmt, old_label, new_label))
     hits = plandiff.failing(changes, fail_names)
     if hits:
-        raise fail(f"{len(hits)} change(s) match --fail-on {fail_on}: {plandiff.summary(hits)}", 1)
+        raise fail(f"{len(hits)} change(s) match --fail-on {fail_on}: {diffrender.summary(hits)}", 1)
 
 
 # --- report

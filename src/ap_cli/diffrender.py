@@ -1,0 +1,194 @@
+"""Rendering a plan diff for people and tools: Markdown for a PR comment or job summary,
+plain text for a terminal, JSON for scripts. The changes themselves come from `diff.py`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+
+from .diff import CATEGORIES, KINDS, Change, Op, wdiff
+from .output import md_escape
+
+FORMATS = ("md", "json", "text")
+
+
+def _md_words(ops) -> str:
+    parts = {"=": "{}", "-": "~~{}~~", "+": "**{}**", "…": "…", "·": "·"}
+    return " ".join(parts[op].format(md_escape(text)) for op, text in ops)
+
+
+
+FOLD_AFTER = 10  # Markdown sections with more rows than this are folded in <details>
+
+
+def render(changes: list[Change], fmt: str, base_label: str = "base", head_label: str = "head") -> str:
+    if fmt == "json":
+        return render_json(changes)
+    if fmt == "text":
+        return render_text(changes, base_label, head_label)
+    return render_md(changes, base_label, head_label)
+
+
+def render_json(changes: list[Change]) -> str:
+    return json.dumps([c.as_json() for c in changes], ensure_ascii=False, indent=2) + "\n"
+
+
+def summary(changes: list[Change]) -> str:
+    """`2 activities added, 1 deadline changed (1 later, up to 6 months)`."""
+    counts = Counter(c.kind for c in changes)
+    parts = []
+    for kind, (_, one, many) in KINDS.items():
+        n = counts.get(kind)
+        if not n:
+            continue
+        part = f"{n} {one if n == 1 else many}"
+        if kind == "deadline_changed":
+            part += _slip_note([c for c in changes if c.kind == kind])
+        parts.append(part)
+    return ", ".join(parts)
+
+
+def _slip_note(deadlines: list[Change]) -> str:
+    later = [c.months for c in deadlines if c.direction == "later"]
+    notes = []
+    if later:
+        notes.append(f"{len(later)} later, up to {max(later)} month{'s' if max(later) != 1 else ''}")
+    undated = sum(c.direction == "undated" for c in deadlines)
+    if undated:
+        notes.append(f"{undated} no longer due")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def attention(changes: list[Change]) -> str:
+    counts = Counter(cat for c in changes for cat in c.categories())
+    labels = {"slip": ("deadline slip", "deadline slips"), "removal": ("removal", "removals"),
+              "regression": ("status regression", "status regressions")}
+    return ", ".join(f"{counts[c]} {labels[c][counts[c] != 1]}" for c in CATEGORIES if counts[c])
+
+
+def _moved(c: Change) -> str:
+    if c.direction in ("later", "earlier"):
+        return f"{abs(c.months)} month{'s' if abs(c.months) != 1 else ''} {c.direction}"
+    return {"same": "same due day", "undated": "no due day any more",
+            "dated": "now has a due day"}.get(c.direction or "", "no due day either way")
+
+
+def _where(c: Change) -> str:
+    return c.ref + (f" (milestone {c.milestone})" if c.milestone else "")
+
+
+def _get(value, key):
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def _either(c: Change):
+    return c.after if c.after is not None else c.before
+
+
+@dataclass(frozen=True)
+class Words:
+    """A table cell holding a word diff: struck/bold in Markdown, wdiff in text."""
+
+    ops: tuple[Op, ...]
+
+
+# kind → [(header, cell function)]; unlisted kinds use the generic edit columns.
+_ACTIVITY = [("ref", _where), ("lead", lambda c: _get(_either(c), "lead")),
+             ("deadline", lambda c: _get(_either(c), "deadline")), ("title", lambda c: _get(_either(c), "title"))]
+_TITLED = [("ref", _where), ("title", _either)]
+_EDIT = [("ref", _where), ("field", lambda c: c.field), ("change", lambda c: Words(c.words) if c.words is not None
+                                                           else f"{_plain(c.before)} → {_plain(c.after)}")]
+_ENTRY = [("ref", _where), ("date", lambda c: _get(_either(c), "date")),
+          ("status", lambda c: _status_cell(_either(c))), ("by", lambda c: _get(_either(c), "by")),
+          ("evidence", lambda c: _get(_either(c), "evidence")), ("note", lambda c: _get(_either(c), "note"))]
+COLUMNS = {
+    "activity_removed": _ACTIVITY, "activity_added": _ACTIVITY,
+    "deadline_changed": [("ref", _where), ("before", lambda c: c.before or "—"), ("after", lambda c: c.after or "—"),
+                         ("moved", _moved)],
+    "lead_changed": [("ref", _where), ("before", lambda c: c.before), ("after", lambda c: c.after)],
+    "body_added": [("ref", _where), ("role", lambda c: c.role), ("body", lambda c: c.after)],
+    "body_removed": [("ref", _where), ("role", lambda c: c.role), ("body", lambda c: c.before)],
+    "title_edited": [("ref", _where), ("change", lambda c: Words(c.words))],
+    "indicators_edited": [("ref", _where), ("change", lambda c: Words(c.words))],
+    "resources_edited": [("ref", _where), ("change", lambda c: Words(c.words))],
+    "goal_removed": _TITLED, "goal_added": _TITLED, "objective_removed": _TITLED, "objective_added": _TITLED,
+    "institution_removed": [("id", _where), ("name", lambda c: c.before)],
+    "institution_added": [("id", _where), ("name", lambda c: c.after)],
+    "status_regressed": [("ref", _where), ("before", lambda c: c.before), ("after", lambda c: c.after),
+                         ("since", lambda c: c.since)],
+    "progress_added": _ENTRY, "progress_removed": _ENTRY,
+}
+
+
+def _status_cell(entry) -> str | None:
+    if not isinstance(entry, dict):
+        return None
+    return entry.get("status", "") + (f" ({entry['completion']})" if entry.get("completion") else "")
+
+
+def _plain(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _groups(changes: list[Change]):
+    for kind in KINDS:
+        group = [c for c in changes if c.kind == kind]
+        if group:
+            yield kind, group
+
+
+def render_md(changes: list[Change], base_label: str = "base", head_label: str = "head") -> str:
+    """A summary line, then one section per kind; long sections folded in <details>."""
+    title = f"### Plan changes: {md_escape(base_label)} → {md_escape(head_label)}"
+    if not changes:
+        return f"{title}\n\nNo changes to the plan.\n"
+    lines = [title, "", f"**{len(changes)} change{'s' if len(changes) != 1 else ''}:** {md_escape(summary(changes))}"]
+    needs = attention(changes)
+    if needs:
+        lines += ["", f"**Needs attention:** {md_escape(needs)}"]
+    for kind, group in _groups(changes):
+        heading = f"{KINDS[kind][0]} ({len(group)})"
+        columns = COLUMNS.get(kind, _EDIT)
+        table = ["| " + " | ".join(h for h, _ in columns) + " |", "|" + "---|" * len(columns)]
+        table += ["| " + " | ".join(_md_cell(fn(c)) for _, fn in columns) + " |" for c in group]
+        lines += ["", f"#### {heading}", ""]
+        if len(group) > FOLD_AFTER:
+            lines += ["<details>", f"<summary>Show all {len(group)}</summary>", "", *table, "", "</details>"]
+        else:
+            lines += table
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(value) -> str:
+    if isinstance(value, Words):
+        return _md_words(value.ops)
+    return md_escape(value if value is not None else "")
+
+
+def render_text(changes: list[Change], base_label: str = "base", head_label: str = "head") -> str:
+    lines = [f"Plan changes: {base_label} → {head_label}"]
+    if not changes:
+        return lines[0] + "\nNo changes to the plan.\n"
+    lines.append(f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {summary(changes)}")
+    needs = attention(changes)
+    if needs:
+        lines.append(f"Needs attention: {needs}")
+    for kind, group in _groups(changes):
+        columns = COLUMNS.get(kind, _EDIT)
+        lines += ["", f"{KINDS[kind][0]} ({len(group)})"]
+        for c in group:
+            cells = [("→ " if header == "after" else "") + _text_cell(fn(c)) for header, fn in columns]
+            lines.append("  " + "  ".join(cell for cell in cells if cell))
+    return "\n".join(lines) + "\n"
+
+
+def _text_cell(value) -> str:
+    if isinstance(value, Words):
+        return wdiff(value.ops)
+    return " ".join(str(value).split()) if value is not None else ""
