@@ -78,3 +78,22 @@ def test_ongoing_work_is_never_overdue(plan):
     items = overdue_at(plan, "2010-12")
     ongoing = [a.ref for a in plan.activities if a.ongoing]
     assert ongoing and not set(ongoing) & set(items)
+
+
+SOURCE = REAL_PLAN.parent.parent / "shared" / "seed" / "000_9c1b9a464e4fd42c.txt"
+
+
+@pytest.mark.skipif(not SOURCE.is_file(), reason="the source text (../shared/seed) is not beside this checkout")
+def test_every_glossary_acronym_is_in_the_registry(plan):
+    lines = SOURCE.read_text(encoding="utf-8").splitlines()[779:826]  # "Fjalorth i Shkurtimeve"
+    acronyms = [line.split()[0] for line in lines if line.strip() and line.split()[0].isupper()
+                or line.strip()[:3] in ("NjM", "TdH")]
+    acronyms = [a for a in acronyms if a not in ("Fjalorth", "Trafikimit")]
+    assert len(acronyms) == 46
+    assert [a for a in acronyms if plan.registry.resolve(a) is None] == []
+
+
+def test_every_plan_file_points_editors_to_the_schema(plan):
+    for name in ["plan.yaml", "institutions.yaml", *plan.meta.pillars]:
+        first = (REAL_PLAN / name).read_text(encoding="utf-8").splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../schema/apcli.schema.json", name
