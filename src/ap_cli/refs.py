@@ -67,7 +67,7 @@ def resolve(text: str, known: dict[str, str]) -> str:
     """The canonical ref for `text`; `known` maps compact keys (see `index`) to refs."""
     pillar, typed = split_ref(text)
     exact = normalise_id(typed)
-    if exact and canonical(pillar, exact) in known.values():
+    if exact and "=" + canonical(pillar, exact) in known:  # `index` keys every ref so; O(1)
         return canonical(pillar, exact)
     hit = known.get(pillar + ":" + compact(typed))
     if hit:

@@ -1,0 +1,190 @@
+"""A cache of parsed plan files, keyed by each file's content hash, so unchanged files skip the
+YAML parser (and the parser's import).
+
+An entry holds the plain tree `source.parse_text` built (values and positions) as JSON; the
+loader validates it with pydantic exactly as if it had just been parsed. The key is the SHA-256
+of the file's bytes and of the parser's own code, so an edited file or an upgraded parser is
+never served from an old entry. Entries live in `$XDG_CACHE_HOME/apcli` (else `~/.cache/apcli`);
+`APCLI_CACHE=off` turns the cache off. A missing, unwritable or corrupt cache is only ever a
+miss: each entry carries the SHA-256 of its payload and anything unexpected is ignored. An
+entry is written the second time the same content is read (the first leaves a marker).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from . import source
+from .diagnostics import Diagnostic
+from .source import MAX_FILE_BYTES, SourceFile, YList, YMap, read_capped
+
+HEADER = b"apcli-parse-cache 1 "  # then the payload's SHA-256, a newline, the payload
+MAX_ENTRIES = 4096  # files (entries and markers); the oldest go beyond this. An entry is ~1.1× its file
+
+
+def cache_dir() -> Path | None:
+    if os.environ.get("APCLI_CACHE", "").lower() in ("0", "off", "no", "false"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "apcli"
+
+
+def read_file(path: Path | str, display: str | None = None) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """`source.read_file`, served from the cache when this exact content was parsed before."""
+    directory = cache_dir()
+    try:
+        raw = read_capped(path) if directory is not None else None
+    except (OSError, ValueError):
+        raw = None
+    if raw is None or len(raw) > MAX_FILE_BYTES:  # no cache, or a problem the source reports
+        return source.read_file(path, display)
+    name = display or str(path)
+    key = hashlib.sha256(_fingerprint() + raw).hexdigest()
+    data = _lookup(directory, key)
+    if data is not _MISS:
+        text = (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw).decode("utf-8")
+        return SourceFile(name, text, data), []
+    parsed, problems = source.read_bytes(raw, name)
+    if parsed is not None and type(parsed.data) in _CONTAINERS:
+        _remember(directory, key, parsed.data)
+    return parsed, problems
+
+
+def _remember(directory: Path, key: str, data) -> None:
+    """Store the entry the second time this content is read. Encoding costs half a parse, and
+    content read once (a fresh CI runner, a file being edited) would never be read back."""
+    seen = directory / f"{key}.seen"
+    try:
+        if seen.exists():
+            _store(directory, key, data)
+            seen.unlink()
+            return
+        try:
+            os.close(os.open(seen, os.O_WRONLY | os.O_CREAT, 0o600))
+        except FileNotFoundError:
+            directory.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(seen, os.O_WRONLY | os.O_CREAT, 0o600))
+        if key[0] == "0":  # one write in 16 looks at the directory's size
+            _prune(directory)
+    except Exception:  # an unwritable cache only costs the next run a parse
+        pass
+
+
+# ----------------------------------------------------------------------------- entries
+
+_MISS = object()
+
+
+def _lookup(directory: Path, key: str):
+    try:
+        blob = (directory / f"{key}.json").read_bytes()
+        header, _, payload = blob.partition(b"\n")
+        if header != HEADER + hashlib.sha256(payload).hexdigest().encode("ascii"):
+            return _MISS
+        return _decode(json.loads(payload))
+    except Exception:  # any damage at all is a miss, never an error
+        return _MISS
+
+
+def _store(directory: Path, key: str, data) -> None:
+    temp = directory / f".{key}.{os.getpid()}.tmp"
+    try:
+        payload = json.dumps(_encode(data), separators=(",", ":")).encode("ascii")
+        blob = HEADER + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(temp, flags, 0o600)
+        except FileNotFoundError:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd = os.open(temp, flags, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(temp, directory / f"{key}.json")  # readers see the old entry or the new one
+        if key[0] == "0":  # one store in 16 looks at the directory's size
+            _prune(directory)
+    except Exception:  # an unwritable or full cache only costs the next run a parse
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+
+
+def _prune(directory: Path) -> None:
+    entries = list(os.scandir(directory))
+    if len(entries) <= MAX_ENTRIES:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime_ns)
+    for entry in entries[: len(entries) - MAX_ENTRIES * 3 // 4]:
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+# A container is [0 (mapping) or 1 (sequence), line, col, flat items]; scalars stay themselves.
+# Mapping items: key, key line, key col, value line, value col, value. Sequence: line, col, value.
+
+
+def _encode(node):
+    if type(node) is YMap:
+        key_pos, pos = node.key_pos, node.pos
+        return [0, *node.start, [x for key, value in node.items() for x in (
+            key, *key_pos[key], *pos[key], _encode(value) if type(value) in _CONTAINERS else value)]]
+    return [1, *node.start, [x for (line, col), value in zip(node.pos, node) for x in (
+        line, col, _encode(value) if type(value) in _CONTAINERS else value)]]
+
+
+_CONTAINERS = (YMap, YList)
+
+
+def _decode(node):
+    if type(node) is not list:
+        return node
+    kind, line, col, flat = node
+    if kind == 0:
+        if len(flat) % 6:
+            raise ValueError("truncated mapping")
+        out = YMap()
+        out.start, pos, key_pos = (line, col), {}, {}
+        out.pos, out.key_pos = pos, key_pos
+        for i in range(0, len(flat), 6):
+            key, value = flat[i], flat[i + 5]
+            key_pos[key] = (flat[i + 1], flat[i + 2])
+            pos[key] = (flat[i + 3], flat[i + 4])
+            out[key] = _decode(value) if type(value) is list else value
+        return out
+    if kind != 1 or len(flat) % 3:
+        raise ValueError("not a container")
+    out = YList()
+    out.start, positions = (line, col), []
+    out.pos = positions
+    for i in range(0, len(flat), 3):
+        positions.append((flat[i], flat[i + 1]))
+        value = flat[i + 2]
+        out.append(_decode(value) if type(value) is list else value)
+    return out
+
+
+_FINGERPRINT: list[bytes] = []
+
+
+def _fingerprint() -> bytes:
+    """What the parsed tree depends on besides the file: our parser's code and the YAML library's."""
+    if not _FINGERPRINT:
+        from importlib.util import find_spec
+
+        from . import source
+
+        parts = [HEADER, Path(source.__file__).read_bytes(), Path(__file__).read_bytes()]
+        for module in ("ruamel.yaml", "_ruamel_yaml"):
+            try:
+                origin = find_spec(module).origin
+                stat = os.stat(origin)
+                parts.append(f"{origin}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+            except Exception:
+                parts.append(module.encode())
+        _FINGERPRINT.append(hashlib.sha256(b"\0".join(parts)).digest())
+    return _FINGERPRINT[0]

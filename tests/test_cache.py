@@ -1,0 +1,153 @@
+"""The parse cache: unchanged files skip the parser, a changed file is never served stale, and
+a missing, unwritable or corrupt cache changes nothing but speed."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from ap_cli import cache, source
+from ap_cli.loader import load_plan
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    home = tmp_path / "cache-home"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    monkeypatch.delenv("APCLI_CACHE", raising=False)
+    return home / "apcli"
+
+
+def entries(directory) -> list:
+    return sorted(directory.glob("*.json")) if directory.exists() else []
+
+
+def warm(run, plan) -> tuple[str, str]:
+    """Answers after the plan was read at least twice (entries are written on the second read)."""
+    answers(run, plan)
+    return answers(run, plan)
+
+
+def no_parsing(monkeypatch):
+    def refuse(text):
+        raise AssertionError("parsed although the cache holds this file")
+    monkeypatch.setattr(source, "parse_text", refuse)
+
+
+def answers(run, plan) -> tuple[str, str]:
+    checked = run("check", "--format", "json", "--plan", plan)
+    exported = run("export", "--format", "json", "--plan", plan)
+    return checked.stdout, exported.stdout
+
+
+def test_content_read_once_is_not_encoded(cache_home, mini_plan):
+    load_plan(mini_plan)
+    assert entries(cache_home) == [] and len(list(cache_home.glob("*.seen"))) == 5
+    load_plan(mini_plan)
+    assert len(entries(cache_home)) == 5 and not list(cache_home.glob("*.seen"))
+
+
+def test_third_load_comes_from_the_cache(cache_home, mini_plan, run, monkeypatch):
+    first = warm(run, mini_plan)
+    assert len(entries(cache_home)) == 5  # plan, registry, two pillars, one progress file
+    assert not list(cache_home.glob("*.seen"))
+    no_parsing(monkeypatch)
+    assert answers(run, mini_plan) == first
+
+
+def test_a_changed_file_is_never_served_stale(cache_home, mini_plan, run):
+    warm(run, mini_plan)
+    pillar = mini_plan / "2-mbrojtja.yaml"
+    stat = pillar.stat()
+    text = pillar.read_text(encoding="utf-8")
+    changed = text.replace("Trajnimi i stafit", "Trajnimi i stafiT")  # same size
+    pillar.write_text(changed, encoding="utf-8")
+    os.utime(pillar, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime too
+    exported = json.loads(run("export", "--format", "json", "--plan", mini_plan).stdout)
+    assert "Trajnimi i stafiT" in [row["title"] for row in exported]
+
+
+def test_positions_from_the_cache_are_the_parser_s(cache_home, mini_plan, run, monkeypatch):
+    text = (mini_plan / "1-provat.yaml").read_text(encoding="utf-8")
+    (mini_plan / "1-provat.yaml").write_text(text.replace("[DONATORET]", "[DONATORETX]"), encoding="utf-8")
+    cold = run("check", "--plan", mini_plan).stdout
+    assert "1-provat.yaml:26:25: [error]" in cold
+    assert run("check", "--plan", mini_plan).stdout == cold  # the entries are written
+    no_parsing(monkeypatch)
+    assert run("check", "--plan", mini_plan).stdout == cold
+
+
+DAMAGE = {
+    "empty": lambda b: b"",
+    "truncated": lambda b: b[: len(b) // 2],
+    "payload-byte-flipped": lambda b: b[:-10] + bytes([b[-10] ^ 1]) + b[-9:],
+    "digit-changed": lambda b: b.replace(b",4,", b",5,", 1),
+    "garbage": lambda b: os.urandom(len(b)),
+    "other-format": lambda b: b.replace(b"apcli-parse-cache 1", b"apcli-parse-cache 9", 1),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_corrupt_cache_is_a_miss(cache_home, mini_plan, run, damage):
+    expected = warm(run, mini_plan)
+    for entry in entries(cache_home):
+        entry.write_bytes(damage(entry.read_bytes()))
+    for _ in range(3):  # a miss, a miss that rewrites the entry, a hit
+        assert answers(run, mini_plan) == expected
+
+
+def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home, mini_plan, run):
+    import hashlib
+
+    expected = warm(run, mini_plan)
+    for entry in entries(cache_home):
+        payload = json.dumps([0, 1, 1, ["only", "three", "items"]]).encode()
+        entry.write_bytes(cache.HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+    assert answers(run, mini_plan) == expected
+
+
+def test_an_unwritable_cache_only_costs_speed(tmp_path, mini_plan, run, monkeypatch):
+    expected = answers(run, mini_plan)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker / "below"))
+    assert answers(run, mini_plan) == expected
+    cache_home = tmp_path / "ro"
+    cache_home.mkdir(mode=0o500)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    assert answers(run, mini_plan) == expected
+
+
+def test_cache_off(cache_home, mini_plan, run, monkeypatch):
+    monkeypatch.setenv("APCLI_CACHE", "off")
+    answers(run, mini_plan)
+    assert not cache_home.exists()
+
+
+def test_a_new_parser_does_not_read_old_entries(cache_home, mini_plan, run, monkeypatch):
+    warm(run, mini_plan)
+    monkeypatch.setattr(cache, "_FINGERPRINT", [b"another parser"])
+    parsed = []
+    real = source.parse_text
+    monkeypatch.setattr(source, "parse_text", lambda text: parsed.append(1) or real(text))
+    load_plan(mini_plan)
+    assert len(parsed) == 5
+
+
+def test_files_with_problems_are_not_cached(cache_home, mini_plan):
+    (mini_plan / "2-mbrojtja.yaml").write_bytes(b"pillar: &a II\n")
+    load_plan(mini_plan)
+    plan, diags = load_plan(mini_plan)
+    assert [d.code for d in diags if d.severity == "error"] == ["yaml-anchor"]
+    assert len(entries(cache_home)) == 4
+
+
+def test_the_cache_stays_bounded(cache_home, monkeypatch):
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 20)
+    cache_home.mkdir(parents=True)
+    for i in range(200):
+        data = source.parse_text(f"k: {i}\n")
+        cache._store(cache_home, f"0{i:063x}", data)  # a key starting with 0 triggers the check
+    assert len(entries(cache_home)) <= 20

@@ -1,0 +1,346 @@
+"""User text is never interpreted: rich markup, HTML, Markdown and Mermaid syntax in the plan
+print literally in every format of every command (table, plain, json, csv, md; show and check;
+the report), CSV cells a spreadsheet would run as a formula are neutralised, and report file
+names derived from data are safe on any file system.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import shutil
+
+import pytest
+
+from ap_cli import output
+from conftest import MINI_PLAN
+
+RICH = "Ligji [nr. 9669] dhe [/i] [bold red]jo e kuqe[/bold red] [link=https://example.invalid]lidhje[/link] :warning:"
+HTML = "Strehëza <b>të reja</b> <script>alert(1)</script> <img src=x onerror=alert(1)> &amp; &lt;"
+MARKDOWN = ("**jo** _jo_ `kod` # jo | ndarje | [lidhje](https://example.invalid) "
+            "![img](https://example.invalid/x.png) <https://example.invalid> ~~jo~~ \\* <!-- koment -->")
+MERMAID = ("Detyrë : done, crit, 2009-01-01, 2d ; section X %%{init: {'theme':'dark'}}%% "
+           "click t1 href \"javascript:alert(1)\" ``` fund")
+FORMULAS = ["=HYPERLINK(\"https://example.invalid\",\"kliko\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1"]
+MULTILINE = "Rreshti i parë\nRreshti i dytë | me pipe\n=1+1 në fillim të rreshtit"
+TITLES = [RICH, HTML, MARKDOWN, MERMAID, *FORMULAS, MULTILINE]
+
+BODY_ID = "-BODY"  # a registry id that a spreadsheet would read as a formula
+BODY_NAME = "Trupi <b>[bold]x[/bold]</b> **y** =1+1"
+PILLAR_TITLE = "MBROJTJA [/i] <b>x</b> **y** | z"
+PHRASE = "[red]Dimër[/red] <i>2009</i> **x**"  # read through its `due:` override
+
+FORBIDDEN_TAGS = {"script", "b", "strong", "em", "i", "code", "a", "img", "del", "s", "h1", "h2", "ol", "ul", "li",
+                  "pre", "blockquote", "hr"}
+
+
+def q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+def pillar_file() -> str:
+    lines = ["pillar: II", f"title: {q(PILLAR_TITLE)}", "title_en: Protection", "goals:",
+             '  - id: "1"', f"    title: {q(RICH)}", "    objectives:", '      - id: "1.(a)"',
+             f"        title: {q(HTML)}", "        activities:"]
+    for i, title in enumerate(TITLES, 1):
+        lines += [f'          - id: "1.(a).{i}"', f"            title: {q(title)}",
+                  f"            responsible: [{q(BODY_ID)}, ZKKA]",
+                  f"            indicators: [{q(MARKDOWN)}]"]
+        lines += ([f"            deadline: {q(PHRASE)}", '            due: "2009-06"'] if i == 1
+                  else ['            deadline: "qershor 2009"'])
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def plan(tmp_path):
+    target = tmp_path / "plan"
+    shutil.copytree(MINI_PLAN, target)
+    (target / "2-mbrojtja.yaml").write_text(pillar_file(), encoding="utf-8")
+    with open(target / "institutions.yaml", "a", encoding="utf-8") as f:
+        f.write(f"- id: {q(BODY_ID)}\n  name: {q(BODY_NAME)}\n  name_en: {q(BODY_NAME)}\n  kind: other\n")
+    return target
+
+
+@pytest.fixture
+def cli(run, plan):
+    def invoke(command, *args, fmt=None):
+        result = run(command, "--plan", plan, *(["--format", fmt] if fmt else []), *args)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        return result.stdout
+    return invoke
+
+
+# Every command that prints plan text, with the arguments that make each payload show up.
+TABULAR = {
+    "overdue": ["overdue", "--as-of", "2009-06"],
+    "upcoming": ["upcoming", "--as-of", "2009-05", "--within", "3m"],
+    "list": ["list"],
+    "by-institution": ["by-institution", "--as-of", "2009-06", "--", BODY_ID],  # "--": it starts with "-"
+}
+
+
+def folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ----------------------------------------------------------------------------- the plan is clean
+
+
+def test_the_hostile_plan_is_valid(run, plan):
+    result = run("check", "--plan", plan)
+    assert result.exit_code == 0, result.stdout
+
+
+# ----------------------------------------------------------------------------- plain and rich tables
+
+
+@pytest.mark.parametrize("command", TABULAR)
+def test_plain_table_prints_text_literally_one_row_per_line(cli, command):
+    out = cli(*TABULAR[command])
+    for title in TITLES:
+        assert folded(title) in out, title
+    rows = [line for line in out.splitlines() if line.startswith("II-1.(a).")]
+    assert len(rows) == len(TITLES), out
+
+
+@pytest.mark.parametrize("command", TABULAR)
+def test_rich_table_prints_markup_literally(cli, command, monkeypatch):
+    monkeypatch.setattr(output, "is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "2000")
+    out = cli(*TABULAR[command])
+    for title in (RICH, HTML, MARKDOWN, MERMAID):
+        assert title in out, title
+    assert "\x1b]8;" not in out  # no hyperlink escape from [link=…]
+    assert "⚠" not in out  # no :warning: emoji either
+
+
+def test_other_tables_print_names_and_titles_literally(cli):
+    assert folded(BODY_NAME) in cli("institutions")
+    assert folded(PILLAR_TITLE) in cli("stats", "--as-of", "2009-06")
+    assert folded(PHRASE) in cli("deadlines")
+    assert folded(PHRASE) in cli("overdue", "--as-of", "2009-06")
+
+
+# ----------------------------------------------------------------------------- JSON
+
+
+def strings(node):
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
+@pytest.mark.parametrize("args", [*TABULAR.values(), ["export"], ["show", "II-1.(a).1"], ["show", "II-1.(a).10"]],
+                         ids=[*TABULAR, "export", "show-1", "show-10"])
+def test_json_keeps_text_exactly(cli, args):
+    found = set(strings(json.loads(cli(*args, fmt="json"))))
+    expected = TITLES if args[0] != "show" else [TITLES[int(args[1].rsplit(".", 1)[1]) - 1]]
+    for title in expected:
+        assert title in found, title
+
+
+def test_json_of_names_titles_and_phrases(cli):
+    assert BODY_NAME in set(strings(json.loads(cli("institutions", fmt="json"))))
+    assert PILLAR_TITLE in set(strings(json.loads(cli("stats", "--as-of", "2009-06", fmt="json"))))
+    assert any(PHRASE in s for s in strings(json.loads(cli("deadlines", fmt="json"))))
+
+
+# ----------------------------------------------------------------------------- CSV
+
+
+def csv_cells(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("args", [*TABULAR.values(), ["export"], ["institutions"], ["deadlines"]],
+                         ids=[*TABULAR, "export", "institutions", "deadlines"])
+def test_csv_neutralises_formulas_and_keeps_rows(cli, args):
+    rows = csv_cells(cli(*args, fmt="csv"))
+    width = len(rows[0])
+    assert all(len(row) == width for row in rows)
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], "a formula cell got through"
+    if args[0] in TABULAR or args[0] == "export":
+        for title in TITLES:
+            expected = "'" + title if title[:1] in ("=", "+", "-", "@", "\t") else title
+            assert expected in cells, title
+        if args[0] != "by-institution":  # its rows name the role, not the lead
+            assert "'" + BODY_ID in cells
+
+
+@pytest.mark.parametrize("value, cell", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"),
+    ("\r=1", "'\r=1"), ("a=1", "a=1"), ("", ""), (None, ""), ("'=1", "'=1"),
+])
+def test_csv_safe(value, cell):
+    assert output.csv_safe(value) == cell
+
+
+# ----------------------------------------------------------------------------- Markdown
+
+
+def markdown_html(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+
+
+def cell_texts(rendered: str) -> list[str]:
+    cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", rendered, re.S)
+    return [html.unescape(re.sub(r"<br\s*/?>", "\n", c)) for c in cells]
+
+
+@pytest.mark.parametrize("command", [*TABULAR, "institutions", "stats", "deadlines"])
+def test_markdown_renders_text_not_syntax(cli, command):
+    args = TABULAR.get(command) or ([command, "--as-of", "2009-06"] if command == "stats" else [command])
+    rendered = markdown_html(cli(*args, fmt="md"))
+    tags = set(re.findall(r"<([a-z0-9]+)", rendered))
+    assert not tags & FORBIDDEN_TAGS, tags & FORBIDDEN_TAGS
+    rows = re.findall(r"<tr>(.*?)</tr>", rendered, re.S)
+    widths = {len(re.findall(r"<t[dh]", row)) for row in rows}
+    assert len(widths) == 1, "a pipe or newline broke a table row"
+    cells = cell_texts(rendered)
+    if command in TABULAR:
+        for title in TITLES:
+            assert title.strip() in cells, title
+    elif command == "institutions":
+        assert BODY_NAME in cells
+    elif command == "stats":
+        assert PILLAR_TITLE in cells
+    else:
+        assert any(PHRASE in c for c in cells)
+
+
+def test_md_escape_leaves_no_syntax():
+    rendered = markdown_html("| a |\n|---|\n| " + output.md_escape(MARKDOWN + " " + HTML) + " |\n")
+    assert not set(re.findall(r"<([a-z0-9]+)", rendered)) & FORBIDDEN_TAGS
+    assert cell_texts(rendered)[1] == MARKDOWN + " " + HTML
+
+
+# ----------------------------------------------------------------------------- show and check
+
+
+def test_show_text_prints_literally(cli):
+    out = cli("show", "II-1.(a).1")
+    assert RICH in out and MARKDOWN in out and HTML in out and PHRASE in out
+
+
+def test_check_formats_cannot_be_injected(run, plan):
+    text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
+    sneaky = "X [bold]y[] <b>z\n::error file=README.md,line=1::pwned"  # no slash: that starts a unit
+    text = text.replace(f"responsible: [{q(BODY_ID)}, ZKKA]", f"responsible: [{q(BODY_ID)}, {q(sneaky)}]", 1)
+    (plan / "2-mbrojtja.yaml").write_text(text, encoding="utf-8")
+    github = run("check", "--format", "github", "--plan", plan)
+    assert github.exit_code == 1
+    found = json.loads(run("check", "--format", "json", "--plan", plan).stdout)
+    assert [d["code"] for d in found] == ["no-deadline", "unknown-institution"]
+    assert "X [bold]y[] <b>z" in found[1]["message"] and "pwned" in found[1]["message"]
+    annotations = [line for line in github.stdout.splitlines() if line.startswith("::")]
+    assert len(annotations) == len(found), github.stdout
+    assert "X [bold]y[] <b>z" in annotations[1] and "pwned" in annotations[1]
+    plain = run("check", "--plan", plan)
+    assert "X [bold]y[] <b>z" in plain.stdout
+    assert not [line for line in plain.stdout.splitlines() if line.startswith("::")]
+
+
+# ----------------------------------------------------------------------------- the report
+
+
+def report(run, plan, fmt: str) -> str:
+    result = run("report", "--as-of", "2009-06", "--format", fmt, "--plan", plan)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+TASK = re.compile(r"\s+[^:#;`<>\n]+ :(crit, |done, |active, |milestone, )?[a-z0-9]+, \d{4}-\d{2}-\d{2}, "
+                  r"(\d{4}-\d{2}-\d{2}|\d+d)")
+KEYWORD = re.compile(r"(gantt|\s+(title|dateFormat|axisFormat|todayMarker|section) [^:#;`<>\n]*)")
+
+
+def test_report_mermaid_labels_cannot_break_the_chart(run, plan):
+    text = report(run, plan, "md")
+    blocks = re.findall(r"^```mermaid\n(.*?)^```$", text, re.S | re.M)
+    assert blocks
+    for block in blocks:
+        for line in block.splitlines():
+            assert not line.strip() or TASK.fullmatch(line) or KEYWORD.fullmatch(line), line
+        assert "javascript:" not in block
+    assert text.count("```") % 2 == 0
+
+
+@pytest.mark.xfail(strict=True, reason="render.mermaid_label keeps '%': Mermaid's gantt lexer reads '%%' anywhere "
+                                       "on a line as a comment (the rest of the task line is lost, the chart fails) "
+                                       "and '%%{' as a directive (ask: drop '%' too)")
+def test_report_mermaid_labels_have_no_comment_or_directive(run, plan):
+    for block in re.findall(r"^```mermaid\n(.*?)^```$", report(run, plan, "md"), re.S | re.M):
+        assert "%%" not in block
+
+
+def test_report_markdown_renders_text_not_syntax(run, plan):
+    rendered = markdown_html(report(run, plan, "md"))
+    assert not set(re.findall(r"<([a-z0-9]+)", rendered)) & (FORBIDDEN_TAGS - {"h1", "h2", "ul", "li", "code",
+                                                                               "pre", "strong", "em", "hr"})
+    assert "<script" not in rendered and "<img" not in rendered and "<b>" not in rendered
+
+
+def test_report_html_escapes_text(run, plan):
+    page = report(run, plan, "html")
+    assert "<script>alert(1)" not in page and "<img src=x" not in page and "<b>të reja</b>" not in page
+    assert html.escape(HTML, quote=False) in page or html.escape(HTML) in page
+
+
+# ----------------------------------------------------------------------------- report file names
+
+
+def slug():
+    report_module = pytest.importorskip("ap_cli.report")
+    return report_module.slug, report_module.slugs
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "..", ".", "", "a/b\\c", "C:\\x", "CON", "nul", "com1", "LPT9",
+                                  "MPÇSSHB", "PSH/Drejtoria", "ZKKA-së", " spaces ", "index", "\u202etxt.exe",
+                                  "x" * 300, "ë" * 300])
+def test_report_slugs_are_safe_file_names(name):
+    to_slug, _ = slug()
+    stem = to_slug(name)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-?", stem), stem
+    assert stem.rstrip("-") not in {"con", "prn", "aux", "nul"} or stem.endswith("-")
+    assert not re.fullmatch(r"(com|lpt)\d", stem)
+
+
+@pytest.mark.xfail(strict=True, reason="report.slug does not cap length: a 300-character id makes a file name "
+                                       "longer than the 255 bytes file systems allow (ask: cap at ~100 chars)")
+def test_report_slugs_are_short_enough():
+    to_slug, _ = slug()
+    assert len(to_slug("x" * 300)) <= 200
+
+
+def test_report_slugs_are_distinct_even_where_file_systems_fold_case():
+    _, to_slugs = slug()
+    ids = ["MB", "mb", "M.B", "MPÇSSHB", "MPCSSHB", "index", "INDEX", "con", "CON"]
+    stems = list(to_slugs(ids).values())
+    assert len({s.lower() for s in stems}) == len(ids)
+    assert "index" not in stems
+
+
+def test_per_institution_reports_stay_in_the_output_directory(run, plan, tmp_path):
+    with open(plan / "institutions.yaml", "a", encoding="utf-8") as f:
+        for body in ("..", ".hidden", "CON", "com1", "x" * 80):  # a slash would start a unit
+            f.write(f"- id: {q(body)}\n  name: {q(body)}\n  name_en: x\n  kind: other\n")
+    text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
+    text = text.replace("ZKKA]", f'ZKKA, "..", ".hidden", CON, com1, {"x" * 80}]')
+    (plan / "2-mbrojtja.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "reports"
+    result = run("report", "--as-of", "2009-06", "--per-institution", "--out", out, "--plan", plan)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and plan not in p.parents]
+    assert written and all(p.parent == out for p in written), written
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-?\.md", p.name) for p in written), [p.name for p in written]
