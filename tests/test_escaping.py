@@ -276,9 +276,6 @@ def test_report_mermaid_labels_cannot_break_the_chart(run, plan):
     assert text.count("```") % 2 == 0
 
 
-@pytest.mark.xfail(strict=True, reason="render.mermaid_label keeps '%': Mermaid's gantt lexer reads '%%' anywhere "
-                                       "on a line as a comment (the rest of the task line is lost, the chart fails) "
-                                       "and '%%{' as a directive (ask: drop '%' too)")
 def test_report_mermaid_labels_have_no_comment_or_directive(run, plan):
     for block in re.findall(r"^```mermaid\n(.*?)^```$", report(run, plan, "md"), re.S | re.M):
         assert "%%" not in block
@@ -301,8 +298,10 @@ def test_report_html_escapes_text(run, plan):
 
 
 def slug():
-    report_module = pytest.importorskip("ap_cli.report")
-    return report_module.slug, report_module.slugs
+    from ap_cli.institutions import slug
+    from ap_cli.report import slugs
+
+    return slug, slugs
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "..", ".", "", "a/b\\c", "C:\\x", "CON", "nul", "com1", "LPT9",
@@ -316,8 +315,6 @@ def test_report_slugs_are_safe_file_names(name):
     assert not re.fullmatch(r"(com|lpt)\d", stem)
 
 
-@pytest.mark.xfail(strict=True, reason="report.slug does not cap length: a 300-character id makes a file name "
-                                       "longer than the 255 bytes file systems allow (ask: cap at ~100 chars)")
 def test_report_slugs_are_short_enough():
     to_slug, _ = slug()
     assert len(to_slug("x" * 300)) <= 200

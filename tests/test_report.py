@@ -295,7 +295,8 @@ def test_out_dir_gets_report_file(run, tmp_path):
 
 
 def test_slugs_are_filesystem_safe():
-    from ap_cli.report import slug, slugs
+    from ap_cli.institutions import slug
+    from ap_cli.report import slugs
 
     assert slug("MPÇSSHB") == "mpcsshb"
     assert slug("PSH/Drejtoria kundër Krimit") == "psh-drejtoria-kunder-krimit"

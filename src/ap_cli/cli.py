@@ -684,7 +684,7 @@ def progress_template(
     from .edit import schema_ref, write_atomic
     from .forms import Quarter, render, select
     from .loader import display_path
-    from .progress import slug
+    from .institutions import slug
 
     plan, _, errors = _editable(plan_dir, progress)
     inst = institution_id(plan, institution)

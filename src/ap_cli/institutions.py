@@ -77,3 +77,14 @@ class Registry:
     def is_known(self, entry: str) -> bool:
         """An entry in the data must name a registry id exactly (a unit may follow)."""
         return split_unit(entry)[0] in self.by_id
+
+
+def slug(text: str, limit: int = 100) -> str:
+    """A lowercase ASCII file-name stem for a body: `MPÇSSHB` → `mpcsshb`, `PSH/Drejtoria` → `psh-drejtoria`."""
+    s = unicodedata.normalize("NFKD", text)
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")[:limit].rstrip("-")
+    # Windows refuses these stems whatever the extension.
+    if re.fullmatch(r"con|prn|aux|nul|com\d|lpt\d", s):
+        s += "-"
+    return s or "body"

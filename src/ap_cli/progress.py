@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from . import edit
+from .institutions import slug
 from .diagnostics import Diagnostic, error
 from .institutions import UnknownInstitution
 from .model import STATUSES, ProgressEntry
@@ -81,13 +81,6 @@ def _word(text: str | None) -> str | None:
 def _text(text: str | None) -> str | None:
     text = (text or "").strip()
     return text or None
-
-
-def slug(inst_id: str) -> str:
-    """Lowercase ASCII file name for a body: `MPÇSSHB` → `mpcsshb`."""
-    s = unicodedata.normalize("NFKD", inst_id)
-    s = s.encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "unknown"
 
 
 def quarter_of(day: str) -> str:

@@ -49,9 +49,9 @@ def md_cell(value) -> str:
     return md_escape(value)
 
 
-# `:` `#` `;` end or garble a Mermaid task line; a backtick could close the code fence;
-# `<` `>` keep labels from ever reaching Mermaid's HTML label path.
-_MERMAID_DROP = re.compile(r"[:#;`<>]")
+# `:` `#` `;` end or garble a Mermaid task line, `%%` starts a comment or directive; a backtick
+# could close the code fence; `<` `>` keep labels from ever reaching Mermaid's HTML label path.
+_MERMAID_DROP = re.compile(r"[:#;%`<>]")
 
 
 def mermaid_label(value, width: int = 60) -> str:

@@ -8,10 +8,9 @@ through as written: escaping is the renderer's job, never this module's.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
 
+from .institutions import slug
 from .plan import ActivityRecord, Plan
 from .periods import Month
 from .queries import (has_role, horizon_end, overdue, role_of, state_at, stats_row, timeliness,
@@ -108,17 +107,6 @@ SCORE_COUNTS = ("total", "overdue", "completed_on_time", "completed_late", "no_e
 
 def long_date(day: date, lang: str) -> str:
     return f"{day.day} {MONTHS[lang][day.month - 1]} {day.year}"
-
-
-def slug(text: str) -> str:
-    """A lowercase ASCII file-name stem: `MPÇSSHB` → `mpcsshb`, `PSH/Drejtoria` → `psh-drejtoria`."""
-    s = unicodedata.normalize("NFKD", text)
-    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
-    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")
-    # Windows refuses these stems whatever the extension.
-    if re.fullmatch(r"con|prn|aux|nul|com\d|lpt\d", s):
-        s += "-"
-    return s or "body"
 
 
 def slugs(ids: list[str]) -> dict[str, str]:
