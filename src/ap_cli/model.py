@@ -70,10 +70,10 @@ class PlanMeta(Strict):
     adopted: Adoption
     source: Text | None = None
     vision: Text | None = None
-    principles: list[Principle] = []
-    policies: list[Policy] = []
+    principles: list[Principle] = Field(default_factory=list)
+    policies: list[Policy] = Field(default_factory=list)
     pillars: list[Text] = Field(min_length=1)
-    notes: Notes = []
+    notes: Notes = Field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- institutions.yaml
@@ -84,8 +84,8 @@ class Institution(Strict):
     name: Text
     name_en: Text
     kind: Literal[KINDS]  # type: ignore[valid-type]
-    aliases: list[Text] = []
-    notes: Notes = []
+    aliases: list[Text] = Field(default_factory=list)
+    notes: Notes = Field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- pillar files
@@ -95,26 +95,26 @@ class Milestone(Strict):
     title: Text | None = None
     deadline: Text | None
     due: DueText | None = None
-    indicators: list[Text] = []
+    indicators: list[Text] = Field(default_factory=list)
     responsible: list[Text] | None = None
     support: list[Text] | None = None
     resources: list[Text] | None = None
-    notes: Notes = []
+    notes: Notes = Field(default_factory=list)
 
 
 class Activity(Strict):
     id: ActivityId
     printed_id: Text | None = None
     title: Text
-    see: list[Text] = []
-    responsible: list[Text] = []
-    support: list[Text] = []
+    see: list[Text] = Field(default_factory=list)
+    responsible: list[Text] = Field(default_factory=list)
+    support: list[Text] = Field(default_factory=list)
     deadline: Text | None = None
     due: DueText | None = None
-    indicators: list[Text] = []
+    indicators: list[Text] = Field(default_factory=list)
     milestones: list[Milestone] | None = None
-    resources: list[Text] = []
-    notes: Notes = []
+    resources: list[Text] = Field(default_factory=list)
+    notes: Notes = Field(default_factory=list)
 
 
 class Heading(Strict):
@@ -124,24 +124,24 @@ class Heading(Strict):
     label: Text | None = None
     title: Text
     target: Text | None = None
-    indicators: list[Text] = []
-    notes: Notes = []
+    indicators: list[Text] = Field(default_factory=list)
+    notes: Notes = Field(default_factory=list)
 
 
 class Objective(Heading):
-    activities: list[Activity] = []
+    activities: list[Activity] = Field(default_factory=list)
 
 
 class Goal(Heading):
-    objectives: list[Objective] = []
+    objectives: list[Objective] = Field(default_factory=list)
 
 
 class Pillar(Strict):
     pillar: PillarNumeral
     title: Text
     title_en: Text
-    notes: Notes = []
-    goals: list[Goal] = []
+    notes: Notes = Field(default_factory=list)
+    goals: list[Goal] = Field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- progress log

@@ -10,6 +10,7 @@ deadline table; anything the grammar does not know raises `DeadlineError`, never
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -263,8 +264,12 @@ _RANGE_SPLIT = re.compile(r" ?(?:-| deri ne | deri | to | until ) ?")
 _FOLLOWING = re.compile(r"(?:pasar\w*|pasues|folowing|(?:per|for) (?:vitin|the) (?:parardhes|e kaluar|previous)(?: year)?)")
 
 
+@functools.lru_cache(maxsize=4096)
 def read_deadline(text: str, plan_start: Month = Month(2008, 1), plan_end: Month = Month(2010, 12)) -> Reading:
-    """Read a deadline phrase; raise DeadlineError naming the accepted forms."""
+    """Read a deadline phrase; raise DeadlineError naming the accepted forms.
+
+    Cached: a plan repeats a few dozen phrases thousands of times, and a `Reading` is immutable.
+    """
     s = normalise(text)
     if not s:
         raise DeadlineError("empty deadline phrase")
