@@ -69,3 +69,10 @@ def test_fold_and_split():
     assert fold("  Çështjeve   Sociale ") == "ceshtjeve sociale"
     assert split_unit("PSH/ Drejtoria ") == ("PSH", "Drejtoria")
     assert split_unit("MB") == ("MB", None)
+
+
+def test_a_full_name_with_a_slash_is_not_read_as_a_unit():
+    reg = Registry([Institution(id="BASHKITE-KOMUNAT", name="Bashkitë/komunat", name_en="Municipalities and communes",
+                                kind="local")])
+    assert reg.resolve("bashkite/komunat") == "BASHKITE-KOMUNAT"
+    assert reg.resolve("BASHKITE-KOMUNAT/Zyra e punësimit") == "BASHKITE-KOMUNAT"

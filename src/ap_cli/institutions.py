@@ -56,7 +56,8 @@ class Registry:
         if name in self.by_id:
             return name
         body, _ = split_unit(name)
-        ids = self._index.get(fold(body), set())
+        # A full name may itself hold a slash ("Bashkitë/komunat"): try it whole first.
+        ids = self._index.get(fold(name)) or self._index.get(fold(body), set())
         if len(ids) == 1:
             return next(iter(ids))
         if len(ids) > 1:
