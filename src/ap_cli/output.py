@@ -101,8 +101,10 @@ def render_rich(table: Table, console) -> None:
     from rich.text import Text
 
     rt = RichTable(title=Text(table.title) if table.title else None, show_lines=False, expand=False)
-    for i, (_, header) in enumerate(table.columns):
-        rt.add_column(Text(header), overflow="fold", no_wrap=i < len(table.columns) - 1)
+    for key, header in table.columns:
+        # Short columns (refs, dates, states) stay on one line; long text wraps.
+        longest = max((len(cell_text(row.get(key))) for row in table.rows), default=0)
+        rt.add_column(Text(header), overflow="fold", no_wrap=longest <= 24)
     for row in table.rows:
         rt.add_row(*[Text(cell_text(row.get(k))) for k, _ in table.columns])
     console.print(rt)
