@@ -76,6 +76,8 @@ def render_md(table: Table) -> str:
 
 
 def display_width(text: str) -> int:
+    if text.isascii():  # no wide or combining characters
+        return len(text)
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
                for c in text)
 
@@ -84,7 +86,7 @@ def render_plain(table: Table) -> str:
     """Aligned columns without ANSI codes; the last column runs free, newlines folded."""
     cells = [[h for _, h in table.columns]] + [
         [" ".join(cell_text(row.get(k)).split()) for k, _ in table.columns] for row in table.rows]
-    widths = [max(display_width(r[i]) for r in cells) for i in range(len(table.columns))]
+    widths = [max(display_width(r[i]) for r in cells) for i in range(len(table.columns) - 1)]  # the last runs free
     out = []
     if table.title:
         out.append(table.title)
