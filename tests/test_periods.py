@@ -137,3 +137,16 @@ def test_as_of_rejects(text):
 
 def test_parse_period_of_override():
     assert [str(m) for m in parse_period("2009Q3")] == ["2009-07", "2009-09"]
+
+
+def test_quarter_arithmetic():
+    from ap_cli.periods import Quarter
+
+    q = Quarter.parse("2009q2")
+    assert (str(q), q.first.isoformat(), q.last.isoformat()) == ("2009Q2", "2009-04-01", "2009-06-30")
+    assert str(Quarter.of(date(2009, 12, 31))) == "2009Q4"
+    assert str(Quarter(2009, 1).plus(-1)) == "2008Q4" and str(Quarter(2009, 4).plus(1)) == "2010Q1"
+    assert str(Quarter.of(date(2009, 6, 30)).last_closed_by(date(2009, 6, 30))) == "2009Q2"
+    assert str(Quarter.of(date(2009, 6, 29)).last_closed_by(date(2009, 6, 29))) == "2009Q1"
+    with pytest.raises(ValueError, match="write it like 2009Q2"):
+        Quarter.parse("2009-06")

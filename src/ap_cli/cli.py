@@ -682,7 +682,8 @@ def progress_template(
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
     from .edit import schema_ref, write_atomic
-    from .forms import Quarter, render, select
+    from .forms import render, select
+    from .periods import Quarter
     from .loader import display_path
     from .institutions import slug
 

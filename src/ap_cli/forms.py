@@ -9,12 +9,11 @@ the log as it is or merged with `apcli progress import`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from . import edit
-from .periods import Month
+from .periods import Quarter
 from .plan import ActivityRecord, Plan
 from .queries import has_role, role_of, state_at, timeliness
 
@@ -26,30 +25,6 @@ SECTIONS = (  # key, short name, heading
     ("undated", "without deadline", "No readable deadline"),
 )
 RULE = "# " + "=" * 78
-
-
-@dataclass(frozen=True)
-class Quarter:
-    year: int
-    number: int
-
-    @classmethod
-    def parse(cls, text: str) -> "Quarter":
-        m = re.fullmatch(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*", text)
-        if not m:
-            raise ValueError(f"not a quarter: {text!r} (write it like 2009Q2)")
-        return cls(int(m.group(1)), int(m.group(2)))
-
-    @property
-    def first(self) -> date:
-        return Month(self.year, 3 * self.number - 2).first_day()
-
-    @property
-    def last(self) -> date:
-        return Month(self.year, 3 * self.number).last_day()
-
-    def __str__(self) -> str:
-        return f"{self.year}Q{self.number}"
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,44 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
 
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A calendar quarter: the unit of the plan's reporting (2009Q2 = April–June 2009)."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Quarter":
+        m = re.fullmatch(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*", text)
+        if not m:
+            raise ValueError(f"not a quarter: {text!r} (write it like 2009Q2)")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def of(cls, day: date) -> "Quarter":
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    def last_closed_by(self, day: date) -> "Quarter":
+        """This quarter if it has ended on or before `day`, else the one before it."""
+        return self if self.last <= day else self.plus(-1)
+
+    def plus(self, quarters: int) -> "Quarter":
+        i = self.year * 4 + self.number - 1 + quarters
+        return Quarter(i // 4, i % 4 + 1)
+
+    @property
+    def first(self) -> date:
+        return Month(self.year, 3 * self.number - 2).first_day()
+
+    @property
+    def last(self) -> date:
+        return Month(self.year, 3 * self.number).last_day()
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+
 def months_between(earlier: date, later: date) -> int:
     """Whole calendar months from `earlier`'s month to `later`'s month."""
     return (later.year * 12 + later.month) - (earlier.year * 12 + earlier.month)

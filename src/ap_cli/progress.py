@@ -16,10 +16,10 @@ from datetime import date
 from pathlib import Path
 
 from . import edit
-from .institutions import slug
 from .diagnostics import Diagnostic, error
-from .institutions import UnknownInstitution
+from .institutions import UnknownInstitution, slug
 from .model import STATUSES, ProgressEntry
+from .periods import Quarter
 from .plan import Plan
 from .refs import RefError
 
@@ -83,14 +83,9 @@ def _text(text: str | None) -> str | None:
     return text or None
 
 
-def quarter_of(day: str) -> str:
-    year, month = int(day[:4]), int(day[5:7])
-    return f"{year}Q{(month - 1) // 3 + 1}"
-
-
 def destination(progress_dir: Path, entry: dict) -> Path:
     """`progress/2009Q2/mpcsshb.yaml`: the entry's quarter and the body that reports it."""
-    return Path(progress_dir) / quarter_of(entry["date"]) / f"{slug(entry['by'])}.yaml"
+    return Path(progress_dir) / str(Quarter.of(date.fromisoformat(entry["date"]))) / f"{slug(entry['by'])}.yaml"
 
 
 # ----------------------------------------------------------------------------- the log so far

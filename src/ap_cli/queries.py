@@ -14,7 +14,7 @@ from datetime import date
 
 from .institutions import fold
 from .plan import ActivityRecord, Deadline, Plan
-from .periods import Month, months_between
+from .periods import Month, Quarter, months_between
 
 ROLES = ("lead", "responsible", "support", "funder", "any", "all")
 ROLE_HELP = ("lead: first responsible body; responsible: any responsible body; support: partner; "
@@ -164,11 +164,8 @@ def parse_within(text: str) -> int:
 
 def last_closed_quarter(cutoff: date) -> tuple[date, date]:
     """The latest calendar quarter that has ended on or before C."""
-    month = Month.of(cutoff)
-    q_end = Month(month.year, ((month.month - 1) // 3 + 1) * 3)
-    if q_end.last_day() > cutoff:
-        q_end = q_end.plus(-3)
-    return q_end.plus(-2).first_day(), q_end.last_day()
+    q = Quarter.of(cutoff).last_closed_by(cutoff)
+    return q.first, q.last
 
 
 def is_stale(plan: Plan, rec: ActivityRecord, cutoff: date) -> bool:
