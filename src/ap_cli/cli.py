@@ -226,24 +226,10 @@ def deadlines(fmt: str = FormatOpt, plan_dir: Optional[Path] = PlanOpt):
     Example: apcli deadlines --format csv
     """
     check_format(fmt)
+    from .queries import deadline_uses
+
     plan = load(plan_dir, checked=False)
-    uses: dict[str, list] = {}
-    for rec in plan.activities:
-        for d in rec.deadlines:
-            if d.phrase is None and d.due_override is None:
-                continue
-            key = d.phrase if not d.due_override else f"{d.phrase} [due: {d.due_override}]"
-            entry = uses.setdefault(key, [d, []])
-            if rec.ref not in entry[1]:
-                entry[1].append(rec.ref)
-    rows = []
-    for key, (d, refs) in uses.items():
-        r = d.reading
-        rows.append({"phrase": key, "kind": r.kind if r else "UNREADABLE", "start": str(r.start) if r and r.start else None,
-                     "end": str(r.end) if r and r.end else None,
-                     "due": ", ".join(x.isoformat() for x in r.due_days) if r else None,
-                     "approx": approx_mark(bool(r and r.approx)), "activities": len(refs), "refs": refs})
-    rows.sort(key=lambda row: (row["kind"] != "UNREADABLE", row["due"] or "9999", row["phrase"]))
+    rows = [{**row, "approx": approx_mark(row["approx"])} for row in deadline_uses(plan)]
     table = output.Table([("kind", "kind"), ("start", "start"), ("end", "end"), ("due", "due"),
                           ("approx", "≈"), ("activities", "uses"), ("phrase", "phrase")], rows,
                          footer=f"{len(rows)} distinct phrases")

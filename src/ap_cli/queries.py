@@ -351,6 +351,28 @@ def institution_counts(plan: Plan) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
+def deadline_uses(plan: Plan) -> list[dict]:
+    """Every distinct deadline phrase (with its `due:` override) and its reading, with the
+    activities that use it; unreadable phrases first, then by due day."""
+    uses: dict[str, tuple[Deadline, list[str]]] = {}
+    for rec in plan.activities:
+        for d in rec.deadlines:
+            if d.phrase is None and d.due_override is None:
+                continue
+            key = d.phrase if not d.due_override else f"{d.phrase} [due: {d.due_override}]"
+            refs = uses.setdefault(key, (d, []))[1]
+            if rec.ref not in refs:
+                refs.append(rec.ref)
+    rows = []
+    for key, (d, refs) in uses.items():
+        r = d.reading
+        rows.append({"phrase": key, "kind": r.kind if r else "UNREADABLE",
+                     "start": str(r.start) if r and r.start else None, "end": str(r.end) if r and r.end else None,
+                     "due": ", ".join(x.isoformat() for x in r.due_days) if r else None,
+                     "approx": bool(r and r.approx), "activities": len(refs), "refs": refs})
+    return sorted(rows, key=lambda row: (row["kind"] != "UNREADABLE", row["due"] or "9999", row["phrase"]))
+
+
 def export_rows(plan: Plan) -> list[dict]:
     """One row per activity, in plan order, for JSON/CSV export."""
     return [{
