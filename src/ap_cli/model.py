@@ -32,6 +32,10 @@ DueText = Annotated[str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|Q[1
 ActivityId = Annotated[str, StringConstraints(pattern=r"^\d+(\.\([a-z]\)(\.\d+[a-z]?)*)?$")]
 PillarNumeral = Annotated[str, StringConstraints(pattern=r"^[IVXLCDM]+$")]
 Notes = list[Text]
+# First 8 hex digits of the SHA-256 of the Albanian texts an English rendering was made from
+# (translation.fingerprint); `check` compares it with the Albanian as it is now.
+Fingerprint = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]
+LANGUAGES = ("sq", "en")
 
 
 class Strict(BaseModel):
@@ -53,23 +57,32 @@ class Adoption(Strict):
 
 class Principle(Strict):
     title: Text | None = None
+    title_en: Text | None = None
     text: Text
+    text_en: Text | None = None
+    en_from: Fingerprint | None = None
 
 
 class Policy(Strict):
     id: Text
     title: Text | None = None
+    title_en: Text | None = None
     text: Text
+    text_en: Text | None = None
+    en_from: Fingerprint | None = None
 
 
 class PlanMeta(Strict):
     id: Text
     title: Text
     title_en: Text
+    languages: list[Literal[LANGUAGES]] = Field(default_factory=lambda: ["sq", "en"], min_length=1)  # type: ignore[valid-type]
     period: PlanPeriod
     adopted: Adoption
     source: Text | None = None
     vision: Text | None = None
+    vision_en: Text | None = None
+    en_from: Fingerprint | None = None
     principles: list[Principle] = Field(default_factory=list)
     policies: list[Policy] = Field(default_factory=list)
     pillars: list[Text] = Field(min_length=1)
@@ -93,9 +106,12 @@ class Institution(Strict):
 
 class Milestone(Strict):
     title: Text | None = None
+    title_en: Text | None = None
     deadline: Text | None
     due: DueText | None = None
     indicators: list[Text] = Field(default_factory=list)
+    indicators_en: list[Text] | None = None
+    en_from: Fingerprint | None = None
     responsible: list[Text] | None = None
     support: list[Text] | None = None
     resources: list[Text] | None = None
@@ -106,12 +122,15 @@ class Activity(Strict):
     id: ActivityId
     printed_id: Text | None = None
     title: Text
+    title_en: Text | None = None
     see: list[Text] = Field(default_factory=list)
     responsible: list[Text] = Field(default_factory=list)
     support: list[Text] = Field(default_factory=list)
     deadline: Text | None = None
     due: DueText | None = None
     indicators: list[Text] = Field(default_factory=list)
+    indicators_en: list[Text] | None = None
+    en_from: Fingerprint | None = None
     milestones: list[Milestone] | None = None
     resources: list[Text] = Field(default_factory=list)
     notes: Notes = Field(default_factory=list)
@@ -123,8 +142,12 @@ class Heading(Strict):
     id: Text
     label: Text | None = None
     title: Text
+    title_en: Text | None = None
     target: Text | None = None
+    target_en: Text | None = None
     indicators: list[Text] = Field(default_factory=list)
+    indicators_en: list[Text] | None = None
+    en_from: Fingerprint | None = None
     notes: Notes = Field(default_factory=list)
 
 
