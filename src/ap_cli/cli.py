@@ -428,9 +428,11 @@ def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias 
     table_rows = [{"ref": r.rec.ref, "roles": r.roles, "due": r.due.isoformat() if r.due else None,
                    "state": r.state.status, "timeliness": r.timeliness.replace("_", " "), "title": r.rec.title}
                   for r in rows]
-    footer = (f"{body.id} ({body.name}) as of {c.isoformat()}: {summary['activities']} activities — "
-              f"lead {summary['as_lead']}, partner {summary['as_partner']}, funder {summary['as_funder']}, "
-              f"overdue {summary['overdue']}, completed {summary['completed']}")
+    roles = ", ".join(f"{r} {n}" for r, n in summary["by_role"].items())
+    footer = (f"{body.id} ({body.name}) as of {c.isoformat()}: {summary['activities']} activities, "
+              f"each counted once in its strongest role ({roles}); "
+              f"overdue {summary['overdue']}, completed {summary['completed']}"
+              + (f" ({summary['completed_late']} late)" if summary["completed_late"] else ""))
     table = output.Table([("ref", "ref"), ("roles", "role"), ("due", "due"), ("state", "state"),
                           ("timeliness", "standing"), ("title", "title")], table_rows, footer=footer)
     output.emit_table(table, fmt, {"summary": summary, "activities": [r.as_json() for r in rows]})
