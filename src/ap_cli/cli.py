@@ -5,6 +5,7 @@ imports typer; heavy modules are imported inside the commands that need them.
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,10 +20,31 @@ app = typer.Typer(
     help="Albania's Action Plan against Trafficking in Human Beings 2008–2010 as data: "
     "what is overdue, who is responsible, how far each pillar has come.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        sys.stdout.write(f"apcli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print apcli's version and exit.")) -> None:
+    """Albania's Action Plan against Trafficking in Human Beings 2008–2010 as data: what is
+    overdue, who is responsible, how far each pillar has come.
+
+    Refs such as II-1.(a).1 hold parentheses: quote them in a shell ('II-1.(a).1'), or write
+    them without punctuation (ii-1a1), which needs no quotes.
+    """
+
 
 PlanOpt = typer.Option(None, "--plan", help="Plan directory (default: $APCLI_PLAN, ./plan, then the bundled plan).")
 ProgressOpt = typer.Option(None, "--progress", help="Progress log directory to use instead of PLAN/progress (e.g. examples/progress-demo).")
@@ -576,13 +598,26 @@ app.add_typer(progress_app, name="progress")
 DryRunOpt = typer.Option(False, "--dry-run", help="Validate and show what would be written; write nothing.")
 
 
+def writable_plan_dir(plan_dir: Optional[Path]) -> Path:
+    """The plan a writing command may change: never the bundled copy found by default, never
+    the copy inside the installed package."""
+    from .init import READ_ONLY, is_bundled
+    from .loader import bundled_plan_dir, find_plan_dir
+
+    where = find_plan_dir(plan_dir)
+    inside_package = (Path(__file__).resolve().parent / "plan").is_dir()
+    if is_bundled(where) and (inside_package or (plan_dir is None and not os.environ.get("APCLI_PLAN"))):
+        raise fail(READ_ONLY)
+    return where
+
+
 def _editable(plan_dir: Optional[Path], progress: Optional[Path]):
     """The plan and the files that have errors: an edit needs a readable plan, and only the
     file it writes to must be free of errors (a typo in another pillar does not block a report)."""
     from .diagnostics import format_text
-    from .loader import find_plan_dir, load_plan
+    from .loader import load_plan
 
-    plan, diags = load_plan(find_plan_dir(plan_dir), progress)
+    plan, diags = load_plan(writable_plan_dir(plan_dir), progress)
     if plan is None:
         sys.stderr.write(format_text(diags))
         raise fail("cannot read the plan (run `apcli check`)", 1)
@@ -746,10 +781,13 @@ def fmt_files(
     from .diagnostics import format_text
     from .edit import write_atomic
     from .formatting import format_file, plan_files
+    from .init import READ_ONLY, is_bundled
     from .loader import display_path, find_plan_dir
 
-    targets = paths or [find_plan_dir(plan_dir)]
+    targets = paths or [writable_plan_dir(plan_dir) if not check_only else find_plan_dir(plan_dir)]
     files = [f for p in targets for f in (plan_files(p) if p.is_dir() else [p])]
+    if not check_only and any(is_bundled(f.parent) for f in files) and (Path(__file__).resolve().parent / "plan").is_dir():
+        raise fail(READ_ONLY)
     changed, problems, refused = [], [], 0
     for path in dict.fromkeys(files):
         new, diags = format_file(path, display_path(path))
@@ -767,6 +805,27 @@ def fmt_files(
                      + (f", {refused} left as they are (see above)" if refused else "") + "\n")
     if problems or (check_only and changed):
         raise typer.Exit(1)
+
+
+@app.command("init")
+def init(directory: Path = typer.Argument(..., help="The folder for the new plan repository (created if missing).")):
+    """Start a plan repository: a working copy of the plan (plan files, an empty progress log, the
+    JSON Schema), a pre-commit configuration and the CI workflow. Nothing existing is overwritten.
+
+    Example: apcli init zkka-plan
+    """
+    from .edit import EditError
+    from .init import init_repository
+
+    if not str(directory).strip():
+        raise fail("init: the folder name is empty")
+    try:
+        written = init_repository(directory)
+    except EditError as exc:
+        raise fail(str(exc), 1)
+    for path in written:
+        sys.stdout.write(f"wrote {path}\n")
+    sys.stdout.write(f"next: cd {directory} && git init && apcli check\n")
 
 
 def main() -> None:
