@@ -80,15 +80,23 @@ def load(plan_dir: Optional[Path], progress: Optional[Path] = None, checked: boo
     return plan
 
 
-def cutoff(as_of: Optional[str]) -> date:
-    from .periods import parse_as_of
+def cutoff(as_of: Optional[str], plan=None) -> date:
+    """The cut-off day; a note on stderr when it lies outside the plan period, where the answer
+    is still given but rarely what was meant (e.g. the default, yesterday, years after 2010)."""
+    from .dates import parse_cutoff
 
     if as_of is None:
-        return date.today() - timedelta(days=1)
-    try:
-        return parse_as_of(as_of)
-    except ValueError as exc:
-        raise fail(str(exc))
+        c = date.today() - timedelta(days=1)
+    else:
+        try:
+            c = parse_cutoff(as_of)
+        except ValueError as exc:
+            raise fail(str(exc))
+    if plan is not None:
+        note = output.cutoff_note(c, plan.start, plan.end, defaulted=as_of is None)
+        if note:
+            sys.stderr.write(note)
+    return c
 
 
 def check_format(fmt: str, allowed=output.FORMATS) -> str:
@@ -281,7 +289,7 @@ def show(ref: str = typer.Argument(..., help="An activity, e.g. II-1.(a).1 (leni
         rec = plan.resolve_ref(ref)
     except RefError as exc:
         raise fail(str(exc))
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     state = state_at(plan, rec, c)
     data = rec.activity.model_dump(exclude_defaults=True)
     data = {"ref": rec.ref, "pillar": rec.pillar, "goal": rec.goal.id, "objective": rec.objective.id, **data,
@@ -342,10 +350,18 @@ def list_(pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, II
 
     check_format(fmt)
     check_role(role)
-    if status and status not in STATUS_FILTERS:
-        raise fail(f"unknown status {status!r}; use one of: {', '.join(STATUS_FILTERS)}")
+    if status:
+        from .progress import _word, status_of
+
+        status = status_of(status) or _word(status)
+        if status not in STATUS_FILTERS:
+            import difflib
+
+            close = difflib.get_close_matches(status or "", STATUS_FILTERS, n=1)
+            raise fail(f"unknown status {status!r}; use one of: {', '.join(STATUS_FILTERS)}"
+                       + (f"; did you mean {close[0]}?" if close else ""))
     plan = load(plan_dir, progress)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     inst = institution_id(plan, institution) if institution else None
     recs = select(plan, pillar_of(plan, pillar), inst, role, status, search, c)
     rows = [{"ref": r.ref, "lead": r.lead, "deadline": "; ".join(r.phrases) or None,
@@ -375,7 +391,7 @@ def overdue(as_of: Optional[str] = AsOfOpt,
     check_format(fmt)
     check_role(role)
     plan = load(plan_dir, progress)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     inst = institution_id(plan, institution) if institution else None
     selected = select(plan, pillar_of(plan, pillar), inst, role)
     items = find_overdue(plan, c, selected)
@@ -417,7 +433,7 @@ def upcoming(as_of: Optional[str] = AsOfOpt,
     except ValueError as exc:
         raise fail(str(exc))
     plan = load(plan_dir, progress)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     inst = institution_id(plan, institution) if institution else None
     items = find_upcoming(plan, c, months, select(plan, pillar_of(plan, pillar), inst, role))
     rows = [{"ref": u.rec.ref, "lead": u.rec.lead, "due": u.due.isoformat(),
@@ -444,7 +460,7 @@ def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias 
     check_role(role)
     plan = load(plan_dir, progress)
     inst = institution_id(plan, name)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     rows, summary = involvement(plan, inst, c, role)
     body = plan.registry.by_id[inst]
     table_rows = [{"ref": r.rec.ref, "roles": r.roles, "due": r.due.isoformat() if r.due else None,
@@ -471,7 +487,7 @@ def stats(as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt,
 
     check_format(fmt)
     plan = load(plan_dir, progress)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     rows = pillar_stats(plan, c)
     table = output.Table([("pillar", "pillar"), *[(k, k.replace("_", " ")) for k in STAT_KEYS], ("title", "title")],
                          rows, footer=f"as of {c.isoformat()}")
@@ -568,7 +584,7 @@ def report(as_of: Optional[str] = AsOfOpt,
     if per_institution and (out is None or out.is_file()):
         raise fail("--per-institution writes several files: give --out DIR")
     plan = load(plan_dir, progress)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     try:
         if per_institution:
             files = report_files(plan, c, fmt, lang, template)
@@ -602,22 +618,23 @@ def writable_plan_dir(plan_dir: Optional[Path]) -> Path:
     """The plan a writing command may change: never the bundled copy found by default, never
     the copy inside the installed package."""
     from .init import READ_ONLY, is_bundled
-    from .loader import bundled_plan_dir, find_plan_dir
+    from .loader import find_plan_dir
 
     where = find_plan_dir(plan_dir)
     inside_package = (Path(__file__).resolve().parent / "plan").is_dir()
-    if is_bundled(where) and (inside_package or (plan_dir is None and not os.environ.get("APCLI_PLAN"))):
+    named = plan_dir is not None or bool(os.environ.get("APCLI_PLAN")) or (Path("plan") / "plan.yaml").is_file()
+    if is_bundled(where) and (inside_package or not named):
         raise fail(READ_ONLY)
     return where
 
 
-def _editable(plan_dir: Optional[Path], progress: Optional[Path]):
+def _editable(plan_dir: Optional[Path], progress: Optional[Path], writing: bool = True):
     """The plan and the files that have errors: an edit needs a readable plan, and only the
     file it writes to must be free of errors (a typo in another pillar does not block a report)."""
     from .diagnostics import format_text
-    from .loader import load_plan
+    from .loader import find_plan_dir, load_plan
 
-    plan, diags = load_plan(writable_plan_dir(plan_dir), progress)
+    plan, diags = load_plan(writable_plan_dir(plan_dir) if writing else find_plan_dir(plan_dir), progress)
     if plan is None:
         sys.stderr.write(format_text(diags))
         raise fail("cannot read the plan (run `apcli check`)", 1)
@@ -705,15 +722,15 @@ def progress_template(
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
     from .edit import schema_ref, write_atomic
+    from .dates import parse_quarter
     from .forms import render, select
-    from .periods import Quarter
     from .loader import display_path
     from .institutions import slug
 
-    plan, _, errors = _editable(plan_dir, progress)
+    plan, _, errors = _editable(plan_dir, progress, writing=False)
     inst = institution_id(plan, institution)
     try:
-        q = Quarter.parse(quarter)
+        q = parse_quarter(quarter)
     except ValueError as exc:
         raise fail(str(exc))
     if q.last < plan.start.first_day() or q.first > plan.end.last_day():

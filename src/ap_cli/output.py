@@ -132,3 +132,15 @@ def emit_table(table: Table, fmt: str, json_data=None) -> None:
         render_rich(table, Console(highlight=False))
     else:
         sys.stdout.write(render_plain(table))
+
+
+def cutoff_note(cutoff, start, end, defaulted: bool) -> str:
+    """A note for a cut-off outside the plan period (`start`, `end` are its first and last month)."""
+    why = " (no --as-of given: yesterday)" if defaulted else ""
+    if cutoff < start.first_day():
+        return (f"note: cut-off {cutoff.isoformat()}{why} is before the plan period ({start} – {end}); "
+                "nothing can be due yet\n")
+    if cutoff > end.plus(12).last_day():
+        return (f"note: cut-off {cutoff.isoformat()}{why} is long after the plan period ({start} – {end}); "
+                "every due day has passed\n")
+    return ""

@@ -59,17 +59,36 @@ class Problem:
 
 
 def parse_day(text: str | None) -> str | None:
-    """`2009-06-20` or `20.06.2009` (as spreadsheets in Albania write it) → ISO, else None."""
-    text = (text or "").strip()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text) or re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\.?", text)
-    if not m:
-        return None
-    parts = [int(x) for x in m.groups()]
-    year, month, day = parts if len(m.group(1)) == 4 else parts[::-1]
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return None
+    """`2009-06-20`, `20.06.2009` or `20/06/2009` (as spreadsheets in Albania write it) → ISO, else None."""
+    from .dates import parse_entry_date
+
+    day = parse_entry_date(text or "")
+    return day.isoformat() if day else None
+
+
+def status_of(text: str | None) -> str | None:
+    """A status as typed: `in_progress`, `In progress`, `in-progress`, or as the reports print it
+    in Albanian (`Në proces`, `përfunduar`), any case and diacritics → the status, else None."""
+    from .institutions import fold
+    from .report import STATES
+
+    word = _word(text)
+    if word in STATUSES:
+        return word
+    labels = {fold(label): status for lang in STATES.values() for status, label in lang.items()}
+    return labels.get(fold(text or ""))
+
+
+def status_hint(text: str) -> str:
+    """'; did you mean …?' for a near-miss status, or ''."""
+    import difflib
+
+    from .institutions import fold
+    from .report import STATES
+
+    words = {fold(w): w for w in (*STATUSES, *STATES["sq"].values(), *STATES["en"].values())}
+    close = difflib.get_close_matches(fold(text), list(words), n=1, cutoff=0.6)
+    return f"; did you mean {status_of(words[close[0]])}?" if close else ""
 
 
 def _word(text: str | None) -> str | None:
@@ -184,15 +203,18 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
             problems.append(Problem("ref", "unknown-ref", str(exc)))
     label = f"{rec.ref}: " if rec else ""
 
-    status = _word(d.status)
-    if status not in STATUSES:
-        what = f"unknown status {d.status!r}" if status else "status is empty"
-        problems.append(Problem("status", "unknown-status", f"{label}{what}; use one of: {', '.join(STATUSES)}"))
+    status = status_of(d.status)
+    if status is None:
+        what = f"unknown status {d.status!r}" if _text(d.status) else "status is empty"
+        hint = status_hint(d.status) if _text(d.status) else ""
+        problems.append(Problem("status", "unknown-status",
+                                f"{label}{what}; use one of: {', '.join(STATUSES)} "
+                                f"(or as the reports print them: Pa filluar, Në proces, Përfunduar, …){hint}"))
 
     day = parse_day(d.date)
     if day is None:
         what = f"cannot read date {d.date!r}" if _text(d.date) else "date is empty"
-        problems.append(Problem("date", "bad-date", f"{label}{what}; write it as 2009-06-20 (or 20.06.2009)"))
+        problems.append(Problem("date", "bad-date", f"{label}{what}; write it as 2009-06-20 (or 20.06.2009, 20/06/2009)"))
 
     completion = _word(d.completion)
     if completion and completion not in COMPLETIONS:
