@@ -318,6 +318,8 @@ def render_terminal(table: Table, width: int, styled: bool, height: int = 25) ->
         console.print(_boxed(kinds, headers, cells, styles, widths))
     elif table.rows:
         console.print(_stacked(console, kinds, headers, cells, styles, width), soft_wrap=True)
+        if table.footer:
+            console.print()
     if table.footer:
         console.print(Text(escape_controls(table.footer)))
     return console.file.getvalue()
@@ -348,28 +350,32 @@ def _stacked(console, kinds, headers, cells, styles, width):
     number_width = max((cell_len(c) for kind, column in zip(kinds, cells) if kind == NUMBER for c in column),
                        default=0)
     lines: list[Text] = []
+
+    def field(label: str, value: str, kind: str, style: str) -> None:
+        if kind == NUMBER:
+            label += " " * (number_width - cell_len(value))
+        if kind != TEXT or not value:
+            lines.append(Text(label.rstrip() if not value else label) + Text(value, style=style))
+            return
+        indent = cell_len(label)
+        if width - indent < MIN_TEXT_WIDTH:  # too narrow beside the label: start below it
+            lines.append(Text(label.rstrip()))
+            label = " " * (len(label) - len(label.lstrip()) + 2)
+            indent = len(label)
+        for j, part in enumerate(Text(value, style=style).wrap(console, max(width - indent, 1), overflow="fold")):
+            part.rstrip()
+            lines.append(Text(label if j == 0 else " " * indent) + part)
+
     for r in range(len(cells[0])):
         if r:
             lines.append(Text(""))
-        lines.append(Text(f"{headers[0]}: ", style="bold") + Text(cells[0][r], style=styles[0][r] or "bold"))
+        first = len(lines)
+        field(f"{headers[0]}: ", cells[0][r], kinds[0], styles[0][r] or "bold")
+        lines[first].stylize("bold", 0, len(headers[0]) + 1)
         for i in range(1, len(cells)):
-            value = cells[i][r]
-            if not value:
-                continue
-            label = "  " + f"{headers[i]}:" + " " * (label_width - cell_len(headers[i]) - 1) + " "
-            if kinds[i] == NUMBER:
-                value = " " * (number_width - cell_len(value)) + value
-            if kinds[i] != TEXT:
-                lines.append(Text(label) + Text(value, style=styles[i][r] or ""))
-                continue
-            indent = cell_len(label)
-            if width - indent < MIN_TEXT_WIDTH:  # too narrow beside the label: start below it
-                lines.append(Text(label.rstrip()))
-                label, indent = "    ", 4
-            wrapped = Text(value, style=styles[i][r] or "").wrap(console, max(width - indent, 1), overflow="fold")
-            for j, part in enumerate(wrapped):
-                part.rstrip()
-                lines.append(Text(label if j == 0 else " " * indent) + part)
+            if cells[i][r]:
+                label = "  " + f"{headers[i]}:" + " " * (label_width - cell_len(headers[i]) - 1) + " "
+                field(label, cells[i][r], kinds[i], styles[i][r] or "")
     return Text("\n").join(lines)
 
 
