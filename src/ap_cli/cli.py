@@ -37,19 +37,28 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                       help="Print apcli's version and exit.")) -> None:
+                                       help="Print apcli's version and exit."),
+          no_pager: bool = typer.Option(False, "--no-pager",
+                                        help="Never page long terminal output (also an option of each table command).")
+          ) -> None:
     """Albania's Action Plan against Trafficking in Human Beings 2008–2010 as data: what is
     overdue, who is responsible, how far each pillar has come.
 
     Refs such as II-1.(a).1 hold parentheses: quote them in a shell ('II-1.(a).1'), or write
     them without punctuation (ii-1a1), which needs no quotes.
     """
+    output.paging = not no_pager
 
 
 PlanOpt = typer.Option(None, "--plan", help="Plan directory (default: $APCLI_PLAN, ./plan, then the bundled plan).")
 ProgressOpt = typer.Option(None, "--progress", help="Progress log directory to use instead of PLAN/progress (e.g. examples/progress-demo).")
-AsOfOpt = typer.Option(None, "--as-of", help="Cut-off: 2009, 2009-06, 2009-06-15, 2009Q2 or 2009H1 (its last day). Default: yesterday.")
+AsOfOpt = typer.Option(None, "--as-of", help="Cut-off: 2009, 2009-06, 2009-06-15, 2009Q2, 2009H1, 30.06.2009, qershor 2009 or June 2009 (its last day). Default: yesterday.")
 FormatOpt = typer.Option("table", "--format", "-f", help="table, json, csv or md.")
+NoPagerOpt = typer.Option(False, "--no-pager", help="Print straight to the terminal, never through a pager.")
+
+# Column kinds for terminal tables: text may wrap; refs, ids, dates and states never break.
+Col, TEXT, FIXED, NUMBER = output.Column, output.TEXT, output.FIXED, output.NUMBER
+APPROX = Col("approx", "≈", FIXED, "dim")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -202,7 +211,7 @@ def schema():
 
 
 @app.command()
-def institutions(fmt: str = FormatOpt, plan_dir: Optional[Path] = PlanOpt):
+def institutions(fmt: str = FormatOpt, plan_dir: Optional[Path] = PlanOpt, no_pager: bool = NoPagerOpt):
     """List every body in the registry, with how many activities it leads and appears in.
 
     Example: apcli institutions --format json
@@ -214,9 +223,9 @@ def institutions(fmt: str = FormatOpt, plan_dir: Optional[Path] = PlanOpt):
     counts = institution_counts(plan)
     rows = [{"id": i.id, "name": i.name, "name_en": i.name_en, "kind": i.kind, "aliases": list(i.aliases),
              "lead_count": counts[i.id][0], "any_count": counts[i.id][1]} for i in plan.registry.institutions]
-    table = output.Table([("id", "id"), ("kind", "kind"), ("lead_count", "leads"), ("any_count", "in"),
-                          ("name", "name")], rows, footer=f"{len(rows)} bodies")
-    output.emit_table(table, fmt, rows)
+    table = output.Table([Col("id", "id", FIXED), Col("kind", "kind", FIXED), Col("lead_count", "leads", NUMBER),
+                          Col("any_count", "in", NUMBER), Col("name", "name", TEXT)], rows, footer=f"{len(rows)} bodies")
+    output.emit_table(table, fmt, rows, page=not no_pager)
 
 
 @app.command()
@@ -250,7 +259,7 @@ def deadline(
 
 
 @app.command()
-def deadlines(fmt: str = FormatOpt, plan_dir: Optional[Path] = PlanOpt):
+def deadlines(fmt: str = FormatOpt, plan_dir: Optional[Path] = PlanOpt, no_pager: bool = NoPagerOpt):
     """List every deadline phrase in the plan with its reading and how many activities use it.
 
     Example: apcli deadlines --format csv
@@ -260,10 +269,11 @@ def deadlines(fmt: str = FormatOpt, plan_dir: Optional[Path] = PlanOpt):
 
     plan = load(plan_dir, checked=False)
     rows = [{**row, "approx": approx_mark(row["approx"])} for row in deadline_uses(plan)]
-    table = output.Table([("kind", "kind"), ("start", "start"), ("end", "end"), ("due", "due"),
-                          ("approx", "≈"), ("activities", "uses"), ("phrase", "phrase")], rows,
+    table = output.Table([Col("kind", "kind", FIXED, output.status_style), Col("start", "start", FIXED),
+                          Col("end", "end", FIXED), Col("due", "due", FIXED), APPROX,
+                          Col("activities", "uses", NUMBER), Col("phrase", "phrase", TEXT)], rows,
                          footer=f"{len(rows)} distinct phrases")
-    output.emit_table(table, fmt, rows)
+    output.emit_table(table, fmt, rows, page=not no_pager)
     if any(row["kind"] == "UNREADABLE" for row in rows):
         raise typer.Exit(1)
 
@@ -341,7 +351,7 @@ def list_(pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, II
           role: str = typer.Option("any", "--role", help="With --institution: lead, responsible, support, funder, any, all."),
           search: Optional[str] = typer.Option(None, "--search", help="Text in titles or indicators (case and diacritics ignored)."),
           as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt,
-          plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt):
+          plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt, no_pager: bool = NoPagerOpt):
     """List activities, filtered by pillar, status, institution or text.
 
     Example: apcli list --pillar II --search "strehëz"
@@ -366,9 +376,10 @@ def list_(pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, II
     recs = select(plan, pillar_of(plan, pillar), inst, role, status, search, c)
     rows = [{"ref": r.ref, "lead": r.lead, "deadline": "; ".join(r.phrases) or None,
              "state": state_at(plan, r, c).status, "title": r.title} for r in recs]
-    table = output.Table([("ref", "ref"), ("lead", "lead"), ("deadline", "deadline"), ("state", "state"),
-                          ("title", "title")], rows, footer=f"{len(rows)} of {len(plan.activities)} activities")
-    output.emit_table(table, fmt, rows)
+    table = output.Table([Col("ref", "ref", FIXED), Col("lead", "lead", FIXED), Col("deadline", "deadline", TEXT),
+                          Col("state", "state", FIXED, output.status_style), Col("title", "title", TEXT)], rows,
+                         footer=f"{len(rows)} of {len(plan.activities)} activities")
+    output.emit_table(table, fmt, rows, page=not no_pager)
 
 
 # ----------------------------------------------------------------------------- questions over time
@@ -381,7 +392,7 @@ def overdue(as_of: Optional[str] = AsOfOpt,
             pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, III, IV, 1-4 or a pillar name."),
             fmt: str = FormatOpt,
             fail_if_any: bool = typer.Option(False, "--fail-if-any", help="Exit 1 when anything is overdue."),
-            plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt):
+            plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt, no_pager: bool = NoPagerOpt):
     """What was due by the cut-off and not done: most late first.
 
     Example: apcli overdue --as-of 2009-06 --institution MPÇSSHB
@@ -404,10 +415,11 @@ def overdue(as_of: Optional[str] = AsOfOpt,
               + f"; {sum(not o.state.reported for o in items)} with no progress reported"
               + (f"; {stale} ongoing activities stale (no entry in the last closed quarter): "
                  "apcli list --status stale" if stale else ""))
-    table = output.Table([("ref", "ref"), ("lead", "lead"), ("due", "due"), ("approx", "≈"),
-                          ("months_late", "late (months)"), ("state", "state"), ("deadline", "deadline"),
-                          ("title", "title")], rows, footer=footer)
-    output.emit_table(table, fmt, [o.as_json() for o in items])
+    table = output.Table([Col("ref", "ref", FIXED), Col("lead", "lead", FIXED), Col("due", "due", FIXED), APPROX,
+                          Col("months_late", "late (months)", NUMBER, "red"),
+                          Col("state", "state", FIXED, output.status_style), Col("deadline", "deadline", TEXT),
+                          Col("title", "title", TEXT)], rows, footer=footer)
+    output.emit_table(table, fmt, [o.as_json() for o in items], page=not no_pager)
     if fail_if_any and items:
         raise typer.Exit(1)
 
@@ -419,7 +431,7 @@ def upcoming(as_of: Optional[str] = AsOfOpt,
              role: str = typer.Option("any", "--role", help="With --institution: lead, responsible, support, funder, any, all."),
              pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, III, IV, 1-4 or a pillar name."),
              fmt: str = FormatOpt,
-             plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt):
+             plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt, no_pager: bool = NoPagerOpt):
     """What falls due after the cut-off and within the horizon: soonest first.
 
     Example: apcli upcoming --as-of 2009-06 --within 1q
@@ -439,17 +451,19 @@ def upcoming(as_of: Optional[str] = AsOfOpt,
     rows = [{"ref": u.rec.ref, "lead": u.rec.lead, "due": u.due.isoformat(),
              "approx": approx_mark(bool(u.deadline.reading and u.deadline.reading.approx)),
              "state": u.state.status, "deadline": u.deadline.phrase, "title": u.rec.title} for u in items]
-    table = output.Table([("ref", "ref"), ("lead", "lead"), ("due", "due"), ("approx", "≈"), ("state", "state"),
-                          ("deadline", "deadline"), ("title", "title")], rows,
+    table = output.Table([Col("ref", "ref", FIXED), Col("lead", "lead", FIXED), Col("due", "due", FIXED), APPROX,
+                          Col("state", "state", FIXED, output.status_style), Col("deadline", "deadline", TEXT),
+                          Col("title", "title", TEXT)], rows,
                          footer=f"{len(items)} due after {c.isoformat()} up to {horizon_end(c, months).isoformat()}")
-    output.emit_table(table, fmt, [u.as_json() for u in items])
+    output.emit_table(table, fmt, [u.as_json() for u in items], page=not no_pager)
 
 
 @app.command("by-institution")
 def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias or full name, any case or diacritics."),
                    role: str = typer.Option("any", "--role", help="lead, responsible, support, funder, any (responsible or support), all."),
                    as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt,
-                   plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt):
+                   plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
+                   no_pager: bool = NoPagerOpt):
     """Every activity a body takes part in, with its role, due day and state at the cut-off.
 
     Example: apcli by-institution MPCSSHB --as-of 2009-06
@@ -471,14 +485,17 @@ def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias 
               f"each counted once in its strongest role ({roles}); "
               f"overdue {summary['overdue']}, completed {summary['completed']}"
               + (f" ({summary['completed_late']} late)" if summary["completed_late"] else ""))
-    table = output.Table([("ref", "ref"), ("roles", "role"), ("due", "due"), ("state", "state"),
-                          ("timeliness", "standing"), ("title", "title")], table_rows, footer=footer)
-    output.emit_table(table, fmt, {"summary": summary, "activities": [r.as_json() for r in rows]})
+    table = output.Table([Col("ref", "ref", FIXED), Col("roles", "role", FIXED), Col("due", "due", FIXED),
+                          Col("state", "state", FIXED, output.status_style),
+                          Col("timeliness", "standing", FIXED, output.status_style), Col("title", "title", TEXT)],
+                         table_rows, footer=footer)
+    output.emit_table(table, fmt, {"summary": summary, "activities": [r.as_json() for r in rows]},
+                      page=not no_pager)
 
 
 @app.command()
 def stats(as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt,
-          plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt):
+          plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt, no_pager: bool = NoPagerOpt):
     """Per pillar and overall: activities, completed, in progress, overdue, no evidence, ongoing, stale, no deadline.
 
     Example: apcli stats --as-of 2009-12
@@ -489,9 +506,11 @@ def stats(as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt,
     plan = load(plan_dir, progress)
     c = cutoff(as_of, plan)
     rows = pillar_stats(plan, c)
-    table = output.Table([("pillar", "pillar"), *[(k, k.replace("_", " ")) for k in STAT_KEYS], ("title", "title")],
-                         rows, footer=f"as of {c.isoformat()}")
-    output.emit_table(table, fmt, rows)
+    alarm = {"overdue": output.if_positive("red"), "stale": output.if_positive("yellow")}
+    table = output.Table([Col("pillar", "pillar", FIXED),
+                          *[Col(k, k.replace("_", " "), NUMBER, alarm.get(k)) for k in STAT_KEYS],
+                          Col("title", "title", TEXT)], rows, footer=f"as of {c.isoformat()}")
+    output.emit_table(table, fmt, rows, page=not no_pager)
 
 
 @app.command()
