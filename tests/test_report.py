@@ -288,10 +288,108 @@ def test_per_institution_html_and_usage(run, tmp_path):
     assert run("report", "--plan", MINI_PLAN, "--format", "pdf").exit_code == 2
 
 
-def test_out_dir_gets_report_file(run, tmp_path):
-    result = run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, "--format", "html", "--out", tmp_path)
-    assert result.exit_code == 0
+# ----------------------------------------------------------------------------- where --out writes
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) + ("/" if p.is_dir() else "") for p in root.rglob("*"))
+
+
+def write_report(run, *args):
+    return run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, *args)
+
+
+@pytest.mark.parametrize("name, kind", [("r.html", "html"), ("r.HTM", "html"), ("r.md", "md"),
+                                        ("r.markdown", "md"), ("r", "md"), ("r.txt", "md")])
+def test_out_file_name_gives_the_format(run, tmp_path, name, kind):
+    result = write_report(run, "--out", tmp_path / name)
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / name).read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") if kind == "html" else text.startswith("# Raport mbi zbatimin")
+    assert tree(tmp_path) == [name]
+
+
+def test_out_agreeing_with_format_and_template(run, tmp_path):
+    assert write_report(run, "--format", "html", "--out", tmp_path / "a.html").exit_code == 0
+    tpl = tmp_path / "mine.html.j2"
+    tpl.write_text('{% extends "report.html.j2" %}\n', encoding="utf-8")
+    assert write_report(run, "--template", tpl, "--out", tmp_path / "b.html").exit_code == 0
+    assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
+    assert write_report(run, "--template", tpl, "--out", tmp_path / "c").exit_code == 0  # the template says html
+    assert (tmp_path / "c").read_bytes() == (tmp_path / "a.html").read_bytes()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--format", "md", "--out", "{d}/r.html"], "--format md conflicts with --out {d}/r.html (an HTML file name)"),
+    (["--format", "html", "--out", "{d}/r.md"], "--format html conflicts with --out {d}/r.md (a Markdown file name)"),
+    (["--out", "{d}/r.md", "--template", "{d}/t.html.j2"],
+     "--out {d}/r.md (a Markdown file name) conflicts with --template {d}/t.html.j2 (an HTML template)"),
+])
+def test_out_conflicting_with_format_is_a_usage_error(run, tmp_path, args, message):
+    (tmp_path / "t.html.j2").write_text("x\n", encoding="utf-8")
+    result = write_report(run, *[a.format(d=tmp_path) for a in args])
+    assert result.exit_code == 2
+    assert result.stderr == f"apcli: {message.format(d=tmp_path)}; make them agree or drop one\n"
+    assert tree(tmp_path) == ["t.html.j2"]
+
+
+def test_out_directory(run, tmp_path):
+    # an existing directory, with or without the slash, gets report.<format>
+    assert write_report(run, "--out", tmp_path).exit_code == 0
+    assert write_report(run, "--format", "html", "--out", f"{tmp_path}/").exit_code == 0
+    assert tree(tmp_path) == ["report.html", "report.md"]
     assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    # a new directory (the trailing slash says so) is made when its parent exists
+    result = write_report(run, "--out", f"{tmp_path}/new/")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "new" / "report.md").is_file()
+    # a directory name that looks like a file name is still a directory when it ends in /
+    assert write_report(run, "--out", f"{tmp_path}/x.html/").exit_code == 0
+    assert (tmp_path / "x.html" / "report.md").is_file()
+
+
+@pytest.mark.parametrize("out, message", [
+    ("{d}/newdir/sub/", "--out {d}/newdir/sub/: directory {d}/newdir does not exist"),
+    ("{d}/newdir/r.md", "--out {d}/newdir/r.md: directory {d}/newdir does not exist"),
+    ("{d}/file.md/r.md", "--out {d}/file.md/r.md: {d}/file.md is a file, not a directory"),
+    ("{d}/file.md/", "--out {d}/file.md/: {d}/file.md is a file, not a directory"),
+])
+def test_out_with_a_missing_or_wrong_directory(run, tmp_path, out, message):
+    (tmp_path / "file.md").write_text("mine\n", encoding="utf-8")
+    result = write_report(run, "--out", out.format(d=tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr == f"apcli: {message.format(d=tmp_path)}\n"
+    assert tree(tmp_path) == ["file.md"] and (tmp_path / "file.md").read_text(encoding="utf-8") == "mine\n"
+
+
+@pytest.mark.parametrize("out, message", [
+    (None, "--per-institution writes several files: give --out DIR"),
+    ("{d}/x.html", "--per-institution writes several files into a directory, and --out {d}/x.html looks like a "
+                   "file name; give a directory (end it with /)"),
+    ("{d}/file", "--per-institution writes several files into a directory, and --out {d}/file is a file; "
+                 "give a directory (end it with /)"),
+    ("{d}/missing/reports/", "--out {d}/missing/reports/: directory {d}/missing does not exist"),
+])
+def test_per_institution_out_errors(run, tmp_path, out, message):
+    (tmp_path / "file").write_text("mine\n", encoding="utf-8")
+    result = write_report(run, "--per-institution", *(["--out", out.format(d=tmp_path)] if out else []))
+    assert result.exit_code == 2
+    assert result.stderr == f"apcli: {message.format(d=tmp_path)}\n"
+    assert tree(tmp_path) == ["file"]
+
+
+@pytest.mark.parametrize("out", ["{d}/reports/", "{d}/reports"])
+def test_per_institution_makes_its_directory(run, tmp_path, out):
+    result = write_report(run, "--per-institution", "--format", "html", "--out", out.format(d=tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"apcli: wrote 4 reports and index.html to {tmp_path}/reports\n"
+    assert tree(tmp_path) == ["reports/", "reports/index.html", "reports/mb.html", "reports/mpcsshb.html",
+                              "reports/psh.html", "reports/zkka.html"]
+
+
+def test_out_is_checked_before_the_plan_is_read(run, tmp_path):
+    result = run("report", "--plan", tmp_path / "no-plan", "--format", "md", "--out", tmp_path / "r.html")
+    assert result.exit_code == 2 and "conflicts" in result.stderr
 
 
 def test_slugs_are_filesystem_safe():
