@@ -23,7 +23,7 @@ import markupsafe
 
 from .output import md_escape
 from .plan import Plan
-from .report import build_context, build_index, report_bodies, slugs
+from .report import build_context, build_index, percent, report_bodies, slugs
 
 FORMATS = ("md", "html")
 REPORT = "report.{fmt}.j2"
@@ -62,6 +62,17 @@ def mermaid_label(value, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+def short_label(value, width: int = 48) -> str:
+    """Plan text as a one-line label of at most `width` characters, cut at a word where it can be."""
+    text = " ".join(("" if value is None else str(value)).split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if " " in cut[width // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-–(") + "…"
+
+
 def csp_hash(value) -> str:
     """The CSP source expression allowing exactly this inline script."""
     digest = hashlib.sha256(str(value).encode("utf-8")).digest()
@@ -86,7 +97,7 @@ def environment(fmt: str, extra_dir: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=md_cell, mermaid=mermaid_label, csp_hash=csp_hash)
+    env.filters.update(md=md_cell, mermaid=mermaid_label, csp_hash=csp_hash, pct=percent, short=short_label)
     return env
 
 
