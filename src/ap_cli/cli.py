@@ -701,21 +701,25 @@ def progress_template(
     institution: str = typer.Option(..., "--institution", help="The reporting body (any spelling or full name)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the form here instead of stdout."),
     force: bool = typer.Option(False, "--force", help="With --out: replace an existing file."),
+    lang: str = typer.Option("sq", "--lang", help="Instructions and labels in sq (Albanian, the default) or en."),
     plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
 ):
     """A body's quarterly reporting form, ready to fill in.
 
     Every activity it leads or supports that is open in the quarter, each followed by a
-    commented-out entry; the filled-in form is an ordinary progress file.
+    commented-out entry; the filled-in form is an ordinary progress file. Its instructions
+    are in Albanian, or in English with --lang en.
 
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
     from .edit import schema_ref, write_atomic
-    from .forms import render, select
+    from .forms import LANGS, render, select
     from .periods import Quarter
     from .loader import display_path
     from .institutions import slug
 
+    if lang not in LANGS:
+        raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
     plan, _, errors = _editable(plan_dir, progress)
     inst = institution_id(plan, institution)
     try:
@@ -730,7 +734,7 @@ def progress_template(
         sys.stderr.write(f"apcli: warning: the plan has {errors} error(s) (run `apcli check`); the form may be incomplete\n")
     target = _progress_dir(plan, progress) / str(q) / f"{slug(inst)}.yaml"
     items = select(plan, inst, q)
-    text = render(plan, inst, q, items, schema_ref(Path(plan.root), target.parent), display_path(target))
+    text = render(plan, inst, q, items, schema_ref(Path(plan.root), target.parent), display_path(target), lang)
     if out is None:
         sys.stdout.write(text)
         return
