@@ -583,25 +583,29 @@ def diff(
 
 @app.command()
 def report(as_of: Optional[str] = AsOfOpt,
-           fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md or html (default: from --template's file name, else md)."),
+           fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md or html (default: from --out's or --template's file name, else md)."),
            lang: str = typer.Option("sq", "--lang", help="Labels in sq (Albanian) or en; plan text stays as written."),
-           out: Optional[Path] = typer.Option(None, "--out", "-o", help="FILE, or DIR (writes DIR/report.<format>); default: stdout."),
+           out: Optional[str] = typer.Option(None, "--out", "-o", help="FILE, or DIR/ (an existing directory or a path ending in /: writes DIR/report.<format>); default: stdout."),
            template: Optional[Path] = typer.Option(None, "--template", help="Your own jinja2 template (it may extend report.md.j2 / report.html.j2)."),
-           per_institution: bool = typer.Option(False, "--per-institution", help="With --out DIR: one report per body, plus index.<format>."),
+           per_institution: bool = typer.Option(False, "--per-institution", help="With --out DIR/: one report per body, plus index.<format>."),
            plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt):
     """Status report in Markdown or HTML: headline figures, pillars, overdue by lead, next quarter,
     scorecard, timeline. Same plan and --as-of, same bytes.
 
-    Example: apcli report --as-of 2009-06 --format html --out report.html
+    Example: apcli report --as-of 2009-06 --out report.html
     """
-    from .render import FORMATS, TemplateProblem, format_for, render_report, report_files, write_text
+    from .render import FORMATS, OutProblem, TemplateProblem, render_report, report_files, resolve_target, write_text
     from .report import LANGS
 
-    fmt = check_format(format_for(template, fmt), FORMATS)
+    if fmt is not None:
+        check_format(fmt, FORMATS)
     if lang not in LANGS:
         raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
-    if per_institution and (out is None or out.is_file()):
-        raise fail("--per-institution writes several files: give --out DIR")
+    try:
+        target = resolve_target(out, fmt, template, per_institution)
+    except OutProblem as exc:
+        raise fail(str(exc))
+    fmt = target.fmt
     plan = load(plan_dir, progress)
     c = cutoff(as_of, plan)
     try:
@@ -612,14 +616,16 @@ def report(as_of: Optional[str] = AsOfOpt,
     except TemplateProblem as exc:
         raise fail(str(exc))
     try:
+        if target.create is not None:
+            target.create.mkdir(exist_ok=True)  # one level only: its parent was checked
         if per_institution:
             for name, text in files.items():
-                write_text(out / name, text)
-            sys.stderr.write(f"apcli: wrote {len(files) - 1} reports and index.{fmt} to {out}\n")
-        elif out is None:
+                write_text(target.directory / name, text)
+            sys.stderr.write(f"apcli: wrote {len(files) - 1} reports and index.{fmt} to {target.directory}\n")
+        elif target.file is None:
             sys.stdout.write(text)
         else:
-            write_text(out / f"report.{fmt}" if out.is_dir() else out, text)
+            write_text(target.file, text)
     except OSError as exc:
         raise fail(f"cannot write {exc.filename}: {exc.strerror}", 1)
 
@@ -731,21 +737,25 @@ def progress_template(
     institution: str = typer.Option(..., "--institution", help="The reporting body (any spelling or full name)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the form here instead of stdout."),
     force: bool = typer.Option(False, "--force", help="With --out: replace an existing file."),
+    lang: str = typer.Option("sq", "--lang", help="Instructions and labels in sq (Albanian, the default) or en."),
     plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
 ):
     """A body's quarterly reporting form, ready to fill in.
 
     Every activity it leads or supports that is open in the quarter, each followed by a
-    commented-out entry; the filled-in form is an ordinary progress file.
+    commented-out entry; the filled-in form is an ordinary progress file. Its instructions
+    are in Albanian, or in English with --lang en.
 
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
     from .edit import schema_ref, write_atomic
     from .dates import parse_quarter
-    from .forms import render, select
+    from .forms import LANGS, render, select
     from .loader import display_path
     from .institutions import slug
 
+    if lang not in LANGS:
+        raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
     plan, _, errors = _editable(plan_dir, progress, writing=False)
     inst = institution_id(plan, institution)
     try:
@@ -760,7 +770,7 @@ def progress_template(
         sys.stderr.write(f"apcli: warning: the plan has {errors} error(s) (run `apcli check`); the form may be incomplete\n")
     target = _progress_dir(plan, progress) / str(q) / f"{slug(inst)}.yaml"
     items = select(plan, inst, q)
-    text = render(plan, inst, q, items, schema_ref(Path(plan.root), target.parent), display_path(target))
+    text = render(plan, inst, q, items, schema_ref(Path(plan.root), target.parent), display_path(target), lang)
     if out is None:
         sys.stdout.write(text)
         return
