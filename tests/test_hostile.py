@@ -173,7 +173,7 @@ def test_longest_line_and_most_values_allowed_are_read(plan, run):
     # the mapping, 3 values in HEAD, the list under `extra` and its items: MAX_NODES in all
     (plan / PILLAR).write_bytes(HEAD + b"extra:\n" + b"  - 1\n" * (MAX_NODES - 5))
     result = run("check", "--plan", plan)
-    assert f"{plan / PILLAR}:4:1: [error] unknown field 'extra' at extra (unknown-field)" in result.stdout
+    assert f"{plan / PILLAR}:4:1: [error] unknown field 'extra' (unknown-field)" in result.stdout
 
 
 def test_no_object_is_ever_constructed(plan, run, tmp_path):

@@ -26,16 +26,17 @@ def test_refused_at_exact_position(case, tmp_path, run):
     shutil.copytree(MINI_PLAN, plan)
     shutil.copyfile(case, plan / "2-mbrojtja.yaml")
     line, col, code = expectation(case)
-    started = time.perf_counter()
+    cpu, wall = time.process_time(), time.perf_counter()
     result = run("check", "--plan", plan)
-    elapsed = time.perf_counter() - started
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     assert result.exit_code == 1, result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     target = str(plan / "2-mbrojtja.yaml")
     ours = [x for x in result.stdout.splitlines() if x.startswith(target + ":") and "[error]" in x]
     assert ours and ours[0].startswith(f"{target}:{line}:{col}: [error] ") and ours[0].endswith(f"({code})"), \
         result.stdout
-    assert elapsed < 1.0
+    # a guard against hangs, not a benchmark: CPU time, so a busy machine does not fail it
+    assert cpu < 1.0 and wall < 5.0, f"took {cpu:.2f} s of CPU, {wall:.2f} s in all"
 
 
 def test_zero_byte_file(tmp_path, run):
@@ -57,12 +58,39 @@ def test_all_problems_reported_at_once(tmp_path, run):
     name = plan / "1-provat.yaml"
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{name}:25:23: [error] I-1.(a).2: cannot read deadline 'korrik'; accepted forms: month ('qershor 2009'), "
-        "quarter ('Tremujori i parë i 2009'), half ('Gjysma e parë e 2009-ës'), beginning/middle/end of year "
-        "('Fillimi i 2009-ës', 'Mesi i 2009-ës', 'Fundi i 2008-ës'), season ('Pranverë 2009'), year ('2009', "
-        "'Gjatë 2009-ës'), by ('Deri në fund të 2008'), range ('Fundi i 2008 – fillimi i 2009', '2009-2010'), "
-        "ongoing ('Në vazhdim', '2008 -'), recurring ('Deri në mars të çdo viti') (unparsed-deadline)",
+        f"{name}:25:23: [error] I-1.(a).2: cannot read deadline 'korrik' (unparsed-deadline)",
         f"{name}:26:25: [error] I-1.(a).2: resources names 'DONATORETX', which is not in institutions.yaml; "
         "did you mean DONATORET? (unknown-institution)",
         f"{name}:65:13: [warning] I-1.(a).11 has no deadline (no-deadline)",
     ]
+    assert result.stderr == "5 files checked: 2 error(s), 1 warning(s)\n" \
+        "the deadline phrases apcli reads: apcli deadline --help\n"
+
+
+def test_schema_errors_name_the_activity_and_speak_plainly(tmp_path, run):
+    plan = tmp_path / "plan"
+    shutil.copytree(MINI_PLAN, plan)
+    text = (plan / "1-provat.yaml").read_text()
+    text = text.replace('            title: "Përfunduar në ditën e afatit"', '            titel: "Përfunduar në ditën e afatit"')
+    text = text.replace("            responsible: [MB]\n", "            responsible: MB\n", 1)
+    (plan / "1-provat.yaml").write_text(text)
+    name = plan / "1-provat.yaml"
+    lines = run("check", "--plan", plan).stdout.splitlines()
+    assert f"{name}:28:13: [error] I-1.(a).3: unknown field 'titel' (did you mean 'title'?) (unknown-field)" in lines
+    assert f"{name}:27:13: [error] I-1.(a).3: missing field 'title' (missing-field)" in lines
+    assert f"{name}:37:26: [error] I-1.(a).5: responsible: expected a list of institution ids, got text (wrong-type)" \
+        in lines
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens(tmp_path, run):
+    plan = tmp_path / "plan"
+    shutil.copytree(MINI_PLAN, plan)
+    text = (plan / "1-provat.yaml").read_text()
+    (plan / "1-provat.yaml").write_text(text.replace('title: "Anuluar"', 'title: "Anuluar'))
+    assert run("check", "--plan", plan).stdout.splitlines()[0] == \
+        f"{plan / '1-provat.yaml'}:36:20: [error] this quote seems never closed on its line, so the YAML parser ran " \
+        "on and stopped at 38:24 (while parsing a block mapping did not find expected key) (yaml-syntax)"
+    # at the end of the file the parser itself knows where the quote opened
+    (plan / "1-provat.yaml").write_text(text + '            note: "open\n')
+    assert run("check", "--plan", plan).stdout.splitlines()[0].startswith(
+        f"{plan / '1-provat.yaml'}:{text.count(chr(10)) + 1}:19: [error] this quote is never closed")

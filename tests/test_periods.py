@@ -119,9 +119,10 @@ def test_unreadable_phrases_raise(phrase):
         read_deadline(phrase)
 
 
-def test_error_names_accepted_forms():
-    with pytest.raises(DeadlineError, match=r"accepted forms: month \('qershor 2009'\)"):
+def test_error_is_short():
+    with pytest.raises(DeadlineError) as caught:
         read_deadline("kur të mundet")
+    assert str(caught.value) == "cannot read deadline 'kur të mundet'"
 
 
 def test_winter_asks_for_due_override():

@@ -236,15 +236,22 @@ def deadline(
 ):
     """Show how a deadline phrase is read (period, due day, approximate or not).
 
+    The forms apcli reads: month ('qershor 2009'), quarter ('Tremujori i parë i 2009'), half
+    ('Gjysma e parë e 2009-ës'), beginning/middle/end of year ('Fillimi i 2009-ës', 'Mesi i
+    2009-ës', 'Fundi i 2008-ës'), season ('Pranverë 2009'), year ('2009', 'Gjatë 2009-ës'), by
+    ('Deri në fund të 2008'), range ('Fundi i 2008 – fillimi i 2009', '2009-2010'), ongoing
+    ('Në vazhdim', '2008 -'), recurring ('Deri në mars të çdo viti'). 'Dimër' (winter) needs
+    a `due:` override.
+
     Example: apcli deadline "Tremujori i parë i 2009"
     """
-    from .periods import DeadlineError, read_deadline
+    from .periods import ACCEPTED_FORMS, DeadlineError, read_deadline
 
     check_format(fmt, ("text", "json"))
     try:
         reading = read_deadline(phrase)
     except DeadlineError as exc:
-        sys.stderr.write(f"apcli: {exc}\n")
+        sys.stderr.write(f"apcli: {exc}; accepted forms: {ACCEPTED_FORMS}\n")
         raise typer.Exit(1)
     data = reading.as_json()
     if fmt == "json":

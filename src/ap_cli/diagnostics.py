@@ -71,4 +71,7 @@ def format_json(diagnostics: list[Diagnostic]) -> str:
 def summary(diagnostics: list[Diagnostic], files: int) -> str:
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
-    return f"{files} files checked: {errors} error(s), {warnings} warning(s)"
+    line = f"{files} files checked: {errors} error(s), {warnings} warning(s)"
+    if any(d.code == "unparsed-deadline" for d in diagnostics):
+        line += "\nthe deadline phrases apcli reads: apcli deadline --help"
+    return line

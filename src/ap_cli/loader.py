@@ -67,18 +67,90 @@ def validate(model: type[BaseModel], data, name: str, loc_prefix: tuple = ()) ->
 
 
 def _diagnostic(name: str, data, err: dict, loc_prefix: tuple) -> Diagnostic:
+    """A pydantic error in plain words, named by what it concerns (`I-1.(a).2: …`), at its line:col."""
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc_prefix + loc).replace(".[", "[")
+    subject = _subject(data, loc, loc_prefix)
     kind = err["type"]
+    field = next((p for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "extra_forbidden":
         line, col = key_position(data, loc)
-        return error(name, line, col, "unknown-field", f"unknown field {loc[-1]!r} at {where}")
+        hint = _close_field(str(loc[-1]))
+        return error(name, line, col, "unknown-field",
+                     f"{subject}unknown field {loc[-1]!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
     line, col = position(data, loc)
     if kind == "missing":
-        return error(name, line, col, "missing-field", f"missing field {loc[-1]!r} at {where}")
-    if kind in ("literal_error", "string_pattern_mismatch", "enum", "too_short", "string_too_short"):
-        return error(name, line, col, "invalid-value", f"{where}: {err['msg']}")
-    return error(name, line, col, "wrong-type", f"{where}: {err['msg']}, got {_type_name(err.get('input'))}")
+        return error(name, line, col, "missing-field", f"{subject}missing field {loc[-1]!r}")
+    if kind in ("literal_error", "string_pattern_mismatch", "enum", "too_short", "string_too_short", "value_error"):
+        return error(name, line, col, "invalid-value", f"{subject}{field}: {_plain_value_error(err, field)}")
+    return error(name, line, col, "wrong-type",
+                 f"{subject}{field or 'value'}: {_expected(kind, field)}, got {_type_name(err.get('input'))}")
+
+
+_BODY_LISTS = {"responsible": "a list of institution ids", "support": "a list of institution ids",
+               "resources": "a list of institution ids", "see": "a list of refs such as II-1.(a).1",
+               "aliases": "a list of names", "indicators": "a list of texts", "indicators_en": "a list of texts",
+               "notes": "a list of texts", "milestones": "a list of milestones", "pillars": "a list of file names"}
+_TYPES = {"list_type": "a list", "string_type": "text", "dict_type": "a mapping", "model_type": "a mapping",
+          "model_attributes_type": "a mapping", "bool_type": "true or false", "int_type": "a whole number",
+          "none_required": "nothing (null)"}
+_PATTERNS = {"date": "a date like 2009-06-20", "start": "a month like 2008-01", "end": "a month like 2010-12",
+             "due": "2009, 2009-06, 2009Q2 or 2009H1", "id": "an id like 1.(a).2", "pillar": "a Roman numeral (I, II, …)",
+             "en_from": "8 lowercase hex digits (apcli fmt --stamp writes it)"}
+
+
+def _expected(kind: str, field: str) -> str:
+    if kind == "list_type" and field in _BODY_LISTS:
+        return f"expected {_BODY_LISTS[field]}"
+    return f"expected {_TYPES.get(kind, kind.replace('_', ' '))}"
+
+
+def _plain_value_error(err: dict, field: str) -> str:
+    kind = err["type"]
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"{err.get('input')!r} is not one of {expected.replace(' or ', ', ')}"
+    if kind in ("too_short", "string_too_short"):
+        return "must not be empty"
+    if kind == "string_pattern_mismatch":
+        return f"{err.get('input')!r} is not {_PATTERNS.get(field, 'in the expected form')}"
+    return str(err.get("msg", "")).removeprefix("Value error, ")
+
+
+def _subject(data, loc: tuple, loc_prefix: tuple) -> str:
+    """`II-1.(a).2: ` for a problem inside an activity (goal, objective, milestone path after it),
+    `MPÇSSHB: ` inside a registry entry, `II-1.(a).1 entry: ` inside a progress entry; else the path."""
+    numeral = data.get("pillar") if isinstance(data, YMap) and not loc_prefix else None
+    node, named, rest = data, None, []
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        rest.append(part)
+        if isinstance(node, YMap) and isinstance(node.get("id"), str):
+            named, rest = node.get("id"), []
+    if named is None and isinstance(data, YMap) and isinstance(data.get("ref"), str):
+        named = f"{data.get('ref')} entry"
+    if named is None and isinstance(data, YMap) and isinstance(data.get("id"), str):
+        named = data.get("id")
+    path = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in rest[:-1]).replace(".[", "[")
+    label = f"{numeral}-{named}" if numeral and named else named
+    if label:
+        return f"{label}{' ' + path if path else ''}: "
+    where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc_prefix + loc[:-1]).replace(".[", "[")
+    return f"{where}: " if where else ""
+
+
+def _close_field(name: str) -> str | None:
+    import difflib
+
+    from . import model
+
+    fields = {f for m in (model.PlanMeta, model.Pillar, model.Goal, model.Objective, model.Activity,
+                          model.Milestone, model.Institution, model.ProgressEntry, model.Principle, model.Policy)
+              for f in m.model_fields}
+    close = difflib.get_close_matches(name, sorted(fields), n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _type_name(value) -> str:

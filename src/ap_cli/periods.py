@@ -320,7 +320,7 @@ def read_deadline(text: str, plan_start: Month = Month(2008, 1), plan_end: Month
                or _read_point(text, s)
                or _read_range(text, s))
     if reading is None:
-        raise DeadlineError(f"cannot read deadline {text!r}; accepted forms: {ACCEPTED_FORMS}")
+        raise DeadlineError(f"cannot read deadline {text!r}")
     return reading
 
 

@@ -142,6 +142,21 @@ def _byte_position(raw: bytes, offset: int) -> Pos:
     return _text_position(before, len(before))
 
 
+_DOUBLE_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_QUOTE_VALUE = re.compile(r'^\s*(?:-\s+)?(?:[\w-]+\s*:\s+)?(?:-\s+)?"')
+
+
+def _unclosed_quote(text: str, before_line: int) -> tuple[int, int] | None:
+    """Where a double-quoted value opens and does not close on its own line, before `before_line`
+    (1-based line, column), when exactly one line looks so: the likely cause of a parse error."""
+    found = []
+    for number, line in enumerate(text.splitlines()[:before_line], 1):
+        start = _QUOTE_VALUE.match(line)
+        if start and not _DOUBLE_QUOTED.match(line, start.end() - 1):
+            found.append((number, start.end()))
+    return found[-1] if found else None
+
+
 def parse_text(text: str):
     """Build plain data (YMap/YList/str/int/bool/None) from YAML text, or raise YamlProblem."""
     from ruamel.yaml import events as ev
@@ -244,8 +259,17 @@ def parse_text(text: str):
         raise
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(x for x in (exc.context, exc.problem) if x) or str(exc)
+        if exc.context_mark and "quoted scalar" in (exc.context or ""):
+            # An unclosed quote is found at the end of the file; the fix is where it opens.
+            mark = exc.context_mark
+            message = f"this quote is never closed ({exc.problem})"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        opened = _unclosed_quote(text, line) if "quoted scalar" not in (exc.context or "") else None
+        if opened:
+            raise YamlProblem(*opened, "yaml-syntax",
+                              f"this quote seems never closed on its line, so the YAML parser ran on and stopped "
+                              f"at {line}:{col} ({message})") from None
         raise YamlProblem(line, col, "yaml-syntax", message) from None
     except ReaderError as exc:  # a character YAML forbids; the C reader gives a UTF-8 byte offset
         line, col = _byte_position(text.encode("utf-8"), exc.position)
