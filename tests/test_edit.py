@@ -232,3 +232,12 @@ def test_lock_root_is_the_plan_directory(tmp_path):
     loose = tmp_path / "loose"
     loose.mkdir()
     assert edit.lock_root(loose / "a.yaml") == loose
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away")
+def test_write_atomic_run_as_root_keeps_the_owner(tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"old\n")
+    os.chown(path, 65534, 65534)
+    edit.write_atomic(path, b"new\n")
+    assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)

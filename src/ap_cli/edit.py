@@ -265,11 +265,12 @@ def write_atomic(path: Path, data: bytes) -> None:
     created = _make_parents(path.parent)
     try:
         try:
-            mode = path.stat().st_mode & 0o7777
+            old = path.stat()
+            mode, owner = old.st_mode & 0o7777, (old.st_uid, old.st_gid)
         except FileNotFoundError:
             umask = os.umask(0)
             os.umask(umask)
-            mode = 0o666 & ~umask
+            mode, owner = 0o666 & ~umask, None
         # Dot-prefixed and ending in .tmp, so no loader takes it for a plan file; the name is
         # clipped so the temporary name stays within the file system's limit when `path`'s does.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:100]}.", suffix=".tmp")
@@ -279,6 +280,7 @@ def write_atomic(path: Path, data: bytes) -> None:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, mode)
+            _keep_owner(tmp, owner)
             os.replace(tmp, path)
         except BaseException:
             try:
@@ -294,6 +296,17 @@ def write_atomic(path: Path, data: bytes) -> None:
                 break
         raise
     _fsync_dir(path.parent)
+
+
+def _keep_owner(tmp: str, owner: tuple[int, int] | None) -> None:
+    """Run as root (a CI job, sudo), a rewritten file keeps its owner instead of becoming root's."""
+    if owner is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    try:
+        if (os.stat(tmp).st_uid, os.stat(tmp).st_gid) != owner:
+            os.chown(tmp, *owner)
+    except OSError:
+        pass
 
 
 def _make_parents(directory: Path) -> list[Path]:
