@@ -563,6 +563,17 @@ def test_out_writes_only_regular_files(plan, run, tmp_path, monkeypatch, command
     assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)  # the same node, untouched
 
 
+@pytest.mark.parametrize("command, victim", [("report", "plan.yaml"), ("report-html", PILLAR),
+                                             ("template", "progress/2009Q2/demo.yaml")])
+def test_out_never_replaces_a_file_of_the_plan(plan, run, command, victim):
+    """Before: `report --out plan/plan.yaml` replaced the plan's metadata with a report, and a
+    form saved with --force over a progress file dropped its entries."""
+    before = snapshot(plan)
+    result = run(*[a.format(plan=plan, out=plan / victim) for a in OUT_COMMANDS[command]])
+    one_line_failure(result, f"apcli: {plan / victim}: is a file of the plan; --out never replaces plan data")
+    assert snapshot(plan) == before
+
+
 @pytest.mark.parametrize("command", OUT_COMMANDS)
 def test_out_dash_is_standard_output(plan, run, tmp_path, command, monkeypatch):
     monkeypatch.chdir(tmp_path)

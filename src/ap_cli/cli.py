@@ -601,6 +601,8 @@ def report(as_of: Optional[str] = AsOfOpt,
         except WriteError as exc:
             raise fail(f"{exc}{_STDOUT_HINT}", 1)
     plan = load(plan_dir, progress)
+    if out is not None and not per_institution:
+        _not_plan_data(plan, target)
     c = cutoff(as_of)
     try:
         if per_institution:
@@ -625,6 +627,14 @@ def report(as_of: Optional[str] = AsOfOpt,
     except WriteError as exc:
         done = f" ({written} of {len(files)} files written before it)" if per_institution else ""
         raise fail(f"{exc}{done}", 1)
+
+
+def _not_plan_data(plan, target: Path) -> None:
+    """--out never names a file the plan is read from (`report --out plan/plan.yaml`, or a
+    form saved with --force over a progress file, would replace plan data)."""
+    own = {_resolved(Path(name)) for name in plan.files}
+    if _resolved(target) in own:
+        raise fail(f"{target}: is a file of the plan; --out never replaces plan data", 1)
 
 
 _STDOUT_HINT = " (--out - writes to standard output)"
@@ -798,6 +808,8 @@ def progress_template(
         raise fail(str(exc))
     if q.last < plan.start.first_day() or q.first > plan.end.last_day():
         raise fail(f"{q} is outside the plan period ({plan.start} – {plan.end})")
+    if out is not None:
+        _not_plan_data(plan, out)
     if out is not None and out.exists() and not force:
         raise fail(f"{out} exists; pass --force to replace it")
     if errors:
