@@ -4,19 +4,30 @@ traceback. Sloppy but valid files (BOM, CRLF, trailing spaces) must read exactly
 
 The inputs are built here, next to their expectations; the limits come from `ap_cli.source`,
 so the cases follow if a limit changes.
+
+The second half attacks the writing commands: lost updates, writes through links, into
+devices or over plan data, impossible paths, oversized imports and git blobs, failing disks.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
-from ap_cli.source import MAX_DEPTH, MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_NODES
-from conftest import MINI_PLAN
+from ap_cli import edit
+from ap_cli.source import MAX_DEPTH, MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_NODES, parse_text
+from conftest import MINI_PLAN, ROOT
 
 PILLAR = "2-mbrojtja.yaml"
 CLEAN = (MINI_PLAN / PILLAR).read_bytes()
@@ -256,18 +267,6 @@ def test_sloppy_files_report_the_same_positions(plan, run, damage):
 # Data loss and writes in the wrong place: every writing command (progress add / import,
 # progress template --out, fmt, report --out) locks what it reads and changes, writes only
 # regular files, never through a link, and fails with one line, never a traceback.
-
-import errno
-import signal
-import stat
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
-
-from ap_cli import edit
-from ap_cli.source import parse_text
-from conftest import ROOT
 
 REFS = ["I-1.(a).1", "I-1.(a).2", "I-1.(a).3", "I-1.(a).4", "I-1.(a).5", "I-1.(a).7", "I-1.(a).8",
         "I-1.(a).9", "I-1.(a).10", "I-1.(a).11", "II-1.(a).1", "II-1.(a).1.1"]
