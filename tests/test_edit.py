@@ -179,3 +179,65 @@ def test_a_failure_during_the_write_leaves_the_original_intact(tmp_path, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.yaml"]  # the temp file is gone
     if victim == "replace":
         assert written == [b"new content\n"]  # the failure came after the temp file was complete
+
+
+# ----------------------------------------------------------------------------- safe destinations
+
+
+def test_check_target_refuses_links_on_the_way_and_special_files(tmp_path):
+    root = tmp_path / "plan"
+    (root / "progress").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "progress" / "2009Q3").symlink_to(outside)
+    with pytest.raises(edit.WriteError, match="2009Q3: is a symbolic link"):
+        edit.check_target(root / "progress" / "2009Q3" / "zkka.yaml", root)
+    edit.check_target(outside / "zkka.yaml")  # without a root only the file itself counts
+    (root / "progress" / "2009Q2").write_bytes(b"")
+    with pytest.raises(edit.WriteError, match="2009Q2: is not a directory"):
+        edit.check_target(root / "progress" / "2009Q2" / "zkka.yaml", root)
+    with pytest.raises(edit.WriteError, match="is not inside"):
+        edit.check_target(root / "progress" / ".." / ".." / "x.yaml", root)
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(edit.WriteError, match=r"fifo: is a FIFO \(named pipe\); apcli writes only regular files"):
+        edit.check_target(tmp_path / "fifo")
+    edit.check_target(root / "progress" / "2009Q4" / "new" / "zkka.yaml", root)  # missing parts are fine
+
+
+def test_write_file_names_the_path_and_the_reason(tmp_path, monkeypatch):
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(edit.WriteError) as caught:
+        edit.write_file(tmp_path / "a" / "b" / "r.md", b"x")
+    assert str(caught.value) == f"{tmp_path / 'a' / 'b' / 'r.md'}: cannot write: No space left on device"
+    assert list(tmp_path.iterdir()) == []  # the folders made for it went too
+
+
+def test_sweep_removes_only_temporary_files(tmp_path):
+    names = [".zkka.yaml.ab3_efgh.tmp", "zkka.yaml", ".zkka.yaml", "notes.tmp", ".x.yaml.short.tmp"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in edit.sweep_temp_files(tmp_path)] == [".zkka.yaml.ab3_efgh.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])
+
+
+def test_lock_root_is_the_plan_directory(tmp_path):
+    plan = tmp_path / "plan"
+    (plan / "progress" / "2009Q2").mkdir(parents=True)
+    (plan / "plan.yaml").write_text("x: 1\n")
+    assert edit.lock_root(plan / "progress" / "2009Q2" / "a.yaml") == plan.resolve()
+    assert edit.lock_root(plan) == plan
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    assert edit.lock_root(loose / "a.yaml") == loose
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away")
+def test_write_atomic_run_as_root_keeps_the_owner(tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"old\n")
+    os.chown(path, 65534, 65534)
+    edit.write_atomic(path, b"new\n")
+    assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)

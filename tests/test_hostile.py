@@ -4,19 +4,30 @@ traceback. Sloppy but valid files (BOM, CRLF, trailing spaces) must read exactly
 
 The inputs are built here, next to their expectations; the limits come from `ap_cli.source`,
 so the cases follow if a limit changes.
+
+The second half attacks the writing commands: lost updates, writes through links, into
+devices or over plan data, impossible paths, oversized imports and git blobs, failing disks.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
-from ap_cli.source import MAX_DEPTH, MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_NODES
-from conftest import MINI_PLAN
+from ap_cli import edit
+from ap_cli.source import MAX_DEPTH, MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_NODES, parse_text
+from conftest import MINI_PLAN, ROOT
 
 PILLAR = "2-mbrojtja.yaml"
 CLEAN = (MINI_PLAN / PILLAR).read_bytes()
@@ -250,3 +261,639 @@ def test_sloppy_files_report_the_same_positions(plan, run, damage):
     (plan / PILLAR).write_bytes(damage(broken))
     assert refused(run, plan) == expected
     assert expected[0].startswith(f"{plan / PILLAR}:22:23: [error] II-1.(a).1.1: cannot read deadline 'korrik'")
+
+
+# ============================================================================= writing
+# Data loss and writes in the wrong place: every writing command (progress add / import,
+# progress template --out, fmt, report --out) locks what it reads and changes, writes only
+# regular files, never through a link, and fails with one line, never a traceback.
+
+REFS = ["I-1.(a).1", "I-1.(a).2", "I-1.(a).3", "I-1.(a).4", "I-1.(a).5", "I-1.(a).7", "I-1.(a).8",
+        "I-1.(a).9", "I-1.(a).10", "I-1.(a).11", "II-1.(a).1", "II-1.(a).1.1"]
+ADD = ("progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-08-20", "--by", "ZKKA")
+
+
+def apcli(*args, **kwargs) -> subprocess.Popen:
+    """A separate `apcli` process (for concurrency and kill tests), of the code under test."""
+    import ap_cli
+
+    env = {**os.environ, "PYTHONPATH": str(Path(ap_cli.__file__).parent.parent)}
+    return subprocess.Popen([sys.executable, "-m", "ap_cli", *map(str, args)], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+def entries(path) -> list:
+    return list(parse_text(path.read_text(encoding="utf-8")) or [])
+
+
+def one_line_failure(result, *needles, code=1) -> str:
+    """The command failed with `code` and one `apcli: …` line holding each needle; no traceback."""
+    output = result.stdout + result.stderr
+    assert result.exit_code == code, output
+    assert "Traceback" not in output
+    assert all(n in result.stderr for n in needles), result.stderr
+    return result.stderr
+
+
+def snapshot(root) -> dict:
+    """Every entry under `root` (links as links): name → (kind, content or target)."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.name == ".apcli.lock":  # the lock itself is apcli's bookkeeping, not data
+            continue
+        if p.is_symlink():
+            out[str(p)] = ("link", os.readlink(p))
+        elif p.is_file():
+            out[str(p)] = ("file", p.read_bytes())
+        else:
+            out[str(p)] = ("dir" if p.is_dir() else "special", None)
+    return out
+
+
+# ----------------------------------------------------------------------------- lost updates
+
+
+def test_twenty_concurrent_writers_lose_no_entry(plan, run):
+    """Before the lock, 20 `progress add` at once all said 'added' and 2–10 entries survived."""
+    procs = [apcli("progress", "add", REFS[i % len(REFS)], "--status", "in_progress", "--date", "2009-08-20",
+                   "--by", "ZKKA", "--note", f"writer {i}", "--plan", plan) for i in range(20)]
+    results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
+    assert all(code == 0 for code, _, _ in results), [err for code, _, err in results if code][:1]
+    log = entries(plan / "progress" / "2009Q3" / "zkka.yaml")
+    assert sorted(e["note"] for e in log) == sorted(f"writer {i}" for i in range(20))
+    assert run("check", "--plan", plan).exit_code == 0
+    assert not list(plan.rglob("*.tmp"))
+
+
+def test_a_writer_waits_for_the_lock_and_gives_up_with_a_message(plan, run, monkeypatch):
+    from filelock import FileLock
+
+    monkeypatch.setattr(edit, "LOCK_TIMEOUT", 0.3)
+    before = snapshot(plan)
+    with FileLock(str(plan / ".apcli.lock")):
+        result = run(*ADD, "--plan", plan)
+        fmt = run("fmt", "--plan", plan)
+    one_line_failure(result, f"{plan / '.apcli.lock'}: another apcli command is writing to {plan}",
+                     "gave up after 0.3 s")
+    one_line_failure(fmt, "another apcli command is writing")
+    assert snapshot(plan) == before
+    assert run(*ADD, "--plan", plan, "--dry-run").exit_code == 0  # a dry run needs no lock
+
+
+def test_the_lock_file_is_never_a_link_and_never_plan_data(plan, run, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious\n")
+    (plan / ".apcli.lock").unlink(missing_ok=True)
+    (plan / ".apcli.lock").symlink_to(victim)
+    one_line_failure(run(*ADD, "--plan", plan), f"{plan / '.apcli.lock'}: is a symbolic link")
+    assert victim.read_bytes() == b"precious\n" and not (plan / "progress" / "2009Q3").exists()
+    (plan / ".apcli.lock").unlink()
+    assert run(*ADD, "--plan", plan).exit_code == 0
+    assert (plan / ".apcli.lock").is_file()
+    assert run("check", "--plan", plan).exit_code == 0  # neither loader nor fmt takes it for a plan file
+    assert ".apcli.lock" not in run("fmt", "--check", "--plan", plan).stdout
+    assert ".apcli.lock" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_only_writing_commands_import_filelock():
+    code = ("import sys; from ap_cli.cli import app; from typer.testing import CliRunner; "
+            "r = CliRunner().invoke(app, ['overdue', '--as-of', '2009-06', '--plan', sys.argv[1]]); "
+            "print(r.exit_code, 'filelock' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, str(MINI_PLAN)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert done.stdout.split() == ["0", "False"], done.stderr
+
+
+def test_kills_during_writes_never_corrupt_and_leave_no_temp_file_behind(plan, run):
+    """SIGKILL at random moments of `progress add`; then a stale temporary file of the kind a
+    kill between write and rename leaves. The log always reads, and the next writer sweeps."""
+    import random
+
+    rng = random.Random(14)
+    target = plan / "progress" / "2009Q3" / "zkka.yaml"
+    for i in range(12):
+        proc = apcli("progress", "add", REFS[i % len(REFS)], "--status", "in_progress", "--date", "2009-08-20",
+                     "--by", "ZKKA", "--note", f"kill {i}", "--plan", plan)
+        try:
+            proc.wait(timeout=rng.uniform(0.2, 1.2))
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        proc.communicate()
+        if target.exists():
+            assert all(e["note"].startswith("kill ") for e in entries(target))  # whole entries only
+        assert run("check", "--plan", plan).exit_code == 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stale = target.parent / ".zkka.yaml.k1ll3d_x.tmp"
+    stale.write_bytes(b"- ref: I-1.(a).1\n  date: '2009-0")  # half an entry
+    assert run("check", "--plan", plan).exit_code == 0  # loaders never read temporary files
+    assert run("progress", "add", "I-1.(a).3", "--status", "in_progress", "--date", "2009-08-21", "--by", "ZKKA",
+               "--note", "after", "--plan", plan).exit_code == 0
+    assert not list(plan.rglob("*.tmp")), list(plan.rglob("*.tmp"))
+    assert entries(target)[-1]["note"] == "after"
+
+
+# ----------------------------------------------------------------------------- symbolic links
+
+
+def test_add_never_writes_through_a_linked_quarter_folder(plan, run, tmp_path):
+    """Before: `/elsewhere/zkka.yaml` was written, exit 0, and `check` skipped the folder."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (plan / "progress" / "2009Q3").symlink_to(elsewhere)
+    one_line_failure(run(*ADD, "--plan", plan), f"{plan / 'progress' / '2009Q3'}: is a symbolic link",
+                     "nothing written")
+    assert list(elsewhere.iterdir()) == []
+    errors = refused(run, plan, "progress/2009Q3")
+    assert errors == [f"{plan / 'progress' / '2009Q3'}:0:0: [error] links to a folder outside "
+                      f"{plan / 'progress'} (outside-plan)"]
+
+
+def test_a_linked_progress_file_is_never_replaced_nor_read_twice(plan, run):
+    """Before: the link was replaced by a copy of its target plus the entry: every entry twice."""
+    quarter = plan / "progress" / "2009Q2"
+    (quarter / "zkka.yaml").symlink_to("demo.yaml")
+    demo = (quarter / "demo.yaml").read_bytes()
+    result = run("progress", "add", "I-1.(a).8", "--status", "in_progress", "--date", "2009-06-20", "--by", "ZKKA",
+                 "--plan", plan)
+    one_line_failure(result, f"{quarter / 'zkka.yaml'}: is a symbolic link; apcli never writes through a link")
+    assert (quarter / "zkka.yaml").is_symlink() and (quarter / "demo.yaml").read_bytes() == demo
+    assert refused(run, plan, "progress/2009Q2/zkka.yaml") == [
+        f"{quarter / 'zkka.yaml'}:0:0: [error] a symbolic link (to demo.yaml) in the progress log is not read; "
+        "put a file there instead of the link (symlink)"]
+
+
+def test_a_progress_folder_linked_out_of_the_plan_is_neither_read_nor_written(plan, run, tmp_path):
+    outside = tmp_path / "outside-progress"
+    shutil.move(plan / "progress", outside)
+    (plan / "progress").symlink_to(outside)
+    assert refused(run, plan, "progress") == [
+        f"{plan / 'progress'}:0:0: [error] the progress log links to a directory outside {plan}; it is not read "
+        "(outside-plan)"]
+    one_line_failure(run(*ADD, "--plan", plan), f"{plan / 'progress'}: is a symbolic link")
+    assert not (outside / "2009Q3").exists()
+
+
+@pytest.mark.parametrize("where", ["pillar", "institutions", "progress-file", "progress-folder"])
+def test_a_symbolic_link_loop_is_a_located_error(plan, run, where):
+    """Before: RuntimeError('Symlink loop …') from Path.resolve, a traceback."""
+    if where == "pillar":
+        (plan / PILLAR).unlink()
+        (plan / PILLAR).symlink_to(PILLAR)
+        expected = [f"{plan / 'plan.yaml'}:9:5: [error] pillar file '{PILLAR}' is a symbolic link loop (unreadable)"]
+        name = "plan.yaml"
+    elif where == "institutions":
+        (plan / "institutions.yaml").unlink()
+        (plan / "institutions.yaml").symlink_to("institutions.yaml")
+        name = "institutions.yaml"
+        expected = [f"{plan / name}:0:0: [error] cannot read file: it is a symbolic link loop (unreadable)"]
+    else:
+        name = "progress/2009Q2/a.yaml" if where == "progress-file" else "progress/2009Q4"
+        (plan / name).symlink_to(Path(name).name)
+        expected = [f"{plan / name}:0:0: [error] cannot read file: it is a symbolic link loop (unreadable)"]
+    assert refused(run, plan, name) == expected
+    result = run("progress", "add", "I-1.(a).8", "--status", "in_progress", "--date", "2009-06-20", "--by", "ZKKA",
+                 "--plan", plan)
+    assert "Traceback" not in result.stdout + result.stderr
+    fmt = run("fmt", "--plan", plan)
+    assert fmt.exit_code == (0 if where == "progress-folder" else 1)  # fmt looks at *.yaml only
+
+
+def test_a_looping_plan_or_argument_is_a_clear_error(plan, run, tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to("loop")
+    result = run("check", "--plan", loop)
+    assert result.exit_code == 1 and "Traceback" not in result.stdout + result.stderr
+    assert result.stdout == f"{loop / 'plan.yaml'}:0:0: [error] {loop} is a symbolic link loop (no-plan)\n"
+    one_line_failure(run("check", loop), f"apcli: {loop}: symbolic link loop")
+    (plan / "plan.yaml").unlink()
+    (plan / "plan.yaml").symlink_to("plan.yaml")
+    assert run("check", "--plan", plan).stdout == (f"{plan / 'plan.yaml'}:0:0: [error] {plan / 'plan.yaml'} is a "
+                                                   "symbolic link loop (no-plan)\n")
+    (plan / "plan.yaml").unlink()
+    shutil.copy(MINI_PLAN / "plan.yaml", plan / "plan.yaml")
+    fmt = run("fmt", loop)
+    assert fmt.exit_code == 1 and f"{loop}:0:0: [error] a symbolic link; fmt never replaces a link" in fmt.stderr
+    one_line_failure(run(*ADD, "--plan", plan, "--progress", loop), f"{loop}: symbolic link loop")
+
+
+def test_fmt_never_replaces_a_link(plan, run, tmp_path):
+    outside = tmp_path / "outside.yaml"
+    outside.write_bytes(b"a:    1\n")
+    (plan / "progress" / "x.yaml").symlink_to(outside)
+    result = run("fmt", "--plan", plan)
+    assert result.exit_code == 1
+    assert (f"{plan / 'progress' / 'x.yaml'}:0:0: [error] a symbolic link; fmt never replaces a link "
+            "(format the file it points to) (symlink)") in result.stderr
+    assert (plan / "progress" / "x.yaml").is_symlink() and outside.read_bytes() == b"a:    1\n"
+
+
+def test_a_hard_link_from_outside_is_never_written_through(plan, run, tmp_path):
+    """A hard link cannot be told from a file; the write replaces the plan's name only."""
+    outside = tmp_path / "outside.yaml"
+    outside.write_bytes(b"# not the plan's\n")
+    (plan / "progress" / "2009Q3").mkdir()
+    os.link(outside, plan / "progress" / "2009Q3" / "zkka.yaml")
+    assert run(*ADD, "--plan", plan).exit_code == 0
+    assert outside.read_bytes() == b"# not the plan's\n"
+    assert len(entries(plan / "progress" / "2009Q3" / "zkka.yaml")) == 1
+
+
+# ----------------------------------------------------------------------------- devices, FIFOs, folders
+
+
+def special(kind: str, path) -> None:
+    """Make a FIFO, a character device (like /dev/null), a socket, a folder, or a link to a FIFO
+    (what /dev/stdout is to a pipe), at `path`, under a temporary directory."""
+    if "fifo" in kind and not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "char-device":
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+        except (PermissionError, AttributeError):
+            pytest.skip("cannot make a device node here (not root)")
+    elif kind == "socket":
+        import socket
+
+        if len(str(path)) > 100:
+            pytest.skip("socket path too long for AF_UNIX")
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        sock.close()
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "link-to-fifo":
+        os.mkfifo(f"{path}.fifo")
+        path.symlink_to(f"{path}.fifo")
+    elif kind == "link-to-file":
+        Path(f"{path}.real").write_bytes(b"real\n")
+        path.symlink_to(f"{path}.real")
+
+
+KINDS = ["fifo", "char-device", "socket", "link-to-fifo", "link-to-file"]
+OUT_COMMANDS = {
+    "report": ("report", "--as-of", "2009-06", "--plan", "{plan}", "--out", "{out}"),
+    "report-html": ("report", "--as-of", "2009-06", "--format", "html", "--plan", "{plan}", "--out", "{out}"),
+    "template": ("progress", "template", "--quarter", "2009Q2", "--institution", "ZKKA", "--plan", "{plan}",
+                 "--out", "{out}", "--force"),
+}
+
+
+@pytest.mark.parametrize("command, kind", [(c, k) for c in OUT_COMMANDS for k in KINDS]
+                         + [("template", "directory")])  # report --out DIR writes DIR/report.<format>
+def test_out_writes_only_regular_files(plan, run, tmp_path, monkeypatch, command, kind):
+    """Before: `report --out /dev/stdout` (or /dev/null, a device) replaced it with a file, exit 0;
+    `progress template --out DIR --force` was an IsADirectoryError traceback."""
+    out = Path(tempfile.mkdtemp(dir=tmp_path)) / "o"
+    special(kind, out)
+    before = os.lstat(out)
+
+    def no_write(*args, **kwargs):
+        raise AssertionError("opened for writing")
+
+    monkeypatch.setattr(edit, "write_atomic", no_write)
+    args = [a.format(plan=plan, out=out) for a in OUT_COMMANDS[command]]
+    result = run(*args)
+    reason = "is a symbolic link" if kind.startswith("link") else "is a"
+    one_line_failure(result, f"apcli: {out}: {reason}")
+    after = os.lstat(out)
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)  # the same node, untouched
+
+
+@pytest.mark.parametrize("command, victim", [("report", "plan.yaml"), ("report-html", PILLAR),
+                                             ("template", "progress/2009Q2/demo.yaml")])
+def test_out_never_replaces_a_file_of_the_plan(plan, run, command, victim):
+    """Before: `report --out plan/plan.yaml` replaced the plan's metadata with a report, and a
+    form saved with --force over a progress file dropped its entries."""
+    before = snapshot(plan)
+    result = run(*[a.format(plan=plan, out=plan / victim) for a in OUT_COMMANDS[command]])
+    one_line_failure(result, f"apcli: {plan / victim}: is a file of the plan; --out never replaces plan data")
+    assert snapshot(plan) == before
+
+
+@pytest.mark.parametrize("command", OUT_COMMANDS)
+def test_out_dash_is_standard_output(plan, run, tmp_path, command, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = [a.format(plan=plan, out="-") for a in OUT_COMMANDS[command]]
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(("# ", "<!DOCTYPE html>", "<!doctype html>"))
+    assert not (tmp_path / "-").exists()
+
+
+def test_out_inside_a_folder_refuses_a_special_report_file(plan, run, tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    os.mkfifo(out / "report.md")
+    one_line_failure(run("report", "--as-of", "2009-06", "--plan", plan, "--out", out),
+                     f"{out / 'report.md'}: is a FIFO")
+    os.mkfifo(out / "index.md")
+    one_line_failure(run("report", "--as-of", "2009-06", "--plan", plan, "--out", out, "--per-institution"),
+                     f"{out / 'index.md'}: is a FIFO")
+    assert stat.S_ISFIFO(os.lstat(out / "index.md").st_mode)
+
+
+def test_a_folder_where_a_plan_file_is_expected(plan, run):
+    (plan / PILLAR).unlink()
+    (plan / PILLAR).mkdir()
+    (plan / "institutions.yaml").unlink()
+    (plan / "institutions.yaml").mkdir()
+    assert refused(run, plan, "plan.yaml") == [
+        f"{plan / 'plan.yaml'}:9:5: [error] pillar file '{PILLAR}' is not a regular file (missing-file)"]
+    assert refused(run, plan, "institutions.yaml") == [
+        f"{plan / 'institutions.yaml'}:0:0: [error] cannot read file: Is a directory (unreadable)"]
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "quarter-is-a-file"])
+def test_a_progress_file_that_is_not_a_file(plan, run, kind):
+    quarter = plan / "progress" / "2009Q3"
+    if kind == "quarter-is-a-file":
+        quarter.write_bytes(b"")
+        where, reason = quarter, "is not a directory"
+    else:
+        quarter.mkdir()
+        special(kind, quarter / "zkka.yaml")
+        where, reason = quarter / "zkka.yaml", "is a"
+    before = snapshot(plan)
+    one_line_failure(run(*ADD, "--plan", plan), f"{where}: {reason}")
+    assert snapshot(plan) == before
+    assert run("check", "--plan", plan).exit_code == (0 if kind == "quarter-is-a-file" else 1)
+
+
+def permissions_enforced() -> bool:
+    """False for root (CAP_DAC_OVERRIDE), who reads and writes regardless of permissions."""
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / "probe"
+        probe.write_bytes(b"")
+        probe.chmod(0)
+        try:
+            probe.read_bytes()
+        except PermissionError:
+            return True
+        return False
+
+
+@pytest.mark.skipif(not permissions_enforced(),
+                    reason="permissions are not enforced for this user (root); EACCES on writing is simulated in "
+                           "test_a_failed_write_is_one_line_and_leaves_nothing_behind")
+def test_permission_denied_on_reading_and_on_writing(plan, run):
+    (plan / "institutions.yaml").chmod(0)
+    try:
+        assert refused(run, plan, "institutions.yaml") == [
+            f"{plan / 'institutions.yaml'}:0:0: [error] cannot read file: Permission denied (unreadable)"]
+    finally:
+        (plan / "institutions.yaml").chmod(0o644)
+    quarter = plan / "progress" / "2009Q2"
+    before = snapshot(plan)
+    quarter.chmod(0o555)
+    try:
+        result = run("progress", "add", "I-1.(a).8", "--status", "in_progress", "--date", "2009-06-20",
+                     "--by", "ZKKA", "--plan", plan)
+    finally:
+        quarter.chmod(0o755)
+    one_line_failure(result, f"apcli: {quarter / 'zkka.yaml'}: cannot write: Permission denied")
+    assert snapshot(plan) == before
+
+
+# ----------------------------------------------------------------------------- empty and impossible paths
+
+
+EMPTY_PATHS = {
+    "check --plan": ("check", "--plan", "{p}"),
+    "check PATH": ("check", "{p}"),
+    "overdue --progress": ("overdue", "--progress", "{p}"),
+    "fmt PATH": ("fmt", "{p}"),
+    "fmt --plan": ("fmt", "--plan", "{p}"),
+    "report --out": ("report", "--out", "{p}"),
+    "report --template": ("report", "--template", "{p}"),
+    "template --out": ("progress", "template", "--quarter", "2009Q2", "--institution", "ZKKA", "--out", "{p}"),
+    "import FILE": ("progress", "import", "{p}"),
+    "add --progress": (*ADD, "--progress", "{p}"),
+    "diff BASE": ("diff", "{p}"),
+    "diff HEAD": ("diff", "tests/data/diff/base", "{p}"),
+}
+
+
+@pytest.mark.parametrize("value", ["", "   "], ids=["empty", "blank"])
+@pytest.mark.parametrize("args", EMPTY_PATHS.values(), ids=EMPTY_PATHS.keys())
+def test_empty_or_blank_paths_are_usage_errors(run, tmp_path, monkeypatch, args, value):
+    """Before: `fmt ""` reformatted YAML in the working directory, `--progress ""` read all of it,
+    and `diff ""` compared ./plan with itself, printed 'No changes' and exited 0."""
+    shutil.copytree(MINI_PLAN, tmp_path / "plan")
+    shutil.copytree(ROOT / "tests" / "data" / "diff" / "base", tmp_path / "tests" / "data" / "diff" / "base")
+    (tmp_path / "stray.yaml").write_bytes(b"a:     1\n")
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    result = run(*[a.format(p=value) for a in args])
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert ("empty" if not value else "blank") in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("value, message", [
+    ("a" * 100_000, "the path is 100,000 bytes long; the limit is 4,096"),
+    ("d/" + "n" * 300, "a name in the path is 300 bytes long; the limit is 255"),
+    ("plan\0x", "the path holds a NUL character"),
+])
+@pytest.mark.parametrize("option", ["--plan", "--progress", "--out"])
+def test_impossible_paths_are_usage_errors(run, option, value, message):
+    """Before: OSError 36 (File name too long), a traceback."""
+    args = ("report", option, value) if option == "--out" else ("stats", option, value)
+    result = run(*args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert len(result.stderr) < 1000, "the message does not echo the path"
+
+
+def test_an_unforeseen_file_system_error_is_one_line(run, plan, monkeypatch):
+    """A file vanishing mid-run, or permission denied where no command expected it."""
+    from ap_cli import loader
+
+    def vanished(*args, **kwargs):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(plan / "institutions.yaml"))
+
+    monkeypatch.setattr(loader, "load_plan", vanished)
+    one_line_failure(run("overdue", "--plan", plan), f"apcli: {plan / 'institutions.yaml'}: No such file or directory")
+
+
+def test_a_file_vanishing_before_fmt_reads_it(plan, run, monkeypatch):
+    from ap_cli import formatting
+
+    listed = formatting.plan_files(plan) + [plan / "gone.yaml"]
+    monkeypatch.setattr(formatting, "plan_files", lambda root: listed)
+    result = run("fmt", "--plan", plan)
+    assert result.exit_code == 1
+    assert f"{plan / 'gone.yaml'}:0:0: [error] cannot read file: No such file or directory (unreadable)" in result.stderr
+
+
+def test_writing_commands_never_change_the_bundled_plan(run, tmp_path, monkeypatch):
+    """Run from a folder without ./plan, `progress add` and `fmt` used to edit the plan shipped
+    with apcli (site-packages, or the source checkout)."""
+    from ap_cli.loader import bundled_plan_dir
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("APCLI_PLAN", raising=False)
+    before = snapshot(bundled_plan_dir())
+    one_line_failure(run("progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-08-20"),
+                     "the plan bundled with apcli is read-only", code=2)
+    one_line_failure(run("fmt"), "the plan bundled with apcli is read-only", code=2)
+    assert run("fmt", "--check").exit_code in (0, 1)
+    assert snapshot(bundled_plan_dir()) == before
+
+
+# ----------------------------------------------------------------------------- imports
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "fifo", "directory"])
+def test_import_reads_only_regular_files(plan, run, tmp_path, source):
+    """Before: /dev/zero was read until MemoryError; a FIFO blocked forever."""
+    path = Path(source) if source.startswith("/") else tmp_path / "in.csv"
+    if not source.startswith("/"):
+        special(source, path)
+    result = run("progress", "import", path, "--plan", plan)
+    assert result.exit_code == 1
+    reason = "Is a directory" if source == "directory" else "not a regular file"
+    assert f"{path}:0:0: [error] cannot read file: {reason} (unreadable)" in result.stderr
+
+
+def test_import_is_capped_in_size_rows_and_errors_shown(plan, run, tmp_path):
+    from ap_cli.progress import MAX_ROWS
+
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as f:
+        f.write(b"ref,status,date\n")
+        f.truncate(MAX_FILE_BYTES + 10)
+    result = run("progress", "import", big, "--plan", plan)
+    assert result.exit_code == 1
+    assert f"[error] file is {MAX_FILE_BYTES + 10:,} bytes; the limit is {MAX_FILE_BYTES:,} (file-too-large)" in result.stderr
+
+    many = tmp_path / "many.csv"
+    many.write_text("ref,status,date\n" + "I-1.(a).1,in_progress,2009-06-01\n" * (MAX_ROWS + 5), encoding="utf-8")
+    result = run("progress", "import", many, "--plan", plan)
+    assert result.exit_code == 1
+    assert f"{many}:{MAX_ROWS + 2}:1: [error] more than {MAX_ROWS:,} rows" in result.stderr
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ref,status,date\n" + "I-1.(a).1,bogus,2009-06-01\n" * 400, encoding="utf-8")
+    result = run("progress", "import", bad, "--plan", plan)
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 1 and len(lines) == 102, lines[-3:]
+    assert lines[-2] == "… and 300 more" and lines[-1] == f"apcli: 400 bad row(s) or entries in {bad}; nothing written"
+
+
+def test_import_of_an_unclosed_quote_is_located(plan, run, tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('ref,status,date,note\nI-1.(a).1,in_progress,2009-06-01,"never closed\n' + "x" * 200_000 + "\n",
+                    encoding="utf-8")
+    result = run("progress", "import", path, "--plan", plan)
+    assert result.exit_code == 1
+    assert f"{path}:2:1: [error] cannot read the CSV from here: a cell is longer than 131,072 characters" in result.stderr
+
+
+# ----------------------------------------------------------------------------- diff against git
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args], cwd=repo,
+                          check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    shutil.copytree(MINI_PLAN, repo / "plan")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "one")
+    return repo
+
+
+def test_diff_with_a_missing_git_object_is_a_clear_error(repo, run, monkeypatch):
+    """Before: IndexError from the `<sha> missing` line of `git cat-file --batch`."""
+    sha = git(repo, "rev-parse", f"HEAD:plan/{PILLAR}").stdout.decode().strip()
+    (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
+    monkeypatch.chdir(repo)
+    one_line_failure(run("diff", "HEAD"), f"git object {sha} (plan/{PILLAR} at ", "is missing from the repository")
+
+
+def test_diff_refuses_an_oversized_blob_without_reading_it(repo, monkeypatch):
+    """Before: the blob was read whole into memory (a 400 MB one took 820 MB); now it is refused
+    at the working tree's cap, located like it, and never read."""
+    import ap_cli
+
+    size = 100 * 1024 * 1024
+    with open(repo / "plan" / PILLAR, "wb") as f:
+        for _ in range(size // (1024 * 1024)):
+            f.write(b"#" * (1024 * 1024))
+    git(repo, "commit", "-qam", "huge")
+    git(repo, "checkout", "-q", "HEAD~1", "--", f"plan/{PILLAR}")
+    # The peak of this process alone: VmHWM (ru_maxrss would count the forking parent's pages).
+    code = ("import re; from typer.testing import CliRunner; from ap_cli.cli import app; "
+            "r = CliRunner().invoke(app, ['diff', 'HEAD']); "
+            "s = open('/proc/self/status').read() if __import__('os').path.exists('/proc/self/status') else ''; "
+            "m = re.search(r'VmHWM:\\s*(\\d+) kB', s); print(r.exit_code, int(m.group(1)) // 1024 if m else 0); "
+            "print(r.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(ap_cli.__file__).parent.parent)})
+    first, _, stderr = done.stdout.partition("\n")
+    exit_code, peak_mb = map(int, first.split())
+    assert exit_code == 1 and "Traceback" not in stderr, done.stdout + done.stderr
+    assert (f"HEAD:plan/{PILLAR}:0:0: [error] file is {size:,} bytes; the limit is "
+            f"{MAX_FILE_BYTES:,} (file-too-large)") in stderr
+    assert peak_mb < 150, f"peak memory {peak_mb} MB for a {size // 2**20} MB blob"
+
+
+# ----------------------------------------------------------------------------- write errors
+
+
+FAILURES = {
+    "ENOSPC": (os, "fsync", errno.ENOSPC, "No space left on device"),
+    "EROFS": (os, "replace", errno.EROFS, "Read-only file system"),
+    "EACCES": (tempfile, "mkstemp", errno.EACCES, "Permission denied"),
+}
+WRITERS = {
+    "template": (("progress", "template", "--quarter", "2009Q2", "--institution", "ZKKA", "--plan", "{plan}",
+                  "--out", "{out}", "--force"), "{out}"),
+    "report": (("report", "--as-of", "2009-06", "--plan", "{plan}", "--out", "{out}"), "{out}"),
+    "report-per-institution": (("report", "--as-of", "2009-06", "--plan", "{plan}", "--out", "{dir}",
+                                "--per-institution"), "{dir}/"),
+    "fmt": (("fmt", "{plan}/{pillar}"), "{plan}/{pillar}"),
+    "progress-add": ((*ADD, "--plan", "{plan}"), "{plan}/progress/2009Q3/zkka.yaml"),
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan, run, tmp_path, monkeypatch, writer, failure):
+    """Before: ENOSPC, EROFS were tracebacks in `template --out` and `fmt`; `report` said
+    'cannot write None'."""
+    (plan / PILLAR).write_bytes(CLEAN.replace(b"\n", b"   \n"))  # so that fmt has something to write
+    out_dir = tmp_path / "reports"
+    out_dir.mkdir()
+    out = out_dir / "form.yaml"
+    out.write_bytes(b"old\n")
+    args, where = WRITERS[writer]
+    fill = dict(plan=plan, out=out, dir=out_dir, pillar=PILLAR)
+    module, name, code, reason = FAILURES[failure]
+    real = getattr(module, name)
+
+    def broken(*a, **k):
+        raise OSError(code, reason)
+
+    monkeypatch.setattr(module, name, broken)
+    before = snapshot(tmp_path)
+    result = run(*[a.format(**fill) for a in args])
+    monkeypatch.setattr(module, name, real)
+    stderr = one_line_failure(result, f"apcli: {where.format(**fill)}", f"cannot write: {reason}")
+    assert len(stderr.strip().splitlines()) <= 2  # fmt's summary of refused files may precede it
+    assert snapshot(tmp_path) == before  # nothing partial, no temporary file
+
+
+def test_long_file_names_get_a_temporary_name_that_fits(tmp_path):
+    """Before: the temporary name was the target's plus 14 characters: past NAME_MAX."""
+    path = tmp_path / ("r" * 250 + ".md")
+    edit.write_atomic(path, b"x\n")
+    assert path.read_bytes() == b"x\n" and [p.name for p in tmp_path.iterdir()] == [path.name]

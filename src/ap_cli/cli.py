@@ -5,6 +5,7 @@ imports typer; heavy modules are imported inside the commands that need them.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from datetime import date, timedelta
@@ -50,8 +51,58 @@ def _root(version: bool = typer.Option(False, "--version", callback=_print_versi
     output.paging = not no_pager
 
 
-PlanOpt = typer.Option(None, "--plan", help="Plan directory (default: $APCLI_PLAN, ./plan, then the bundled plan).")
-ProgressOpt = typer.Option(None, "--progress", help="Progress log directory to use instead of PLAN/progress (e.g. examples/progress-demo).")
+# Longest path and file name the command line accepts (Linux's PATH_MAX and NAME_MAX, in bytes).
+MAX_PATH_BYTES = 4096
+MAX_NAME_BYTES = 255
+
+
+def path_arg(value) -> Path:
+    """A path from the command line: empty or blank text, a NUL byte or a name too long for
+    any file system is a usage error, before anything is opened (typer would read "" as ".")."""
+    if isinstance(value, Path):  # a default
+        return value
+    text = str(value)
+    problem = _bad_path(text)
+    if problem:
+        raise typer.BadParameter(problem)
+    return Path(text)
+
+
+def out_arg(value) -> str:
+    """An --out value: a path checked like `path_arg`, kept as text (a trailing / means a folder)."""
+    text = str(value)
+    problem = _bad_path(text)
+    if problem:
+        raise typer.BadParameter(problem)
+    return text
+
+
+def revision_arg(value) -> Optional[str]:
+    """A git revision or a plan directory: the same rules as a path."""
+    if value is None:
+        return None
+    problem = _bad_path(str(value), "revision or directory")
+    if problem:
+        raise typer.BadParameter(problem)
+    return str(value)
+
+
+def _bad_path(text: str, what: str = "path") -> Optional[str]:
+    if not text.strip():
+        return f"empty {what}" if not text else f"blank {what} ({len(text)} space(s))"
+    if "\0" in text:
+        return f"the {what} holds a NUL character"
+    raw = os.fsencode(text) if os.name != "nt" else text.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_PATH_BYTES:
+        return f"the {what} is {len(raw):,} bytes long; the limit is {MAX_PATH_BYTES:,}"
+    longest = max(raw.replace(b"\\", b"/").split(b"/"), key=len)
+    if len(longest) > MAX_NAME_BYTES:
+        return f"a name in the {what} is {len(longest):,} bytes long; the limit is {MAX_NAME_BYTES}"
+    return None
+
+
+PlanOpt = typer.Option(None, "--plan", parser=path_arg, help="Plan directory (default: $APCLI_PLAN, ./plan, then the bundled plan).")
+ProgressOpt = typer.Option(None, "--progress", parser=path_arg, help="Progress log directory to use instead of PLAN/progress (e.g. examples/progress-demo).")
 AsOfOpt = typer.Option(None, "--as-of", help="Cut-off: 2009, 2009-06, 2009-06-15, 2009Q2, 2009H1, 30.06.2009, qershor 2009 or June 2009 (its last day). Default: yesterday.")
 FormatOpt = typer.Option("table", "--format", "-f", help="table, json, csv or md.")
 NoPagerOpt = typer.Option(False, "--no-pager", help="Print straight to the terminal, never through a pager.")
@@ -151,7 +202,7 @@ def approx_mark(flag: bool) -> str:
 
 @app.command()
 def check(
-    paths: list[Path] = typer.Argument(None, help="Plan directories or files (default: the plan)."),
+    paths: list[Path] = typer.Argument(None, parser=path_arg, help="Plan directories or files (default: the plan)."),
     fmt: str = typer.Option(None, "--format", "-f", help="text, github or json (github when GITHUB_ACTIONS=true)."),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too."),
     plan_dir: Optional[Path] = PlanOpt,
@@ -190,7 +241,13 @@ def _plan_root(path: Path) -> Path:
     """A plan directory, or the plan directory a file belongs to."""
     if path.is_dir():
         return path
-    for parent in path.resolve().parents:
+    try:
+        parents = path.resolve().parents
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop (Python < 3.13)
+        from .edit import os_reason
+
+        raise fail(f"{path}: {os_reason(exc)}", 1)
+    for parent in parents:
         if (parent / "plan.yaml").is_file():
             return parent
     raise fail(f"{path}: not a plan directory nor a file inside one")
@@ -545,8 +602,8 @@ def export(fmt: str = typer.Option("json", "--format", "-f", help="json or csv."
 
 @app.command()
 def diff(
-    base: str = typer.Argument(..., help="Git revision (main, origin/main, HEAD~1, a commit) or plan directory to compare from."),
-    head: Optional[str] = typer.Argument(None, help="Revision or directory to compare to (default: the plan in the working tree)."),
+    base: str = typer.Argument(..., parser=revision_arg, help="Git revision (main, origin/main, HEAD~1, a commit) or plan directory to compare from."),
+    head: Optional[str] = typer.Argument(None, parser=revision_arg, help="Revision or directory to compare to (default: the plan in the working tree)."),
     fmt: str = typer.Option("md", "--format", "-f", help="md (PR comment, job summary), json or text."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 when any of these occur (comma-separated): slip, removal, regression, any, or a change kind."),
     plan_dir: Optional[Path] = PlanOpt,
@@ -592,8 +649,8 @@ def diff(
 def report(as_of: Optional[str] = AsOfOpt,
            fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md or html (default: from --out's or --template's file name, else md)."),
            lang: str = typer.Option("sq", "--lang", help="Labels in sq (Albanian) or en; plan text stays as written."),
-           out: Optional[str] = typer.Option(None, "--out", "-o", help="FILE, or DIR/ (an existing directory or a path ending in /: writes DIR/report.<format>); default: stdout."),
-           template: Optional[Path] = typer.Option(None, "--template", help="Your own jinja2 template (it may extend report.md.j2 / report.html.j2)."),
+           out: Optional[str] = typer.Option(None, "--out", "-o", parser=out_arg, help="FILE, or DIR/ (an existing directory or a path ending in /: writes DIR/report.<format>); - or default: stdout."),
+           template: Optional[Path] = typer.Option(None, "--template", parser=path_arg, help="Your own jinja2 template (it may extend report.md.j2 / report.html.j2)."),
            per_institution: bool = typer.Option(False, "--per-institution", help="With --out DIR/: one report per body, plus index.<format>."),
            plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt):
     """Status report in Markdown or HTML: headline figures, pillars, overdue by lead, next quarter,
@@ -601,6 +658,7 @@ def report(as_of: Optional[str] = AsOfOpt,
 
     Example: apcli report --as-of 2009-06 --out report.html
     """
+    from .edit import WriteError, check_target
     from .render import FORMATS, OutProblem, TemplateProblem, render_report, report_files, resolve_target, write_text
     from .report import LANGS
 
@@ -608,12 +666,20 @@ def report(as_of: Optional[str] = AsOfOpt,
         check_format(fmt, FORMATS)
     if lang not in LANGS:
         raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+    out = None if out == "-" else out
     try:
         target = resolve_target(out, fmt, template, per_institution)
     except OutProblem as exc:
         raise fail(str(exc))
     fmt = target.fmt
+    if target.file is not None:
+        try:
+            check_target(target.file)  # a device, FIFO, socket or link is refused before the work
+        except WriteError as exc:
+            raise fail(f"{exc}{_STDOUT_HINT}", 1)
     plan = load(plan_dir, progress)
+    if target.file is not None:
+        _not_plan_data(plan, target.file)
     c = cutoff(as_of, plan)
     try:
         if per_institution:
@@ -622,19 +688,36 @@ def report(as_of: Optional[str] = AsOfOpt,
             text = render_report(plan, c, fmt, lang, template)
     except TemplateProblem as exc:
         raise fail(str(exc))
+    written = 0
     try:
         if target.create is not None:
             target.create.mkdir(exist_ok=True)  # one level only: its parent was checked
         if per_institution:
+            for name in files:
+                check_target(target.directory / name)  # every file, before the first is written
             for name, text in files.items():
                 write_text(target.directory / name, text)
+                written += 1
             sys.stderr.write(f"apcli: wrote {len(files) - 1} reports and index.{fmt} to {target.directory}\n")
         elif target.file is None:
             sys.stdout.write(text)
         else:
             write_text(target.file, text)
-    except OSError as exc:
-        raise fail(f"cannot write {exc.filename}: {exc.strerror}", 1)
+    except WriteError as exc:
+        done = f" ({written} of {len(files)} files written before it)" if per_institution else ""
+        raise fail(f"{exc}{done}", 1)
+
+
+def _not_plan_data(plan, target: Path) -> None:
+    """--out never names a file the plan is read from (`report --out plan/plan.yaml`, or a
+    form saved with --force over a progress file, would replace plan data)."""
+    own = {_resolved(Path(name)) for name in plan.files}
+    if _resolved(target) in own:
+        raise fail(f"{target}: is a file of the plan; --out never replaces plan data", 1)
+
+
+_STDOUT_HINT = " (--out - writes to standard output)"
+MAX_SHOWN = 100  # problems printed by an import; the rest are counted
 
 
 # --- progress
@@ -671,40 +754,78 @@ def _editable(plan_dir: Optional[Path], progress: Optional[Path], writing: bool 
         sys.stderr.write(format_text(diags))
         raise fail("cannot read the plan (run `apcli check`)", 1)
     errors = [d for d in diags if d.severity == "error"]
-    broken = {Path(d.file).resolve() for d in errors if d.code != "empty-file"}  # appending fixes that one
+    broken = {_resolved(Path(d.file)) for d in errors if d.code != "empty-file"}  # appending fixes that one
     return plan, broken, len(errors)
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop: never a file we write to
+        return path.absolute()
 
 
 def _progress_dir(plan, progress: Optional[Path]) -> Path:
     return Path(progress) if progress else Path(plan.root) / "progress"
 
 
+def _writing(roots: list[Path], dry_run: bool = False):
+    """The plan's lock (see edit.plan_lock) around a read-modify-write; none for a dry run."""
+    from contextlib import nullcontext
+
+    from .edit import plan_lock
+
+    if dry_run:
+        return nullcontext()
+
+    def waiting(lock_file: Path) -> None:
+        sys.stderr.write(f"apcli: waiting for {lock_file}: another apcli command is writing to this plan\n")
+
+    return plan_lock(roots, on_wait=waiting)
+
+
+def _lock_roots(plan_dir: Optional[Path], progress: Optional[Path]) -> list[Path]:
+    """A progress edit locks its plan, and its progress directory when that lies elsewhere."""
+    from .loader import find_plan_dir
+
+    return [find_plan_dir(plan_dir), *([progress] if progress else [])]
+
+
+def _plan_to_change(plan_dir: Optional[Path], dry_run: bool) -> Path:
+    """The plan a writing command changes (see `writable_plan_dir`); a dry run may read any."""
+    from .loader import find_plan_dir
+
+    return find_plan_dir(plan_dir) if dry_run else writable_plan_dir(plan_dir)
+
+
 def _append(plan, progress: Optional[Path], entries: list[dict], broken: set, dry_run: bool) -> None:
     """Append `entries` to their files: all files are prepared (and checked) before any is written."""
-    from .edit import EditError, write_atomic
+    from .edit import EditError, WriteError, read_existing, sweep_temp_files, write_file
     from .loader import display_path
     from .progress import destination, plan_writes
 
     directory = _progress_dir(plan, progress)
+    root = Path(progress) if progress else Path(plan.root)  # no link may lead out of it
     try:
-        writes = plan_writes(plan, directory, entries, broken)
-    except EditError as exc:
+        writes = plan_writes(plan, directory, entries, broken, root)
+    except (EditError, WriteError) as exc:
         raise fail(f"{exc}; nothing written", 1)
     if dry_run:
         for path, data in writes:
-            old = path.read_bytes() if path.exists() else b""
+            old = read_existing(path) or b""
             sys.stdout.write(f"would {'append to' if old else 'create'} {display_path(path)}:\n")
             sys.stdout.write(data[len(old):].decode("utf-8"))
         n = len(entries)
         sys.stdout.write(f"(dry run: {n} entr{'y' if n == 1 else 'ies'} checked, nothing written)\n")
         return
+    for path in {p.parent for p, _ in writes}:
+        sweep_temp_files(path)  # left by an interrupted run; we hold the lock
     for i, (path, data) in enumerate(writes):
         try:
-            write_atomic(path, data)
-        except OSError as exc:
+            write_file(path, data, root)
+        except WriteError as exc:
             done = ", ".join(display_path(p) for p, _ in writes[:i]) or "none"
-            raise fail(f"cannot write {display_path(path)}: {exc.strerror or exc}; "
-                       f"{display_path(path)} is unchanged (files already written: {done})", 1)
+            raise fail(f"{exc}; {display_path(path)} is unchanged (files already written: {done})", 1)
     for e in entries:
         sys.stdout.write(f"added {e['ref']} {e['status']} {e['date']} → {display_path(destination(directory, e))}\n")
 
@@ -729,20 +850,22 @@ def progress_add(
     """
     from .progress import Draft, check_drafts
 
-    plan, broken, _ = _editable(plan_dir, progress)
-    entries, diags = check_drafts(plan, [Draft(ref, status, day, evidence, completion, by, note)], date.today())
-    if diags:
-        for d in diags:
-            sys.stderr.write(f"apcli: {d.message} ({d.code})\n")
-        raise fail("nothing written")
-    _append(plan, progress, entries, broken, dry_run)
+    plan_dir = _plan_to_change(plan_dir, dry_run)
+    with _writing(_lock_roots(plan_dir, progress), dry_run):  # from reading the log to the write
+        plan, broken, _ = _editable(plan_dir, progress)
+        entries, diags = check_drafts(plan, [Draft(ref, status, day, evidence, completion, by, note)], date.today())
+        if diags:
+            for d in diags:
+                sys.stderr.write(f"apcli: {d.message} ({d.code})\n")
+            raise fail("nothing written")
+        _append(plan, progress, entries, broken, dry_run)
 
 
 @progress_app.command("template")
 def progress_template(
     quarter: str = typer.Option(..., "--quarter", help="The reporting quarter, e.g. 2009Q2."),
     institution: str = typer.Option(..., "--institution", help="The reporting body (any spelling or full name)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the form here instead of stdout."),
+    out: Optional[Path] = typer.Option(None, "--out", parser=path_arg, help="Write the form here instead of stdout (-: stdout)."),
     force: bool = typer.Option(False, "--force", help="With --out: replace an existing file."),
     lang: str = typer.Option("sq", "--lang", help="Instructions and labels in sq (Albanian, the default) or en."),
     plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
@@ -755,14 +878,20 @@ def progress_template(
 
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
-    from .edit import schema_ref, write_atomic
     from .dates import parse_quarter
+    from .edit import WriteError, check_target, schema_ref, write_file
     from .forms import LANGS, render, select
     from .loader import display_path
     from .institutions import slug
 
     if lang not in LANGS:
         raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+    out = None if out is not None and str(out) == "-" else out
+    if out is not None:
+        try:
+            check_target(out)  # a directory, device, FIFO, socket or link is refused before the work
+        except WriteError as exc:
+            raise fail(f"{exc}{_STDOUT_HINT}", 1)
     plan, _, errors = _editable(plan_dir, progress, writing=False)
     inst = institution_id(plan, institution)
     try:
@@ -771,6 +900,8 @@ def progress_template(
         raise fail(str(exc))
     if q.last < plan.start.first_day() or q.first > plan.end.last_day():
         raise fail(f"{q} is outside the plan period ({plan.start} – {plan.end})")
+    if out is not None:
+        _not_plan_data(plan, out)
     if out is not None and out.exists() and not force:
         raise fail(f"{out} exists; pass --force to replace it")
     if errors:
@@ -781,13 +912,16 @@ def progress_template(
     if out is None:
         sys.stdout.write(text)
         return
-    write_atomic(out, text.encode("utf-8"))
+    try:
+        write_file(out, text.encode("utf-8"))
+    except WriteError as exc:
+        raise fail(str(exc), 1)
     sys.stderr.write(f"wrote {out}: {len(items)} activities of {inst} for {q}\n")
 
 
 @progress_app.command("import")
 def progress_import(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False,
+    file: Path = typer.Argument(..., parser=path_arg,
                                 help="A CSV (columns ref,status,date,evidence,completion,by,note; `,` or `;`) "
                                      "or a filled-in form (.yaml)."),
     dry_run: bool = DryRunOpt,
@@ -804,24 +938,30 @@ def progress_import(
     from .progress import check_drafts, read_csv, read_form
 
     name = display_path(file)
+    if not os.path.lexists(file):
+        raise fail(f"{name}: no such file")
     reader = read_form if file.suffix.lower() in (".yaml", ".yml") else read_csv
-    plan, broken, _ = _editable(plan_dir, progress)
-    drafts, diags = reader(file, name)
-    entries = []
-    if not diags:
-        entries, diags = check_drafts(plan, drafts, date.today())
-    if diags:
-        sys.stderr.write(format_text(diags))
-        bad = len({d.line for d in diags})
-        raise fail(f"{bad} bad row(s) or entries in {name}; nothing written", 1)
-    if not entries:
-        raise fail(f"{name}: no entries to import", 1)
-    _append(plan, progress, entries, broken, dry_run)
+    drafts, diags = reader(file, name)  # regular files only, within the size and row caps
+    plan_dir = _plan_to_change(plan_dir, dry_run)
+    with _writing(_lock_roots(plan_dir, progress), dry_run or bool(diags)):  # from reading the log to the write
+        plan, broken, _ = _editable(plan_dir, progress)
+        entries = []
+        if not diags:
+            entries, diags = check_drafts(plan, drafts, date.today())
+        if diags:
+            sys.stderr.write(format_text(diags[:MAX_SHOWN]))
+            if len(diags) > MAX_SHOWN:
+                sys.stderr.write(f"… and {len(diags) - MAX_SHOWN:,} more\n")
+            bad = len({d.line for d in diags})
+            raise fail(f"{bad} bad row(s) or entries in {name}; nothing written", 1)
+        if not entries:
+            raise fail(f"{name}: no entries to import", 1)
+        _append(plan, progress, entries, broken, dry_run)
 
 
 @app.command("fmt")
 def fmt_files(
-    paths: list[Path] = typer.Argument(None, help="Files or directories (default: every file of the plan)."),
+    paths: list[Path] = typer.Argument(None, parser=path_arg, help="Files or directories (default: every file of the plan)."),
     check_only: bool = typer.Option(False, "--check", help="Change nothing; list files not in house style, exit 1 if any."),
     plan_dir: Optional[Path] = PlanOpt,
 ):
@@ -832,26 +972,35 @@ def fmt_files(
     Example: apcli fmt --check
     """
     from .diagnostics import format_text
-    from .edit import write_atomic
+    from .edit import WriteError, lock_root, sweep_temp_files, write_file
     from .formatting import format_file, plan_files
     from .init import READ_ONLY, is_bundled
-    from .loader import display_path, find_plan_dir
+    from .loader import display_path
 
-    targets = paths or [writable_plan_dir(plan_dir) if not check_only else find_plan_dir(plan_dir)]
+    targets = paths or [_plan_to_change(plan_dir, check_only)]
     files = [f for p in targets for f in (plan_files(p) if p.is_dir() else [p])]
     if not check_only and any(is_bundled(f.parent) for f in files) and (Path(__file__).resolve().parent / "plan").is_dir():
         raise fail(READ_ONLY)
     changed, problems, refused = [], [], 0
-    for path in dict.fromkeys(files):
-        new, diags = format_file(path, display_path(path))
-        problems += diags
-        refused += bool(diags)
-        if new is None:
-            continue
-        changed.append(path)
+    with _writing([lock_root(p) for p in targets], check_only):  # from reading each file to its write
         if not check_only:
-            write_atomic(path, new)
-        sys.stdout.write(f"{'would reformat' if check_only else 'reformatted'} {display_path(path)}\n")
+            for directory in {f.parent for f in files}:
+                sweep_temp_files(directory)  # left by an interrupted run; we hold the lock
+        for path in dict.fromkeys(files):
+            name = os.path.join(display_path(path.parent), path.name)  # a link by its own name
+            new, diags = format_file(path, name)
+            problems += diags
+            refused += bool(diags)
+            if new is None:
+                continue
+            if not check_only:
+                try:
+                    write_file(path, new)
+                except WriteError as exc:
+                    sys.stderr.write(format_text(sorted(problems)))
+                    raise fail(f"{exc}; {len(changed)} file(s) reformatted before it, the rest left as they are", 1)
+            changed.append(path)
+            sys.stdout.write(f"{'would reformat' if check_only else 'reformatted'} {name}\n")
     sys.stderr.write(format_text(sorted(problems)))
     verb = "would be reformatted" if check_only else "reformatted"
     sys.stderr.write(f"{len(changed)} file(s) {verb}, {len(set(files)) - len(changed) - refused} already formatted"
@@ -879,6 +1028,45 @@ def init(directory: Path = typer.Argument(..., help="The folder for the new plan
     for path in written:
         sys.stdout.write(f"wrote {path}\n")
     sys.stdout.write(f"next: cd {directory} && git init && apcli check\n")
+
+
+# ----------------------------------------------------------------------------- the last safety net
+
+
+def _os_failure(exc: BaseException) -> Optional[str]:
+    """One line for an error of the file system that no command foresaw (a file vanishing
+    mid-run, a name too long, permission denied, a symbolic link loop), else None."""
+    edit = sys.modules.get("ap_cli.edit")
+    if edit is not None and isinstance(exc, edit.WriteError):
+        return str(exc)
+    if isinstance(exc, RuntimeError) and str(exc).startswith("Symlink loop"):  # Path.resolve, Python < 3.13
+        where = str(exc).partition(" from ")[2].strip("'\"")
+        return f"{_clip(where)}: symbolic link loop" if where else "symbolic link loop"
+    if isinstance(exc, OSError) and not isinstance(exc, TimeoutError):
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return f"{_clip(str(exc.filename))}: {reason}" if exc.filename else reason
+    return None
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
+def _guarded(callback):
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except Exception as exc:
+            message = _os_failure(exc)
+            if message is None:
+                raise
+            raise fail(message, 1) from None
+    return run
+
+
+for _info in (*app.registered_commands, *progress_app.registered_commands):
+    _info.callback = _guarded(_info.callback)
 
 
 def main() -> None:

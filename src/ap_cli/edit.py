@@ -6,16 +6,26 @@ new text is parsed back and must hold exactly the old entries followed by the ne
 otherwise the edit is refused. Writes go to a temporary file in the same directory, are
 flushed to disk, then renamed over the original, so a crash leaves the old file or the new
 one, never half of either.
+
+Every file apcli writes goes through `write_file`: only regular files are written (never a
+device, FIFO or socket, never through or over a symbolic link; inside a plan, no directory on
+the way may be a link either), each refusal and each OS error is one `WriteError` naming the
+path and the reason. Commands that read, change and write plan files hold the plan's lock
+(`plan_lock`, a `.apcli.lock` file in the plan directory) from the first read to the last write.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import tempfile
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
-from .source import YamlProblem, YList, YMap, decode, parse_text
+from .source import MAX_FILE_BYTES, YamlProblem, YList, YMap, decode, parse_text, read_capped
 
 MODELINE = "# yaml-language-server: $schema="
 SCHEMA_FILE = Path("schema") / "apcli.schema.json"
@@ -29,6 +39,15 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0
 
 class EditError(Exception):
     """An edit that would not leave the file as intended; nothing was written."""
+
+
+class WriteError(Exception):
+    """A file that cannot or must not be written; nothing of it was written. `str()` is
+    `path: reason`."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = str(path), reason
 
 
 # ----------------------------------------------------------------------------- writing text
@@ -78,16 +97,19 @@ def schema_ref(plan_root: Path, target_dir: Path) -> str | None:
     """The `$schema=` value for a new file in `target_dir`: the plan's own schema reference
     (read from plan.yaml's modeline) made relative to the new file's directory."""
     try:
-        head = (plan_root / "plan.yaml").read_text(encoding="utf-8").splitlines()[:5]
-    except (OSError, UnicodeDecodeError):
+        head = read_capped(plan_root / "plan.yaml")[:4096].decode("utf-8").splitlines()[:5]
+    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
         head = []
     value = next((line.split("$schema=", 1)[1].strip() for line in head if MODELINE in line), None)
     if value is None:
         return None
     if re.match(r"[a-z][a-z0-9+.-]*://", value):
         return value
-    schema = (plan_root / value).resolve()
-    return Path(os.path.relpath(schema, target_dir.resolve())).as_posix()
+    try:
+        schema = (plan_root / value).resolve()
+        return Path(os.path.relpath(schema, target_dir.resolve())).as_posix()
+    except (OSError, RuntimeError, ValueError):  # a symbolic link loop (RuntimeError before 3.13)
+        return None
 
 
 # ----------------------------------------------------------------------------- appending
@@ -107,7 +129,8 @@ def append_entries(path: Path, entries: list[dict], header: str = "") -> bytes:
     or when the result would not read back as the old entries followed by the new ones.
     """
     name = str(path)
-    raw = path.read_bytes() if path.exists() else header.encode("utf-8")
+    raw = read_existing(path)
+    raw = header.encode("utf-8") if raw is None else raw
     old = _parse(raw, name)
     if old is not None and not isinstance(old, YList):
         raise EditError(f"{name}: expected a list of progress entries")
@@ -121,6 +144,20 @@ def append_entries(path: Path, entries: list[dict], header: str = "") -> bytes:
     new = prefix + text.encode("utf-8")
     _verify(new, name, list(old or []), entries)
     return new
+
+
+def read_existing(path: Path) -> bytes | None:
+    """The bytes of a plan file about to be changed (None: it does not exist yet), read as
+    the loader reads: regular files only, at most the size cap."""
+    try:
+        raw = read_capped(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise EditError(f"{path}: cannot read: {os_reason(exc)}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise EditError(f"{path}: file is over the size limit ({MAX_FILE_BYTES:,} bytes)")
+    return raw
 
 
 def _is_flow(raw: bytes, seq: YList) -> bool:
@@ -148,34 +185,161 @@ def _plain(value):
     return value
 
 
+# ----------------------------------------------------------------------------- safe destinations
+
+
+def os_reason(exc: BaseException) -> str:
+    """The OS's words for an error ("No space left on device"), without errno or path."""
+    if isinstance(exc, RuntimeError):  # Path.resolve on a symbolic link loop before Python 3.13
+        return "symbolic link loop"
+    if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def check_target(path: Path, root: Path | None = None) -> None:
+    """Raise WriteError unless `path` may be written: absent or a regular file, and not a
+    symbolic link. With `root` (a plan or progress directory that `path` lies in), no
+    directory between `root` and `path` may be a link or anything but a directory, so a
+    write never leaves the plan through a link. Nothing is opened: this runs before any write.
+    """
+    path = Path(path)
+    steps = [path]
+    if root is not None:
+        try:
+            os.stat(root)  # the root itself may be reached through a link (--plan LINK), not a loop
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as exc:
+            raise WriteError(root, os_reason(exc)) from None
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            raise WriteError(path, f"is not inside {root}") from None
+        if ".." in rel.parts or not rel.parts:
+            raise WriteError(path, f"is not inside {root}")
+        steps = [Path(root).joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts) + 1)]
+    for step in steps:
+        try:
+            mode = os.lstat(step).st_mode
+        except FileNotFoundError:
+            return  # it and everything below it will be created
+        except (OSError, ValueError) as exc:
+            raise WriteError(step, os_reason(exc)) from None
+        if stat.S_ISLNK(mode):
+            raise WriteError(step, "is a symbolic link; apcli never writes through a link or replaces one")
+        if step != path and not stat.S_ISDIR(mode):
+            raise WriteError(step, "is not a directory")
+        if step == path and not stat.S_ISREG(mode):
+            raise WriteError(step, f"is {_kind(mode)}; apcli writes only regular files")
+
+
+def write_file(path: Path, data: bytes, root: Path | None = None) -> None:
+    """Every write of apcli: `check_target`, then `write_atomic`; any failure is one WriteError
+    naming the path and the reason, and leaves no part of the new file behind."""
+    check_target(path, root)
+    try:
+        write_atomic(path, data)
+    except (OSError, ValueError, RuntimeError) as exc:
+        where = getattr(exc, "filename", None)
+        where = where if isinstance(where, str) and where and not os.path.basename(where).endswith(".tmp") else path
+        raise WriteError(where, f"cannot write: {os_reason(exc)}") from None
+
+
 # ----------------------------------------------------------------------------- atomic writes
+
+_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")  # what write_atomic names its temporary files
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data`: temp file in the same directory, fsync, rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    created = _make_parents(path.parent)
     try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
         try:
-            os.unlink(tmp)
+            old = path.stat()
+            mode, owner = old.st_mode & 0o7777, (old.st_uid, old.st_gid)
         except FileNotFoundError:
-            pass
+            umask = os.umask(0)
+            os.umask(umask)
+            mode, owner = 0o666 & ~umask, None
+        # Dot-prefixed and ending in .tmp, so no loader takes it for a plan file; the name is
+        # clipped so the temporary name stays within the file system's limit when `path`'s does.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:100]}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, mode)
+            _keep_owner(tmp, owner)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+    except BaseException:
+        for directory in reversed(created):  # folders made for the file go with it
+            try:
+                os.rmdir(directory)
+            except OSError:
+                break
         raise
     _fsync_dir(path.parent)
+
+
+def _keep_owner(tmp: str, owner: tuple[int, int] | None) -> None:
+    """Run as root (a CI job, sudo), a rewritten file keeps its owner instead of becoming root's."""
+    if owner is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    try:
+        if (os.stat(tmp).st_uid, os.stat(tmp).st_gid) != owner:
+            os.chown(tmp, *owner)
+    except OSError:
+        pass
+
+
+def _make_parents(directory: Path) -> list[Path]:
+    """`mkdir -p directory`; returns the folders it made, outermost first."""
+    missing = []
+    while not os.path.isdir(directory) and directory != directory.parent:
+        missing.append(directory)
+        directory = directory.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            if not os.path.isdir(folder):
+                raise
+    return missing[::-1]
+
+
+def sweep_temp_files(directory: Path) -> list[Path]:
+    """Remove the temporary files an interrupted write (a kill, a power cut) left in
+    `directory`. Call it only while holding the plan's lock: then no apcli is writing there."""
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        if _TEMP.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            try:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+            except OSError:
+                pass
+    return removed
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -190,3 +354,70 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# ----------------------------------------------------------------------------- the plan's lock
+
+LOCK_NAME = ".apcli.lock"
+LOCK_TIMEOUT = 60.0  # seconds a writer waits for another to finish
+
+
+def lock_root(path: Path) -> Path:
+    """The directory whose lock guards `path`: the nearest directory holding plan.yaml (or an
+    existing lock, as a progress directory outside a plan does), else the directory itself."""
+    path = Path(path)
+    start = path if os.path.isdir(path) else path.parent
+    try:
+        candidates = [start, *start.resolve().parents]
+    except (OSError, RuntimeError):
+        return start
+    for directory in candidates:
+        if os.path.isfile(directory / "plan.yaml") or os.path.lexists(directory / LOCK_NAME):
+            return directory
+    return start
+
+
+@contextmanager
+def plan_lock(roots: Iterable[Path], timeout: float | None = None,
+              on_wait: Callable[[Path], None] | None = None) -> Iterator[None]:
+    """Hold the lock of each directory in `roots` (the same lock every writing apcli takes)
+    for the duration of the block. Raises WriteError when a lock cannot be had in `timeout`
+    seconds or its file cannot be created; `on_wait(lock file)` is called before waiting."""
+    from filelock import FileLock, Timeout
+
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
+    unique: dict[str, Path] = {}
+    for root in roots:
+        if not os.path.isdir(root):
+            continue  # nothing there to write to yet; the command reports it
+        try:
+            unique.setdefault(str(Path(root).resolve()), Path(root))
+        except (OSError, RuntimeError) as exc:
+            raise WriteError(root, os_reason(exc)) from None
+    with ExitStack() as stack:
+        for key in sorted(unique):  # one order for every process: no deadlock
+            lock_file = unique[key] / LOCK_NAME
+            try:
+                mode = os.lstat(lock_file).st_mode
+            except FileNotFoundError:
+                mode = None
+            except OSError as exc:
+                raise WriteError(lock_file, f"cannot lock: {os_reason(exc)}") from None
+            if mode is not None and not stat.S_ISREG(mode):
+                raise WriteError(lock_file, f"is {'a symbolic link' if stat.S_ISLNK(mode) else _kind(mode)}; "
+                                 "remove it (apcli keeps its lock in a regular file of that name)")
+            lock = FileLock(str(Path(key) / LOCK_NAME))
+            try:
+                try:
+                    lock.acquire(timeout=0)
+                except Timeout:
+                    if on_wait:
+                        on_wait(lock_file)
+                    lock.acquire(timeout=timeout)
+            except Timeout:
+                raise WriteError(lock_file, f"another apcli command is writing to {unique[key]}; "
+                                 f"gave up after {timeout:g} s (try again when it has finished)") from None
+            except OSError as exc:
+                raise WriteError(lock_file, f"cannot lock: {os_reason(exc)}") from None
+            stack.callback(lock.release)
+        yield

@@ -13,10 +13,11 @@ and key order) with the same comments; otherwise it is left alone and the reason
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from .diagnostics import Diagnostic, error
-from .source import YamlProblem, YList, YMap, decode, parse_text
+from .source import MAX_FILE_BYTES, YamlProblem, YList, YMap, decode, parse_text, read_capped
 
 INDENT = 2
 WIDTH = 1_000_000  # never re-wrap text: a re-wrapped title is a noisy diff
@@ -153,10 +154,15 @@ def _comments(text: str) -> list[str]:
 def format_file(path: Path, name: str | None = None) -> tuple[bytes | None, list[Diagnostic]]:
     """(new bytes, or None when already formatted; problems)."""
     name = name or str(path)
+    if os.path.islink(path):
+        return None, [error(name, 0, 0, "symlink", "a symbolic link; fmt never replaces a link "
+                            "(format the file it points to)")]
     try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
+        raw = read_capped(path)  # regular files only, at most the size cap
+    except (OSError, ValueError) as exc:
         return None, [error(name, 0, 0, "unreadable", f"cannot read file: {exc.strerror or exc}")]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [error(name, 0, 0, "file-too-large", f"file is over the size limit ({MAX_FILE_BYTES:,} bytes)")]
     try:
         new = format_text(decode(raw, name)).encode("utf-8")
     except YamlProblem as p:

@@ -18,6 +18,7 @@ from typing import Iterator
 from .diagnostics import Diagnostic
 from .loader import PLAN_FILE, load_plan
 from .plan import Plan
+from .source import MAX_FILE_BYTES
 
 
 class SideError(Exception):
@@ -72,17 +73,72 @@ def materialise(repo: Path, commit: str, subdir: str, dest: Path) -> int:
         blobs.append((sha, rel))
     if not blobs:
         return 0
-    batch = _git(["cat-file", "--batch"], repo, stdin="".join(f"{sha}\n" for sha, _ in blobs).encode())
-    out, pos = batch.stdout, 0
+    sizes = _sizes(repo, [sha for sha, _ in blobs])
     for sha, rel in blobs:
-        header_end = out.index(b"\n", pos)
-        size = int(out[pos:header_end].split()[2])
-        body = out[header_end + 1: header_end + 1 + size]
-        pos = header_end + 1 + size + 1
+        if sizes.get(sha) is None:
+            where = f"{subdir}/{rel.as_posix()}" if subdir else rel.as_posix()
+            raise SideError(f"git object {sha} ({where} at {commit[:7]}) is missing from the repository "
+                            "(a partial clone, or a damaged repository: `git fsck` tells); fetch it or compare "
+                            "plan directories instead", 1)
+    wanted = []
+    for sha, rel in blobs:
         target = dest.joinpath(*rel.parts)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(body)
+        if sizes[sha] > MAX_FILE_BYTES:
+            # Never materialised: a sparse file of the blob's size, which the loader refuses
+            # (file-too-large) exactly as it refuses such a file in the working tree.
+            with open(target, "wb") as handle:
+                handle.truncate(sizes[sha])
+        else:
+            wanted.append((sha, target))
+    _write_blobs(repo, wanted, sizes)
     return len(blobs)
+
+
+def _sizes(repo: Path, shas: list[str]) -> dict[str, int | None]:
+    """Each object's size from `git cat-file --batch-check` (None: missing from the repository)."""
+    check = _git(["cat-file", "--batch-check"], repo, stdin="".join(f"{sha}\n" for sha in shas).encode())
+    if check.returncode != 0:
+        raise SideError(f"git cat-file failed: {check.stderr.decode(errors='replace').strip()}")
+    sizes: dict[str, int | None] = {}
+    for line in check.stdout.decode(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2].isdigit():
+            sizes[parts[0]] = int(parts[2])
+        elif parts:
+            sizes[parts[0]] = None
+    return sizes
+
+
+def _write_blobs(repo: Path, wanted: list[tuple[str, Path]], sizes: dict[str, int | None]) -> None:
+    """Copy each blob to its file, one at a time (no more than one blob in memory)."""
+    if not wanted:
+        return
+    try:
+        proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise SideError("git is not installed; pass plan directories instead of revisions") from None
+    try:
+        for sha, target in wanted:
+            proc.stdin.write(f"{sha}\n".encode())
+            proc.stdin.flush()
+            header = proc.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob" or int(header[2]) != sizes[sha]:
+                raise SideError(f"git cat-file gave no blob {sha} (a damaged repository? `git fsck` tells)", 1)
+            body = proc.stdout.read(sizes[sha] + 1)
+            if len(body) != sizes[sha] + 1:
+                raise SideError(f"git cat-file stopped while reading blob {sha}", 1)
+            target.write_bytes(body[:-1])
+    except (BrokenPipeError, ValueError):
+        raise SideError("git cat-file stopped while reading the revision", 1) from None
+    finally:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        proc.stdout.close()
+        proc.wait()
 
 
 def _plan_in(directory: Path) -> Path | None:

@@ -6,6 +6,7 @@ live in `checks.py`; this module only reads files and validates each against its
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 from contextlib import contextmanager
@@ -51,7 +52,7 @@ def display_path(path: Path) -> str:
     """Relative to the working directory when inside it, so editors can jump to it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python < 3.13)
         return str(path)
 
 
@@ -161,6 +162,9 @@ def _type_name(value) -> str:
 
 
 def _read(path: Path, name: str, diags: list[Diagnostic], root: Path):
+    if _loops(path):
+        diags.append(error(name, 0, 0, "unreadable", "cannot read file: it is a symbolic link loop"))
+        return None
     if not _inside(root, path):
         diags.append(error(name, 0, 0, "outside-plan", f"links to a file outside {display_path(root)}"))
         return None
@@ -222,6 +226,9 @@ def gc_paused():
 def _load_plan(root: Path, progress_dir) -> tuple[Plan | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     plan_name = display_path(root / PLAN_FILE)
+    for looping in (root, root / PLAN_FILE):
+        if _loops(looping):
+            return None, [error(plan_name, 0, 0, "no-plan", f"{display_path(looping)} is a symbolic link loop")]
     if not _is_file(root / PLAN_FILE):
         return None, [error(plan_name, 0, 0, "no-plan", f"no {PLAN_FILE} in {display_path(root)}")]
     files = [plan_name]
@@ -239,6 +246,10 @@ def _load_plan(root: Path, progress_dir) -> tuple[Plan | None, list[Diagnostic]]
     for file in (meta.pillars if meta else []):
         name = display_path(root / file)
         files.append(name)
+        if _loops(root / file):
+            line, col = position(meta_raw, ("pillars", meta.pillars.index(file)))
+            diags.append(error(plan_name, line, col, "unreadable", f"pillar file {file!r} is a symbolic link loop"))
+            continue
         if not _inside(root, root / file):
             line, col = position(meta_raw, ("pillars", meta.pillars.index(file)))
             how = "links to a file outside" if _quietly(Path.is_symlink, root / file) else "is not inside"
@@ -246,7 +257,8 @@ def _load_plan(root: Path, progress_dir) -> tuple[Plan | None, list[Diagnostic]]
             continue
         if not _is_file(root / file):
             line, col = position(meta_raw, ("pillars", meta.pillars.index(file)))
-            diags.append(error(plan_name, line, col, "missing-file", f"pillar file {file!r} not found"))
+            found = "is not a regular file" if os.path.lexists(root / file) else "not found"
+            diags.append(error(plan_name, line, col, "missing-file", f"pillar file {file!r} {found}"))
             continue
         raw = _read(root / file, name, diags, root)
         if raw is None:
@@ -258,7 +270,15 @@ def _load_plan(root: Path, progress_dir) -> tuple[Plan | None, list[Diagnostic]]
         pillars.append(PillarRecord(pillar.pillar, pillar.title, pillar.title_en, name, pillar.goals, raw))
         activities.extend(_activities(pillar, raw, name, meta))
 
-    progress = _load_progress(Path(progress_dir) if progress_dir else root / PROGRESS_DIR, diags, files)
+    if progress_dir:  # the user's choice, wherever it leads
+        progress = _load_progress(Path(progress_dir), diags, files, explicit=True)
+    elif _quietly(Path.is_symlink, root / PROGRESS_DIR) and not _inside(root, root / PROGRESS_DIR):
+        name = display_path(root / PROGRESS_DIR)
+        diags.append(error(name, 0, 0, "outside-plan", f"the progress log links to a directory outside "
+                           f"{display_path(root)}; it is not read"))
+        progress = []
+    else:
+        progress = _load_progress(root / PROGRESS_DIR, diags, files)
     if meta is None:
         return None, sorted(diags)
     plan = Plan(str(root), meta, registry, pillars, activities, progress, files)
@@ -275,6 +295,17 @@ def _quietly(test, path: Path) -> bool:
 
 def _is_file(path: Path) -> bool:
     return _quietly(Path.is_file, path)
+
+
+def _loops(path: Path) -> bool:
+    """Whether `path` (or a link on the way to it) is a symbolic link loop."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    except ValueError:
+        return False
+    return False
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -309,13 +340,62 @@ def _walk(raw, loc):
     return raw
 
 
-def _load_progress(directory: Path, diags: list[Diagnostic], files: list[str]) -> list[ProgressRecord]:
+def _load_progress(directory: Path, diags: list[Diagnostic], files: list[str],
+                   explicit: bool = False) -> list[ProgressRecord]:
+    """Every `*.yaml` file under `directory`. The log holds regular files and directories only:
+    a symbolic link in it (to a file or a folder, inside the plan or out of it) is an error
+    and is not followed, so no entry is read twice, hidden, or read from outside."""
     if not _quietly(Path.is_dir, directory):
+        if explicit:
+            name = display_path(directory)
+            what = "is a symbolic link loop" if _loops(directory) else (
+                "is not a directory" if os.path.lexists(directory) else "does not exist")
+            diags.append(error(name, 0, 0, "missing-file", f"progress directory {name} {what}"))
         return []
     out = []
-    for path in sorted(directory.rglob("*.yaml")):
+    for path, link in _log_files(directory):
+        if link:  # named as the link itself, not where it leads
+            name = os.path.join(display_path(path.parent), path.name)
+            files.append(name)
+            diags.append(_link_diagnostic(path, name, directory))
+            continue
         name = display_path(path)
         files.append(name)
         for entry, raw, pos in _read_list(path, name, ProgressEntry, diags, directory):
             out.append(ProgressRecord(entry, name, pos, raw))
     return out
+
+
+def _log_files(directory: Path) -> list[tuple[Path, bool]]:
+    """(path, is a link) for each `*.yaml` entry under `directory` and each link to a folder,
+    sorted; links are listed, never followed."""
+    found = []
+    for folder, subdirs, names in os.walk(directory, onerror=None, followlinks=False):
+        for sub in subdirs:
+            full = os.path.join(folder, sub)
+            if os.path.islink(full):
+                found.append((Path(full), True))
+            elif sub.endswith(".yaml"):  # a folder where a file is expected: reported as unreadable
+                found.append((Path(full), False))
+        for name in names:
+            full = os.path.join(folder, name)
+            if os.path.islink(full):
+                if name.endswith(".yaml") or _quietly(Path.is_dir, Path(full)) or _loops(Path(full)):
+                    found.append((Path(full), True))
+            elif name.endswith(".yaml"):
+                found.append((Path(full), False))
+    return sorted(found)
+
+
+def _link_diagnostic(path: Path, name: str, directory: Path) -> Diagnostic:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    if _loops(path):
+        return error(name, 0, 0, "unreadable", "cannot read file: it is a symbolic link loop")
+    what = "a folder" if _quietly(Path.is_dir, path) else "a file"
+    if not _inside(directory, path):
+        return error(name, 0, 0, "outside-plan", f"links to {what} outside {display_path(directory)}")
+    return error(name, 0, 0, "symlink", f"a symbolic link (to {target}) in the progress log is not read; "
+                 f"put {what} there instead of the link")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +25,7 @@ from .plan import Plan
 from .refs import RefError
 
 COMPLETIONS = ("limited", "substantial")
+MAX_ROWS = 10_000  # rows (or entries) of one import: a quarter of the real plan needs a few hundred
 COLUMNS = ("ref", "status", "date", "evidence", "completion", "by", "note")
 REQUIRED = ("ref", "status", "date")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # what the YAML reader refuses, even escaped
@@ -275,19 +277,22 @@ def check_drafts(plan: Plan, drafts: list[Draft], today: date) -> tuple[list[dic
 
 
 def plan_writes(plan: Plan, progress_dir: Path, entries: list[dict],
-                broken: set[Path] = frozenset()) -> list[tuple[Path, bytes]]:
+                broken: set[Path] = frozenset(), root: Path | None = None) -> list[tuple[Path, bytes]]:
     """For each file touched, its new bytes (entries appended; new files get the modeline).
 
-    Raises edit.EditError when a file cannot take the entries; nothing is written here.
+    Raises edit.EditError when a file cannot take the entries, edit.WriteError when it must
+    not be written (a link, a device, a directory, or a link on the way from `root`, by
+    default `progress_dir`); nothing is written here.
     """
     groups: dict[Path, list[dict]] = {}
     for entry in entries:
         groups.setdefault(destination(progress_dir, entry), []).append(entry)
     writes = []
     for path, items in groups.items():
+        edit.check_target(path, Path(root or progress_dir))
         if path.resolve() in broken:
             raise edit.EditError(f"{path}: this file has errors (run `apcli check`); fix them before adding entries")
-        header = "" if path.exists() else edit.modeline(edit.schema_ref(Path(plan.root), path.parent))
+        header = "" if os.path.lexists(path) else edit.modeline(edit.schema_ref(Path(plan.root), path.parent))
         writes.append((path, edit.append_entries(path, items, header)))
     return writes
 
@@ -298,7 +303,9 @@ def plan_writes(plan: Plan, progress_dir: Path, entries: list[dict],
 def read_csv(path: Path, name: str | None = None) -> tuple[list[Draft], list[Diagnostic]]:
     """Rows of a CSV export (UTF-8 with or without BOM; `,`, `;` or tab separated)."""
     name = name or str(path)
-    raw = Path(path).read_bytes()
+    raw, problems = _read_capped(path, name)
+    if raw is None:
+        return [], problems
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -315,8 +322,15 @@ def read_csv(path: Path, name: str | None = None) -> tuple[list[Draft], list[Dia
     diags: list[Diagnostic] = []
     drafts: list[Draft] = []
     columns: list[str] | None = None
-    previous = 0
-    for row in reader:
+    previous = rows = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell past the csv module's limit: an unclosed quote, mostly
+            diags.append(_csv_error(name, previous + 1, exc))
+            break
         line, previous = previous + 1, reader.line_num
         physical = lines[line - 1] if line == previous and line <= len(lines) else None
         starts = _cell_starts(physical, delimiter) if physical is not None else []
@@ -328,6 +342,10 @@ def read_csv(path: Path, name: str | None = None) -> tuple[list[Draft], list[Dia
             if diags:
                 return [], diags
             continue
+        rows += 1
+        if rows > MAX_ROWS:
+            diags.append(_too_many_rows(name, line))
+            break
         extra = [c for c in row[len(columns):] if c.strip()]
         if extra:
             diags.append(error(name, line, 1, "extra-cells",
@@ -337,6 +355,35 @@ def read_csv(path: Path, name: str | None = None) -> tuple[list[Draft], list[Dia
         cols = {c: (line, starts[i] if i < len(starts) else 1) for i, c in enumerate(columns)}
         drafts.append(Draft(**{c: values.get(c) for c in COLUMNS}, file=name, line=line, cols=cols))
     return drafts, diags
+
+
+def _read_capped(path: Path, name: str) -> tuple[bytes | None, list[Diagnostic]]:
+    """An import's bytes, read as plan files are: regular files only, at most the size cap."""
+    from .source import MAX_FILE_BYTES, read_capped
+
+    try:
+        raw = read_capped(path)
+    except (OSError, ValueError) as exc:
+        return None, [error(name, 0, 0, "unreadable", f"cannot read file: {edit.os_reason(exc)}")]
+    if len(raw) > MAX_FILE_BYTES:
+        try:
+            size = f"{os.stat(path).st_size:,} bytes"
+        except OSError:
+            size = "larger than that"
+        return None, [error(name, 0, 0, "file-too-large", f"file is {size}; the limit is {MAX_FILE_BYTES:,}")]
+    return raw, []
+
+
+def _csv_error(name: str, line: int, exc: csv.Error) -> Diagnostic:
+    reason = str(exc)
+    if "field larger than field limit" in reason:
+        reason = f"a cell is longer than {csv.field_size_limit():,} characters (a quote opened and never closed?)"
+    return error(name, line, 1, "csv-error", f"cannot read the CSV from here: {reason}")
+
+
+def _too_many_rows(name: str, line: int) -> Diagnostic:
+    return error(name, line, 1, "too-many-rows",
+                 f"more than {MAX_ROWS:,} rows or entries in one import; split the file")
 
 
 def _delimiter(header: str) -> str:
@@ -396,6 +443,9 @@ def read_form(path: Path, name: str | None = None) -> tuple[list[Draft], list[Di
         return [], [error(name, *data.start, "wrong-type", "expected a list of progress entries")]
     drafts = []
     for i, item in enumerate(data):
+        if i >= MAX_ROWS:
+            diags.append(_too_many_rows(name, data.pos[i][0]))
+            break
         if not isinstance(item, YMap):
             diags.append(error(name, *data.pos[i], "wrong-type", f"[{i}]: expected an entry (ref, date, status, …)"))
             continue

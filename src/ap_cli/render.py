@@ -216,7 +216,7 @@ def report_files(plan: Plan, cutoff: date, fmt: str = "md", lang: str = "sq",
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a report atomically (see edit.write_atomic), so a reader never sees half of one."""
-    from .edit import write_atomic
+    """Write a report atomically (see edit.write_file), so a reader never sees half of one."""
+    from .edit import write_file
 
-    write_atomic(path, text.encode("utf-8"))
+    write_file(path, text.encode("utf-8"))
