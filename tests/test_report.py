@@ -818,3 +818,52 @@ def test_table_filter_in_a_browser(tmp_path):
     shown = result["filtered"]
     assert shown["groups"] == ["MPÇSSHB"]
     assert 0 < shown["rows"] < shown["of"]
+
+
+LAYOUT = """<script>addEventListener("load", function () { setTimeout(function () {
+  var w = innerWidth, wide = [];
+  [].forEach.call(document.querySelectorAll("body *"), function (el) {
+    var r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > w + 1 && wide.length < 5) wide.push(el.tagName.toLowerCase() + "." + el.getAttribute("class"));
+  });
+  var charts = [].filter.call(document.querySelectorAll("svg.tl"), function (s) { return s.getBoundingClientRect().width > 0; })
+    .map(function (s) { return s.getAttribute("class"); });
+  var shown = function (sel) { var e = document.querySelector(sel), r = e && e.getBoundingClientRect(); return !!e && r.height > 1 && r.width > 1; };
+  parent.postMessage(JSON.stringify({width: w, scroll: document.documentElement.scrollWidth, overflowing: wide,
+    charts: charts.filter(function (c, i) { return charts.indexOf(c) === i; }),
+    thead: shown("#overdue table thead"), summary: shown("p.summary"), stacks: document.querySelectorAll(".stack").length}), "*");
+}, 0); });</script>"""
+# headless Chromium lays a window out at 500 px at least, so a phone's 390 px is an iframe
+HOST = """<!DOCTYPE html><html><body style="margin:0"><iframe src="page.html" style="border:0;width:__W__px;height:1600px"></iframe>
+<script>addEventListener("message", function (e) {
+  var out = document.createElement("pre"); out.id = "__layout"; out.textContent = e.data; document.body.appendChild(out);
+});</script></body></html>"""
+
+
+@pytest.mark.parametrize("width", [390, 1200])
+def test_html_report_fits_a_phone_and_a_desktop(tmp_path, width):
+    """At phone width nothing sticks out sideways (table rows are cards, the timeline is the
+    narrow chart); at desktop width the tables and the wide chart are shown."""
+    from ap_cli.loader import load_plan
+    from ap_cli.render import render_report
+
+    chromium()
+    plan, _ = load_plan(REAL_PLAN, DEMO)
+    page = tmp_path / "page.html"
+    html = render_report(plan, date(2009, 6, 30), "html", "en")
+    page.write_text(html.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + LAYOUT, 1), encoding="utf-8")
+    host = tmp_path / "host.html"
+    host.write_text(HOST.replace("__W__", str(width)), encoding="utf-8")
+    done = browse(host, tmp_path, "--window-size=1300,1700", "--virtual-time-budget=5000", "--dump-dom")
+    found = re.search(r'<pre id="__layout">(.*?)</pre>', done.stdout, re.S)
+    assert found, done.stderr[-2000:]
+    import html as html_lib
+
+    seen = json.loads(html_lib.unescape(found.group(1)))
+    assert seen["width"] == width and seen["summary"] and seen["stacks"] == len(plan.pillars) + 1
+    if width < 640:
+        assert seen["scroll"] <= width and seen["overflowing"] == [], seen
+        assert seen["charts"] == ["tl narrow"] and not seen["thead"]
+    else:
+        assert seen["charts"] == ["tl wide"] and seen["thead"]
+
