@@ -345,6 +345,17 @@ def test_control_characters_in_plan_text_never_reach_the_terminal(on_pty, tmp_pa
         assert "\t" not in screen
 
 
+def test_show_keeps_its_lines_and_escapes_the_rest(run, tmp_path):
+    plan = tmp_path / "plan"
+    shutil.copytree(MINI_PLAN, plan)
+    path = plan / "2-mbrojtja.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'title: "Trajnimi i stafit"', f"title: {json.dumps(HOSTILE, ensure_ascii=True)}"), encoding="utf-8")
+    out = run("show", "II-1.(a).1.1", "--plan", plan).stdout
+    assert "Ligji [nr. 9669] [bold]jo[/bold]\\u202e\\u2066 tab\\there\nnewline" in out
+    assert not RAW_CONTROL.search(out)
+
+
 # ----------------------------------------------------------------------------- the renderer itself
 
 

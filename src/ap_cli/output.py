@@ -140,6 +140,11 @@ def escape_controls(text: str) -> str:
     return _CONTROL.sub(_escape, text)
 
 
+def escape_controls_but_newlines(text: str) -> str:
+    """Multi-line text (`apcli show`) safe for a terminal: its lines kept, every other control escaped."""
+    return "\n".join(escape_controls(line) for line in text.split("\n"))
+
+
 def one_line(value) -> str:
     """A cell as one line: runs of white space (newlines too) folded to one space, controls escaped."""
     return escape_controls(" ".join(cell_text(value).split()))
