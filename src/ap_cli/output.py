@@ -18,9 +18,11 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
@@ -433,17 +435,27 @@ def _run_pager(argv: list[str], text: str) -> bool:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out, env=env)
     except OSError:
         return False
-    try:
-        proc.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
-        proc.stdin.close()
-    except OSError:  # the reader quit before the end (q in less)
-        pass
-    while True:
+    with _sigint_ignored():  # Ctrl-C is the pager's to handle (less stays open); we wait for it, as git does
         try:
-            proc.wait()
-            return True
-        except KeyboardInterrupt:  # Ctrl-C is the pager's to handle; leave when it does
-            continue
+            with proc.stdin:
+                proc.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
+        except OSError:  # the reader quit before the end (q in less)
+            pass
+        proc.wait()
+    return True
+
+
+@contextmanager
+def _sigint_ignored():
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: nothing to change
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def write_terminal(text: str, page: bool, height: int) -> None:
