@@ -165,8 +165,18 @@ SWEEP = {
 }
 
 
+@pytest.fixture
+def plan_read_once(monkeypatch):
+    """The sweeps run a command six times on the same plan: read it once (the reading is not under test)."""
+    import functools
+
+    from ap_cli import cli
+
+    monkeypatch.setattr(cli, "load", functools.lru_cache(maxsize=None)(cli.load))
+
+
 @pytest.mark.parametrize("command", SWEEP)
-def test_no_value_is_cut_at_any_width(on_pty, run, command):
+def test_no_value_is_cut_at_any_width(on_pty, run, plan_read_once, command):
     args, first_header, expected = SWEEP[command]
     rows = expected(json_of(run, *args, "--plan", REAL_PLAN))
     assert rows, "the sweep needs rows to check"
@@ -441,7 +451,7 @@ def tables(draw):
     return Table(columns, rows, footer=footer)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(table=tables(), width=st.integers(20, 250), styled=st.booleans())
 def test_renderer_never_cuts_fixed_cells_nor_emits_control_characters(table, width, styled):
     screen = output.render_terminal(table, width, styled=styled)
@@ -463,7 +473,7 @@ def test_renderer_never_cuts_fixed_cells_nor_emits_control_characters(table, wid
                 (width, line)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(table=tables())
 def test_plain_renderer_never_cuts_nor_emits_control_characters(table):
     text = output.render_plain(table)

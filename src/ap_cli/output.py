@@ -369,6 +369,9 @@ def _stacked(console, kinds, headers, cells, styles, width):
             lines.append(Text(label.rstrip()))
             label = " " * (len(label) - len(label.lstrip()) + 2)
             indent = len(label)
+        if cell_len(value) <= width - indent:  # fits: no need to wrap (most deadline phrases, names)
+            lines.append(Text(label) + Text(value, style=style))
+            return
         for j, part in enumerate(Text(value, style=style).wrap(console, max(width - indent, 1), overflow="fold")):
             part.rstrip()
             lines.append(Text(label if j == 0 else " " * indent) + part)
