@@ -29,7 +29,7 @@ from rich.cells import cell_len
 
 from ap_cli import output
 from ap_cli.output import FIXED, NUMBER, TEXT, Column, Table
-from conftest import MINI_PLAN, REAL_PLAN, ROOT
+from conftest import MINI_PLAN, REAL_PLAN
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")

@@ -17,12 +17,8 @@ import io
 import json
 import os
 import re
-import shlex
-import signal
-import subprocess
 import sys
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
 
@@ -413,6 +409,8 @@ def terminal_size() -> tuple[int, int]:
 def pager_command() -> Optional[list[str]]:
     """$APCLI_PAGER, else $PAGER, else `less -FRX`; a variable set to nothing or to `cat` means no
     pager (as in git)."""
+    import shlex
+
     for name in ("APCLI_PAGER", "PAGER"):
         value = os.environ.get(name)
         if value is not None:
@@ -426,6 +424,9 @@ def pager_command() -> Optional[list[str]]:
 
 def _run_pager(argv: list[str], text: str) -> bool:
     """Show `text` through the pager; False when it cannot be started."""
+    import signal
+    import subprocess
+
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")  # colours and quit-if-one-screen for a bare PAGER=less, as git does
     env.setdefault("LV", "-c")
@@ -438,27 +439,21 @@ def _run_pager(argv: list[str], text: str) -> bool:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out, env=env)
     except OSError:
         return False
-    with _sigint_ignored():  # Ctrl-C is the pager's to handle (less stays open); we wait for it, as git does
-        try:
-            with proc.stdin:
-                proc.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
-        except OSError:  # the reader quit before the end (q in less)
-            pass
-        proc.wait()
-    return True
-
-
-@contextmanager
-def _sigint_ignored():
+    # Ctrl-C is the pager's to handle (less stays open); apcli waits for it, as git does.
     try:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: nothing to change
-        yield
-        return
+    except ValueError:  # not the main thread
+        previous = None
     try:
-        yield
+        with proc.stdin:
+            proc.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
+    except OSError:  # the reader quit before the end (q in less)
+        pass
     finally:
-        signal.signal(signal.SIGINT, previous)
+        proc.wait()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return True
 
 
 def write_terminal(text: str, page: bool, height: int) -> None:
