@@ -25,6 +25,12 @@ def run_example(command_line: str) -> str:
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
     env.pop("GITHUB_ACTIONS", None)
     env.pop("APCLI_PLAN", None)
+    if command_line.startswith("$ apcli init "):  # it writes a new folder: not into the checkout
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as where:
+            done = subprocess.run(["bash", "-c", script], cwd=where, capture_output=True, text=True, env=env)
+        return done.stdout + done.stderr
     done = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, env=env)
     return done.stdout + done.stderr
 

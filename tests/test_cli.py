@@ -16,13 +16,13 @@ def test_overdue_plain_table(run):
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "ref         lead     due         ≈  late (months)  state        deadline                            title",
-        "I-1.(a).10  MB       2009-02-28     4              not_started  Dimër 2009                          Dimër me afat të saktë",
+        "I-1.(a).10  MB       2009-02-28  ≈  4              not_started  Dimër 2009                          Dimër me afat të saktë",
         "I-1.(a).6   MB       2009-03-31  ≈  3              suspended    Fillimi i 2009-ës                   Pezulluar",
         "I-1.(a).8   ZKKA     2009-03-31     3              not_started  Deri në mars të çdo viti pasardhës  Raport vjetor",
         "II-1.(a).1  MPÇSSHB  2009-03-31  ≈  3              not_started  Fundi i 2008 – fillimi i 2009       Hapja e strehëzave <b>të reja</b>",
         "I-1.(a).1   PSH      2009-06-30     0              not_started  qershor 2009                        Afati në muajin e cut-off",
         "I-1.(a).9   MPÇSSHB  2009-06-30  ≈  0              not_started  Mesi i 2009-ës                      Dy etapa",
-        "6 overdue as of 2009-06-30 (3 with approximate deadlines ≈); 5 with no progress reported",
+        "6 overdue as of 2009-06-30 (4 with approximate deadlines ≈); 5 with no progress reported",
     ]
     assert "\x1b[" not in result.stdout
 
@@ -104,14 +104,16 @@ def test_by_institution_spellings_agree(run, name):
         "II-1.(a).1    lead, funder  2009-03-31  not_started  overdue   Hapja e strehëzave <b>të reja</b>",
         "II-1.(a).1.1  lead          2009-12-31  not_started  on track  Trajnimi i stafit",
         "MPÇSSHB (Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta) as of 2009-06-30: "
-        "4 activities — lead 4, partner 0, funder 1, overdue 2, completed 0",
+        "4 activities, each counted once in its strongest role (lead 4, responsible 0, support 0); "
+        "overdue 2, completed 0",
     ]
 
 
 def test_by_institution_json(run):
     data = json.loads(run("by-institution", "ZKKA", "--as-of", "2009-06", "--format", "json", *P).stdout)
-    assert data["summary"] == {"institution": "ZKKA", "activities": 5, "as_lead": 3, "as_partner": 1,
-                               "as_funder": 0, "overdue": 3, "completed": 2}
+    assert data["summary"] == {"institution": "ZKKA", "roles_counted": ["lead", "responsible", "support"],
+                               "activities": 5, "by_role": {"lead": 3, "responsible": 1, "support": 1},
+                               "overdue": 3, "completed": 2, "completed_late": 1}
     assert data["activities"][0] == {"ref": "I-1.(a).1", "title": "Afati në muajin e cut-off",
                                      "roles": ["responsible"], "deadlines": ["qershor 2009"], "due": "2009-06-30",
                                      "state": "not_started", "timeliness": "overdue"}
@@ -182,7 +184,7 @@ def test_deadlines_lists_every_phrase(run):
     data = json.loads(out)
     assert len(data) == 13
     assert {"phrase": "Dimër 2009 [due: 2009-02]", "kind": "override", "start": "2009-02", "end": "2009-02",
-            "due": "2009-02-28", "approx": "", "activities": 1, "refs": ["I-1.(a).10"]} in data
+            "due": "2009-02-28", "approx": "≈", "activities": 1, "refs": ["I-1.(a).10"]} in data
 
 
 def test_export(run):

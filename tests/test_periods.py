@@ -39,10 +39,10 @@ READINGS = [
     ("Vjeshtë 2008", "season", "2008-09", "2008-11", "2008-11-30", True),
     ("2009", "year", "2009-01", "2009-12", "2009-12-31", False),
     ("Gjatë 2009-ës", "year", "2009-01", "2009-12", "2009-12-31", False),
-    ("Deri në fund të 2008", "by", None, "2008-12", "2008-12-31", True),
+    ("Deri në fund të 2008", "by", None, "2008-12", "2008-12-31", False),
     ("Deri në mes të 2010", "by", None, "2010-06", "2010-06-30", True),
-    ("Deri në vitin 2010", "by", None, "2010-12", "2010-12-31", False),
-    ("Deri në qershor 2009", "by", None, "2009-06", "2009-06-30", False),
+    ("Deri në vitin 2010", "by", None, "2010-12", "2010-12-31", True),
+    ("Deri në qershor 2009", "by", None, "2009-06", "2009-06-30", True),
     ("Fundi i 2008 – fillimi i 2009", "range", "2008-10", "2009-03", "2009-03-31", True),
     ("Fundi i 2008– fillimi i 2009-ës", "range", "2008-10", "2009-03", "2009-03-31", True),
     ("2009-2010", "range", "2009-01", "2010-12", "2010-12-31", False),
@@ -54,8 +54,8 @@ READINGS = [
     ("Në vazhdimësi", "ongoing", "2008-01", "2010-12", None, False),
     ("Mesi i 2008 dhe në vazhdim", "ongoing", "2008-06", "2010-12", None, True),
     ("Mesi i 2008 e në vazhdim", "ongoing", "2008-06", "2010-12", None, True),
-    ("2008 -", "ongoing", "2008-01", "2010-12", None, False),
-    ("Tremujori i parë i 2009 -", "ongoing", "2009-01", "2010-12", None, False),
+    ("2008 -", "ongoing", "2008-01", "2010-12", None, True),
+    ("Tremujori i parë i 2009 -", "ongoing", "2009-01", "2010-12", None, True),
     ("Duke filluar nga fundi i 2008", "ongoing", "2008-10", "2010-12", None, True),
 ]
 
@@ -85,10 +85,19 @@ def test_recurring_every_year_includes_plan_start_year():
 
 def test_recurring_with_start_and_misprint():
     r = read_deadline("Qershor 2008 dhe deri në mars të çdo viti pasarshës")
-    assert (str(r.start), [d.isoformat() for d in r.occurrences]) == ("2008-06", ["2009-03-31", "2010-03-31"])
+    assert (str(r.start), [d.isoformat() for d in r.occurrences]) == \
+        ("2008-06", ["2008-06-30", "2009-03-31", "2010-03-31"])
+
+
+def test_recurring_first_month_is_an_occurrence_both_spellings():
+    for tail in ("pasardhës", "pasarshës"):
+        r = read_deadline(f"Qershor 2008 dhe deri në mars të çdo viti {tail}")
+        assert r.due_days[0].isoformat() == "2008-06-30"
+        assert not r.approx
 
 
 def test_recurring_for_previous_year():
+    # The report on 2010 would fall due in February 2011, after the plan period: not counted.
     r = read_deadline("Deri në shkurt të çdo viti për vitin paraardhës")
     assert [d.isoformat() for d in r.occurrences] == ["2009-02-28", "2010-02-28"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 from datetime import date, timedelta
 from pathlib import Path
@@ -103,8 +104,6 @@ TOMORROW = (date.today() + timedelta(days=1)).isoformat()
      "completion is only for status in_progress"),
     (["I-1.(a).1", "--status", "in_progress", "--date", "2009-06-01", "--completion", "half"],
      "unknown completion 'half'"),
-    (["I-1.(a).7", "--status", "in_progress", "--date", "2009-05-01"],
-     "before its latest entry (2009-05-10, "),
     (["I-1.(a).1", "--status", "in_progress", "--date", TOMORROW], "after today"),
     (["I-1.(a).1", "--status", "in_progress", "--date", "2009-02-30"], "cannot read date '2009-02-30'"),
     (["I-1.(a).7", "--status", "in_progress", "--date", "2009-05-10", "--completion", "limited", "--by", "PSH"],
@@ -171,11 +170,13 @@ def fill(form: str, ref: str, **values: str) -> str:
 
 
 def test_template_lists_the_bodys_open_work_by_section(run, mini_plan):
-    result = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPCSSHB", "--plan", mini_plan)
+    result = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPCSSHB", "--plan", mini_plan,
+                 "--lang", "en")
     assert result.exit_code == 0, result.stderr
     form = result.stdout
     assert form.startswith(MODELINE)
-    assert "# Institution: MPÇSSHB — Ministria e Punës" in form
+    assert "# Institution: MPÇSSHB — Ministry of Labour" in form
+    assert "# Made by `apcli progress template --quarter 2009Q2 --institution MPÇSSHB --lang en`" in form
     assert f"#  3. Save it as\n#       {mini_plan / 'progress' / '2009Q2' / 'mpcsshb.yaml'}\n" in form
     assert "# 4 activities: 1 overdue, 1 due this quarter, 2 due later." in form
     refs = [line[len("# - ref: "):] for line in form.splitlines() if line.startswith("# - ref: ")]
@@ -190,8 +191,43 @@ def test_template_lists_the_bodys_open_work_by_section(run, mini_plan):
     assert "#     - Etapa e parë" in form
 
 
+def test_template_is_in_albanian_by_default_and_english_with_lang_en(run, mini_plan):
+    sq = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--plan", mini_plan)
+    en = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--plan", mini_plan,
+             "--lang", "en")
+    assert sq.exit_code == en.exit_code == 0
+    sq_lines, en_lines = sq.stdout.splitlines(), en.stdout.splitlines()
+    assert sq_lines[1:4] == [
+        "# Raporti tremujor i progresit 2009Q2 (2009-04-01 – 2009-06-30)",
+        "# Institucioni: MPÇSSHB — Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta",
+        "# Krijuar me `apcli progress template --quarter 2009Q2 --institution MPÇSSHB`; gjendja është ajo më 2009-06-30.",
+    ]
+    assert "# Si plotësohet:" in sq_lines and "# How to fill it in:" in en_lines
+    assert "#             (pa filluar | në proces | përfunduar | anuluar | pezulluar)" in sq_lines
+    assert "# 4 aktivitete: 1 me vonesë, 1 me afat këtë tremujor, 2 me afat më vonë." in sq_lines
+    assert "# 4 activities: 1 overdue, 1 due this quarter, 2 due later." in en_lines
+    assert "#   afati: Fundi i 2008 – fillimi i 2009 → deri më 2009-03-31 (e përafërt)" in sq_lines
+    assert "#   roli: drejtues · përgjegjësit: MPÇSSHB · mbështetësit: ZKKA" in sq_lines
+    assert "#   gjendja më 2009-06-30: nuk është raportuar progres (not_started, pa dëshmi)" in sq_lines
+    assert "#   vlerësimi: me vonesë" in sq_lines and "#   standing: overdue" in en_lines
+    # no English instruction is left in the Albanian form: only the file format (keys, status words)
+    english = re.compile(r"\b(the|and|for|each|report|due|state|standing|role|deadline|indicators)\b")
+    leftovers = [line for line in sq_lines
+                 if line.startswith("#") and not line.startswith(("# - ref:", "#   ", "# yaml-language-server"))
+                 and english.search(line.split("`")[0])]
+    assert leftovers == [], leftovers
+    # the entries themselves are the same in both: the form is a progress file either way
+    entries = lambda lines: [ln.split("  #")[0] for ln in lines if ln.startswith(("# - ", "#   ref", "#   date",
+                                                                                    "#   status", "#   by"))]
+    assert entries(sq_lines) == entries(en_lines)
+    bad = run("progress", "template", "--quarter", "2009Q2", "--institution", "ZKKA", "--plan", mini_plan,
+              "--lang", "de")
+    assert bad.exit_code == 2 and bad.stderr == "apcli: unknown language 'de'; use one of: sq, en\n"
+
+
 def test_template_leaves_out_work_done_before_the_quarter(run, mini_plan):
-    form = run("progress", "template", "--quarter", "2009Q2", "--institution", "ZKKA", "--plan", mini_plan).stdout
+    form = run("progress", "template", "--quarter", "2009Q2", "--institution", "ZKKA", "--plan", mini_plan,
+               "--lang", "en").stdout
     refs = [line[len("# - ref: "):] for line in form.splitlines() if line.startswith("# - ref: ")]
     assert "I-1.(a).3" not in refs  # completed 2008-12-31
     assert "I-1.(a).4" in refs  # completed 2009-04-15, inside the quarter
@@ -241,7 +277,7 @@ def test_template_fill_import_merges_into_the_log(run, mini_plan, tmp_path):
     run("progress", "add", "I-1.(a).9", "--status", "suspended", "--date", "2009-05-02", "--plan", mini_plan)
     existing = (mini_plan / "progress" / "2009Q2" / "mpcsshb.yaml").read_bytes()
     form = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--plan", mini_plan).stdout
-    assert "#   state at 2009-06-30: suspended, reported 2009-05-02" in form
+    assert "#   gjendja më 2009-06-30: pezulluar (suspended), raportuar më 2009-05-02" in form
     form = fill(form, "II-1.(a).1", status="completed", evidence='"VKM nr. 77"')
     form = fill(form, "I-1.(a).9", status="in_progress", completion="limited", note='"Rifilloi në qershor"')
     path = tmp_path / "filled.yaml"
@@ -264,7 +300,7 @@ def test_a_badly_filled_form_is_refused_with_positions(run, mini_plan, tmp_path)
     result = run("progress", "import", path, "--plan", mini_plan)
     assert result.exit_code == 1
     lines = form.split("\n")
-    line = lines.index("  evidence: null  # required for completed", lines.index("- ref: II-1.(a).1")) + 1
+    line = lines.index("  evidence: null  # e detyrueshme për completed", lines.index("- ref: II-1.(a).1")) + 1
     assert f"filled.yaml:{line}:13: [error] II-1.(a).1: a completed entry needs evidence" in result.stderr
     assert tree(mini_plan) == before
 
@@ -314,7 +350,7 @@ def test_import_reports_every_bad_row_by_line_and_writes_nothing(run, mini_plan,
     lines = result.stderr.splitlines()
     assert any(line.startswith(f"{csv}:4:1: [error] no activity 'I-9.(z).1'") for line in lines), result.stderr
     assert any(line.startswith(f"{csv}:5:") and "needs evidence" in line for line in lines)
-    assert any(line.startswith(f"{csv}:7:") and "before its latest entry (2009-06-20, " in line for line in lines)
+    assert any(line.startswith(f"{csv}:7:") and "before the latest entry for it in the same file (2009-06-20, " in line for line in lines)
     assert not any(f"{csv}:2:" in line or f"{csv}:6:" in line for line in lines)
     assert "nothing written" in result.stderr
     assert tree(mini_plan) == before
@@ -354,7 +390,7 @@ def test_ongoing_work_without_a_report_last_quarter_is_stale(run, mini_plan):
     listed = run("list", "--status", "stale", "--as-of", "2009Q3", "--plan", mini_plan, "--format", "json")
     assert [row["ref"] for row in json.loads(listed.stdout)] == ["I-1.(a).7"]
     form = run("progress", "template", "--quarter", "2009Q3", "--institution", "PSH", "--plan", mini_plan).stdout
-    assert "#   standing: stale" in form
+    assert "#   vlerësimi: pa raportim tremujorin e fundit" in form
     run("progress", "add", "I-1.(a).7", "--status", "in_progress", "--date", "2009-08-15", "--plan", mini_plan)
     assert stats_total(run, mini_plan, "2009Q3")["stale"] == 0
     assert stats_total(run, mini_plan, "2009Q4")["stale"] == 1
@@ -397,3 +433,29 @@ def test_the_real_log_holds_no_invented_progress():
         if path.is_file():
             text = path.read_text(encoding="utf-8").lower()
             assert "illustrative" not in text and "ilustrues" not in text, path
+
+
+def test_add_and_check_apply_one_order_rule(run, mini_plan):
+    """An entry `check` refuses in a hand-written file, `add` refuses too, and the reverse."""
+    first = run("progress", "add", "I-1.(a).2", "--status", "in_progress", "--date", "2009-05-20",
+                "--by", "ZKKA", "--plan", mini_plan)
+    assert first.exit_code == 0, first.stderr
+    before = tree(mini_plan)
+    earlier = run("progress", "add", "I-1.(a).2", "--status", "in_progress", "--date", "2009-05-10",
+                  "--by", "ZKKA", "--plan", mini_plan)
+    assert earlier.exit_code == 2
+    assert "before the latest entry for it in the same file (2009-05-20, " in earlier.stderr
+    assert tree(mini_plan) == before
+    # the same entry written by hand into that file: `check` says the same
+    zkka = mini_plan / "progress" / "2009Q2" / "zkka.yaml"
+    zkka.write_text(zkka.read_text(encoding="utf-8") + "- ref: I-1.(a).2\n  date: 2009-05-10\n"
+                    "  status: in_progress\n  by: ZKKA\n", encoding="utf-8")
+    checked = run("check", "--plan", mini_plan)
+    assert checked.exit_code == 1
+    assert "before the latest entry for it in the same file (2009-05-20, " in checked.stdout
+    zkka.write_text("\n".join(zkka.read_text(encoding="utf-8").splitlines()[:-4]) + "\n", encoding="utf-8")
+    # another body's file is its own log: both accept it
+    other = run("progress", "add", "I-1.(a).2", "--status", "in_progress", "--date", "2009-05-10",
+                "--by", "PSH", "--plan", mini_plan)
+    assert other.exit_code == 0, other.stderr
+    assert run("check", "--plan", mini_plan).exit_code == 0

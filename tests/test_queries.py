@@ -185,8 +185,11 @@ def test_by_institution_roles_and_summary(tmp_path):
     rows, summary = queries.by_institution(plan, "MB", parse_as_of("2009-06"))
     assert [(r.rec.ref, r.roles) for r in rows] == [("I-1.(a).1", ["lead"]),
                                                      ("I-1.(a).2", ["support"])]
-    assert summary == {"institution": "MB", "activities": 2, "as_lead": 1, "as_partner": 1, "as_funder": 0,
-                       "overdue": 1, "completed": 0}
+    assert summary == {"institution": "MB", "roles_counted": ["lead", "responsible", "support"],
+                       "activities": 2, "by_role": {"lead": 1, "responsible": 0, "support": 1},
+                       "overdue": 1, "completed": 0, "completed_late": 0}
+    _, summary = queries.by_institution(plan, "MB", parse_as_of("2009-06"), "all")
+    assert summary["by_role"] == {"lead": 1, "responsible": 0, "support": 1, "funder": 1}
     rows, _ = queries.by_institution(plan, "MB", parse_as_of("2009-06"), role="funder")
     assert [r.rec.ref for r in rows] == ["I-1.(a).3"]
     assert [r.rec.ref for r in queries.by_institution(plan, "MB", parse_as_of("2009-06"), "all")[0]] == \

@@ -19,9 +19,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from markdown_it import MarkdownIt
 
-from conftest import MINI_PLAN, ROOT
+from conftest import MINI_PLAN, REAL_PLAN, ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
+DEMO = ROOT / "examples" / "progress-demo"
 AS_OF = "2009-06"
 PAYLOAD = ('<script>alert("x")</script><img src=x onerror=alert(1)> **bold** _em_ '
            '[link](javascript:alert(1)) | pipe `code` # hash: colon; semi ~~del~~ &amp; \\ end')
@@ -84,6 +85,224 @@ def test_no_wall_clock_in_output(run, tmp_path):
     """No wall-clock time leaks in: the only dates are the plan's and the cut-off's."""
     text = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
     assert date.today().isoformat() not in text
+
+
+# ----------------------------------------------------------------------------- at a glance
+
+QUARTERS = [f"{y}Q{q}" for y in (2008, 2009, 2010) for q in (1, 2, 3, 4)] + ["2011Q1"]
+SENTENCE_EN = re.compile(
+    r"^(?:(?P<late>\d+) of (?P<n>\d+) activit(?:y|ies) \((?P<share>\\?[<>]?\d+%)\) (?:is|are) overdue"
+    r"|None of the (?P<n0>\d+) activit(?:y|ies) is overdue) as of (?P<day>\d+ \w+ \d{4})"
+    r"(?:; (?P<approx>\d+) of them rests? on (?:an )?approximate deadlines? \(≈\))?"
+    r"; (?:(?P<none>no progress has been recorded yet)"
+    r"|(?P<done>\d+) (?:is|are) completed and (?P<busy>\d+) in progress; (?P<silent>\d+) (?:has|have) no progress recorded)\.$",
+    re.M)
+SENTENCE_SQ = re.compile(
+    r"^(?:(?P<late>\d+) nga (?P<n>\d+) aktivitete \(\\?[<>]?\d+%\) (?:janë|është) me vonesë"
+    r"|Asnjë nga (?P<n0>\d+) aktivitetet nuk është me vonesë) më \d+ \w+ \d{4}"
+    r"(?:; (?P<approx>\d+) prej tyre (?:kanë|ka) afat të përafërt \(≈\))?; ", re.M)
+
+
+def cli_json(run, *args):
+    result = run(*args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("progress", [None, DEMO], ids=["real-log", "demo-log"])
+@pytest.mark.parametrize("quarter", QUARTERS)
+def test_summary_sentence_counts_are_those_of_stats_and_overdue(run, tmp_path, quarter, progress):
+    """The opening sentence says what `apcli stats` and `apcli overdue` say, at every quarter."""
+    extra = ["--plan", REAL_PLAN] + (["--progress", progress] if progress else [])
+    total = cli_json(run, "stats", "--as-of", quarter, *extra)[-1]
+    late = cli_json(run, "overdue", "--as-of", quarter, *extra)
+    assert total["overdue"] == len(late)
+    en = run("report", "--as-of", quarter, "--lang", "en", *extra).stdout
+    m = SENTENCE_EN.search(en)
+    assert m, en[:600]
+    assert int(m["n"] or m["n0"]) == total["activities"] == 226
+    assert int(m["late"] or 0) == len(late)
+    assert int(m["approx"] or 0) == sum(o["approx"] for o in late)
+    if m["none"]:
+        assert total["completed"] == total["in_progress"] == 0 and total["no_evidence"] == 226
+    else:
+        assert (int(m["done"]), int(m["busy"]), int(m["silent"])) == \
+            (total["completed"], total["in_progress"], total["no_evidence"])
+    sq = run("report", "--as-of", quarter, *extra).stdout
+    m = SENTENCE_SQ.search(sq)
+    assert m, sq[:600]
+    assert (int(m["late"] or 0), int(m["approx"] or 0)) == (len(late), sum(o["approx"] for o in late))
+
+
+def test_summary_sentence_wording():
+    from ap_cli.report import summary_sentence
+
+    figures = {"activities": 226, "overdue": 112, "overdue_approx": 84, "completed": 0, "in_progress": 0,
+               "no_evidence": 226, "progress_entries": 0}
+    assert summary_sentence("en", figures, "30 June 2009") == (
+        "112 of 226 activities (50%) are overdue as of 30 June 2009; 84 of them rest on approximate "
+        "deadlines (≈); no progress has been recorded yet.")
+    assert summary_sentence("sq", figures, "30 qershor 2009") == (
+        "112 nga 226 aktivitete (50%) janë me vonesë më 30 qershor 2009; 84 prej tyre kanë afat të "
+        "përafërt (≈); ende nuk është regjistruar asnjë progres.")
+    one = {**figures, "overdue": 1, "overdue_approx": 1, "completed": 1, "in_progress": 2, "no_evidence": 1,
+           "progress_entries": 3}
+    assert summary_sentence("en", one, "1 May 2009") == (
+        "1 of 226 activities (<1%) is overdue as of 1 May 2009; 1 of them rests on an approximate deadline (≈); "
+        "1 is completed and 2 in progress; 1 has no progress recorded.")
+    none = {**figures, "overdue": 0, "overdue_approx": 0}
+    assert summary_sentence("en", none, "31 March 2008").startswith("None of the 226 activities is overdue as of")
+    assert summary_sentence("sq", none, "31 mars 2008").startswith("Asnjë nga 226 aktivitetet nuk është me vonesë më")
+
+
+def test_percent():
+    from ap_cli.report import percent
+
+    assert [percent(n, 226) for n in (0, 1, 112, 113, 225, 226)] == ["0%", "<1%", "50%", "50%", ">99%", "100%"]
+    assert percent(1, 8) == "13%" and percent(0, 0) == "–"
+
+
+@pytest.mark.parametrize("as_of", [date(2008, 3, 31), date(2009, 6, 30), date(2009, 12, 31), date(2011, 3, 31)])
+def test_stacked_bar_segments_add_up(as_of):
+    """Each activity is in exactly one segment; completed and overdue are the counts of `stats`."""
+    from ap_cli.loader import load_plan
+    from ap_cli.queries import stats
+    from ap_cli.report import build_context
+
+    plan, _ = load_plan(REAL_PLAN, DEMO)
+    ctx = build_context(plan, as_of, "en")
+    rows = {r["pillar"]: r for r in stats(plan, as_of)}
+    for p in [*ctx["pillars"], {"numeral": "all", "segments": ctx["segments"]}]:
+        seg = {g["key"]: g["count"] for g in p["segments"]}
+        assert sum(seg.values()) == rows[p["numeral"]]["activities"]
+        assert seg["completed"] == rows[p["numeral"]]["completed"]
+        assert seg["overdue"] == rows[p["numeral"]]["overdue"]
+        assert seg["in_progress"] <= rows[p["numeral"]]["in_progress"]
+        assert abs(sum(g["width"] for g in p["segments"]) - 100) < 0.05
+        assert [g["key"] for g in p["segments"]][:4] == ["completed", "in_progress", "overdue", "not_yet_due"]
+
+
+class Stacks(HTMLParser):
+    """The stacked bars of an HTML report: aria-label, and (width, title, text) of each segment."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.bars: list[dict] = []
+        self._seg = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "stack" in (a.get("class") or "").split():
+            self.bars.append({"role": a.get("role"), "label": a.get("aria-label"), "segs": []})
+        elif "seg" in (a.get("class") or "").split():
+            width = float(re.search(r"width:([\d.]+)%", a["style"]).group(1))
+            self._seg = [width, a["title"], ""]
+            self.bars[-1]["segs"].append(self._seg)
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self._seg is not None and not self._seg[2].endswith("%"):
+            self._seg = None
+
+    def handle_data(self, data):
+        if self._seg is not None:
+            self._seg[2] += data
+
+
+def test_stacked_bars_in_html_are_labelled_and_add_up(tmp_path):
+    from ap_cli.loader import load_plan
+    from ap_cli.render import render_report
+
+    plan, _ = load_plan(REAL_PLAN, DEMO)
+    html = render_report(plan, date(2009, 6, 30), "html", "en")
+    bars = Stacks()
+    bars.feed(html)
+    assert len(bars.bars) == len(plan.pillars) + 1  # one per pillar and the whole plan
+    totals = [55, 59, 59, 53, 226]
+    for bar, total in zip(bars.bars, totals):
+        assert bar["role"] == "img"
+        counts = [int(n) for n in re.findall(r" (\d+) \(", bar["label"])]
+        assert sum(counts) == total, bar["label"]
+        assert abs(sum(w for w, _, _ in bar["segs"]) - 100) < 0.05
+        for width, title, text in bar["segs"]:  # a segment's visible text is its own count
+            assert text == "" or text.split()[0] == re.search(r": (\d+) ", title).group(1)
+    whole = bars.bars[-1]["label"]
+    assert whole.startswith("Whole plan: Completed 2 (1%); In progress, not overdue 1 (<1%); Overdue 109 (48%); ")
+    # the legend names every segment, so the bar is read by its labels as well as its colours
+    for label in ("Completed", "In progress, not overdue", "Overdue", "Not yet due"):
+        assert f'">{label}</li>' in html
+
+
+def external_references(html: str) -> list[str]:
+    """Everything in a page that could make a browser fetch: URLs, src/href/action/srcset,
+    CSS url() and @import, <link>; same-page fragments and the SVG namespace are not fetches."""
+    found = [u for u in re.findall(r"(?:https?:|ftp:|data:|file:)?//[^\s\"'<>)]+", html)
+             if u != "http://www.w3.org/2000/svg"]
+    for attr, value in re.findall(r"\s(src|href|action|srcset|xlink:href|poster)\s*=\s*\"([^\"]*)\"", html):
+        if not value.startswith("#"):
+            found.append(f"{attr}={value}")
+    found += [u for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", html) if not u.startswith("#")]
+    found += re.findall(r"@import|<link\b|<iframe\b|<object\b|<embed\b", html)
+    return found
+
+
+def test_html_reports_fetch_nothing(run, tmp_path):
+    from ap_cli.loader import load_plan
+    from ap_cli.render import render_report
+
+    plan, _ = load_plan(REAL_PLAN, DEMO)
+    for lang in ("sq", "en"):
+        html = render_report(plan, date(2009, 6, 30), "html", lang)
+        assert external_references(html) == []
+        assert "url(#hatch-I-w)" in html  # fragments are allowed, and used
+    assert external_references('<img src="https://x.example/a.png"><a href="//cdn">') == \
+        ["https://x.example/a.png", "//cdn", "src=https://x.example/a.png", "href=//cdn"]
+    out = tmp_path / "per"
+    assert run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, "--per-institution", "--format", "html",
+               "--out", f"{out}/").exit_code == 0
+    for page in out.iterdir():
+        text = page.read_text(encoding="utf-8")
+        links = [v for v in external_references(text) if not re.fullmatch(r"href=[a-z0-9-]+\.html", v)]
+        assert links == [], page.name
+
+
+def test_timeline_bars_carry_a_short_title(run, tmp_path):
+    html = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
+    labels = re.findall(r'<text x="4" y="\d+"[^>]*><tspan class="ref">([^<]+)</tspan> ([^<]*)</text>', html)
+    assert ("I-1.(a).1", "Afati në muajin e cut-off") in labels
+    assert len(labels) == 2 * len(set(labels))  # each bar in the wide and the phone chart
+    md = report(run, tmp_path, "--plan", MINI_PLAN)
+    assert "    I-1.(a).1 Afati në muajin e cut-off :crit, t0, 2009-06-01, 2009-07-01" in md
+
+
+def test_short_label():
+    from ap_cli.render import short_label
+
+    title = ("Hartimi i termave të referencës për monitorimin, si pjese e “Planit për monitorim, "
+             "vlerësim dhe rishikim”")
+    assert short_label(title, 46) == "Hartimi i termave të referencës për…"
+    assert short_label("a\nb  c", 46) == "a b c"
+    assert short_label("x" * 100, 20) == "x" * 19 + "…"
+    for width in (10, 30, 46):
+        assert len(short_label(title, width)) <= width
+
+
+def test_counts_say_which_roles_they_count(run, tmp_path):
+    """The index counts a body's activities in any role (as `by-institution`), the scorecard as lead."""
+    out = tmp_path / "per"
+    assert run("report", "--as-of", AS_OF, "--per-institution", "--lang", "en", "--out", f"{out}/").exit_code == 0
+    index = (out / "index.md").read_text(encoding="utf-8")
+    assert ("| Institution | Name | Activities (any role) | As lead | Overdue (any role) | "
+            "Due by 2009-09-30 (any role) | Report |") in index
+    summary = cli_json(run, "by-institution", "ZKKA", "--as-of", AS_OF)["summary"]
+    row = next(line for line in index.splitlines() if line.startswith("| ZKKA |"))
+    assert split_row(row)[2:5] == [f" {summary['activities']} ", f" {summary['by_role']['lead']} ", f" {summary['overdue']} "]
+    assert summary["overdue"] == 77
+    main = run("report", "--as-of", AS_OF, "--lang", "en").stdout
+    assert "| Institution | Activities led | Overdue (as lead) | Completed on time |" in main
+    led = [o for o in cli_json(run, "overdue", "--as-of", AS_OF) if o["lead"] == "ZKKA"]
+    assert f"| ZKKA | 45 | {len(led)} | 0 | 0 | 45 |" in main and len(led) == 25
+    zkka = (out / "zkka.md").read_text(encoding="utf-8")
+    assert "Counts cover all of the institution's activities, in any role" in zkka
 
 
 # ----------------------------------------------------------------------------- Markdown structure
@@ -215,6 +434,8 @@ def test_payload_is_text_in_html(run, tmp_path, injected):
     assert "img" not in page.tags
     assert (PAYLOAD, []) in page.cells, "the title must be one cell of plain text"
     assert sum(PAYLOAD in t for t in page.text) >= 3  # table cell, SVG tooltip, pillar name
+    short = [t for t in page.text if t.startswith(' <script>alert("x")</script><img') and t.endswith("…")]
+    assert len(short) == 2  # the timeline labels (wide and phone chart), cut short, as text
     assert "<script>alert" not in html and "<img" not in html
 
 
@@ -288,10 +509,108 @@ def test_per_institution_html_and_usage(run, tmp_path):
     assert run("report", "--plan", MINI_PLAN, "--format", "pdf").exit_code == 2
 
 
-def test_out_dir_gets_report_file(run, tmp_path):
-    result = run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, "--format", "html", "--out", tmp_path)
-    assert result.exit_code == 0
+# ----------------------------------------------------------------------------- where --out writes
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) + ("/" if p.is_dir() else "") for p in root.rglob("*"))
+
+
+def write_report(run, *args):
+    return run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, *args)
+
+
+@pytest.mark.parametrize("name, kind", [("r.html", "html"), ("r.HTM", "html"), ("r.md", "md"),
+                                        ("r.markdown", "md"), ("r", "md"), ("r.txt", "md")])
+def test_out_file_name_gives_the_format(run, tmp_path, name, kind):
+    result = write_report(run, "--out", tmp_path / name)
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / name).read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") if kind == "html" else text.startswith("# Raport mbi zbatimin")
+    assert tree(tmp_path) == [name]
+
+
+def test_out_agreeing_with_format_and_template(run, tmp_path):
+    assert write_report(run, "--format", "html", "--out", tmp_path / "a.html").exit_code == 0
+    tpl = tmp_path / "mine.html.j2"
+    tpl.write_text('{% extends "report.html.j2" %}\n', encoding="utf-8")
+    assert write_report(run, "--template", tpl, "--out", tmp_path / "b.html").exit_code == 0
+    assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
+    assert write_report(run, "--template", tpl, "--out", tmp_path / "c").exit_code == 0  # the template says html
+    assert (tmp_path / "c").read_bytes() == (tmp_path / "a.html").read_bytes()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--format", "md", "--out", "{d}/r.html"], "--format md conflicts with --out {d}/r.html (an HTML file name)"),
+    (["--format", "html", "--out", "{d}/r.md"], "--format html conflicts with --out {d}/r.md (a Markdown file name)"),
+    (["--out", "{d}/r.md", "--template", "{d}/t.html.j2"],
+     "--out {d}/r.md (a Markdown file name) conflicts with --template {d}/t.html.j2 (an HTML template)"),
+])
+def test_out_conflicting_with_format_is_a_usage_error(run, tmp_path, args, message):
+    (tmp_path / "t.html.j2").write_text("x\n", encoding="utf-8")
+    result = write_report(run, *[a.format(d=tmp_path) for a in args])
+    assert result.exit_code == 2
+    assert result.stderr == f"apcli: {message.format(d=tmp_path)}; make them agree or drop one\n"
+    assert tree(tmp_path) == ["t.html.j2"]
+
+
+def test_out_directory(run, tmp_path):
+    # an existing directory, with or without the slash, gets report.<format>
+    assert write_report(run, "--out", tmp_path).exit_code == 0
+    assert write_report(run, "--format", "html", "--out", f"{tmp_path}/").exit_code == 0
+    assert tree(tmp_path) == ["report.html", "report.md"]
     assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    # a new directory (the trailing slash says so) is made when its parent exists
+    result = write_report(run, "--out", f"{tmp_path}/new/")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "new" / "report.md").is_file()
+    # a directory name that looks like a file name is still a directory when it ends in /
+    assert write_report(run, "--out", f"{tmp_path}/x.html/").exit_code == 0
+    assert (tmp_path / "x.html" / "report.md").is_file()
+
+
+@pytest.mark.parametrize("out, message", [
+    ("{d}/newdir/sub/", "--out {d}/newdir/sub/: directory {d}/newdir does not exist"),
+    ("{d}/newdir/r.md", "--out {d}/newdir/r.md: directory {d}/newdir does not exist"),
+    ("{d}/file.md/r.md", "--out {d}/file.md/r.md: {d}/file.md is a file, not a directory"),
+    ("{d}/file.md/", "--out {d}/file.md/: {d}/file.md is a file, not a directory"),
+])
+def test_out_with_a_missing_or_wrong_directory(run, tmp_path, out, message):
+    (tmp_path / "file.md").write_text("mine\n", encoding="utf-8")
+    result = write_report(run, "--out", out.format(d=tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr == f"apcli: {message.format(d=tmp_path)}\n"
+    assert tree(tmp_path) == ["file.md"] and (tmp_path / "file.md").read_text(encoding="utf-8") == "mine\n"
+
+
+@pytest.mark.parametrize("out, message", [
+    (None, "--per-institution writes several files: give --out DIR"),
+    ("{d}/x.html", "--per-institution writes several files into a directory, and --out {d}/x.html looks like a "
+                   "file name; give a directory (end it with /)"),
+    ("{d}/file", "--per-institution writes several files into a directory, and --out {d}/file is a file; "
+                 "give a directory (end it with /)"),
+    ("{d}/missing/reports/", "--out {d}/missing/reports/: directory {d}/missing does not exist"),
+])
+def test_per_institution_out_errors(run, tmp_path, out, message):
+    (tmp_path / "file").write_text("mine\n", encoding="utf-8")
+    result = write_report(run, "--per-institution", *(["--out", out.format(d=tmp_path)] if out else []))
+    assert result.exit_code == 2
+    assert result.stderr == f"apcli: {message.format(d=tmp_path)}\n"
+    assert tree(tmp_path) == ["file"]
+
+
+@pytest.mark.parametrize("out", ["{d}/reports/", "{d}/reports"])
+def test_per_institution_makes_its_directory(run, tmp_path, out):
+    result = write_report(run, "--per-institution", "--format", "html", "--out", out.format(d=tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"apcli: wrote 4 reports and index.html to {tmp_path}/reports\n"
+    assert tree(tmp_path) == ["reports/", "reports/index.html", "reports/mb.html", "reports/mpcsshb.html",
+                              "reports/psh.html", "reports/zkka.html"]
+
+
+def test_out_is_checked_before_the_plan_is_read(run, tmp_path):
+    result = run("report", "--plan", tmp_path / "no-plan", "--format", "md", "--out", tmp_path / "r.html")
+    assert result.exit_code == 2 and "conflicts" in result.stderr
 
 
 def test_slugs_are_filesystem_safe():

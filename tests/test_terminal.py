@@ -126,7 +126,7 @@ def row_segments(screen: str, first_header: str) -> list[str]:
 
 def whole(value: str, text: str) -> bool:
     """`value` appears in `text` on one line with a cell border, space or line end on both sides."""
-    return re.search(rf"(?<![^\s│┃]){re.escape(value)}(?![^\s│┃])", text) is not None
+    return re.search(rf"(?<![^\s│┃]){re.escape(value)}(?![^\s│┃,])", text) is not None
 
 
 def assert_fits(screen: str, columns: int) -> None:
@@ -161,7 +161,9 @@ SWEEP = {
     "institutions": (["institutions"], "id",
                      lambda d: [[r["id"], r["kind"], r["lead_count"], r["any_count"]] for r in d]),
     "deadlines": (["deadlines"], "kind",
-                  lambda d: [[r["kind"], r["start"], r["end"], r["due"], r["activities"]] for r in d]),
+                  # several due days (recurring) may break between days, never inside one
+                  lambda d: [[r["kind"], r["start"], r["end"], *(r["due"] or "").split(", "), r["activities"]]
+                             for r in d]),
 }
 
 

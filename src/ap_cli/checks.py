@@ -123,11 +123,11 @@ def has_deadline(plan: Plan, today: date) -> Iterator[Diagnostic]:
 
 
 def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
-    """Progress log: refs exist, bodies known, evidence for completed, dates in order and not future.
+    """Progress log: refs exist, bodies known, and the rules of `progress.rule_problems` and
+    `order_problem` — the same ones `progress add` and `import` apply to new entries."""
+    from .progress import file_key, order_problem, rule_problems
 
-    Date order is checked within each file: two bodies' files are independent logs.
-    """
-    last: dict[tuple[str, str], str] = {}
+    last: dict[tuple, tuple[str, str]] = {}
     for rec in plan.progress:
         e, line, col = rec.entry, rec.pos[0], rec.pos[1]
         try:
@@ -135,23 +135,20 @@ def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
         except refs.RefError as exc:
             yield error(rec.file, *position(rec.raw, ("ref",)), "unknown-ref", f"progress entry: {exc}")
             continue
-        if e.status == "completed" and not e.evidence:
-            yield error(rec.file, line, col, "missing-evidence",
-                        f"{ref.ref}: a completed entry needs evidence (a decision, report or document)")
-        if e.completion and e.status != "in_progress":
-            yield error(rec.file, *position(rec.raw, ("completion",)), "completion-without-progress",
-                        f"{ref.ref}: completion is only for status in_progress")
+        label = f"{ref.ref}: "
         if e.by and not plan.registry.is_known(e.by):
             yield error(rec.file, *position(rec.raw, ("by",)), "unknown-institution",
                         f"{ref.ref}: by {e.by!r} is not in institutions.yaml")
-        if e.date > today.isoformat():
-            yield error(rec.file, *position(rec.raw, ("date",)), "future-date",
-                        f"{ref.ref}: dated {e.date}, after today ({today.isoformat()})")
-        key = (rec.file, ref.ref)
-        if key in last and e.date < last[key]:
-            yield error(rec.file, *position(rec.raw, ("date",)), "progress-order",
-                        f"{ref.ref}: entry dated {e.date} comes after one dated {last[key]}")
-        last[key] = max(e.date, last.get(key, e.date))
+        key = (file_key(rec.file), ref.ref)
+        problems = [*rule_problems(label, e.status, e.completion, e.evidence, e.date, today),
+                    order_problem(label, e.date, last.get(key))]
+        for p in problems:
+            if p is None:
+                continue
+            where = position(rec.raw, (p.field,)) if p.field in ("date", "completion") else (line, col)
+            yield error(rec.file, *where, p.code, p.message)
+        if key not in last or e.date >= last[key][0]:
+            last[key] = (e.date, f"line {line}")
 
 
 CHECKS: list[Check] = [

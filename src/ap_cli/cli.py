@@ -5,6 +5,7 @@ imports typer; heavy modules are imported inside the commands that need them.
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,25 +20,45 @@ app = typer.Typer(
     help="Albania's Action Plan against Trafficking in Human Beings 2008–2010 as data: "
     "what is overdue, who is responsible, how far each pillar has come.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        sys.stdout.write(f"apcli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print apcli's version and exit."),
+          no_pager: bool = typer.Option(False, "--no-pager",
+                                        help="Never page long terminal output (also an option of each table command).")
+          ) -> None:
+    """Albania's Action Plan against Trafficking in Human Beings 2008–2010 as data: what is
+    overdue, who is responsible, how far each pillar has come.
+
+    Refs such as II-1.(a).1 hold parentheses: quote them in a shell ('II-1.(a).1'), or write
+    them without punctuation (ii-1a1), which needs no quotes.
+    """
+    output.paging = not no_pager
+
+
 PlanOpt = typer.Option(None, "--plan", help="Plan directory (default: $APCLI_PLAN, ./plan, then the bundled plan).")
 ProgressOpt = typer.Option(None, "--progress", help="Progress log directory to use instead of PLAN/progress (e.g. examples/progress-demo).")
-AsOfOpt = typer.Option(None, "--as-of", help="Cut-off: 2009, 2009-06, 2009-06-15, 2009Q2 or 2009H1 (its last day). Default: yesterday.")
+AsOfOpt = typer.Option(None, "--as-of", help="Cut-off: 2009, 2009-06, 2009-06-15, 2009Q2, 2009H1, 30.06.2009, qershor 2009 or June 2009 (its last day). Default: yesterday.")
 FormatOpt = typer.Option("table", "--format", "-f", help="table, json, csv or md.")
 NoPagerOpt = typer.Option(False, "--no-pager", help="Print straight to the terminal, never through a pager.")
 
 # Column kinds for terminal tables: text may wrap; refs, ids, dates and states never break.
 Col, TEXT, FIXED, NUMBER = output.Column, output.TEXT, output.FIXED, output.NUMBER
 APPROX = Col("approx", "≈", FIXED, "dim")
-
-
-@app.callback()
-def _global_options(no_pager: bool = typer.Option(False, "--no-pager", help="Never page long terminal output (also an option of each table command).")):
-    output.paging = not no_pager
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -68,15 +89,23 @@ def load(plan_dir: Optional[Path], progress: Optional[Path] = None, checked: boo
     return plan
 
 
-def cutoff(as_of: Optional[str]) -> date:
-    from .periods import parse_as_of
+def cutoff(as_of: Optional[str], plan=None) -> date:
+    """The cut-off day; a note on stderr when it lies outside the plan period, where the answer
+    is still given but rarely what was meant (e.g. the default, yesterday, years after 2010)."""
+    from .dates import parse_cutoff
 
     if as_of is None:
-        return date.today() - timedelta(days=1)
-    try:
-        return parse_as_of(as_of)
-    except ValueError as exc:
-        raise fail(str(exc))
+        c = date.today() - timedelta(days=1)
+    else:
+        try:
+            c = parse_cutoff(as_of)
+        except ValueError as exc:
+            raise fail(str(exc))
+    if plan is not None:
+        note = output.cutoff_note(c, plan.start, plan.end, defaulted=as_of is None)
+        if note:
+            sys.stderr.write(note)
+    return c
 
 
 def check_format(fmt: str, allowed=output.FORMATS) -> str:
@@ -270,7 +299,7 @@ def show(ref: str = typer.Argument(..., help="An activity, e.g. II-1.(a).1 (leni
         rec = plan.resolve_ref(ref)
     except RefError as exc:
         raise fail(str(exc))
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     state = state_at(plan, rec, c)
     data = rec.activity.model_dump(exclude_defaults=True)
     data = {"ref": rec.ref, "pillar": rec.pillar, "goal": rec.goal.id, "objective": rec.objective.id, **data,
@@ -331,10 +360,18 @@ def list_(pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, II
 
     check_format(fmt)
     check_role(role)
-    if status and status not in STATUS_FILTERS:
-        raise fail(f"unknown status {status!r}; use one of: {', '.join(STATUS_FILTERS)}")
+    if status:
+        from .progress import _word, status_of
+
+        status = status_of(status) or _word(status)
+        if status not in STATUS_FILTERS:
+            import difflib
+
+            close = difflib.get_close_matches(status or "", STATUS_FILTERS, n=1)
+            raise fail(f"unknown status {status!r}; use one of: {', '.join(STATUS_FILTERS)}"
+                       + (f"; did you mean {close[0]}?" if close else ""))
     plan = load(plan_dir, progress)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     inst = institution_id(plan, institution) if institution else None
     recs = select(plan, pillar_of(plan, pillar), inst, role, status, search, c)
     rows = [{"ref": r.ref, "lead": r.lead, "deadline": "; ".join(r.phrases) or None,
@@ -365,7 +402,7 @@ def overdue(as_of: Optional[str] = AsOfOpt,
     check_format(fmt)
     check_role(role)
     plan = load(plan_dir, progress)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     inst = institution_id(plan, institution) if institution else None
     selected = select(plan, pillar_of(plan, pillar), inst, role)
     items = find_overdue(plan, c, selected)
@@ -408,7 +445,7 @@ def upcoming(as_of: Optional[str] = AsOfOpt,
     except ValueError as exc:
         raise fail(str(exc))
     plan = load(plan_dir, progress)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     inst = institution_id(plan, institution) if institution else None
     items = find_upcoming(plan, c, months, select(plan, pillar_of(plan, pillar), inst, role))
     rows = [{"ref": u.rec.ref, "lead": u.rec.lead, "due": u.due.isoformat(),
@@ -437,15 +474,17 @@ def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias 
     check_role(role)
     plan = load(plan_dir, progress)
     inst = institution_id(plan, name)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     rows, summary = involvement(plan, inst, c, role)
     body = plan.registry.by_id[inst]
     table_rows = [{"ref": r.rec.ref, "roles": r.roles, "due": r.due.isoformat() if r.due else None,
                    "state": r.state.status, "timeliness": r.timeliness.replace("_", " "), "title": r.rec.title}
                   for r in rows]
-    footer = (f"{body.id} ({body.name}) as of {c.isoformat()}: {summary['activities']} activities — "
-              f"lead {summary['as_lead']}, partner {summary['as_partner']}, funder {summary['as_funder']}, "
-              f"overdue {summary['overdue']}, completed {summary['completed']}")
+    roles = ", ".join(f"{r} {n}" for r, n in summary["by_role"].items())
+    footer = (f"{body.id} ({body.name}) as of {c.isoformat()}: {summary['activities']} activities, "
+              f"each counted once in its strongest role ({roles}); "
+              f"overdue {summary['overdue']}, completed {summary['completed']}"
+              + (f" ({summary['completed_late']} late)" if summary["completed_late"] else ""))
     table = output.Table([Col("ref", "ref", FIXED), Col("roles", "role", FIXED), Col("due", "due", FIXED),
                           Col("state", "state", FIXED, output.status_style),
                           Col("timeliness", "standing", FIXED, output.status_style), Col("title", "title", TEXT)],
@@ -465,7 +504,7 @@ def stats(as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt,
 
     check_format(fmt)
     plan = load(plan_dir, progress)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     rows = pillar_stats(plan, c)
     alarm = {"overdue": output.if_positive("red"), "stale": output.if_positive("yellow")}
     table = output.Table([Col("pillar", "pillar", FIXED),
@@ -544,27 +583,31 @@ def diff(
 
 @app.command()
 def report(as_of: Optional[str] = AsOfOpt,
-           fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md or html (default: from --template's file name, else md)."),
+           fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md or html (default: from --out's or --template's file name, else md)."),
            lang: str = typer.Option("sq", "--lang", help="Labels in sq (Albanian) or en; plan text stays as written."),
-           out: Optional[Path] = typer.Option(None, "--out", "-o", help="FILE, or DIR (writes DIR/report.<format>); default: stdout."),
+           out: Optional[str] = typer.Option(None, "--out", "-o", help="FILE, or DIR/ (an existing directory or a path ending in /: writes DIR/report.<format>); default: stdout."),
            template: Optional[Path] = typer.Option(None, "--template", help="Your own jinja2 template (it may extend report.md.j2 / report.html.j2)."),
-           per_institution: bool = typer.Option(False, "--per-institution", help="With --out DIR: one report per body, plus index.<format>."),
+           per_institution: bool = typer.Option(False, "--per-institution", help="With --out DIR/: one report per body, plus index.<format>."),
            plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt):
     """Status report in Markdown or HTML: headline figures, pillars, overdue by lead, next quarter,
     scorecard, timeline. Same plan and --as-of, same bytes.
 
-    Example: apcli report --as-of 2009-06 --format html --out report.html
+    Example: apcli report --as-of 2009-06 --out report.html
     """
-    from .render import FORMATS, TemplateProblem, format_for, render_report, report_files, write_text
+    from .render import FORMATS, OutProblem, TemplateProblem, render_report, report_files, resolve_target, write_text
     from .report import LANGS
 
-    fmt = check_format(format_for(template, fmt), FORMATS)
+    if fmt is not None:
+        check_format(fmt, FORMATS)
     if lang not in LANGS:
         raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
-    if per_institution and (out is None or out.is_file()):
-        raise fail("--per-institution writes several files: give --out DIR")
+    try:
+        target = resolve_target(out, fmt, template, per_institution)
+    except OutProblem as exc:
+        raise fail(str(exc))
+    fmt = target.fmt
     plan = load(plan_dir, progress)
-    c = cutoff(as_of)
+    c = cutoff(as_of, plan)
     try:
         if per_institution:
             files = report_files(plan, c, fmt, lang, template)
@@ -573,14 +616,16 @@ def report(as_of: Optional[str] = AsOfOpt,
     except TemplateProblem as exc:
         raise fail(str(exc))
     try:
+        if target.create is not None:
+            target.create.mkdir(exist_ok=True)  # one level only: its parent was checked
         if per_institution:
             for name, text in files.items():
-                write_text(out / name, text)
-            sys.stderr.write(f"apcli: wrote {len(files) - 1} reports and index.{fmt} to {out}\n")
-        elif out is None:
+                write_text(target.directory / name, text)
+            sys.stderr.write(f"apcli: wrote {len(files) - 1} reports and index.{fmt} to {target.directory}\n")
+        elif target.file is None:
             sys.stdout.write(text)
         else:
-            write_text(out / f"report.{fmt}" if out.is_dir() else out, text)
+            write_text(target.file, text)
     except OSError as exc:
         raise fail(f"cannot write {exc.filename}: {exc.strerror}", 1)
 
@@ -594,13 +639,27 @@ app.add_typer(progress_app, name="progress")
 DryRunOpt = typer.Option(False, "--dry-run", help="Validate and show what would be written; write nothing.")
 
 
-def _editable(plan_dir: Optional[Path], progress: Optional[Path]):
+def writable_plan_dir(plan_dir: Optional[Path]) -> Path:
+    """The plan a writing command may change: never the bundled copy found by default, never
+    the copy inside the installed package."""
+    from .init import READ_ONLY, is_bundled
+    from .loader import find_plan_dir
+
+    where = find_plan_dir(plan_dir)
+    inside_package = (Path(__file__).resolve().parent / "plan").is_dir()
+    named = plan_dir is not None or bool(os.environ.get("APCLI_PLAN")) or (Path("plan") / "plan.yaml").is_file()
+    if is_bundled(where) and (inside_package or not named):
+        raise fail(READ_ONLY)
+    return where
+
+
+def _editable(plan_dir: Optional[Path], progress: Optional[Path], writing: bool = True):
     """The plan and the files that have errors: an edit needs a readable plan, and only the
     file it writes to must be free of errors (a typo in another pillar does not block a report)."""
     from .diagnostics import format_text
     from .loader import find_plan_dir, load_plan
 
-    plan, diags = load_plan(find_plan_dir(plan_dir), progress)
+    plan, diags = load_plan(writable_plan_dir(plan_dir) if writing else find_plan_dir(plan_dir), progress)
     if plan is None:
         sys.stderr.write(format_text(diags))
         raise fail("cannot read the plan (run `apcli check`)", 1)
@@ -678,25 +737,29 @@ def progress_template(
     institution: str = typer.Option(..., "--institution", help="The reporting body (any spelling or full name)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the form here instead of stdout."),
     force: bool = typer.Option(False, "--force", help="With --out: replace an existing file."),
+    lang: str = typer.Option("sq", "--lang", help="Instructions and labels in sq (Albanian, the default) or en."),
     plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
 ):
     """A body's quarterly reporting form, ready to fill in.
 
     Every activity it leads or supports that is open in the quarter, each followed by a
-    commented-out entry; the filled-in form is an ordinary progress file.
+    commented-out entry; the filled-in form is an ordinary progress file. Its instructions
+    are in Albanian, or in English with --lang en.
 
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
     from .edit import schema_ref, write_atomic
-    from .forms import render, select
-    from .periods import Quarter
+    from .dates import parse_quarter
+    from .forms import LANGS, render, select
     from .loader import display_path
     from .institutions import slug
 
-    plan, _, errors = _editable(plan_dir, progress)
+    if lang not in LANGS:
+        raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+    plan, _, errors = _editable(plan_dir, progress, writing=False)
     inst = institution_id(plan, institution)
     try:
-        q = Quarter.parse(quarter)
+        q = parse_quarter(quarter)
     except ValueError as exc:
         raise fail(str(exc))
     if q.last < plan.start.first_day() or q.first > plan.end.last_day():
@@ -707,7 +770,7 @@ def progress_template(
         sys.stderr.write(f"apcli: warning: the plan has {errors} error(s) (run `apcli check`); the form may be incomplete\n")
     target = _progress_dir(plan, progress) / str(q) / f"{slug(inst)}.yaml"
     items = select(plan, inst, q)
-    text = render(plan, inst, q, items, schema_ref(Path(plan.root), target.parent), display_path(target))
+    text = render(plan, inst, q, items, schema_ref(Path(plan.root), target.parent), display_path(target), lang)
     if out is None:
         sys.stdout.write(text)
         return
@@ -764,10 +827,13 @@ def fmt_files(
     from .diagnostics import format_text
     from .edit import write_atomic
     from .formatting import format_file, plan_files
+    from .init import READ_ONLY, is_bundled
     from .loader import display_path, find_plan_dir
 
-    targets = paths or [find_plan_dir(plan_dir)]
+    targets = paths or [writable_plan_dir(plan_dir) if not check_only else find_plan_dir(plan_dir)]
     files = [f for p in targets for f in (plan_files(p) if p.is_dir() else [p])]
+    if not check_only and any(is_bundled(f.parent) for f in files) and (Path(__file__).resolve().parent / "plan").is_dir():
+        raise fail(READ_ONLY)
     changed, problems, refused = [], [], 0
     for path in dict.fromkeys(files):
         new, diags = format_file(path, display_path(path))
@@ -785,6 +851,27 @@ def fmt_files(
                      + (f", {refused} left as they are (see above)" if refused else "") + "\n")
     if problems or (check_only and changed):
         raise typer.Exit(1)
+
+
+@app.command("init")
+def init(directory: Path = typer.Argument(..., help="The folder for the new plan repository (created if missing).")):
+    """Start a plan repository: a working copy of the plan (plan files, an empty progress log, the
+    JSON Schema), a pre-commit configuration and the CI workflow. Nothing existing is overwritten.
+
+    Example: apcli init zkka-plan
+    """
+    from .edit import EditError
+    from .init import init_repository
+
+    if not str(directory).strip():
+        raise fail("init: the folder name is empty")
+    try:
+        written = init_repository(directory)
+    except EditError as exc:
+        raise fail(str(exc), 1)
+    for path in written:
+        sys.stdout.write(f"wrote {path}\n")
+    sys.stdout.write(f"next: cd {directory} && git init && apcli check\n")
 
 
 def main() -> None:

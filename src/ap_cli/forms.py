@@ -5,6 +5,10 @@ supports that is overdue, due, ongoing or under way in the quarter, with its dea
 indicators and state as comments, followed by an entry ready to uncomment and fill in. Once
 filled in it is an ordinary progress file: `apcli check` reads it, and it can be saved into
 the log as it is or merged with `apcli progress import`.
+
+Clerks in Albanian institutions fill it in, so its comments are in Albanian by default and in
+English with `lang="en"` (`TEXT`, the one place the form's wording lives). The YAML keys and the
+status words (`status: in_progress`) are the file format, so they stay as they are in both.
 """
 
 from __future__ import annotations
@@ -17,13 +21,91 @@ from .periods import Quarter
 from .plan import ActivityRecord, Plan
 from .queries import has_role, role_of, state_at, timeliness
 
-SECTIONS = (  # key, short name, heading
-    ("overdue", "overdue", "Overdue: due before the quarter and not done when it began"),
-    ("due", "due this quarter", "Due this quarter"),
-    ("ongoing", "ongoing", "Ongoing work (report every quarter, or it shows as stale)"),
-    ("later", "due later", "Under way, due after this quarter"),
-    ("undated", "without deadline", "No readable deadline"),
-)
+SECTIONS = ("overdue", "due", "ongoing", "later", "undated")
+LANGS = ("sq", "en")
+STATUSES = "not_started | in_progress | completed | cancelled | suspended"
+
+TEXT: dict[str, dict] = {
+    "sq": {
+        "sections": {  # short name, heading
+            "overdue": ("me vonesë", "Me vonesë: me afat para tremujorit dhe të papërfunduara kur ai filloi"),
+            "due": ("me afat këtë tremujor", "Me afat këtë tremujor"),
+            "ongoing": ("në vazhdimësi",
+                        "Punë në vazhdimësi (raportoni çdo tremujor, përndryshe shfaqen si pa raportim)"),
+            "later": ("me afat më vonë", "Në zbatim, me afat pas këtij tremujori"),
+            "undated": ("pa afat", "Pa afat të lexueshëm"),
+        },
+        "title": "Raporti tremujor i progresit {q} ({first} – {last})",
+        "institution": "Institucioni",
+        "made_by": "Krijuar me `{command}`; gjendja është ajo më {last}.",
+        "how": [
+            "Si plotësohet:",
+            " 1. Për çdo aktivitet për të cilin raportoni, aktivizoni regjistrimin e tij (fshini \"# \" në",
+            "    fillim të çdo rreshti të tij) dhe plotësojeni. Të tjerat lërini si janë, ose fshijini.",
+            " 2. Emrat e fushave (ref, date, status …) dhe vlerat e tyre shkruhen në anglisht, si më poshtë:",
+            "    status: not_started | in_progress | completed | cancelled | suspended",
+            "            (pa filluar | në proces | përfunduar | anuluar | pezulluar)",
+            "    completion (vetëm për in_progress): limited | substantial (i kufizuar | i konsiderueshëm)",
+            "    evidence (e detyrueshme për completed): vendimi, raporti ose dokumenti, p.sh. \"VKM nr. …, datë …\"",
+            "    date: dita kur vlente gjendja; jo në të ardhmen, jo para regjistrimit të fundit të aktivitetit.",
+            " 3. Ruajeni si",
+        ],
+        "save": [
+            "    dhe ekzekutoni `apcli check`. Nëse ky skedar ekziston tashmë, bashkojeni formularin me të:",
+            "    `apcli progress import KY-FORMULAR.yaml`.",
+        ],
+        "activities": "{n} aktivitete", "activity": "1 aktivitet",
+        "roles": {"lead": "drejtues", "responsible": "përgjegjës", "support": "mbështetës"},
+        "role": "roli", "responsible": "përgjegjësit", "support": "mbështetësit",
+        "deadline": "afati", "none_printed": "nuk është shënuar", "indicators": "treguesit",
+        "state_at": "gjendja më {day}", "reported": "raportuar më {day}", "evidence": "dëshmia",
+        "not_reported": "nuk është raportuar progres (not_started, pa dëshmi)",
+        "standing": "vlerësimi",
+        "unreadable": "i palexueshëm ({problem})", "no_deadline": "pa afat",
+        "ongoing_from": "në vazhdimësi nga {start}", "ongoing": "në vazhdimësi",
+        "due": "deri më {days}", "approx": " (e përafërt)",
+        "hints": {"status": STATUSES, "completion": "vetëm për in_progress: limited | substantial",
+                  "evidence": "e detyrueshme për completed"},
+    },
+    "en": {
+        "sections": {
+            "overdue": ("overdue", "Overdue: due before the quarter and not done when it began"),
+            "due": ("due this quarter", "Due this quarter"),
+            "ongoing": ("ongoing", "Ongoing work (report every quarter, or it shows as stale)"),
+            "later": ("due later", "Under way, due after this quarter"),
+            "undated": ("without deadline", "No readable deadline"),
+        },
+        "title": "Quarterly progress report {q} ({first} – {last})",
+        "institution": "Institution",
+        "made_by": "Made by `{command}`; states are as of {last}.",
+        "how": [
+            "How to fill it in:",
+            " 1. For each activity you report on, uncomment its entry (remove the leading \"# \" from",
+            "    each line of it) and fill it in. Leave the others commented out, or delete them.",
+            " 2. status: not_started | in_progress | completed | cancelled | suspended",
+            "    completion (in_progress only): limited | substantial",
+            "    evidence (required for completed): the decision, report or document, e.g. \"VKM nr. …, datë …\"",
+            "    date: the day the status held; not in the future, not before the activity's last entry.",
+            " 3. Save it as",
+        ],
+        "save": [
+            "    and run `apcli check`. If that file exists already, merge the form into it",
+            "    instead: `apcli progress import THIS-FORM.yaml`.",
+        ],
+        "activities": "{n} activities", "activity": "1 activity",
+        "roles": {"lead": "lead", "responsible": "responsible", "support": "support"},
+        "role": "role", "responsible": "responsible", "support": "support",
+        "deadline": "deadline", "none_printed": "none printed", "indicators": "indicators",
+        "state_at": "state at {day}", "reported": "reported {day}", "evidence": "evidence",
+        "not_reported": "no progress reported (not_started, no evidence)",
+        "standing": "standing",
+        "unreadable": "unreadable ({problem})", "no_deadline": "no deadline",
+        "ongoing_from": "ongoing from {start}", "ongoing": "ongoing",
+        "due": "due {days}", "approx": " (approximate)",
+        "hints": {"status": STATUSES, "completion": "in_progress only: limited | substantial",
+                  "evidence": "required for completed"},
+    },
+}
 RULE = "# " + "=" * 78
 
 
@@ -67,77 +149,81 @@ def select(plan: Plan, inst_id: str, quarter: Quarter) -> list[Item]:
             items.append(Item(rec, "later", later[0]))
         else:
             items.append(Item(rec, "undated", None))
-    order = [key for key, _, _ in SECTIONS]
-    return sorted(items, key=lambda item: order.index(item.section))  # stable: plan order within
+    return sorted(items, key=lambda item: SECTIONS.index(item.section))  # stable: plan order within
 
 
 def render(plan: Plan, inst_id: str, quarter: Quarter, items: list[Item], schema: str | None,
-           destination: str) -> str:
+           destination: str, lang: str = "sq") -> str:
+    """The form as text: instructions and labels in `lang` (Albanian by default)."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+    tx = TEXT[lang]
     body = plan.registry.by_id[inst_id]
-    counts = [(short, sum(i.section == key for i in items)) for key, short, _ in SECTIONS]
+    name = body.name_en if lang == "en" and body.name_en else body.name
+    counts = [(tx["sections"][key][0], sum(i.section == key for i in items)) for key in SECTIONS]
     summary = ", ".join(f"{n} {short}" for short, n in counts if n)
+    command = (f"apcli progress template --quarter {quarter} --institution {_line(body.id)}"
+               + (" --lang en" if lang == "en" else ""))
+    dates = {"q": quarter, "first": quarter.first.isoformat(), "last": quarter.last.isoformat()}
+    total = tx["activity"] if len(items) == 1 else tx["activities"].format(n=len(items))
     out = [edit.modeline(schema).rstrip("\n")] if schema else []
     out += [
-        f"# Quarterly progress report {quarter} ({quarter.first.isoformat()} – {quarter.last.isoformat()})",
-        f"# Raporti tremujor i progresit, {quarter}",
-        f"# Institution: {_line(body.id)} — {_line(body.name)}",
-        f"# Made by `apcli progress template --quarter {quarter} --institution {_line(body.id)}`;"
-        f" states are as of {quarter.last.isoformat()}.",
+        "# " + tx["title"].format(**dates),
+        f"# {tx['institution']}: {_line(body.id)} — {_line(name)}",
+        "# " + tx["made_by"].format(command=command, **dates),
         "#",
-        "# How to fill it in:",
-        "#  1. For each activity you report on, uncomment its entry (remove the leading \"# \" from",
-        "#     each line of it) and fill it in. Leave the others commented out, or delete them.",
-        "#  2. status: not_started | in_progress | completed | cancelled | suspended",
-        "#     completion (in_progress only): limited | substantial",
-        "#     evidence (required for completed): the decision, report or document, e.g. \"VKM nr. …, datë …\"",
-        "#     date: the day the status held; not in the future, not before the activity's last entry.",
-        "#  3. Save it as",
+        *(f"# {line}" for line in tx["how"]),
         f"#       {destination}",
-        "#     and run `apcli check`. If that file exists already, merge the form into it",
-        "#     instead: `apcli progress import THIS-FORM.yaml`.",
+        *(f"# {line}" for line in tx["save"]),
         "#",
-        f"# {len(items)} activities" + (f": {summary}." if summary else "."),
+        f"# {total}" + (f": {summary}." if summary else "."),
     ]
-    for key, _, heading in SECTIONS:
+    for key in SECTIONS:
         section = [i for i in items if i.section == key]
         if not section:
             continue
-        out += ["", RULE, f"# {heading} ({len(section)})", RULE]
+        out += ["", RULE, f"# {tx['sections'][key][1]} ({len(section)})", RULE]
         for item in section:
-            out += ["", *_activity(plan, inst_id, quarter, item)]
+            out += ["", *_activity(plan, inst_id, quarter, item, lang)]
     return "\n".join(out) + "\n"
 
 
-def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item) -> list[str]:
+def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item, lang: str) -> list[str]:
+    from .report import STANDINGS, STATES
+
+    tx = TEXT[lang]
     rec, cutoff = item.rec, quarter.last
     roles = role_of(rec, inst_id)
     role = "lead" if "lead" in roles else "responsible" if "responsible" in roles else "support"
-    bodies = f"#   role: {role} · responsible: {', '.join(rec.responsible_ids)}"
+    bodies = f"#   {tx['role']}: {tx['roles'][role]} · {tx['responsible']}: {', '.join(rec.responsible_ids)}"
     lines = [*_comment(f"{rec.ref} — ", rec.title, "  "),
-             bodies + (f" · support: {', '.join(rec.support_ids)}" if rec.support_ids else "")]
+             bodies + (f" · {tx['support']}: {', '.join(rec.support_ids)}" if rec.support_ids else "")]
     for d in rec.deadlines:
-        lines.append(f"#   deadline: {_line(d.phrase or d.due_override or '—')} → {_reading(d)}")
+        lines.append(f"#   {tx['deadline']}: {_line(d.phrase or d.due_override or '—')} → {_reading(d, tx)}")
     if not rec.deadlines:
-        lines.append("#   deadline: none printed")
+        lines.append(f"#   {tx['deadline']}: {tx['none_printed']}")
     if rec.indicators:
-        lines.append("#   indicators:")
+        lines.append(f"#   {tx['indicators']}:")
         for text in rec.indicators:
             lines += _comment("    - ", text, "      ")
     state = state_at(plan, rec, cutoff)
     if state.reported:
-        told = f"{state.status}" + (f" ({state.completion})" if state.completion else "") + f", reported {state.date}"
+        status = state.status + (f", {state.completion}" if state.completion else "")
+        told = (f"{STATES['sq'][state.status].lower()} ({status})" if lang == "sq"
+                else state.status + (f" ({state.completion})" if state.completion else ""))
+        told += ", " + tx["reported"].format(day=state.date)
         if state.evidence:
-            told += f"; evidence: {_line(state.evidence)}"
+            told += f"; {tx['evidence']}: {_line(state.evidence)}"
     else:
-        told = "no progress reported (not_started, no evidence)"
-    lines.append(f"#   state at {cutoff.isoformat()}: {told}")
-    lines.append(f"#   standing: {timeliness(plan, rec, cutoff).replace('_', ' ')}")
+        told = tx["not_reported"]
+    lines.append(f"#   {tx['state_at'].format(day=cutoff.isoformat())}: {told}")
+    standing = timeliness(plan, rec, cutoff)
+    lines.append(f"#   {tx['standing']}: "
+                 + (STANDINGS["sq"][standing].lower() if lang == "sq" else standing.replace("_", " ")))
     entry = {"ref": rec.ref, "date": cutoff.isoformat(), "status": state.status,
              "completion": state.completion if state.status == "in_progress" else None,
              "evidence": state.evidence if state.status == "completed" else None, "by": inst_id, "note": None}
-    hints = {"status": "not_started | in_progress | completed | cancelled | suspended",
-             "completion": "in_progress only: limited | substantial",
-             "evidence": "required for completed"}
+    hints = tx["hints"]
     for i, key in enumerate(edit.ENTRY_KEYS):
         value = edit.scalar(entry[key], plain=key in ("ref", "status", "completion", "by"))
         text = f"{'- ' if i == 0 else '  '}{key}: {value}"
@@ -145,14 +231,14 @@ def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item) -> list[st
     return lines
 
 
-def _reading(d) -> str:
+def _reading(d, tx: dict) -> str:
     r = d.reading
     if r is None:
-        return f"unreadable ({d.problem})" if d.problem else "no deadline"
+        return tx["unreadable"].format(problem=d.problem) if d.problem else tx["no_deadline"]
     if r.kind == "ongoing":
-        return f"ongoing from {r.start}" if r.start else "ongoing"
+        return tx["ongoing_from"].format(start=r.start) if r.start else tx["ongoing"]
     days = ", ".join(day.isoformat() for day in r.due_days)
-    return f"due {days}" + (" (approximate)" if r.approx else "")
+    return tx["due"].format(days=days) + (tx["approx"] if r.approx else "")
 
 
 def _comment(lead: str, text: str, indent: str) -> list[str]:

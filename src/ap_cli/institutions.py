@@ -68,8 +68,11 @@ class Registry:
         key = fold(name)
         close = difflib.get_close_matches(key, list(self._index), n=limit, cutoff=0.6)
         prefixed = [k for k in self._index if key and k.startswith(key)][:limit]
+        words = set(key.replace(",", " ").split())
+        # "Ministria e Punes": the names that hold every word typed come first
+        holding = [k for k in self._index if len(words) > 1 and words <= set(k.replace(",", " ").split())]
         ids: list[str] = []
-        for k in [*close, *prefixed]:
+        for k in [*holding[:limit], *prefixed, *close]:
             for i in sorted(self._index[k]):
                 if i not in ids:
                     ids.append(i)

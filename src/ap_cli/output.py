@@ -357,6 +357,18 @@ def _stacked(console, kinds, headers, cells, styles, width):
     def field(label: str, value: str, kind: str, style: str) -> None:
         if kind == NUMBER:
             label += " " * (number_width - cell_len(value))
+        if kind == FIXED and ", " in value and cell_len(label) + cell_len(value) > width:
+            # a list of fixed values (several due days): break between items, never inside one
+            indent, line = cell_len(label), ""
+            for item in value.split(", "):
+                candidate = f"{line}, {item}" if line else item
+                if line and indent + cell_len(candidate) + 1 > width:
+                    lines.append(Text(label) + Text(line + ",", style=style))
+                    label, line = " " * indent, item
+                else:
+                    line = candidate
+            lines.append(Text(label) + Text(line, style=style))
+            return
         if kind != TEXT or not value:
             lines.append(Text(label.rstrip() if not value else label) + Text(value, style=style))
             return
@@ -476,3 +488,15 @@ def emit_table(table: Table, fmt: str, json_data=None, page: bool = True) -> Non
         write_terminal(render_terminal(table, width, styles_wanted(True), height), page, height)
     else:
         sys.stdout.write(render_plain(table, styled=styles_wanted(False)))
+
+
+def cutoff_note(cutoff, start, end, defaulted: bool) -> str:
+    """A note for a cut-off outside the plan period (`start`, `end` are its first and last month)."""
+    why = " (no --as-of given: yesterday)" if defaulted else ""
+    if cutoff < start.first_day():
+        return (f"note: cut-off {cutoff.isoformat()}{why} is before the plan period ({start} – {end}); "
+                "nothing can be due yet\n")
+    if cutoff > end.plus(12).last_day():
+        return (f"note: cut-off {cutoff.isoformat()}{why} is long after the plan period ({start} – {end}); "
+                "every due day has passed\n")
+    return ""

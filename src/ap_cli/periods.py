@@ -337,7 +337,8 @@ def _read_ongoing(text: str, s: str, plan_start: Month, plan_end: Month) -> Read
         if m:
             p = _point(m.group(1)) or _point_of_by(m.group(1))
             if p:
-                return Reading(text, "ongoing", p.start, plan_end, p.approx)
+                # Where open-ended work starts rests on a convention ("2008 -"): always ≈.
+                return Reading(text, "ongoing", p.start, plan_end, True)
     return None
 
 
@@ -361,6 +362,9 @@ def _read_recurring(text: str, s: str, plan_start: Month, plan_end: Month) -> Re
     first_year = plan_start.year + (1 if tail else 0)
     days = tuple(Month(y, month).last_day() for y in range(first_year, plan_end.year + 1)
                  if start <= Month(y, month) <= plan_end)
+    # "Qershor 2008 dhe deri në mars të çdo viti …": the named first month falls due too.
+    if first is not None and first.end <= plan_end and first.end.last_day() not in days:
+        days = tuple(sorted({first.end.last_day(), *days}))
     if not days:
         return None
     return Reading(text, "recurring", start, Month.of(days[-1]), False, days)
@@ -373,7 +377,9 @@ def _read_by(text: str, s: str) -> Reading | None:
     p = _point(m.group(1))
     if p is None:
         return None
-    return Reading(text, "by", None, p.end, p.approx)
+    # "Deri në fund të 2008" pins 31 December; "Deri në vitin 2010", "Deri në mes të 2010" or
+    # "Deri në mars 2009" can mean before or during the named time: ≈.
+    return Reading(text, "by", None, p.end, p.kind != "end")
 
 
 def _read_range(text: str, s: str) -> Reading | None:
@@ -433,4 +439,5 @@ def parse_as_of(text: str) -> date:
 def read_override(text: str, phrase: str | None) -> Reading:
     """A `due:` override (2009-06, 2009Q2, 2009H1, 2009) replaces the reading of `phrase`."""
     start, end = parse_period(text)
-    return Reading(phrase or text, "override", start, end, False)
+    # An override settles an ambiguous phrase by a reader's judgement: the reading stays ≈.
+    return Reading(phrase or text, "override", start, end, True)

@@ -59,17 +59,36 @@ class Problem:
 
 
 def parse_day(text: str | None) -> str | None:
-    """`2009-06-20` or `20.06.2009` (as spreadsheets in Albania write it) → ISO, else None."""
-    text = (text or "").strip()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text) or re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\.?", text)
-    if not m:
-        return None
-    parts = [int(x) for x in m.groups()]
-    year, month, day = parts if len(m.group(1)) == 4 else parts[::-1]
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return None
+    """`2009-06-20`, `20.06.2009` or `20/06/2009` (as spreadsheets in Albania write it) → ISO, else None."""
+    from .dates import parse_entry_date
+
+    day = parse_entry_date(text or "")
+    return day.isoformat() if day else None
+
+
+def status_of(text: str | None) -> str | None:
+    """A status as typed: `in_progress`, `In progress`, `in-progress`, or as the reports print it
+    in Albanian (`Në proces`, `përfunduar`), any case and diacritics → the status, else None."""
+    from .institutions import fold
+    from .report import STATES
+
+    word = _word(text)
+    if word in STATUSES:
+        return word
+    labels = {fold(label): status for lang in STATES.values() for status, label in lang.items()}
+    return labels.get(fold(text or ""))
+
+
+def status_hint(text: str) -> str:
+    """'; did you mean …?' for a near-miss status, or ''."""
+    import difflib
+
+    from .institutions import fold
+    from .report import STATES
+
+    words = {fold(w): w for w in (*STATUSES, *STATES["sq"].values(), *STATES["en"].values())}
+    close = difflib.get_close_matches(fold(text), list(words), n=1, cutoff=0.6)
+    return f"; did you mean {status_of(words[close[0]])}?" if close else ""
 
 
 def _word(text: str | None) -> str | None:
@@ -91,12 +110,51 @@ def destination(progress_dir: Path, entry: dict) -> Path:
 # ----------------------------------------------------------------------------- the log so far
 
 
+def file_key(path: str | Path) -> tuple[str, str]:
+    """Which log file an entry belongs to: (quarter folder, file stem), e.g. ("2009Q2", "zkka")."""
+    p = Path(path)
+    return p.parent.name, p.stem
+
+
+def entry_file_key(entry: dict) -> tuple[str, str]:
+    """The log file a new entry goes to (see `destination`)."""
+    return str(Quarter.of(date.fromisoformat(entry["date"]))), slug(entry["by"])
+
+
+def rule_problems(label: str, status: str | None, completion: str | None, evidence: str | None,
+                  day: str | None, today: date) -> list[Problem]:
+    """The rules every progress entry keeps, whoever wrote it: `check` applies them to the log
+    as it is, `progress add` and `progress import` to each new entry before writing it."""
+    problems = []
+    if completion and status in STATUSES and status != "in_progress":
+        problems.append(Problem("completion", "completion-without-progress",
+                                f"{label}completion is only for status in_progress (got {status})"))
+    if status == "completed" and not evidence:
+        problems.append(Problem("evidence", "missing-evidence",
+                                f"{label}a completed entry needs evidence (a decision, report or document)"))
+    if day is not None and day > today.isoformat():
+        problems.append(Problem("date", "future-date", f"{label}dated {day}, after today ({today.isoformat()})"))
+    return problems
+
+
+def order_problem(label: str, day: str, previous: tuple[str, str] | None) -> Problem | None:
+    """Within one log file an activity's entries are dated in the order they were appended:
+    a new entry is dated on or after the file's latest entry for that activity. Files of
+    different bodies or quarters are independent logs."""
+    if previous is None or day >= previous[0]:
+        return None
+    last, where = previous
+    return Problem("date", "progress-order",
+                   f"{label}dated {day}, before the latest entry for it in the same file ({last}, {where}); "
+                   "the log is append-only: date the new entry on or after it")
+
+
 class Log:
     """The progress log as loaded, plus entries accepted earlier in the same run."""
 
     def __init__(self, plan: Plan):
         self.plan = plan
-        self.latest: dict[str, tuple[str, str]] = {}  # ref -> (date, where)
+        self.latest: dict[tuple, tuple[str, str]] = {}  # (file key, ref) -> (date, where)
         self.seen: dict[tuple, str] = {}
         for rec in plan.progress:
             try:
@@ -105,7 +163,7 @@ class Log:
                 continue
             entry = rec.entry.model_dump()
             entry["ref"] = ref
-            self.accept(entry, f"{rec.file}:{rec.pos[0]}")
+            self.accept(entry, f"{rec.file}:{rec.pos[0]}", file_key(rec.file))
 
     def _key(self, entry: dict) -> tuple:
         by = entry.get("by")
@@ -116,11 +174,14 @@ class Log:
                 pass
         return tuple(by if k == "by" else entry.get(k) for k in COLUMNS)
 
-    def accept(self, entry: dict, where: str) -> None:
-        ref = entry["ref"]
-        if ref not in self.latest or entry["date"] >= self.latest[ref][0]:
-            self.latest[ref] = (entry["date"], where)
+    def accept(self, entry: dict, where: str, in_file: tuple[str, str] | None = None) -> None:
+        key = (in_file or entry_file_key(entry), entry["ref"])
+        if key not in self.latest or entry["date"] >= self.latest[key][0]:
+            self.latest[key] = (entry["date"], where)
         self.seen.setdefault(self._key(entry), where)
+
+    def latest_in_file(self, entry: dict) -> tuple[str, str] | None:
+        return self.latest.get((entry_file_key(entry), entry["ref"]))
 
     def duplicate(self, entry: dict) -> str | None:
         return self.seen.get(self._key(entry))
@@ -142,35 +203,26 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
             problems.append(Problem("ref", "unknown-ref", str(exc)))
     label = f"{rec.ref}: " if rec else ""
 
-    status = _word(d.status)
-    if status not in STATUSES:
-        what = f"unknown status {d.status!r}" if status else "status is empty"
-        problems.append(Problem("status", "unknown-status", f"{label}{what}; use one of: {', '.join(STATUSES)}"))
+    status = status_of(d.status)
+    if status is None:
+        what = f"unknown status {d.status!r}" if _text(d.status) else "status is empty"
+        hint = status_hint(d.status) if _text(d.status) else ""
+        problems.append(Problem("status", "unknown-status",
+                                f"{label}{what}; use one of: {', '.join(STATUSES)} "
+                                f"(or as the reports print them: Pa filluar, Në proces, Përfunduar, …){hint}"))
 
     day = parse_day(d.date)
     if day is None:
         what = f"cannot read date {d.date!r}" if _text(d.date) else "date is empty"
-        problems.append(Problem("date", "bad-date", f"{label}{what}; write it as 2009-06-20 (or 20.06.2009)"))
-    elif day > today.isoformat():
-        problems.append(Problem("date", "future-date", f"{label}dated {day}, after today ({today.isoformat()})"))
-    elif rec and rec.ref in log.latest and day < log.latest[rec.ref][0]:
-        last, where = log.latest[rec.ref]
-        problems.append(Problem("date", "progress-order",
-                                f"{label}dated {day}, before its latest entry ({last}, {where}); "
-                                "the log is append-only: date the new entry on or after it"))
+        problems.append(Problem("date", "bad-date", f"{label}{what}; write it as 2009-06-20 (or 20.06.2009, 20/06/2009)"))
 
     completion = _word(d.completion)
     if completion and completion not in COMPLETIONS:
         problems.append(Problem("completion", "invalid-value",
                                 f"{label}unknown completion {d.completion!r}; use limited or substantial"))
-    elif completion and status in STATUSES and status != "in_progress":
-        problems.append(Problem("completion", "completion-without-progress",
-                                f"{label}completion is only for status in_progress (got {status})"))
-
     evidence = _text(d.evidence)
-    if status == "completed" and not evidence:
-        problems.append(Problem("evidence", "missing-evidence",
-                                f"{label}a completed entry needs evidence (a decision, report or document)"))
+    problems += rule_problems(label, status, completion if completion in COMPLETIONS else None, evidence, day,
+                              today)
 
     by = None
     if _text(d.by):
@@ -190,6 +242,10 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
             problems.append(Problem(name, "control-char",
                                     f"{label}{name} holds control character U+{ord(bad.group()):04X}"))
 
+    if not problems and rec and day and by:
+        late = order_problem(label, day, log.latest_in_file({"ref": rec.ref, "date": day, "by": by}))
+        if late:
+            problems.append(late)
     if problems:
         return None, problems
     entry = {"ref": rec.ref, "date": day, "status": status, "completion": completion, "evidence": evidence,

@@ -142,8 +142,8 @@ def upcoming(plan: Plan, cutoff: date, months: int = 3,
         state = state_at(plan, rec, cutoff)
         if state.done_by(cutoff):
             continue
-        days = sorted((day, d) for d in rec.deadlines if d.reading
-                      for day in d.reading.due_days if cutoff < day <= until)
+        days = sorted(((day, d) for d in rec.deadlines if d.reading
+                       for day in d.reading.due_days if cutoff < day <= until), key=lambda pair: pair[0])
         if days:
             out.append(Upcoming(rec, days[0][1], days[0][0], state))
     return sorted(out, key=lambda u: (u.due, order[u.rec.ref]))
@@ -181,6 +181,23 @@ def is_stale(plan: Plan, rec: ActivityRecord, cutoff: date) -> bool:
                    for e in plan.progress_by_ref.get(rec.ref, ()))
 
 
+def months_late_at_completion(rec: ActivityRecord, state: State) -> int | None:
+    """How late completed work was: months from its earliest due day that had passed when it
+    was completed (counted as `overdue` counts them), 0 when completed by every due day that
+    had passed, None when not completed."""
+    if state.status != "completed" or state.date is None:
+        return None
+    done = date.fromisoformat(state.date)
+    missed = [day for day in rec.due_days if day < done]
+    return months_between(missed[0], done) if missed else 0
+
+
+def completed_late(rec: ActivityRecord, state: State) -> bool:
+    """Completed after a due day had passed: the day after it, `overdue` listed it."""
+    return bool(state.status == "completed" and state.date is not None
+                and any(day.isoformat() < state.date for day in rec.due_days))
+
+
 def timeliness(plan: Plan, rec: ActivityRecord, cutoff: date, soon_months: int = 3) -> str:
     """overdue | due_soon | on_track | completed_on_time | completed_late | cancelled |
     ongoing | stale | no_deadline."""
@@ -189,9 +206,7 @@ def timeliness(plan: Plan, rec: ActivityRecord, cutoff: date, soon_months: int =
         return "cancelled"
     due_days = rec.due_days
     if state.done_by(cutoff):
-        if not due_days:
-            return "completed_on_time"
-        return "completed_on_time" if state.date <= max(due_days).isoformat() else "completed_late"
+        return "completed_late" if completed_late(rec, state) else "completed_on_time"
     if overdue_item(plan, rec, cutoff):
         return "overdue"
     if rec.ongoing:
@@ -319,22 +334,37 @@ def _due_to_show(plan: Plan, rec: ActivityRecord, cutoff: date) -> date | None:
     return next((d for d in days if d > cutoff), days[-1] if days else None)
 
 
+ROLE_ORDER = ("lead", "responsible", "support", "funder")
+COUNTED_ROLES = {"lead": ("lead",), "responsible": ("lead", "responsible"), "support": ("support",),
+                 "funder": ("funder",), "any": ("lead", "responsible", "support"), "all": ROLE_ORDER}
+
+
+def strongest_role(roles: list[str]) -> str:
+    """lead > responsible > support > funder: the role an activity is counted under."""
+    return min(roles, key=ROLE_ORDER.index)
+
+
 def by_institution(plan: Plan, inst_id: str, cutoff: date, role: str = "any") -> tuple[list[Involvement], dict]:
-    """Every activity where the body plays `role`, with a summary of its standing at C."""
+    """Every activity where the body plays `role`, with a summary of its standing at C.
+
+    The summary counts each activity once, in its strongest role among those `role` selects,
+    so the role counts add up to `activities`; `roles_counted` says which roles they are."""
+    counted = COUNTED_ROLES[role]
     rows = []
     for rec in plan.activities:
         if not has_role(rec, inst_id, role):
             continue
         rows.append(Involvement(rec, role_of(rec, inst_id), _due_to_show(plan, rec, cutoff),
                                 state_at(plan, rec, cutoff), timeliness(plan, rec, cutoff)))
+    strongest = [strongest_role([r for r in row.roles if r in counted]) for row in rows]
     summary = {
         "institution": inst_id,
+        "roles_counted": list(counted),
         "activities": len(rows),
-        "as_lead": sum("lead" in r.roles for r in rows),
-        "as_partner": sum("support" in r.roles for r in rows),
-        "as_funder": sum("funder" in r.roles for r in rows),
+        "by_role": {r: strongest.count(r) for r in counted},
         "overdue": sum(r.timeliness == "overdue" for r in rows),
         "completed": sum(r.timeliness in ("completed_on_time", "completed_late") for r in rows),
+        "completed_late": sum(r.timeliness == "completed_late" for r in rows),
     }
     return rows, summary
 

@@ -72,7 +72,17 @@ def resolve(text: str, known: dict[str, str]) -> str:
     hit = known.get(pillar + ":" + compact(typed))
     if hit:
         return hit
-    raise RefError(f"no activity {text!r}" + (f" (read as {canonical(pillar, exact)})" if exact else ""))
+    raise RefError(f"no activity {text!r}" + (f" (read as {canonical(pillar, exact)})" if exact else "")
+                   + _did_you_mean(pillar, typed, known))
+
+
+def _did_you_mean(pillar: str, typed: str, known: dict[str, str]) -> str:
+    """Up to three refs of the same pillar whose compact form is closest to what was typed."""
+    import difflib
+
+    keys = {key: ref for key, ref in known.items() if key.startswith(pillar + ":")}
+    close = difflib.get_close_matches(pillar + ":" + compact(typed), list(keys), n=3, cutoff=0.75)
+    return f"; did you mean {', '.join(keys[k] for k in close)}?" if close else ""
 
 
 def index(refs: list[str]) -> dict[str, str]:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import os
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +23,7 @@ import markupsafe
 
 from .output import md_escape
 from .plan import Plan
-from .report import build_context, build_index, report_bodies, slugs
+from .report import build_context, build_index, percent, report_bodies, slugs
 
 FORMATS = ("md", "html")
 REPORT = "report.{fmt}.j2"
@@ -60,6 +62,17 @@ def mermaid_label(value, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+def short_label(value, width: int = 48) -> str:
+    """Plan text as a one-line label of at most `width` characters, cut at a word where it can be."""
+    text = " ".join(("" if value is None else str(value)).split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if " " in cut[width // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-–(") + "…"
+
+
 def csp_hash(value) -> str:
     """The CSP source expression allowing exactly this inline script."""
     digest = hashlib.sha256(str(value).encode("utf-8")).digest()
@@ -84,17 +97,85 @@ def environment(fmt: str, extra_dir: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=md_cell, mermaid=mermaid_label, csp_hash=csp_hash)
+    env.filters.update(md=md_cell, mermaid=mermaid_label, csp_hash=csp_hash, pct=percent, short=short_label)
     return env
 
 
-def format_for(template: Path | None, fmt: str | None) -> str:
-    """`--format`, else what the template's name says (`*.html*` → html), else Markdown."""
-    if fmt:
-        return fmt
-    if template is not None and ".htm" in template.name.lower():
+# ----------------------------------------------------------------------------- where a report goes
+
+# A file name that says its format; any other name (`report`, `report.txt`) says nothing.
+EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+_KIND = {"md": "a Markdown", "html": "an HTML"}
+
+
+class OutProblem(ValueError):
+    """`--out`, `--format` and `--template` that do not fit together: a usage error (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where `apcli report` writes: `file` for one report, `directory` for `--per-institution`
+    (both None: stdout). `create` is a missing last directory of the path, made before writing."""
+
+    fmt: str
+    file: Path | None = None
+    directory: Path | None = None
+    create: Path | None = None
+
+
+def _template_format(template: Path | None) -> str | None:
+    name = template.name.lower() if template is not None else ""
+    if re.search(r"\.html?(\.|$)", name):
         return "html"
-    return "md"
+    if re.search(r"\.(md|markdown)(\.|$)", name):
+        return "md"
+    return None
+
+
+def resolve_target(out: str | None, fmt: str | None, template: Path | None = None,
+                   per_institution: bool = False) -> Target:
+    """Read `--out` (a file, or a directory: one that exists or a path ending in `/`) and settle
+    the format: `--format`, `--out`'s extension and `--template`'s name must agree where given;
+    else Markdown. A directory that does not exist is created when its parent exists; nothing
+    else is ever created, so a typo in a path is an error, not a new tree of folders."""
+    as_dir = out is not None and (out.endswith(("/", os.sep)) or Path(out).is_dir())
+    path = Path(out) if out is not None else None
+    signals = []
+    if fmt:
+        signals.append((f"--format {fmt}", fmt))
+    if path is not None and not as_dir and path.suffix.lower() in EXTENSIONS:
+        found = EXTENSIONS[path.suffix.lower()]
+        signals.append((f"--out {out} ({_KIND[found]} file name)", found))
+    if _template_format(template):
+        found = _template_format(template)
+        signals.append((f"--template {template} ({_KIND[found]} template)", found))
+    for said, kind in signals[1:]:
+        if kind != signals[0][1]:
+            raise OutProblem(f"{signals[0][0]} conflicts with {said}; make them agree or drop one")
+    chosen = signals[0][1] if signals else "md"
+
+    if per_institution:
+        if path is None:
+            raise OutProblem("--per-institution writes several files: give --out DIR")
+        if not as_dir and (path.exists() or path.suffix):
+            what = "is a file" if path.exists() else "looks like a file name"
+            raise OutProblem(f"--per-institution writes several files into a directory, and --out {out} "
+                             f"{what}; give a directory (end it with /)")
+        as_dir = True
+    if path is None:
+        return Target(chosen)
+    if as_dir and path.exists() and not path.is_dir():
+        raise OutProblem(f"--out {out}: {path} is a file, not a directory")
+    if not (as_dir and path.is_dir()):
+        parent = path.parent
+        if parent.exists() and not parent.is_dir():
+            raise OutProblem(f"--out {out}: {parent} is a file, not a directory")
+        if not parent.is_dir():
+            raise OutProblem(f"--out {out}: directory {parent} does not exist")
+    create = path if as_dir and not path.is_dir() else None
+    if per_institution:
+        return Target(chosen, directory=path, create=create)
+    return Target(chosen, file=path / f"report.{chosen}" if as_dir else path, create=create)
 
 
 def render(context: dict, fmt: str, template: Path | None = None, name: str = REPORT) -> str:

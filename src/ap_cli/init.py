@@ -1,0 +1,66 @@
+"""`apcli init`: a ready working copy of the plan for an office's own repository: the plan files,
+an empty progress log, the JSON Schema the files point to, a pre-commit configuration and the
+CI workflow. Nothing that exists is overwritten.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .edit import EditError, write_atomic
+from .loader import PLAN_FILE, bundled_plan_dir
+from .render import templates_dir
+
+
+def schema_file() -> Path:
+    """The committed JSON Schema: `ap_cli/schema/` in a wheel, `schema/` in a source checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "schema" / "apcli.schema.json"
+    return packaged if packaged.is_file() else here.parent.parent / "schema" / "apcli.schema.json"
+
+
+def scaffold(target: Path) -> dict[Path, bytes]:
+    """Every file `init` writes, relative to `target`, with its bytes."""
+    plan = bundled_plan_dir()
+    files = {Path("plan") / p.name: p.read_bytes() for p in sorted(plan.glob("*.yaml"))}
+    files[Path("plan") / "progress" / ".gitkeep"] = b""
+    files[Path("schema") / "apcli.schema.json"] = schema_file().read_bytes()
+    init = templates_dir() / "init"
+    files[Path(".pre-commit-config.yaml")] = (init / "pre-commit-config.yaml").read_bytes()
+    files[Path(".github") / "workflows" / "plan.yml"] = (init / "plan.yml").read_bytes()
+    files[Path(".gitignore")] = (init / "gitignore").read_bytes()
+    return files
+
+
+def init_repository(target: Path) -> list[Path]:
+    """Write the working copy into `target` (created if missing); refuse when any file exists."""
+    files = scaffold(target)
+    if (target / "plan" / PLAN_FILE).exists() or any((target / rel).exists() for rel in files):
+        clash = next(rel for rel in [Path("plan") / PLAN_FILE, *files] if (target / rel).exists())
+        raise EditError(f"{target / clash}: already exists; `apcli init` writes only into a folder without a plan")
+    if target.exists() and not target.is_dir():
+        raise EditError(f"{target}: not a directory")
+    written = []
+    for rel, data in files.items():
+        path = target / rel
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EditError(f"{path.parent}: cannot create folder ({exc.strerror or exc})") from None
+        write_atomic(path, data)
+        written.append(path)
+    return written
+
+
+def is_bundled(plan_dir: Path) -> bool:
+    """The plan shipped with apcli: inside the installed package an upgrade replaces it, and in a
+    source checkout it is the project's own data, so writing commands refuse it unless named."""
+    try:
+        return plan_dir.resolve() == bundled_plan_dir().resolve()
+    except OSError:
+        return False
+
+
+READ_ONLY = ("the plan bundled with apcli is read-only (an upgrade would replace it); make a working copy "
+             "with `apcli init DIR`, then run this command inside DIR (or pass --plan DIR/plan)")
+

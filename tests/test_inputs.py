@@ -1,0 +1,68 @@
+"""Inputs in the words people use: one date grammar, statuses as the reports print them, and a
+"did you mean" for near misses."""
+
+from __future__ import annotations
+
+import pytest
+
+from ap_cli.dates import parse_cutoff, parse_entry_date, parse_quarter
+
+
+@pytest.mark.parametrize("text,cutoff", [
+    ("2009-06", "2009-06-30"), ("30.06.2009", "2009-06-30"), ("30/06/2009", "2009-06-30"),
+    ("15.6.2009", "2009-06-15"), ("qershor 2009", "2009-06-30"), ("Qershorit 2009", "2009-06-30"),
+    ("June 2009", "2009-06-30"), ("Jun 2009", "2009-06-30"), ("shkurt 2008", "2008-02-29"),
+    ("2009Q2", "2009-06-30"), ("2009H1", "2009-06-30"), ("2009", "2009-12-31"),
+])
+def test_cutoff_forms(text, cutoff):
+    assert parse_cutoff(text).isoformat() == cutoff
+
+
+@pytest.mark.parametrize("text,message", [
+    ("06/2009", "did you mean 2009-06?"), ("Q2 2009", "did you mean 2009Q2?"), ("2009/06", "did you mean 2009-06?"),
+    ("31.02.2009", "not a date: '31.02.2009' (no such day)"), ("١٩٩٩", "write its digits as 0-9"),
+    ("banana", "use 2009, 2009-06, 2009-06-15, 2009Q2, 2009H1, 30.06.2009, 30/06/2009, qershor 2009 or June 2009"),
+])
+def test_cutoff_errors_say_what_works(text, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+        parse_cutoff(text)
+
+
+def test_entry_dates_and_quarters():
+    assert [parse_entry_date(t) and parse_entry_date(t).isoformat() for t in
+            ("2009-06-20", "20.06.2009", "20/06/2009", "June 2009", "٢٠٠٩-٠٦-٢٠")] == \
+        ["2009-06-20", "2009-06-20", "2009-06-20", None, None]
+    assert [str(parse_quarter(t)) for t in ("2009Q2", "2009-q2", "Q2 2009", "q2-2009")] == ["2009Q2"] * 4
+    with pytest.raises(ValueError, match=r"did you mean 2009H1\?"):
+        parse_quarter("H1 2009")
+
+
+def test_far_cutoffs_answer_with_a_note(run):
+    early = run("overdue", "--as-of", "1999", "--format", "json")
+    assert (early.exit_code, early.stdout) == (0, "[]\n")
+    assert early.stderr == "note: cut-off 1999-12-31 is before the plan period (2008-01 – 2010-12); " \
+        "nothing can be due yet\n"
+    late = run("stats", "--as-of", "2015-01", "--format", "json")
+    assert late.exit_code == 0
+    assert "is long after the plan period (2008-01 – 2010-12); every due day has passed" in late.stderr
+    assert run("stats", "--as-of", "2011-03", "--format", "json").stderr == ""
+
+
+def test_statuses_as_the_reports_print_them(run, mini_plan):
+    added = run("progress", "add", "I-1.(a).2", "--status", "Në proces", "--completion", "limited",
+                "--date", "20/06/2009", "--plan", mini_plan)
+    assert added.exit_code == 0, added.stderr
+    assert "added I-1.(a).2 in_progress 2009-06-20" in added.stdout
+    typo = run("progress", "add", "I-1.(a).2", "--status", "perfundar", "--date", "2009-06-21", "--plan", mini_plan)
+    assert typo.exit_code == 2
+    assert "unknown status 'perfundar'" in typo.stderr and "did you mean completed?" in typo.stderr
+    listed = run("list", "--status", "In progress", "--as-of", "2009-06", "--format", "json", "--plan", mini_plan)
+    assert listed.exit_code == 0
+    assert run("list", "--status", "overdeu", "--plan", mini_plan).stderr.endswith("did you mean overdue?\n")
+
+
+def test_did_you_mean_for_refs_and_bodies(run):
+    assert run("show", "ii-1a9").stderr == \
+        "apcli: no activity 'ii-1a9'; did you mean II-1.(a).3, II-1.(a).2, II-1.(a).1?\n"
+    assert run("by-institution", "Ministria e Punes").stderr.startswith(
+        "apcli: unknown institution 'Ministria e Punes'; did you mean MPÇSSHB")
