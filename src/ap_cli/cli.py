@@ -373,7 +373,7 @@ def show(ref: str = typer.Argument(..., help="An activity, e.g. II-1.(a).1 (leni
     if fmt == "json":
         sys.stdout.write(output.to_json(data))
         return
-    sys.stdout.write(_show_text(plan, rec, data))
+    sys.stdout.write(output.escape_controls_but_newlines(_show_text(plan, rec, data)))
 
 
 def _show_text(plan, rec, data) -> str:

@@ -17,8 +17,6 @@ import io
 import json
 import os
 import re
-import shlex
-import subprocess
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -138,6 +136,11 @@ def _escape(m: re.Match) -> str:
 def escape_controls(text: str) -> str:
     """`text` with every control character written as an escape (`\\x1b`, `\\u202e`, `\\n`)."""
     return _CONTROL.sub(_escape, text)
+
+
+def escape_controls_but_newlines(text: str) -> str:
+    """Multi-line text (`apcli show`) safe for a terminal: its lines kept, every other control escaped."""
+    return "\n".join(escape_controls(line) for line in text.split("\n"))
 
 
 def one_line(value) -> str:
@@ -374,6 +377,9 @@ def _stacked(console, kinds, headers, cells, styles, width):
             lines.append(Text(label.rstrip()))
             label = " " * (len(label) - len(label.lstrip()) + 2)
             indent = len(label)
+        if cell_len(value) <= width - indent:  # fits: no need to wrap (most deadline phrases, names)
+            lines.append(Text(label) + Text(value, style=style))
+            return
         for j, part in enumerate(Text(value, style=style).wrap(console, max(width - indent, 1), overflow="fold")):
             part.rstrip()
             lines.append(Text(label if j == 0 else " " * indent) + part)
@@ -415,6 +421,8 @@ def terminal_size() -> tuple[int, int]:
 def pager_command() -> Optional[list[str]]:
     """$APCLI_PAGER, else $PAGER, else `less -FRX`; a variable set to nothing or to `cat` means no
     pager (as in git)."""
+    import shlex
+
     for name in ("APCLI_PAGER", "PAGER"):
         value = os.environ.get(name)
         if value is not None:
@@ -428,6 +436,9 @@ def pager_command() -> Optional[list[str]]:
 
 def _run_pager(argv: list[str], text: str) -> bool:
     """Show `text` through the pager; False when it cannot be started."""
+    import signal
+    import subprocess
+
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")  # colours and quit-if-one-screen for a bare PAGER=less, as git does
     env.setdefault("LV", "-c")
@@ -440,17 +451,21 @@ def _run_pager(argv: list[str], text: str) -> bool:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out, env=env)
     except OSError:
         return False
+    # Ctrl-C is the pager's to handle (less stays open); apcli waits for it, as git does.
     try:
-        proc.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
-        proc.stdin.close()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        with proc.stdin:
+            proc.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
     except OSError:  # the reader quit before the end (q in less)
         pass
-    while True:
-        try:
-            proc.wait()
-            return True
-        except KeyboardInterrupt:  # Ctrl-C is the pager's to handle; leave when it does
-            continue
+    finally:
+        proc.wait()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return True
 
 
 def write_terminal(text: str, page: bool, height: int) -> None:
