@@ -250,3 +250,37 @@ def test_sloppy_files_report_the_same_positions(plan, run, damage):
     (plan / PILLAR).write_bytes(damage(broken))
     assert refused(run, plan) == expected
     assert expected[0].startswith(f"{plan / PILLAR}:22:23: [error] II-1.(a).1.1: cannot read deadline 'korrik'")
+
+# ----------------------------------------------------------------------------- trojan source
+
+def test_check_flags_bidi_and_invisible_characters(plan, run):
+    """Bidi controls and invisible characters are warnings at their own line:col, comments too,
+    as compilers flag "trojan source"; --strict fails on them."""
+    text = CLEAN.replace(b'title: "Trajnimi i stafit"',
+                         'title: "Trajnimi i \u202estafit\u2066"  # ZKKA\u200b \u00ad'.encode())
+    text = text.replace(b"pillar: II\n", 'pillar: II\nnotes: ["a\u2028b", "\U000e0041"]\n'.encode())
+    (plan / PILLAR).write_bytes(text)
+    result = run("check", "--plan", plan)
+    assert result.exit_code == 0, result.stdout
+    found = [line for line in result.stdout.splitlines() if line.startswith(str(plan / PILLAR))]
+    assert [line.split(" [warning] ")[0].rsplit(":", 3)[1:3] + [line.rsplit("(", 1)[1]] for line in found] == [
+        ["3", "11", "invisible-character)"],  # U+2028 (a line break to YAML: the next line is 4)
+        ["4", "6", "invisible-character)"],  # a tag character
+        ["22", "32", "bidi-control)"], ["22", "39", "bidi-control)"],  # the title, line 20 before
+        ["22", "49", "invisible-character)"], ["22", "51", "invisible-character)"]]
+    assert "U+202E (RIGHT-TO-LEFT OVERRIDE)" in found[2]
+    assert all("\u202e" not in line and "\u200b" not in line for line in result.stdout.splitlines())
+    assert run("check", "--strict", "--plan", plan).exit_code == 1
+
+
+def test_many_invisible_characters_are_summed_up(plan, run):
+    from ap_cli.source import MAX_HIDDEN_REPORTS
+
+    (plan / PILLAR).write_bytes(CLEAN + ("# " + "\u200b" * 50_000 + "\n").encode() * 2)
+    cpu = time.process_time()
+    result = run("check", "--plan", plan)
+    assert time.process_time() - cpu < 1.0
+    found = [line for line in result.stdout.splitlines() if line.endswith("(invisible-character)")]
+    assert len(found) == MAX_HIDDEN_REPORTS + 1
+    assert found[-1].endswith(f"{100_000 - MAX_HIDDEN_REPORTS:,} more bidi or invisible characters from here on "
+                              "(invisible-character)")

@@ -13,6 +13,8 @@ from typing import Optional
 import typer
 
 from . import output
+from .diagnostics import escape_line, escape_text
+
 
 app = typer.Typer(
     name="apcli",
@@ -34,7 +36,7 @@ FormatOpt = typer.Option("table", "--format", "-f", help="table, json, csv or md
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    sys.stderr.write(f"apcli: {message}\n")
+    sys.stderr.write(f"apcli: {escape_line(message)}\n")
     return typer.Exit(code)
 
 
@@ -205,13 +207,13 @@ def deadline(
     try:
         reading = read_deadline(phrase)
     except DeadlineError as exc:
-        sys.stderr.write(f"apcli: {exc}\n")
+        sys.stderr.write(f"apcli: {escape_line(exc)}\n")
         raise typer.Exit(1)
     data = reading.as_json()
     if fmt == "json":
         sys.stdout.write(output.to_json(data))
         return
-    lines = [f"phrase: {phrase}", f"kind: {data['kind']}", f"start: {data['start'] or '-'}",
+    lines = [f"phrase: {escape_line(phrase)}", f"kind: {data['kind']}", f"start: {data['start'] or '-'}",
              f"end: {data['end'] or '-'}", f"due: {data['due'] or 'never (ongoing)'}",
              f"approximate: {'yes' if data['approx'] else 'no'}"]
     if reading.kind == "recurring":
@@ -301,7 +303,7 @@ def _show_text(plan, rec, data) -> str:
     out.append(f"state at {data['as_of']}: {data['state']} ({data['timeliness'].replace('_', ' ')})")
     for e in data["progress"]:
         out.append(f"  {e['date']} {e['status']}" + (f" — {e['evidence']}" if e.get("evidence") else ""))
-    return "\n".join(out) + "\n"
+    return escape_text("\n".join(out)) + "\n"  # multi-line plan text stays multi-line
 
 
 @app.command("list")
@@ -556,7 +558,7 @@ def report(as_of: Optional[str] = AsOfOpt,
         if per_institution:
             for name, text in files.items():
                 write_text(out / name, text)
-            sys.stderr.write(f"apcli: wrote {len(files) - 1} reports and index.{fmt} to {out}\n")
+            sys.stderr.write(f"apcli: wrote {len(files) - 1} reports and index.{fmt} to {escape_line(out)}\n")
         elif out is None:
             sys.stdout.write(text)
         else:
@@ -607,8 +609,8 @@ def _append(plan, progress: Optional[Path], entries: list[dict], broken: set, dr
     if dry_run:
         for path, data in writes:
             old = path.read_bytes() if path.exists() else b""
-            sys.stdout.write(f"would {'append to' if old else 'create'} {display_path(path)}:\n")
-            sys.stdout.write(data[len(old):].decode("utf-8"))
+            sys.stdout.write(f"would {'append to' if old else 'create'} {escape_line(display_path(path))}:\n")
+            sys.stdout.write(escape_text(data[len(old):].decode("utf-8")))
         n = len(entries)
         sys.stdout.write(f"(dry run: {n} entr{'y' if n == 1 else 'ies'} checked, nothing written)\n")
         return
@@ -620,7 +622,8 @@ def _append(plan, progress: Optional[Path], entries: list[dict], broken: set, dr
             raise fail(f"cannot write {display_path(path)}: {exc.strerror or exc}; "
                        f"{display_path(path)} is unchanged (files already written: {done})", 1)
     for e in entries:
-        sys.stdout.write(f"added {e['ref']} {e['status']} {e['date']} → {display_path(destination(directory, e))}\n")
+        sys.stdout.write(f"added {e['ref']} {e['status']} {e['date']} → "
+                         f"{escape_line(display_path(destination(directory, e)))}\n")
 
 
 @progress_app.command("add")
@@ -647,7 +650,7 @@ def progress_add(
     entries, diags = check_drafts(plan, [Draft(ref, status, day, evidence, completion, by, note)], date.today())
     if diags:
         for d in diags:
-            sys.stderr.write(f"apcli: {d.message} ({d.code})\n")
+            sys.stderr.write(f"apcli: {escape_line(d.message)} ({d.code})\n")
         raise fail("nothing written")
     _append(plan, progress, entries, broken, dry_run)
 
@@ -692,7 +695,7 @@ def progress_template(
         sys.stdout.write(text)
         return
     write_atomic(out, text.encode("utf-8"))
-    sys.stderr.write(f"wrote {out}: {len(items)} activities of {inst} for {q}\n")
+    sys.stderr.write(f"wrote {escape_line(out)}: {len(items)} activities of {escape_line(inst)} for {q}\n")
 
 
 @progress_app.command("import")
@@ -758,7 +761,7 @@ def fmt_files(
         changed.append(path)
         if not check_only:
             write_atomic(path, new)
-        sys.stdout.write(f"{'would reformat' if check_only else 'reformatted'} {display_path(path)}\n")
+        sys.stdout.write(f"{'would reformat' if check_only else 'reformatted'} {escape_line(display_path(path))}\n")
     sys.stderr.write(format_text(sorted(problems)))
     verb = "would be reformatted" if check_only else "reformatted"
     sys.stderr.write(f"{len(changed)} file(s) {verb}, {len(set(files)) - len(changed) - refused} already formatted"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,11 +16,11 @@ from pydantic import BaseModel, ValidationError
 
 from . import refs
 from .cache import read_file
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, excerpt
 from .institutions import Registry
 from .model import Institution, Pillar, PlanMeta, ProgressEntry
 from .plan import ActivityRecord, Plan, PillarRecord, ProgressRecord, read_deadlines
-from .source import YList, YMap, key_position, position
+from .source import YList, YMap, hidden_characters, key_position, position
 
 PLAN_FILE = "plan.yaml"
 INSTITUTIONS_FILE = "institutions.yaml"
@@ -68,17 +69,25 @@ def validate(model: type[BaseModel], data, name: str, loc_prefix: tuple = ()) ->
 
 def _diagnostic(name: str, data, err: dict, loc_prefix: tuple) -> Diagnostic:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc_prefix + loc).replace(".[", "[")
+    where = ".".join(_key(p) if isinstance(p, str) else f"[{p}]" for p in loc_prefix + loc).replace(".[", "[")
     kind = err["type"]
     if kind == "extra_forbidden":
         line, col = key_position(data, loc)
-        return error(name, line, col, "unknown-field", f"unknown field {loc[-1]!r} at {where}")
+        return error(name, line, col, "unknown-field", f"unknown field {excerpt(loc[-1])} at {where}")
     line, col = position(data, loc)
     if kind == "missing":
-        return error(name, line, col, "missing-field", f"missing field {loc[-1]!r} at {where}")
-    if kind in ("literal_error", "string_pattern_mismatch", "enum", "too_short", "string_too_short"):
+        return error(name, line, col, "missing-field", f"missing field {excerpt(loc[-1])} at {where}")
+    if kind in ("literal_error", "string_pattern_mismatch", "enum", "too_short", "string_too_short", "value_error"):
         return error(name, line, col, "invalid-value", f"{where}: {err['msg']}")
     return error(name, line, col, "wrong-type", f"{where}: {err['msg']}, got {_type_name(err.get('input'))}")
+
+
+def _key(part: str) -> str:
+    """A key in a path such as `goals[0].title`: as it is when it is a plain word, else quoted."""
+    return part if _WORD.fullmatch(part) else excerpt(part)
+
+
+_WORD = re.compile(r"[A-Za-z0-9_]{1,60}")
 
 
 def _type_name(value) -> str:
@@ -96,6 +105,7 @@ def _read(path: Path, name: str, diags: list[Diagnostic], root: Path):
     diags.extend(problems)
     if source is None:
         return None
+    diags.extend(hidden_characters(source.text, name))
     if source.data is None:
         diags.append(error(name, 1, 1, "empty-file", "file is empty"))
         return None
@@ -170,11 +180,11 @@ def _load_plan(root: Path, progress_dir) -> tuple[Plan | None, list[Diagnostic]]
         if not _inside(root, root / file):
             line, col = position(meta_raw, ("pillars", meta.pillars.index(file)))
             how = "links to a file outside" if _quietly(Path.is_symlink, root / file) else "is not inside"
-            diags.append(error(plan_name, line, col, "outside-plan", f"pillar file {file!r} {how} the plan directory"))
+            diags.append(error(plan_name, line, col, "outside-plan", f"pillar file {excerpt(file)} {how} the plan directory"))
             continue
         if not _is_file(root / file):
             line, col = position(meta_raw, ("pillars", meta.pillars.index(file)))
-            diags.append(error(plan_name, line, col, "missing-file", f"pillar file {file!r} not found"))
+            diags.append(error(plan_name, line, col, "missing-file", f"pillar file {excerpt(file)} not found"))
             continue
         raw = _read(root / file, name, diags, root)
         if raw is None:

@@ -1,17 +1,22 @@
 """Tabular output in every format: a rich table on a terminal, aligned plain text when piped,
 Markdown, CSV and JSON. User text is never interpreted: rich gets `Text` objects, Markdown cells
 are escaped, CSV cells that a spreadsheet would run as a formula are neutralised.
+
+Each format escapes in one function: `term_cell` (terminal and plain cells: one line),
+`md_escape`, `csv_safe` and `to_json`; all build on diagnostics' `escape_line`/`escape_text`,
+so control, bidi and invisible characters never reach a terminal, a page or a sheet raw.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import sys
 import unicodedata
 from dataclasses import dataclass, field
+
+from .diagnostics import dump_json, escape_line, escape_text
 
 FORMATS = ("table", "json", "csv", "md")
 
@@ -35,22 +40,38 @@ def cell_text(value) -> str:
 
 
 def to_json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    """Indented UTF-8 JSON; control, bidi and invisible characters as `\\u` escapes (exact text)."""
+    return dump_json(data)
+
+
+def term_cell(value) -> str:
+    """A table cell on a terminal or in plain text: one line (whitespace folded), escaped."""
+    return escape_line(" ".join(cell_text(value).split()))
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
 
 
 def md_escape(value) -> str:
-    """One Markdown table cell: no syntax survives, no pipe or newline breaks the row."""
-    text = _MD_SPECIAL.sub(r"\\\1", cell_text(value))
-    return re.sub(r"\s*\r?\n\s*", "<br>", text)
+    """One Markdown table cell: no syntax survives, no pipe or line break of any kind breaks the
+    row (breaks become `<br>`), unsafe characters show as escapes."""
+    text = _MD_SPECIAL.sub(r"\\\1", escape_text(cell_text(value)))
+    return re.sub(r"\s*\n\s*", "<br>", text)
+
+
+_FORMULA = ("=", "+", "-", "@")
 
 
 def csv_safe(value) -> str:
-    """Neutralise spreadsheet formula injection (=, +, -, @, tab, CR at the start)."""
-    text = cell_text(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A CSV cell: multi-line text kept, unsafe characters escaped, and a leading apostrophe on
+    any cell a spreadsheet could run as a formula: one starting with = + - @ after leading
+    whitespace of any kind (NBSP, ideographic space…), with a full-width or small form of them
+    (`＝`, `﹢`: NFKC), or with a tab or a line break."""
+    text = escape_text(cell_text(value))
+    first = text.lstrip()[:1]
+    if text[:1] in ("\t", "\n") or unicodedata.normalize("NFKC", first)[:1] in _FORMULA:
+        return "'" + text
+    return text
 
 
 def render_csv(table: Table) -> str:
@@ -85,16 +106,16 @@ def display_width(text: str) -> int:
 def render_plain(table: Table) -> str:
     """Aligned columns without ANSI codes; the last column runs free, newlines folded."""
     cells = [[h for _, h in table.columns]] + [
-        [" ".join(cell_text(row.get(k)).split()) for k, _ in table.columns] for row in table.rows]
+        [term_cell(row.get(k)) for k, _ in table.columns] for row in table.rows]
     widths = [max(display_width(r[i]) for r in cells) for i in range(len(table.columns) - 1)]  # the last runs free
     out = []
     if table.title:
-        out.append(table.title)
+        out.append(escape_line(table.title))
     for r in cells:
         parts = [c + " " * (widths[i] - display_width(c)) for i, c in enumerate(r[:-1])] + [r[-1]]
         out.append("  ".join(parts).rstrip())
     if table.footer:
-        out.append(table.footer)
+        out.append(escape_line(table.footer))
     return "\n".join(out) + "\n"
 
 
@@ -102,16 +123,16 @@ def render_rich(table: Table, console) -> None:
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    rt = RichTable(title=Text(table.title) if table.title else None, show_lines=False, expand=False)
+    rt = RichTable(title=Text(escape_line(table.title)) if table.title else None, show_lines=False, expand=False)
     for key, header in table.columns:
         # Short columns (refs, dates, states) stay on one line; long text wraps.
         longest = max((len(cell_text(row.get(key))) for row in table.rows), default=0)
         rt.add_column(Text(header), overflow="fold", no_wrap=longest <= 24)
     for row in table.rows:
-        rt.add_row(*[Text(cell_text(row.get(k))) for k, _ in table.columns])
+        rt.add_row(*[Text(term_cell(row.get(k))) for k, _ in table.columns])
     console.print(rt)
     if table.footer:
-        console.print(Text(table.footer))
+        console.print(Text(escape_line(table.footer)))
 
 
 def is_terminal() -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from .diagnostics import excerpt
 from .institutions import fold
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
@@ -72,7 +73,7 @@ def resolve(text: str, known: dict[str, str]) -> str:
     hit = known.get(pillar + ":" + compact(typed))
     if hit:
         return hit
-    raise RefError(f"no activity {text!r}" + (f" (read as {canonical(pillar, exact)})" if exact else ""))
+    raise RefError(f"no activity {excerpt(text)}" + (f" (read as {canonical(pillar, exact)})" if exact else ""))
 
 
 def index(refs: list[str]) -> dict[str, str]:

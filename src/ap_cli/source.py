@@ -18,7 +18,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Diagnostic, error
+from .diagnostics import BIDI_CONTROLS, INVISIBLE, Diagnostic, error, warning
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -127,6 +127,49 @@ _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 # Control characters a double-quoted escape can produce; a terminal would obey them.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+# Characters a reader cannot see or that reorder what they see ("trojan source"): YAML takes
+# them as text, so they are flagged, not refused; outputs show them escaped.
+_HIDDEN = re.compile(f"[{BIDI_CONTROLS}{INVISIBLE}]")
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+_HIDDEN_OR_BREAK = re.compile(f"{_BREAK.pattern}|[{BIDI_CONTROLS}{INVISIBLE}]")
+MAX_HIDDEN_REPORTS = 20  # per file; the rest are counted in one more warning
+
+
+def hidden_characters(text: str, name: str) -> list[Diagnostic]:
+    """A warning at the line:col of each bidi control (`bidi-control`) and invisible character
+    (`invisible-character`: zero-width, soft hyphen, tags, line separators…) in a file's text,
+    comments included, as compilers flag them. One pass; linear in the file."""
+    first = _HIDDEN.search(text)
+    if first is None:
+        return []
+    out: list[Diagnostic] = []
+    line, col = _text_position(text, first.start())
+    line_start = first.start() - col + 1
+    for m in _HIDDEN_OR_BREAK.finditer(text, first.start()):
+        c = m.group()
+        if _HIDDEN.fullmatch(c):
+            if len(out) == MAX_HIDDEN_REPORTS:
+                rest = len(_HIDDEN.findall(text, m.start()))
+                out.append(warning(name, line, m.start() - line_start + 1, "invisible-character",
+                                   f"{rest:,} more bidi or invisible characters from here on"))
+                break
+            out.append(_hidden_warning(name, line, m.start() - line_start + 1, c))
+        if _BREAK.fullmatch(c):  # U+2028 and U+2029 are both hidden and a line break
+            line, line_start = line + 1, m.end()
+    return out
+
+
+def _hidden_warning(name: str, line: int, col: int, c: str) -> Diagnostic:
+    import unicodedata
+
+    what = f"U+{ord(c):04X} ({unicodedata.name(c, 'unnamed')})"
+    if _BIDI.fullmatch(c):
+        return warning(name, line, col, "bidi-control",
+                       f"bidi control {what} makes the text show in another order than it is read; remove it")
+    return warning(name, line, col, "invisible-character",
+                   f"invisible character {what}: text that looks alike may differ; remove it")
 
 
 def _text_position(text: str, index: int) -> Pos:
