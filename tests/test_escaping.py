@@ -499,6 +499,18 @@ def test_deadline_command_escapes_the_phrase(run):
     assert "\\x1b[2J\\u202e" in result.stderr
 
 
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_report_shows_unsafe_characters_escaped(run, sneaky, fmt):
+    """Reports keep multi-line text multi-line; everything else unsafe is an escape."""
+    text = sneaky_out(run, sneaky, ["report", "--as-of", "2009-06"], fmt)
+    assert not raw(text, "\n\t"), raw(text, "\n\t")
+    assert ("\\\\u202eevil\\\\u202c" if fmt == "md" else "\\u202eevil\\u202c") in text  # md escapes the backslash
+    if fmt == "md":
+        for block in re.findall(r"^```mermaid\n(.*?)^```$", text, re.S | re.M):
+            assert "\\u" not in block and all(TASK.fullmatch(line) or KEYWORD.fullmatch(line)
+                                              for line in block.splitlines() if line.strip())
+
+
 def test_diff_shows_unsafe_characters_escaped(run, sneaky):
     for fmt in ("text", "md", "json"):
         result = run("diff", MINI_PLAN, sneaky, "--format", fmt, "--plan", sneaky)
@@ -535,3 +547,94 @@ def test_csv_neutralises_disguised_formulas(value):
 def test_csv_leaves_ordinary_text_alone():
     for value in ("a=1", "Ligji nr. 9669", "VKM − 12", "2009-06-20", "'=1"):
         assert output.csv_safe(value) == value
+
+
+# ----------------------------------------------------------------------------- HTML and Markdown reports
+
+HTML_ATTACK = ("</script><script>alert(1)</script> </style><style>*{display:none}</style> "
+               "javascript:alert(1) <a href=\"javascript:alert(1)\">x</a> ]]> <!-- -->")
+
+
+def test_html_report_cannot_close_its_script_or_add_links(run, plan):
+    text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
+    (plan / "2-mbrojtja.yaml").write_text(text.replace(q(RICH), q(HTML_ATTACK), 1), encoding="utf-8")
+    log = plan / "progress" / "2009Q2" / "demo.yaml"
+    log.write_text(log.read_text(encoding="utf-8") + f"- ref: II-1.(a).2\n  date: \"2009-06-01\"\n"
+                   f"  status: completed\n  evidence: {q(HTML_ATTACK)}\n  note: {q(HTML_ATTACK)}\n", encoding="utf-8")
+    page = report(run, plan, "html")
+    assert page.count("<script") == 1 and page.count("</script>") == 1
+    assert page.count("<style") == 1 and "javascript:" not in re.sub(r"&[a-z]+;|&#\d+;", "", page).split("<body")[0]
+    assert not re.search(r"<a [^>]*href=\"(?!#)", page), "a link that is not an anchor in the page"
+    assert "&lt;/script&gt;" in page
+
+
+def test_markdown_report_mermaid_cannot_be_broken_by_line_separators(run, plan):
+    text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
+    evil = "\u202ex\u2028click t1 href \"javascript:alert(1)\"\u2029%%{init: {'theme':'dark'}}%%\u0085```"
+    (plan / "2-mbrojtja.yaml").write_text(text.replace(q(MERMAID), q(evil), 1), encoding="utf-8")
+    out = report(run, plan, "md")
+    blocks = re.findall(r"^```mermaid\n(.*?)^```$", out, re.S | re.M)
+    assert blocks and out.count("```") % 2 == 0
+    for block in blocks:
+        assert not raw(block) and "%%" not in block
+        for line in block.splitlines():
+            assert not line.strip() or TASK.fullmatch(line) or KEYWORD.fullmatch(line), line
+
+
+# ----------------------------------------------------------------------------- user templates (issue 14)
+
+def template(tmp_path, name: str, body: str) -> Path:
+    folder = tmp_path / "templates-from-a-pr"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(body, encoding="utf-8")
+    return folder / name
+
+
+@pytest.mark.parametrize("body, line", [
+    ('# x\n\n{{ cycler.__init__.__globals__.os.popen("touch MARKER").read() }}\n', 3),
+    ('{{ joiner.__init__.__globals__.os.system("touch MARKER") }}\n', 1),
+    ('{{ lipsum.__globals__["os"].popen("touch MARKER").read() }}\n', 1),
+    ('{{ plan.__class__.__mro__[1].__subclasses__() }}\n', 1),
+    ('{{ "{0.__class__}".format(plan) }}\n', 1),
+    ('a\n{% set x = [1] %}\n{{ x.append(2) }}\n', 3),
+    ('a\n{{ pillars.clear() }}\n', 2),
+    ('{% for p in pillars %}\n{{ p.update({"numeral": "X"}) }}\n{% endfor %}\n', 2),
+], ids=["cycler-popen", "joiner-system", "lipsum-globals", "subclasses", "format-dunder", "list-append",
+        "clear-data", "update-data"])
+def test_user_template_runs_in_the_sandbox(run, plan, tmp_path, monkeypatch, body, line):
+    """`--template` may come from a pull request: jinja2's immutable sandbox refuses any way out,
+    and the refusal names the template's file and line; nothing runs."""
+    monkeypatch.chdir(tmp_path)
+    evil = template(tmp_path, "evil.md.j2", body)
+    result = run("report", "--as-of", "2009-06", "--template", evil, "--plan", plan)
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.startswith(f"apcli: {evil}:{line}: "), result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "MARKER").exists()
+
+
+@pytest.mark.parametrize("name", [".git/config", "../secret.j2", "token.txt", ".hidden.j2", "sub/.env.j2"])
+def test_user_template_loads_only_templates(run, plan, tmp_path, name):
+    """`{% include ".git/config" %}` would put the checkout's token in a report artifact."""
+    folder = tmp_path / "templates-from-a-pr"
+    for secret in (".git/config", "token.txt", ".hidden.j2", "sub/.env.j2"):
+        (folder / secret).parent.mkdir(parents=True, exist_ok=True)
+        (folder / secret).write_text("SECRET-TOKEN\n", encoding="utf-8")
+    (tmp_path / "secret.j2").write_text("SECRET-TOKEN\n", encoding="utf-8")
+    evil = template(tmp_path, "evil.md.j2", f'{{% include "{name}" %}}\n')
+    result = run("report", "--as-of", "2009-06", "--template", evil, "--plan", plan)
+    assert result.exit_code == 2 and "SECRET" not in result.stdout + result.stderr, result.stdout
+    assert "template not found" in result.stderr
+
+
+def test_user_templates_still_work_escape_and_fail_loudly(run, plan, tmp_path):
+    page = template(tmp_path, "mine.html.j2", '{% extends "report.html.j2" %}\n')
+    result = run("report", "--as-of", "2009-06", "--template", page, "--plan", plan)
+    assert result.exit_code == 0 and "<b>të reja</b>" not in result.stdout and "&lt;b&gt;të reja" in result.stdout
+    own = template(tmp_path, "own.html.j2", "<h1>{{ plan.title }}</h1>\n{% for p in pillars %}<p>{{ p.title }}"
+                   "</p>{% endfor %}\n")
+    result = run("report", "--as-of", "2009-06", "--template", own, "--plan", plan)
+    assert result.exit_code == 0 and "<p>MBROJTJA [/i] &lt;b&gt;x&lt;/b&gt;" in result.stdout, result.stdout
+    missing = template(tmp_path, "typo.md.j2", "ok\n\n{{ plan.titel }}\n")
+    result = run("report", "--as-of", "2009-06", "--template", missing, "--plan", plan)
+    assert result.exit_code == 2 and result.stderr.startswith(f"apcli: {missing}:3: ") and "titel" in result.stderr
