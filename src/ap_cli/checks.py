@@ -91,7 +91,7 @@ def deadlines_parse(plan: Plan, today: date) -> Iterator[Diagnostic]:
     for rec in plan.activities:
         for d in rec.deadlines:
             if d.problem:
-                yield error(rec.file, d.pos[0], d.pos[1], "unparsed-deadline", f"{rec.ref}: {d.problem}")
+                yield error(rec.file, d.pos[0], d.pos[1], d.code, f"{rec.ref}: {d.problem}")
 
 
 def parents_exist(plan: Plan, today: date) -> Iterator[Diagnostic]:

@@ -16,10 +16,10 @@ from datetime import date
 from pathlib import Path
 
 from . import edit
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, excerpt
 from .institutions import UnknownInstitution, slug
 from .model import STATUSES, ProgressEntry
-from .periods import Quarter
+from .periods import MAX_YEAR, MIN_YEAR, Quarter, check_year
 from .plan import Plan
 from .refs import RefError
 
@@ -61,13 +61,14 @@ class Problem:
 def parse_day(text: str | None) -> str | None:
     """`2009-06-20` or `20.06.2009` (as spreadsheets in Albania write it) → ISO, else None."""
     text = (text or "").strip()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text) or re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\.?", text)
+    m = (re.fullmatch(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", text)
+         or re.fullmatch(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})\.?", text))
     if not m:
         return None
     parts = [int(x) for x in m.groups()]
     year, month, day = parts if len(m.group(1)) == 4 else parts[::-1]
     try:
-        return date(year, month, day).isoformat()
+        return date(check_year(year), month, day).isoformat()
     except ValueError:
         return None
 
@@ -144,13 +145,14 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
 
     status = _word(d.status)
     if status not in STATUSES:
-        what = f"unknown status {d.status!r}" if status else "status is empty"
+        what = f"unknown status {excerpt(d.status)}" if status else "status is empty"
         problems.append(Problem("status", "unknown-status", f"{label}{what}; use one of: {', '.join(STATUSES)}"))
 
     day = parse_day(d.date)
     if day is None:
-        what = f"cannot read date {d.date!r}" if _text(d.date) else "date is empty"
-        problems.append(Problem("date", "bad-date", f"{label}{what}; write it as 2009-06-20 (or 20.06.2009)"))
+        what = f"cannot read date {excerpt(d.date)}" if _text(d.date) else "date is empty"
+        problems.append(Problem("date", "bad-date", f"{label}{what}; write it as 2009-06-20 (or 20.06.2009), "
+                                f"a year from {MIN_YEAR} to {MAX_YEAR}"))
     elif day > today.isoformat():
         problems.append(Problem("date", "future-date", f"{label}dated {day}, after today ({today.isoformat()})"))
     elif rec and rec.ref in log.latest and day < log.latest[rec.ref][0]:
@@ -162,7 +164,7 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
     completion = _word(d.completion)
     if completion and completion not in COMPLETIONS:
         problems.append(Problem("completion", "invalid-value",
-                                f"{label}unknown completion {d.completion!r}; use limited or substantial"))
+                                f"{label}unknown completion {excerpt(d.completion)}; use limited or substantial"))
     elif completion and status in STATUSES and status != "in_progress":
         problems.append(Problem("completion", "completion-without-progress",
                                 f"{label}completion is only for status in_progress (got {status})"))
@@ -298,9 +300,9 @@ def _check_header(name: str, line: int, columns: list[str], starts: list[int]) -
         col = starts[i] if i < len(starts) else 1
         if c not in COLUMNS:
             diags.append(error(name, line, col, "unknown-column",
-                               f"unknown column {c!r}; the columns are {','.join(COLUMNS)}"))
+                               f"unknown column {excerpt(c)}; the columns are {','.join(COLUMNS)}"))
         elif columns.index(c) != i:
-            diags.append(error(name, line, col, "duplicate-column", f"column {c!r} appears twice"))
+            diags.append(error(name, line, col, "duplicate-column", f"column {excerpt(c)} appears twice"))
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         diags.append(error(name, line, 1, "missing-column",
