@@ -425,6 +425,61 @@ def test_long_ref_on_the_command_line(plan, run):
     assert time.process_time() - cpu < 1.0
 
 
+# ----------------------------------------------------------------------------- arguments that are not text
+
+TEXT_OPTIONS = [  # (arguments before the bad value, the option or argument the error must name)
+    (["progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-06-01", "--note"], "'--note'"),
+    (["progress", "add", "I-1.(a).1", "--status", "completed", "--date", "2009-06-01", "--evidence"], "'--evidence'"),
+    (["progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-06-01", "--by"], "'--by'"),
+    (["progress", "add", "I-1.(a).1", "--date", "2009-06-01", "--status"], "'--status'"),
+    (["progress", "add", "I-1.(a).1", "--status", "in_progress", "--date"], "'--date'"),
+    (["progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-06-01", "--completion"],
+     "'--completion'"),
+    (["progress", "add", "--status", "in_progress", "--date", "2009-06-01", "--"], "'ref'"),
+    (["progress", "template", "--institution", "ZKKA", "--quarter"], "'--quarter'"),
+    (["progress", "template", "--quarter", "2009Q2", "--institution"], "'--institution'"),
+    (["deadline"], "'phrase'"),
+    (["show"], "'ref'"),
+    (["list", "--search"], "'--search'"),
+    (["list", "--status"], "'--status'"),
+    (["overdue", "--institution"], "'--institution'"),
+    (["overdue", "--as-of"], "'--as-of'"),
+    (["overdue", "--pillar"], "'--pillar'"),
+    (["upcoming", "--within"], "'--within'"),
+    (["by-institution", "--role", "lead", "--"], "'name'"),
+    (["report", "--lang"], "'--lang'"),
+    (["check", "--format"], "'--format'"),
+    (["diff", "--"], "'base'"),
+    (["diff", "--fail-on", "any", "--"], "'base'"),
+]
+
+
+@pytest.mark.parametrize("bad", ["\udcff", "ok\udce9x", "a\x00b"], ids=["invalid-utf8", "latin1-byte", "nul"])
+@pytest.mark.parametrize("before, name", TEXT_OPTIONS, ids=[" ".join(a[:2]) + " " + n for a, n in TEXT_OPTIONS])
+def test_text_arguments_must_be_text(plan, run, before, name, bad):
+    """`--note $'\\xff'` gave a pydantic traceback: every text argument that is not UTF-8 (the shell
+    hands it on as a surrogate escape) or holds a NUL is a usage error naming it, before any work."""
+    cut = 2 if before[0] == "progress" else 1  # --plan belongs to the (sub)command
+    result = run(*before[:cut], "--plan", plan, *before[cut:], bad)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert f"Invalid value for {name}" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "\udcff" not in result.stderr
+    assert not (plan / "progress" / "2009Q2" / "mpcsshb.yaml").exists()
+
+
+def test_paths_may_be_any_bytes_but_nul(plan, run, tmp_path):
+    """A file name need not be UTF-8: a plan directory named with byte 0xff works; NUL is refused."""
+    odd = tmp_path / "plan\udcff"
+    try:
+        plan.rename(odd)
+    except (UnicodeEncodeError, OSError):
+        pytest.skip("this file system refuses the name")
+    result = run("check", "--plan", odd)
+    assert result.exit_code == 0, result.stdout
+    result = run("check", "--plan", "plan\x00x")
+    assert result.exit_code == 2 and "Invalid value for '--plan'" in result.stderr
+
+
 # ----------------------------------------------------------------------------- trojan source
 
 def test_check_flags_bidi_and_invisible_characters(plan, run):

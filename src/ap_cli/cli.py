@@ -11,9 +11,41 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperCommand
 
 from . import output
 from .diagnostics import escape_line, escape_text
+
+
+class TextCommand(TyperCommand):
+    """A command whose text arguments are text: one that is not UTF-8 (a shell passes `$'\\xff'`
+    on as a surrogate escape) or holds a NUL is a usage error naming it, before any work.
+    Paths may hold any byte but NUL (file names need not be UTF-8)."""
+
+    def parse_args(self, ctx, args):
+        rest = super().parse_args(ctx, args)
+        for param in self.get_params(ctx):
+            values = ctx.params.get(param.name)
+            for value in values if isinstance(values, (list, tuple)) else [values]:
+                problem = _not_text(value)
+                if problem:
+                    raise typer.BadParameter(problem, ctx=ctx, param=param)
+        return rest
+
+
+def _not_text(value) -> str | None:
+    if isinstance(value, Path):
+        value = str(value)
+        return "a path cannot hold a NUL character" if "\x00" in value else None
+    if not isinstance(value, str):
+        return None
+    if "\x00" in value:
+        return "text cannot hold a NUL character"
+    bad = next((c for c in value if "\ud800" <= c <= "\udfff"), None)
+    if bad:
+        return (f"not valid UTF-8 text (byte {escape_line(bad)} at character {value.index(bad) + 1}); "
+                "check the terminal's encoding")
+    return None
 
 
 app = typer.Typer(
@@ -768,6 +800,13 @@ def fmt_files(
                      + (f", {refused} left as they are (see above)" if refused else "") + "\n")
     if problems or (check_only and changed):
         raise typer.Exit(1)
+
+
+# Every command checks its text arguments (TextCommand); set here, once, for all of them.
+for _typer in (app, progress_app):
+    for _info in _typer.registered_commands:
+        if _info.cls in (None, TyperCommand):
+            _info.cls = TextCommand
 
 
 def main() -> None:
