@@ -251,6 +251,7 @@ def test_sloppy_files_report_the_same_positions(plan, run, damage):
     assert refused(run, plan) == expected
     assert expected[0].startswith(f"{plan / PILLAR}:22:23: [error] II-1.(a).1.1: cannot read deadline 'korrik'")
 
+
 # ----------------------------------------------------------------------------- bounded values (issue 14)
 
 DEADLINE = b'deadline: "Deri n\xc3\xab fund t\xc3\xab 2009"'  # line 22, its value at column 23
@@ -478,6 +479,36 @@ def test_paths_may_be_any_bytes_but_nul(plan, run, tmp_path):
     assert result.exit_code == 0, result.stdout
     result = run("check", "--plan", "plan\x00x")
     assert result.exit_code == 2 and "Invalid value for '--plan'" in result.stderr
+
+
+# ----------------------------------------------------------------------------- YAML escapes
+
+def test_surrogate_pair_escape_is_one_character(plan, run):
+    """"\\ud83d\\ude00" is valid YAML (JSON writes 😀 so): one character; positions after it stay exact.
+    In plain or single-quoted text, and in comments, the same letters are only letters."""
+    text = CLEAN.replace(b'title: "Trajnimi i stafit"',
+                         b'title: "Trajnimi \\ud83d\\ude00 \\uD83D\\uDE01"\n'
+                         b"            notes: ['\\ud83d\\ude00', \\ud83d\\ude00 x, \"\\\\ud83d\", \"\\ud83d\\ude00\"]"
+                         b"  # \\ud83d\\ude00")
+    (plan / PILLAR).write_bytes(text)
+    rows = {row["ref"]: row for row in export(run, plan)}
+    assert rows["II-1.(a).1.1"]["title"] == "Trajnimi 😀 😁"
+    shown = json.loads(run("show", "II-1.(a).1.1", "--format", "json", "--plan", plan).stdout)
+    assert shown["notes"] == ["\\ud83d\\ude00", "\\ud83d\\ude00 x", "\\ud83d", "😀"]
+    # a number where text belongs, after the rewritten pairs: reported at its column in the file
+    (plan / PILLAR).write_bytes(text.replace(b'"]  #', b'", 5]  #'))
+    errors = refused(run, plan)
+    assert errors[0].startswith(f"{plan / PILLAR}:21:80: [error] "), errors
+
+
+@pytest.mark.parametrize("escape, col", [  # the column of the bad escape's hex digits, as libyaml points
+    (b'"\\ud83d"', 26), (b'"\\ude00\\ud83d"', 26), (b'"ok \\ud83d x"', 29), (b'"\\ud83d\\ude00 \\ud83d"', 39),
+], ids=["high-alone", "reversed", "high-in-text", "after-a-pair"])
+def test_lone_surrogate_escape_stays_an_error(plan, run, escape, col):
+    (plan / PILLAR).write_bytes(with_deadline(escape))
+    errors = refused(run, plan)
+    assert errors[0].startswith(f"{plan / PILLAR}:22:{col}: [error] ") and errors[0].endswith("(yaml-syntax)"), errors
+    assert "surrogate" in errors[0].split(" [error] ")[1]
 
 
 # ----------------------------------------------------------------------------- trojan source

@@ -187,6 +187,127 @@ def _byte_position(raw: bytes, offset: int) -> Pos:
 
 def parse_text(text: str):
     """Build plain data (YMap/YList/str/int/bool/None) from YAML text, or raise YamlProblem."""
+    text, saved = _combine_pairs(text)
+    if not saved:
+        return _parse(text)
+    try:
+        data = _parse(text)
+    except YamlProblem as p:
+        p.col = _original_col(saved, p.line, p.col)
+        raise
+    _restore_columns(data, saved)
+    return data
+
+
+# ----------------------------------------------------------------------------- surrogate pairs
+#
+# "\ud83d\ude00" is valid YAML (and how JSON writes 😀): one character written as a UTF-16
+# surrogate pair. libyaml refuses each half, so each pair inside a double-quoted scalar is
+# rewritten as the same character, "\U0001f600", before parsing, and every position after it
+# on its line moved back by the two characters that saved. Anywhere else (plain or single-quoted
+# text, comments) the twelve characters are only text, and stay. A lone surrogate stays an error.
+
+_PAIR = re.compile(r"(?<!\\)(?:\\\\)*\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+
+
+def _combine_pairs(text: str) -> tuple[str, dict[int, list[int]]]:
+    """(the text to parse, {line: [column of each rewritten pair, in that text]}); linear."""
+    if "\\u" not in text:
+        return text, {}
+    pairs = list(_PAIR.finditer(text))
+    if not pairs:
+        return text, {}
+    trial = _rewrite(text, pairs)
+    spans = _double_quoted(trial)
+    keep, i = [], 0
+    for k, m in enumerate(pairs):
+        at = m.start(1) - 2 - 2 * k  # where the rewritten pair starts in `trial`
+        while i < len(spans) and spans[i][1] <= at:
+            i += 1
+        if i < len(spans) and spans[i][0] <= at:
+            keep.append(m)
+    if not keep:
+        return text, {}
+    saved: dict[int, list[int]] = {}
+    starts = [m.start(1) - 2 for m in keep]
+    for k, (line, col) in enumerate(_positions(text, starts)):
+        columns = saved.setdefault(line, [])
+        columns.append(col - 2 * len(columns))
+    return _rewrite(text, keep), saved
+
+
+def _rewrite(text: str, pairs: list) -> str:
+    out, last = [], 0
+    for m in pairs:
+        high, low = int(m.group(1), 16), int(m.group(2), 16)
+        out += [text[last:m.start(1) - 2], f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"]
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _double_quoted(text: str) -> list[tuple[int, int]]:
+    """(start, end) character offsets of each double-quoted scalar, in order, up to the first
+    YAML error (after it, nothing is rewritten: the parse reports that error). An error inside a
+    double-quoted scalar (a lone surrogate after a pair) ends a last span at the error."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    spans = []
+    next_event, dispose = _parser(text)
+    try:
+        for _ in range(2 * MAX_NODES + 16):  # the parse refuses files with more
+            event = next_event()
+            if event is None:
+                break
+            if getattr(event, "style", None) == '"':
+                spans.append((event.start_mark.index, event.end_mark.index))
+    except MarkedYAMLError as exc:
+        if "quoted scalar" in (exc.context or "") and exc.context_mark and exc.problem_mark:
+            spans.append((exc.context_mark.index, exc.problem_mark.index))
+    except YAMLError:
+        pass
+    finally:
+        dispose()
+    return spans
+
+
+def _positions(text: str, offsets: list[int]) -> list[Pos]:
+    """Line and column of each of the sorted `offsets`, in one pass."""
+    out, line, start, breaks = [], 1, 0, _BREAK.finditer(text)
+    pending = next(breaks, None)
+    for offset in offsets:
+        while pending is not None and pending.end() <= offset:
+            line, start, pending = line + 1, pending.end(), next(breaks, None)
+        out.append((line, offset - start + 1))
+    return out
+
+
+def _original_col(saved: dict[int, list[int]], line: int, col: int) -> int:
+    from bisect import bisect_left
+
+    return col + 2 * bisect_left(saved.get(line, ()), col)
+
+
+def _restore_columns(data, saved: dict[int, list[int]]) -> None:
+    """Positions in the rewritten text → positions in the file (only lines with a pair move)."""
+    def fix(pos: Pos) -> Pos:
+        return (pos[0], _original_col(saved, *pos)) if pos[0] in saved else pos
+
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, YMap):
+            node.start = fix(node.start)
+            node.pos = {k: fix(p) for k, p in node.pos.items()}
+            node.key_pos = {k: fix(p) for k, p in node.key_pos.items()}
+            stack.extend(node.values())
+        elif isinstance(node, YList):
+            node.start = fix(node.start)
+            node.pos = [fix(p) for p in node.pos]
+            stack.extend(node)
+
+
+def _parse(text: str):
     from ruamel.yaml import events as ev
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
@@ -289,6 +410,9 @@ def parse_text(text: str):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(x for x in (exc.context, exc.problem) if x) or str(exc)
+        if "invalid Unicode character escape" in message:
+            message += (" (a surrogate \\ud800-\\udfff stands only as the first or second half of a pair, "
+                        "e.g. \\ud83d\\ude00; or write \\U0001f600)")
         raise YamlProblem(line, col, "yaml-syntax", message) from None
     except ReaderError as exc:  # a character YAML forbids; the C reader gives a UTF-8 byte offset
         line, col = _byte_position(text.encode("utf-8"), exc.position)
