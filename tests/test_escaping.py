@@ -493,6 +493,16 @@ def test_show_keeps_lines_and_escapes_the_rest(run, sneaky):
     assert "Strehëza\t<b>x</b>" in out and "\nend \\U000e0041\n::add-mask::secret" in out  # multi-line stays
 
 
+def test_quarterly_form_comments_show_unsafe_characters_escaped(run, sneaky, tmp_path):
+    """The form is YAML a clerk edits: its comments escape what an editor would not show (bidi,
+    zero-width, tags); its entries are YAML escapes already; filled in as it is, it reads back."""
+    for inst in (SNEAKY_BODY, "ZKKA"):
+        out = sneaky_out(run, sneaky, ["progress", "template", "--quarter", "2009Q2", "--institution", inst])
+        assert not raw(out), raw(out)
+    assert "Trajnimi" not in out and "\\u202eevil\\u202c" in sneaky_out(
+        run, sneaky, ["progress", "template", "--quarter", "2009Q2", "--institution", SNEAKY_BODY])
+
+
 def test_deadline_command_escapes_the_phrase(run):
     result = run("deadline", "qershor 2009\x1b[2J\u202e")
     assert result.exit_code == 1 and not raw(result.stderr)

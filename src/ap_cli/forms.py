@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from . import edit
+from .diagnostics import escape_line
 from .periods import Quarter
 from .plan import ActivityRecord, Plan
 from .queries import has_role, role_of, state_at, timeliness
@@ -92,7 +93,7 @@ def render(plan: Plan, inst_id: str, quarter: Quarter, items: list[Item], schema
         "#     evidence (required for completed): the decision, report or document, e.g. \"VKM nr. …, datë …\"",
         "#     date: the day the status held; not in the future, not before the activity's last entry.",
         "#  3. Save it as",
-        f"#       {destination}",
+        f"#       {escape_line(destination)}",
         "#     and run `apcli check`. If that file exists already, merge the form into it",
         "#     instead: `apcli progress import THIS-FORM.yaml`.",
         "#",
@@ -114,7 +115,7 @@ def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item) -> list[st
     role = "lead" if "lead" in roles else "responsible" if "responsible" in roles else "support"
     bodies = f"#   role: {role} · responsible: {', '.join(rec.responsible_ids)}"
     lines = [*_comment(f"{rec.ref} — ", rec.title, "  "),
-             bodies + (f" · support: {', '.join(rec.support_ids)}" if rec.support_ids else "")]
+             escape_line(bodies + (f" · support: {', '.join(rec.support_ids)}" if rec.support_ids else ""))]
     for d in rec.deadlines:
         lines.append(f"#   deadline: {_line(d.phrase or d.due_override or '—')} → {_reading(d)}")
     if not rec.deadlines:
@@ -156,11 +157,12 @@ def _reading(d) -> str:
 
 
 def _comment(lead: str, text: str, indent: str) -> list[str]:
-    """User text as comment lines: its own line breaks kept, each continuation indented."""
-    parts = [part.rstrip() for part in str(text).splitlines()] or [""]
+    """User text as comment lines: its own line breaks kept, each continuation indented; bidi,
+    invisible and control characters escaped (entries escape them as YAML does: edit.scalar)."""
+    parts = [escape_line(part.rstrip()) for part in str(text).splitlines()] or [""]
     return [f"# {lead}{parts[0]}".rstrip(), *(f"# {indent}{part}".rstrip() for part in parts[1:])]
 
 
 def _line(text: str) -> str:
-    """User text inside a one-line comment: line breaks folded, nothing else touched."""
-    return " / ".join(part.strip() for part in str(text).splitlines() if part.strip())
+    """User text inside a one-line comment: line breaks folded, unsafe characters escaped."""
+    return escape_line(" / ".join(part.strip() for part in str(text).splitlines() if part.strip()))
