@@ -178,7 +178,7 @@ def test_csv_neutralises_formulas_and_keeps_rows(cli, args):
 
 @pytest.mark.parametrize("value, cell", [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"),
-    ("\r=1", "'\r=1"), ("a=1", "a=1"), ("", ""), (None, ""), ("'=1", "'=1"),
+    ("\r=1", "'\n=1"), ("a=1", "a=1"), ("", ""), (None, ""), ("'=1", "'=1"),
 ])
 def test_csv_safe(value, cell):
     assert output.csv_safe(value) == cell
@@ -341,3 +341,312 @@ def test_per_institution_reports_stay_in_the_output_directory(run, plan, tmp_pat
     written = [p for p in tmp_path.rglob("*") if p.is_file() and plan not in p.parents]
     assert written and all(p.parent == out for p in written), written
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-?\.md", p.name) for p in written), [p.name for p in written]
+
+
+# ----------------------------------------------------------------------------- control, bidi, invisible (issue 14)
+#
+# Text that YAML takes but no output may carry raw: tabs and line breaks of every kind, bidi
+# controls, zero-width and tag characters (plan values and keys); and in file names, anything:
+# ESC sequences, BEL, the one-character CSI U+009B, a newline followed by a workflow command.
+
+from pathlib import Path  # noqa: E402
+
+from ap_cli.diagnostics import UNSAFE, escape_line  # noqa: E402
+
+SNEAKY = "Strehëza\t<b>x</b> \u202eevil\u202c z\u200bw\u2060j \u00adhy\u2028line\u2029para\nend \U000e0041\n::add-mask::secret"
+SNEAKY_KEY = "zz\n::add-mask::secret"
+SNEAKY_BODY = "B\u202eODY"
+SNEAKY_FILES = ["a\n::error title=X::pwned\n.yaml", "b\x1b]0;T\x07\x1b[2J\x1b[31m.yaml", "c\x9b31m\x85\u2028.yaml"]
+
+
+@pytest.fixture
+def sneaky(tmp_path):
+    target = tmp_path / "plan"
+    shutil.copytree(MINI_PLAN, target)
+    text = (target / "2-mbrojtja.yaml").read_text(encoding="utf-8")
+    text = text.replace('title: "Trajnimi i stafit"', f"title: {q(SNEAKY)}\n            indicators: [{q(SNEAKY)}]")
+    text = text.replace("responsible: [MPÇSSHB]\n            deadline: \"Deri",
+                        f"responsible: [{q(SNEAKY_BODY)}]\n            deadline: \"Deri", 1)
+    (target / "2-mbrojtja.yaml").write_text(text, encoding="utf-8")
+    with open(target / "institutions.yaml", "a", encoding="utf-8") as f:
+        f.write(f"- id: {q(SNEAKY_BODY)}\n  name: {q(SNEAKY)}\n  name_en: x\n  kind: other\n")
+    log = target / "progress" / "2009Q2"
+    (log / "demo.yaml").write_text((log / "demo.yaml").read_text(encoding="utf-8")
+                                   + f"- ref: II-1.(a).1.1\n  date: \"2009-06-01\"\n  status: in_progress\n"
+                                     f"  note: {q(SNEAKY)}\n", encoding="utf-8")
+    return target
+
+
+def broken(plan):
+    """The sneaky plan with an unknown key and progress files with sneaky names, each an error."""
+    with open(plan / "2-mbrojtja.yaml", "a", encoding="utf-8") as f:
+        f.write(f"{q(SNEAKY_KEY)}: 1\n")
+    for name in SNEAKY_FILES:
+        (plan / "progress" / "2009Q2" / name).write_text("x: 1\n", encoding="utf-8")
+    return plan
+
+
+def raw(text: str, allowed: str = "\n") -> set[str]:
+    """The unsafe characters `text` carries raw, but `allowed`."""
+    return set(UNSAFE.findall(text)) - set(allowed)
+
+
+def test_the_sneaky_plan_only_warns(run, sneaky):
+    result = run("check", "--plan", sneaky)
+    assert result.exit_code == 0, result.stdout
+    codes = {line.rsplit("(", 1)[1] for line in result.stdout.splitlines()}
+    assert codes == {"bidi-control)", "invisible-character)", "no-deadline)"}
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_check_lines_cannot_be_injected_by_keys_or_file_names(run, sneaky, fmt):
+    """An unknown key "zz\\n::add-mask::secret", a progress file named "a\\n::error title=X::pwned\\n.yaml"
+    or holding ESC ] 0; … BEL ESC [2J: every line of `check` is one diagnostic, nothing raw."""
+    plan = broken(sneaky)
+    result = run("check", "--format", fmt, "--plan", plan)
+    assert result.exit_code == 1
+    assert not raw(result.stdout) and not raw(result.stderr)
+    lines = result.stdout.splitlines()
+    ours = ("::error file=", "::warning file=") if fmt == "github" else ()
+    assert all(line.startswith((str(plan), *ours)) for line in lines), [ln for ln in lines if not ln.startswith(str(plan))]
+    assert sum("pwned" in line for line in lines) == (2 if fmt == "github" else 1)
+    assert f"{plan}/progress/2009Q2/b\\x1b]0;T\\x07\\x1b[2J\\x1b[31m.yaml:1:1: [error]" in result.stdout
+    assert f"{plan}/progress/2009Q2/c\\x9b31m\\x85\\u2028.yaml:1:1: [error]" in result.stdout
+    assert "unknown field 'zz\\n::add-mask::secret' (unknown-field)" in result.stdout
+
+
+def test_check_json_keeps_names_exact_and_escaped(run, sneaky):
+    plan = broken(sneaky)
+    result = run("check", "--format", "json", "--plan", plan)
+    assert not raw(result.stdout)
+    files = {Path(d["file"]).name for d in json.loads(result.stdout)}
+    assert set(SNEAKY_FILES) <= files
+
+
+def test_annotation_escapes_every_control_character():
+    from ap_cli.diagnostics import Diagnostic, format_github
+
+    d = Diagnostic("p\x1b[2J\n::x.yaml", 1, 1, "error", "c", "a\x9b31m\u2028b\u202e\x07\n::add-mask::s")
+    first, plain = format_github([d]).splitlines()[:2]
+    assert first == ("::error file=p\\x1b[2J\\n%3A%3Ax.yaml,line=1,col=1,title=c::"
+                     "a\\x9b31m\\u2028b\\u202e\\x07%0A::add-mask::s")
+    assert plain == "p\\x1b[2J\\n::x.yaml:1:1: [error] a\\x9b31m\\u2028b\\u202e\\x07\\n::add-mask::s (c)"
+
+
+SNEAKY_COMMANDS = {
+    "list": ["list"],
+    "overdue": ["overdue", "--as-of", "2010-06"],
+    "upcoming": ["upcoming", "--as-of", "2009-06", "--within", "1y"],
+    "by-institution": ["by-institution", "--as-of", "2009-06", SNEAKY_BODY],
+    "institutions": ["institutions"],
+    "deadlines": ["deadlines"],
+    "export": ["export"],
+}
+
+
+def sneaky_out(run, plan, args, fmt=None):
+    result = run(*args, "--plan", plan, *(["--format", fmt] if fmt else []))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("command", [c for c in SNEAKY_COMMANDS if c != "export"])
+def test_tables_show_unsafe_characters_escaped(run, sneaky, command, monkeypatch):
+    """Plain and rich tables: each cell one line, every unsafe character an escape."""
+    plain = sneaky_out(run, sneaky, SNEAKY_COMMANDS[command])
+    assert not raw(plain)
+    if command in ("list", "overdue", "upcoming", "by-institution"):
+        assert escape_line(" ".join(SNEAKY.split())) in plain
+        assert len([line for line in plain.splitlines() if line.startswith("II-1.(a).1.1")]) == 1
+    monkeypatch.setattr(output, "is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "3000")
+    monkeypatch.setenv("NO_COLOR", "1")  # styles are escape sequences apcli writes itself; data must add none
+    monkeypatch.setenv("APCLI_PAGER", "")
+    assert not raw(sneaky_out(run, sneaky, SNEAKY_COMMANDS[command]))
+
+
+@pytest.mark.parametrize("command", SNEAKY_COMMANDS)
+def test_json_stays_valid_exact_and_escaped(run, sneaky, command):
+    """JSON escapes what a terminal would obey as \\u escapes, so a tool reads the text exactly."""
+    out = sneaky_out(run, sneaky, SNEAKY_COMMANDS[command], "json")
+    assert not raw(out)
+    found = set(strings(json.loads(out)))
+    if command in ("list", "overdue", "upcoming", "by-institution", "export"):
+        assert SNEAKY in found
+    if command == "institutions":
+        assert SNEAKY_BODY in found and SNEAKY in found
+
+
+@pytest.mark.parametrize("command", SNEAKY_COMMANDS)
+def test_markdown_and_csv_show_unsafe_characters_escaped(run, sneaky, command):
+    if command != "export":
+        rendered = markdown_html(sneaky_out(run, sneaky, SNEAKY_COMMANDS[command], "md"))
+        assert not raw(rendered, "\n\t")
+        rows = re.findall(r"<tr>(.*?)</tr>", rendered, re.S)
+        assert len({len(re.findall(r"<t[dh]", row)) for row in rows}) == 1, "a line separator broke a row"
+    cells = [c for row in csv_cells(sneaky_out(run, sneaky, SNEAKY_COMMANDS[command], "csv")) for c in row]
+    assert not raw("".join(cells), "\n\t")
+
+
+def test_show_keeps_lines_and_escapes_the_rest(run, sneaky):
+    out = sneaky_out(run, sneaky, ["show", "II-1.(a).1.1"])
+    assert not raw(out, "\n\t")
+    assert "\\u202eevil\\u202c z\\u200bw" in out
+    assert "Strehëza\t<b>x</b>" in out and "\nend \\U000e0041\n::add-mask::secret" in out  # multi-line stays
+
+
+def test_quarterly_form_comments_show_unsafe_characters_escaped(run, sneaky, tmp_path):
+    """The form is YAML a clerk edits: its comments escape what an editor would not show (bidi,
+    zero-width, tags); its entries are YAML escapes already; filled in as it is, it reads back."""
+    for inst in (SNEAKY_BODY, "ZKKA"):
+        out = sneaky_out(run, sneaky, ["progress", "template", "--quarter", "2009Q2", "--institution", inst])
+        assert not raw(out), raw(out)
+    assert "Trajnimi" not in out and "\\u202eevil\\u202c" in sneaky_out(
+        run, sneaky, ["progress", "template", "--quarter", "2009Q2", "--institution", SNEAKY_BODY])
+
+
+def test_deadline_command_escapes_the_phrase(run):
+    result = run("deadline", "qershor 2009\x1b[2J\u202e")
+    assert result.exit_code == 1 and not raw(result.stderr)
+    assert "\\x1b[2J\\u202e" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_report_shows_unsafe_characters_escaped(run, sneaky, fmt):
+    """Reports keep multi-line text multi-line; everything else unsafe is an escape."""
+    text = sneaky_out(run, sneaky, ["report", "--as-of", "2009-06"], fmt)
+    assert not raw(text, "\n\t"), raw(text, "\n\t")
+    assert ("\\\\u202eevil\\\\u202c" if fmt == "md" else "\\u202eevil\\u202c") in text  # md escapes the backslash
+    if fmt == "md":
+        for block in re.findall(r"^```mermaid\n(.*?)^```$", text, re.S | re.M):
+            assert "\\u" not in block and all(TASK.fullmatch(line) or KEYWORD.fullmatch(line)
+                                              for line in block.splitlines() if line.strip())
+
+
+def test_diff_shows_unsafe_characters_escaped(run, sneaky):
+    for fmt in ("text", "md", "json"):
+        result = run("diff", MINI_PLAN, sneaky, "--format", fmt, "--plan", sneaky)
+        assert result.exit_code == 0, result.stderr
+        assert not raw(result.stdout, "\n\t" if fmt == "md" else "\n"), (fmt, raw(result.stdout))
+
+
+@pytest.mark.parametrize("text", [
+    "\x1b[2J", "\x9b31m", "a\u2028b", "\u202e", "\udcff", "\ud800", "\U000e0041", "\x00", "ok",
+    "\u2029\n\r\t", "\x7f", "\ufeff", "\U0001f600",
+])
+def test_json_of_any_text_is_valid_exact_and_plain(text):
+    from ap_cli.diagnostics import dump_json
+
+    out = dump_json({"k": text, text: [text]})
+    out.encode("utf-8")  # no lone surrogate left to fail writing it
+    assert json.loads(out) == {"k": text, text: [text]}
+    assert not raw(out)
+
+
+# ----------------------------------------------------------------------------- CSV formulas (issue 14)
+
+@pytest.mark.parametrize("value", [
+    " =1+1", "\u00a0=HYPERLINK(\"x\")", "\u3000+1", "\u2003-1", " \t@SUM(A1)", "＝1+1", "＋1", "－1", "＠SUM(A1)",
+    "﹦1", "﹢1", "﹣1", "﹫x", "\n=1", "\r\n=1", "\t1", "\u2028=1",
+])
+def test_csv_neutralises_disguised_formulas(value):
+    """Spreadsheets skip leading spaces (NBSP too) and read full-width and small forms of = + - @."""
+    cell = output.csv_safe(value)
+    assert cell.startswith("'"), cell
+    assert not raw(cell, "\n\t")
+
+
+def test_csv_leaves_ordinary_text_alone():
+    for value in ("a=1", "Ligji nr. 9669", "VKM − 12", "2009-06-20", "'=1"):
+        assert output.csv_safe(value) == value
+
+
+# ----------------------------------------------------------------------------- HTML and Markdown reports
+
+HTML_ATTACK = ("</script><script>alert(1)</script> </style><style>*{display:none}</style> "
+               "javascript:alert(1) <a href=\"javascript:alert(1)\">x</a> ]]> <!-- -->")
+
+
+def test_html_report_cannot_close_its_script_or_add_links(run, plan):
+    text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
+    (plan / "2-mbrojtja.yaml").write_text(text.replace(q(RICH), q(HTML_ATTACK), 1), encoding="utf-8")
+    log = plan / "progress" / "2009Q2" / "demo.yaml"
+    log.write_text(log.read_text(encoding="utf-8") + f"- ref: II-1.(a).2\n  date: \"2009-06-01\"\n"
+                   f"  status: completed\n  evidence: {q(HTML_ATTACK)}\n  note: {q(HTML_ATTACK)}\n", encoding="utf-8")
+    page = report(run, plan, "html")
+    assert page.count("<script") == 1 and page.count("</script>") == 1
+    assert page.count("<style") == 1 and "javascript:" not in re.sub(r"&[a-z]+;|&#\d+;", "", page).split("<body")[0]
+    assert not re.search(r"<a [^>]*href=\"(?!#)", page), "a link that is not an anchor in the page"
+    assert "&lt;/script&gt;" in page
+
+
+def test_markdown_report_mermaid_cannot_be_broken_by_line_separators(run, plan):
+    text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
+    evil = "\u202ex\u2028click t1 href \"javascript:alert(1)\"\u2029%%{init: {'theme':'dark'}}%%\u0085```"
+    (plan / "2-mbrojtja.yaml").write_text(text.replace(q(MERMAID), q(evil), 1), encoding="utf-8")
+    out = report(run, plan, "md")
+    blocks = re.findall(r"^```mermaid\n(.*?)^```$", out, re.S | re.M)
+    assert blocks and out.count("```") % 2 == 0
+    for block in blocks:
+        assert not raw(block) and "%%" not in block
+        for line in block.splitlines():
+            assert not line.strip() or TASK.fullmatch(line) or KEYWORD.fullmatch(line), line
+
+
+# ----------------------------------------------------------------------------- user templates (issue 14)
+
+def template(tmp_path, name: str, body: str) -> Path:
+    folder = tmp_path / "templates-from-a-pr"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(body, encoding="utf-8")
+    return folder / name
+
+
+@pytest.mark.parametrize("body, line", [
+    ('# x\n\n{{ cycler.__init__.__globals__.os.popen("touch MARKER").read() }}\n', 3),
+    ('{{ joiner.__init__.__globals__.os.system("touch MARKER") }}\n', 1),
+    ('{{ lipsum.__globals__["os"].popen("touch MARKER").read() }}\n', 1),
+    ('{{ plan.__class__.__mro__[1].__subclasses__() }}\n', 1),
+    ('{{ "{0.__class__}".format(plan) }}\n', 1),
+    ('a\n{% set x = [1] %}\n{{ x.append(2) }}\n', 3),
+    ('a\n{{ pillars.clear() }}\n', 2),
+    ('{% for p in pillars %}\n{{ p.update({"numeral": "X"}) }}\n{% endfor %}\n', 2),
+], ids=["cycler-popen", "joiner-system", "lipsum-globals", "subclasses", "format-dunder", "list-append",
+        "clear-data", "update-data"])
+def test_user_template_runs_in_the_sandbox(run, plan, tmp_path, monkeypatch, body, line):
+    """`--template` may come from a pull request: jinja2's immutable sandbox refuses any way out,
+    and the refusal names the template's file and line; nothing runs."""
+    monkeypatch.chdir(tmp_path)
+    evil = template(tmp_path, "evil.md.j2", body)
+    result = run("report", "--as-of", "2009-06", "--template", evil, "--plan", plan)
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.startswith(f"apcli: {evil}:{line}: "), result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "MARKER").exists()
+
+
+@pytest.mark.parametrize("name", [".git/config", "../secret.j2", "token.txt", ".hidden.j2", "sub/.env.j2"])
+def test_user_template_loads_only_templates(run, plan, tmp_path, name):
+    """`{% include ".git/config" %}` would put the checkout's token in a report artifact."""
+    folder = tmp_path / "templates-from-a-pr"
+    for secret in (".git/config", "token.txt", ".hidden.j2", "sub/.env.j2"):
+        (folder / secret).parent.mkdir(parents=True, exist_ok=True)
+        (folder / secret).write_text("SECRET-TOKEN\n", encoding="utf-8")
+    (tmp_path / "secret.j2").write_text("SECRET-TOKEN\n", encoding="utf-8")
+    evil = template(tmp_path, "evil.md.j2", f'{{% include "{name}" %}}\n')
+    result = run("report", "--as-of", "2009-06", "--template", evil, "--plan", plan)
+    assert result.exit_code == 2 and "SECRET" not in result.stdout + result.stderr, result.stdout
+    assert "template not found" in result.stderr
+
+
+def test_user_templates_still_work_escape_and_fail_loudly(run, plan, tmp_path):
+    page = template(tmp_path, "mine.html.j2", '{% extends "report.html.j2" %}\n')
+    result = run("report", "--as-of", "2009-06", "--template", page, "--plan", plan)
+    assert result.exit_code == 0 and "<b>të reja</b>" not in result.stdout and "&lt;b&gt;të reja" in result.stdout
+    own = template(tmp_path, "own.html.j2", "<h1>{{ plan.title }}</h1>\n{% for p in pillars %}<p>{{ p.title }}"
+                   "</p>{% endfor %}\n")
+    result = run("report", "--as-of", "2009-06", "--template", own, "--plan", plan)
+    assert result.exit_code == 0 and "<p>MBROJTJA [/i] &lt;b&gt;x&lt;/b&gt;" in result.stdout, result.stdout
+    missing = template(tmp_path, "typo.md.j2", "ok\n\n{{ plan.titel }}\n")
+    result = run("report", "--as-of", "2009-06", "--template", missing, "--plan", plan)
+    assert result.exit_code == 2 and result.stderr.startswith(f"apcli: {missing}:3: ") and "titel" in result.stderr

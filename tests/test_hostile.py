@@ -897,3 +897,295 @@ def test_long_file_names_get_a_temporary_name_that_fits(tmp_path):
     path = tmp_path / ("r" * 250 + ".md")
     edit.write_atomic(path, b"x\n")
     assert path.read_bytes() == b"x\n" and [p.name for p in tmp_path.iterdir()] == [path.name]
+# ----------------------------------------------------------------------------- bounded values (issue 14)
+
+DEADLINE = b'deadline: "Deri n\xc3\xab fund t\xc3\xab 2009"'  # line 22, its value at column 23
+
+
+def with_deadline(phrase: bytes) -> bytes:
+    assert DEADLINE in CLEAN
+    return CLEAN.replace(DEADLINE, b"deadline: " + phrase)
+
+
+@pytest.mark.parametrize("phrase, code", [
+    (b'"qershor 0000"', "year-out-of-range"),
+    (b'"0000"', "year-out-of-range"),
+    (b'"Fundi i 0000"', "year-out-of-range"),
+    (b'"9999"', "year-out-of-range"),
+    (b'"Fundi i 2008 \xe2\x80\x93 fillimi i 10000"', "unparsed-deadline"),
+    ('"qershor ٢٠٠٩"'.encode(), "unparsed-deadline"),  # Arabic-Indic digits
+    ('"qershor ２００９"'.encode(), "unparsed-deadline"),  # full-width digits
+])
+def test_deadline_years_are_bounded_and_ascii(plan, run, phrase, code):
+    """Years outside 1900–2199 and digits other than 0-9 are refused by `check`, so queries and
+    reports never meet a date Python cannot hold (`qershor 0000`, `9999` crashed overdue/report)."""
+    (plan / PILLAR).write_bytes(with_deadline(phrase))
+    errors = refused(run, plan)
+    assert errors[0].startswith(f"{plan / PILLAR}:22:23: [error] II-1.(a).1.1: ") and errors[0].endswith(f"({code})")
+    for command in (["overdue", "--as-of", "2009-06"], ["report", "--as-of", "2009-06"], ["upcoming"]):
+        result = run(*command, "--plan", plan)
+        assert result.exit_code == 1 and "the plan has errors" in result.stderr
+
+
+@pytest.mark.parametrize("field, value", [
+    ("due", '"0000-06"'), ("due", '"9999"'), ("due", '"2200Q1"'), ("due", '"٢٠٠٩"'), ("due", '"１９９９"'),
+])
+def test_due_overrides_are_bounded_and_ascii(plan, run, field, value):
+    (plan / PILLAR).write_bytes(CLEAN.replace(DEADLINE, DEADLINE + f"\n            {field}: {value}".encode()))
+    errors = refused(run, plan)
+    assert errors[0].startswith(f"{plan / PILLAR}:23:18: [error] ") and errors[0].endswith("(invalid-value)"), errors
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{start: "0000-01", end: "2010-12"}', "1900–2199"), ('{start: "2008-01", end: "9999-12"}', "1900–2199"),
+    ('{start: "٢٠٠٨-01", end: "2010-12"}', "is not a month like 2008-01"),
+])
+def test_plan_period_is_bounded(plan, run, text, expected):
+    meta = (plan / "plan.yaml").read_text(encoding="utf-8")
+    (plan / "plan.yaml").write_text(meta.replace('{start: "2008-01", end: "2010-12"}', text), encoding="utf-8")
+    errors = refused(run, plan, "plan.yaml")
+    assert errors and errors[0].endswith("(invalid-value)") and expected in errors[0], errors
+
+
+def test_progress_dates_are_bounded(plan, run):
+    log = plan / "progress" / "2009Q2" / "demo.yaml"
+    log.write_text(log.read_text(encoding="utf-8").replace('"2008-12-31"', '"0001-12-31"'), encoding="utf-8")
+    errors = refused(run, plan, "progress/2009Q2/demo.yaml")
+    assert errors == [f"{log}:3:9: [error] I-1.(a).3 entry: date: year 0001 is outside the years apcli reads "
+                      "(1900–2199) (invalid-value)"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["deadline", "qershor 0000"], "year 0000 is outside the years apcli reads (1900–2199)"),
+    (["deadline", "0000"], "year 0000 is outside"),
+    (["deadline", "Fundi i 0000"], "year 0000 is outside"),
+    (["deadline", "9999"], "year 9999 is outside"),
+    (["deadline", "qershor ٢٠٠٩"], "write numbers with the digits 0-9"),
+    (["upcoming", "--as-of", "9999-11"], "year 9999 is outside"),
+    (["overdue", "--as-of", "0000"], "year 0000 is outside"),
+    (["overdue", "--as-of", "1899-12-31"], "year 1899 is outside"),
+    (["overdue", "--as-of", "١٩٩٩"], "cannot read as-of '١٩٩٩'"),
+    (["overdue", "--as-of", "２００９"], "cannot read as-of"),
+    (["upcoming", "--within", "9999y"], "at most 100 years"),
+    (["upcoming", "--within", "99999999999999999999m"], "at most 100 years"),
+    (["upcoming", "--within", "1201m"], "at most 100 years"),
+    (["upcoming", "--within", "٣m"], "cannot read horizon"),
+    (["progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "0001-01-01"], "cannot read date"),
+    (["progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "٢٠٠٩-06-01"], "cannot read date"),
+    (["progress", "template", "--quarter", "0000Q1", "--institution", "ZKKA"], "year 0000 is outside"),
+    (["progress", "template", "--quarter", "9999Q4", "--institution", "ZKKA"], "year 9999 is outside"),
+])
+def test_command_line_years_are_bounded(plan, run, args, message):
+    """Each of these crashed (`year 0 is out of range`, an OverflowError) or read ١٩٩٩ as 1999."""
+    result = run(*args, "--plan", plan)
+    assert result.exit_code in (1, 2), result.stdout
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_the_last_year_still_works(plan, run):
+    """At the bounds, every query still answers: the horizon's end (2299) stays a date."""
+    for args in (["upcoming", "--as-of", "2199-12", "--within", "100y"], ["overdue", "--as-of", "1900"],
+                 ["report", "--as-of", "2199-12"], ["stats", "--as-of", "2199"]):
+        result = run(*args, "--plan", plan)
+        assert result.exit_code == 0, (args, result.stderr)
+
+
+# ----------------------------------------------------------------------------- long input
+
+@pytest.mark.parametrize("phrase", [
+    b'"' + b"Fundi i 2008 - " * 6_000 + b'2009"',  # 90,000 characters on one line (the line cap)
+    b'"' + b"2009 -\n  " * 500_000 + b'2009"',  # 4.5 MB over 500,000 lines (0.5 MB took 4.8 s, 2 MB 57 s)
+], ids=["one-line", "many-lines"])
+def test_long_deadline_phrase_is_refused_quickly(plan, run, phrase):
+    """A phrase is at most MAX_PHRASE characters: refused at once, quoting a short excerpt."""
+    from ap_cli.periods import MAX_PHRASE
+
+    (plan / PILLAR).write_bytes(with_deadline(phrase))
+    errors = refused(run, plan)
+    assert errors[0].startswith(f"{plan / PILLAR}:22:23: [error] II-1.(a).1.1: deadline phrase of ")
+    assert f"the limit is {MAX_PHRASE}" in errors[0] and errors[0].endswith("(deadline-too-long)")
+
+
+def test_phrase_at_the_cap_is_read(plan, run):
+    from ap_cli.periods import MAX_PHRASE
+
+    phrase = "Deri në fund të 2009" + " " * (MAX_PHRASE - 20)
+    assert len(phrase) == MAX_PHRASE
+    (plan / PILLAR).write_bytes(with_deadline(f'"{phrase}"'.encode()))
+    assert run("check", "--plan", plan).exit_code == 0
+
+
+def test_worst_case_16_mib_plan_is_checked_in_seconds(plan, run):
+    """A pillar file at the size cap holding ~50,000 distinct phrases of MAX_PHRASE characters, each
+    built to make the grammar work (separators, years, recurring and ongoing words), none readable."""
+    import random
+
+    from ap_cli.periods import MAX_PHRASE
+
+    rng = random.Random(1)
+    words = ["2009", "-", " - ", " – ", "deri", "në", "fund", "të", "qershor", "çdo", "viti", "dhe", "vazhdim",
+             "e", "mesi", "fillimi", "tremujori", "parë", "gjysma", "nga", "duke filluar", "pasardhës", "vitit",
+             "-ës", "by", "to", "until", "mars"]
+    out = [HEAD, b'goals:\n  - id: "1"\n    title: x\n    objectives:\n      - id: "1.(a)"\n        title: y\n'
+                 b"        activities:\n"]
+    size, n = 0, 0
+    while True:
+        phrase = (" ".join(rng.choice(words) for _ in range(60)) + f" {n}")[-MAX_PHRASE:]
+        item = f'          - id: "1.(a).{n + 1}"\n            title: t\n            deadline: "{phrase}"\n'.encode()
+        if size + len(item) > MAX_FILE_BYTES - 1000 or n == 49_000:  # values and size both near their caps
+            break
+        out.append(item)
+        size, n = size + len(item), n + 1
+    (plan / PILLAR).write_bytes(b"".join(out))
+    cpu = time.process_time()
+    result = run("check", "--plan", plan)
+    cpu = time.process_time() - cpu
+    assert result.exit_code == 1 and "Traceback" not in result.stdout
+    assert result.stdout.count("(unparsed-deadline)") + result.stdout.count("(year-out-of-range)") >= n // 2
+    assert cpu < 30, f"{cpu:.1f} s of CPU"  # about 7 s on a shared 2-vCPU VM; unbounded, a 16 MiB phrase took an hour
+
+
+LONG = 90_000  # under the line cap
+
+
+@pytest.mark.parametrize("entry", [
+    b'see: ["a' + b" " * LONG + b'x"]',  # a ref of spaces: backtracked for minutes (split_ref)
+    b'see: ["II' + b" " * LONG + b'-"]',
+    b'see: ["' + b"ab " * (LONG // 3) + b'1"]',
+    b'resources: ["' + b"X" * LONG + b'"]',
+    b'? "' + b"k" * LONG + b'"\n            : 1',  # an explicit key: an implicit one stops at 1,024
+    b'due: "' + b"2" * LONG + b'"',
+], ids=["ref-of-spaces", "ref-pillar-spaces", "ref-of-words", "long-body", "long-key", "long-due"])
+def test_very_long_single_tokens_are_refused_quickly_and_briefly(plan, run, entry):
+    """Every value a message quotes is cut to a short excerpt; no reading is worse than linear."""
+    (plan / PILLAR).write_bytes(CLEAN.replace(DEADLINE, DEADLINE + b"\n            " + entry))
+    errors = refused(run, plan)
+    assert errors and all(len(line) < 1000 for line in errors), max(map(len, errors))
+
+
+def test_long_ref_on_the_command_line(plan, run):
+    cpu = time.process_time()
+    result = run("show", "a" + " " * LONG + "x", "--plan", plan)
+    assert result.exit_code == 2 and len(result.stderr) < 400
+    assert time.process_time() - cpu < 1.0
+
+
+# ----------------------------------------------------------------------------- arguments that are not text
+
+TEXT_OPTIONS = [  # (arguments before the bad value, the option or argument the error must name)
+    (["progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-06-01", "--note"], "'--note'"),
+    (["progress", "add", "I-1.(a).1", "--status", "completed", "--date", "2009-06-01", "--evidence"], "'--evidence'"),
+    (["progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-06-01", "--by"], "'--by'"),
+    (["progress", "add", "I-1.(a).1", "--date", "2009-06-01", "--status"], "'--status'"),
+    (["progress", "add", "I-1.(a).1", "--status", "in_progress", "--date"], "'--date'"),
+    (["progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-06-01", "--completion"],
+     "'--completion'"),
+    (["progress", "add", "--status", "in_progress", "--date", "2009-06-01", "--"], "'ref'"),
+    (["progress", "template", "--institution", "ZKKA", "--quarter"], "'--quarter'"),
+    (["progress", "template", "--quarter", "2009Q2", "--institution"], "'--institution'"),
+    (["deadline"], "'phrase'"),
+    (["show"], "'ref'"),
+    (["list", "--search"], "'--search'"),
+    (["list", "--status"], "'--status'"),
+    (["overdue", "--institution"], "'--institution'"),
+    (["overdue", "--as-of"], "'--as-of'"),
+    (["overdue", "--pillar"], "'--pillar'"),
+    (["upcoming", "--within"], "'--within'"),
+    (["by-institution", "--role", "lead", "--"], "'name'"),
+    (["report", "--lang"], "'--lang'"),
+    (["check", "--format"], "'--format'"),
+    (["diff", "--"], "'base'"),
+    (["diff", "--fail-on", "any", "--"], "'base'"),
+]
+
+
+@pytest.mark.parametrize("bad", ["\udcff", "ok\udce9x", "a\x00b"], ids=["invalid-utf8", "latin1-byte", "nul"])
+@pytest.mark.parametrize("before, name", TEXT_OPTIONS, ids=[" ".join(a[:2]) + " " + n for a, n in TEXT_OPTIONS])
+def test_text_arguments_must_be_text(plan, run, before, name, bad):
+    """`--note $'\\xff'` gave a pydantic traceback: every text argument that is not UTF-8 (the shell
+    hands it on as a surrogate escape) or holds a NUL is a usage error naming it, before any work."""
+    cut = 2 if before[0] == "progress" else 1  # --plan belongs to the (sub)command
+    result = run(*before[:cut], "--plan", plan, *before[cut:], bad)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert f"Invalid value for {name}" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "\udcff" not in result.stderr
+    assert not (plan / "progress" / "2009Q2" / "mpcsshb.yaml").exists()
+
+
+def test_paths_may_be_any_bytes_but_nul(plan, run, tmp_path):
+    """A file name need not be UTF-8: a plan directory named with byte 0xff works; NUL is refused."""
+    odd = tmp_path / "plan\udcff"
+    try:
+        plan.rename(odd)
+    except (UnicodeEncodeError, OSError):
+        pytest.skip("this file system refuses the name")
+    result = run("check", "--plan", odd)
+    assert result.exit_code == 0, result.stdout
+    result = run("check", "--plan", "plan\x00x")
+    assert result.exit_code == 2 and "Invalid value for '--plan'" in result.stderr
+
+
+# ----------------------------------------------------------------------------- YAML escapes
+
+def test_surrogate_pair_escape_is_one_character(plan, run):
+    """"\\ud83d\\ude00" is valid YAML (JSON writes 😀 so): one character; positions after it stay exact.
+    In plain or single-quoted text, and in comments, the same letters are only letters."""
+    text = CLEAN.replace(b'title: "Trajnimi i stafit"',
+                         b'title: "Trajnimi \\ud83d\\ude00 \\uD83D\\uDE01"\n'
+                         b"            notes: ['\\ud83d\\ude00', \\ud83d\\ude00 x, \"\\\\ud83d\", \"\\ud83d\\ude00\"]"
+                         b"  # \\ud83d\\ude00")
+    (plan / PILLAR).write_bytes(text)
+    rows = {row["ref"]: row for row in export(run, plan)}
+    assert rows["II-1.(a).1.1"]["title"] == "Trajnimi 😀 😁"
+    shown = json.loads(run("show", "II-1.(a).1.1", "--format", "json", "--plan", plan).stdout)
+    assert shown["notes"] == ["\\ud83d\\ude00", "\\ud83d\\ude00 x", "\\ud83d", "😀"]
+    # a number where text belongs, after the rewritten pairs: reported at its column in the file
+    (plan / PILLAR).write_bytes(text.replace(b'"]  #', b'", 5]  #'))
+    errors = refused(run, plan)
+    assert errors[0].startswith(f"{plan / PILLAR}:21:80: [error] "), errors
+
+
+@pytest.mark.parametrize("escape, col", [  # the column of the bad escape's hex digits, as libyaml points
+    (b'"\\ud83d"', 26), (b'"\\ude00\\ud83d"', 26), (b'"ok \\ud83d x"', 29), (b'"\\ud83d\\ude00 \\ud83d"', 39),
+], ids=["high-alone", "reversed", "high-in-text", "after-a-pair"])
+def test_lone_surrogate_escape_stays_an_error(plan, run, escape, col):
+    (plan / PILLAR).write_bytes(with_deadline(escape))
+    errors = refused(run, plan)
+    assert errors[0].startswith(f"{plan / PILLAR}:22:{col}: [error] ") and errors[0].endswith("(yaml-syntax)"), errors
+    assert "surrogate" in errors[0].split(" [error] ")[1]
+
+
+# ----------------------------------------------------------------------------- trojan source
+
+def test_check_flags_bidi_and_invisible_characters(plan, run):
+    """Bidi controls and invisible characters are warnings at their own line:col, comments too,
+    as compilers flag "trojan source"; --strict fails on them."""
+    text = CLEAN.replace(b'title: "Trajnimi i stafit"',
+                         'title: "Trajnimi i \u202estafit\u2066"  # ZKKA\u200b \u00ad'.encode())
+    text = text.replace(b"pillar: II\n", 'pillar: II\nnotes: ["a\u2028b", "\U000e0041"]\n'.encode())
+    (plan / PILLAR).write_bytes(text)
+    result = run("check", "--plan", plan)
+    assert result.exit_code == 0, result.stdout
+    found = [line for line in result.stdout.splitlines() if line.startswith(str(plan / PILLAR))]
+    assert [line.split(" [warning] ")[0].rsplit(":", 3)[1:3] + [line.rsplit("(", 1)[1]] for line in found] == [
+        ["3", "11", "invisible-character)"],  # U+2028 (a line break to YAML: the next line is 4)
+        ["4", "6", "invisible-character)"],  # a tag character
+        ["22", "32", "bidi-control)"], ["22", "39", "bidi-control)"],  # the title, line 20 before
+        ["22", "49", "invisible-character)"], ["22", "51", "invisible-character)"]]
+    assert "U+202E (RIGHT-TO-LEFT OVERRIDE)" in found[2]
+    assert all("\u202e" not in line and "\u200b" not in line for line in result.stdout.splitlines())
+    assert run("check", "--strict", "--plan", plan).exit_code == 1
+
+
+def test_many_invisible_characters_are_summed_up(plan, run):
+    from ap_cli.source import MAX_HIDDEN_REPORTS
+
+    (plan / PILLAR).write_bytes(CLEAN + ("# " + "\u200b" * 50_000 + "\n").encode() * 2)
+    cpu = time.process_time()
+    result = run("check", "--plan", plan)
+    assert time.process_time() - cpu < 1.0
+    found = [line for line in result.stdout.splitlines() if line.endswith("(invisible-character)")]
+    assert len(found) == MAX_HIDDEN_REPORTS + 1
+    assert found[-1].endswith(f"{100_000 - MAX_HIDDEN_REPORTS:,} more bidi or invisible characters from here on "
+                              "(invisible-character)")

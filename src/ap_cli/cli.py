@@ -13,8 +13,42 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperCommand
 
 from . import output
+from .diagnostics import escape_line, escape_text
+
+
+class TextCommand(TyperCommand):
+    """A command whose text arguments are text: one that is not UTF-8 (a shell passes `$'\\xff'`
+    on as a surrogate escape) or holds a NUL is a usage error naming it, before any work.
+    Paths may hold any byte but NUL (file names need not be UTF-8)."""
+
+    def parse_args(self, ctx, args):
+        rest = super().parse_args(ctx, args)
+        for param in self.get_params(ctx):
+            values = ctx.params.get(param.name)
+            for value in values if isinstance(values, (list, tuple)) else [values]:
+                problem = _not_text(value)
+                if problem:
+                    raise typer.BadParameter(problem, ctx=ctx, param=param)
+        return rest
+
+
+def _not_text(value) -> str | None:
+    if isinstance(value, Path):
+        value = str(value)
+        return "a path cannot hold a NUL character" if "\x00" in value else None
+    if not isinstance(value, str):
+        return None
+    if "\x00" in value:
+        return "text cannot hold a NUL character"
+    bad = next((c for c in value if "\ud800" <= c <= "\udfff"), None)
+    if bad:
+        return (f"not valid UTF-8 text (byte {escape_line(bad)} at character {value.index(bad) + 1}); "
+                "check the terminal's encoding")
+    return None
+
 
 app = typer.Typer(
     name="apcli",
@@ -116,7 +150,7 @@ APPROX = Col("approx", "≈", FIXED, "dim")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    sys.stderr.write(f"apcli: {message}\n")
+    sys.stderr.write(f"apcli: {escape_line(message)}\n")
     return typer.Exit(code)
 
 
@@ -308,13 +342,13 @@ def deadline(
     try:
         reading = read_deadline(phrase)
     except DeadlineError as exc:
-        sys.stderr.write(f"apcli: {exc}; accepted forms: {ACCEPTED_FORMS}\n")
+        sys.stderr.write(f"apcli: {escape_line(exc)}; accepted forms: {ACCEPTED_FORMS}\n")
         raise typer.Exit(1)
     data = reading.as_json()
     if fmt == "json":
         sys.stdout.write(output.to_json(data))
         return
-    lines = [f"phrase: {phrase}", f"kind: {data['kind']}", f"start: {data['start'] or '-'}",
+    lines = [f"phrase: {escape_line(phrase)}", f"kind: {data['kind']}", f"start: {data['start'] or '-'}",
              f"end: {data['end'] or '-'}", f"due: {data['due'] or 'never (ongoing)'}",
              f"approximate: {'yes' if data['approx'] else 'no'}"]
     if reading.kind == "recurring":
@@ -373,7 +407,7 @@ def show(ref: str = typer.Argument(..., help="An activity, e.g. II-1.(a).1 (leni
     if fmt == "json":
         sys.stdout.write(output.to_json(data))
         return
-    sys.stdout.write(output.escape_controls_but_newlines(_show_text(plan, rec, data)))
+    sys.stdout.write(_show_text(plan, rec, data))
 
 
 def _show_text(plan, rec, data) -> str:
@@ -405,7 +439,7 @@ def _show_text(plan, rec, data) -> str:
     out.append(f"state at {data['as_of']}: {data['state']} ({data['timeliness'].replace('_', ' ')})")
     for e in data["progress"]:
         out.append(f"  {e['date']} {e['status']}" + (f" — {e['evidence']}" if e.get("evidence") else ""))
-    return "\n".join(out) + "\n"
+    return escape_text("\n".join(out)) + "\n"  # multi-line plan text stays multi-line
 
 
 @app.command("list")
@@ -698,7 +732,7 @@ def report(as_of: Optional[str] = AsOfOpt,
             for name, text in files.items():
                 write_text(target.directory / name, text)
                 written += 1
-            sys.stderr.write(f"apcli: wrote {len(files) - 1} reports and index.{fmt} to {target.directory}\n")
+            sys.stderr.write(f"apcli: wrote {len(files) - 1} reports and index.{fmt} to {escape_line(target.directory)}\n")
         elif target.file is None:
             sys.stdout.write(text)
         else:
@@ -813,8 +847,8 @@ def _append(plan, progress: Optional[Path], entries: list[dict], broken: set, dr
     if dry_run:
         for path, data in writes:
             old = read_existing(path) or b""
-            sys.stdout.write(f"would {'append to' if old else 'create'} {display_path(path)}:\n")
-            sys.stdout.write(data[len(old):].decode("utf-8"))
+            sys.stdout.write(f"would {'append to' if old else 'create'} {escape_line(display_path(path))}:\n")
+            sys.stdout.write(escape_text(data[len(old):].decode("utf-8")))
         n = len(entries)
         sys.stdout.write(f"(dry run: {n} entr{'y' if n == 1 else 'ies'} checked, nothing written)\n")
         return
@@ -827,7 +861,8 @@ def _append(plan, progress: Optional[Path], entries: list[dict], broken: set, dr
             done = ", ".join(display_path(p) for p, _ in writes[:i]) or "none"
             raise fail(f"{exc}; {display_path(path)} is unchanged (files already written: {done})", 1)
     for e in entries:
-        sys.stdout.write(f"added {e['ref']} {e['status']} {e['date']} → {display_path(destination(directory, e))}\n")
+        sys.stdout.write(f"added {e['ref']} {e['status']} {e['date']} → "
+                         f"{escape_line(display_path(destination(directory, e)))}\n")
 
 
 @progress_app.command("add")
@@ -856,7 +891,7 @@ def progress_add(
         entries, diags = check_drafts(plan, [Draft(ref, status, day, evidence, completion, by, note)], date.today())
         if diags:
             for d in diags:
-                sys.stderr.write(f"apcli: {d.message} ({d.code})\n")
+                sys.stderr.write(f"apcli: {escape_line(d.message)} ({d.code})\n")
             raise fail("nothing written")
         _append(plan, progress, entries, broken, dry_run)
 
@@ -916,7 +951,7 @@ def progress_template(
         write_file(out, text.encode("utf-8"))
     except WriteError as exc:
         raise fail(str(exc), 1)
-    sys.stderr.write(f"wrote {out}: {len(items)} activities of {inst} for {q}\n")
+    sys.stderr.write(f"wrote {escape_line(out)}: {len(items)} activities of {escape_line(inst)} for {q}\n")
 
 
 @progress_app.command("import")
@@ -1000,7 +1035,7 @@ def fmt_files(
                     sys.stderr.write(format_text(sorted(problems)))
                     raise fail(f"{exc}; {len(changed)} file(s) reformatted before it, the rest left as they are", 1)
             changed.append(path)
-            sys.stdout.write(f"{'would reformat' if check_only else 'reformatted'} {name}\n")
+            sys.stdout.write(f"{'would reformat' if check_only else 'reformatted'} {escape_line(name)}\n")
     sys.stderr.write(format_text(sorted(problems)))
     verb = "would be reformatted" if check_only else "reformatted"
     sys.stderr.write(f"{len(changed)} file(s) {verb}, {len(set(files)) - len(changed) - refused} already formatted"
@@ -1067,6 +1102,11 @@ def _guarded(callback):
 
 for _info in (*app.registered_commands, *progress_app.registered_commands):
     _info.callback = _guarded(_info.callback)
+# Every command checks its text arguments (TextCommand); set here, once, for all of them.
+for _typer in (app, progress_app):
+    for _info in _typer.registered_commands:
+        if _info.cls in (None, TyperCommand):
+            _info.cls = TextCommand
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .periods import MONTHS, Month, Quarter, normalise, parse_as_of
+from .periods import MAX_YEAR, MIN_YEAR, MONTHS, Month, Quarter, check_year, normalise, parse_as_of
 
 AS_OF_FORMS = "2009, 2009-06, 2009-06-15, 2009Q2, 2009H1, 30.06.2009, 30/06/2009, qershor 2009 or June 2009"
 DATE_FORMS = "2009-06-20, 20.06.2009 or 20/06/2009"
@@ -31,7 +31,7 @@ def parse_day(text: str) -> date | None:
     if parts is None:
         return None
     try:
-        return date(int(parts[0]), int(parts[1]), int(parts[2]))
+        return date(check_year(int(parts[0])), int(parts[1]), int(parts[2]))
     except ValueError:
         return None
 
@@ -42,6 +42,8 @@ def parse_month_name(text: str) -> Month | None:
     if not m:
         return None
     word = m.group(1)
+    if not MIN_YEAR <= int(m.group(2)) <= MAX_YEAR:
+        return None
     number = MONTHS.get(word) or MONTHS.get(re.sub(r"(it|in|i)$", "", word)) or _ABBREVIATIONS.get(word)
     return Month(int(m.group(2)), number) if number else None
 
@@ -53,6 +55,8 @@ def parse_cutoff(text: str) -> date:
     try:
         return parse_as_of(text)
     except ValueError as exc:
+        if "outside the years" in str(exc):
+            raise
         problem = exc
     day = parse_day(text)
     if day is not None:
@@ -78,8 +82,9 @@ def parse_quarter(text: str) -> Quarter:
     """`2009Q2`, `2009-Q2`, `Q2 2009`, `q2-2009` → that quarter."""
     try:
         return Quarter.parse(text)
-    except ValueError:
-        pass
+    except ValueError as exc:
+        if "outside the years" in str(exc):
+            raise
     m = re.fullmatch(r"\s*[Qq]([1-4])[\s/-]*([0-9]{4})\s*", text)
     if m:
         return Quarter(int(m.group(2)), int(m.group(1)))

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .diff import CATEGORIES, KINDS, Change, Op, wdiff
+from .diagnostics import dump_json, escape_line
 from .output import md_escape
 
 FORMATS = ("md", "json", "text")
@@ -32,7 +33,7 @@ def render(changes: list[Change], fmt: str, base_label: str = "base", head_label
 
 
 def render_json(changes: list[Change]) -> str:
-    return json.dumps([c.as_json() for c in changes], ensure_ascii=False, indent=2) + "\n"
+    return dump_json([c.as_json() for c in changes])
 
 
 def summary(changes: list[Change]) -> str:
@@ -172,7 +173,7 @@ def _md_cell(value) -> str:
 
 
 def render_text(changes: list[Change], base_label: str = "base", head_label: str = "head") -> str:
-    lines = [f"Plan changes: {base_label} → {head_label}"]
+    lines = [f"Plan changes: {escape_line(base_label)} → {escape_line(head_label)}"]
     if not changes:
         return lines[0] + "\nNo changes to the plan.\n"
     lines.append(f"{len(changes)} change{'s' if len(changes) != 1 else ''}: {summary(changes)}")
@@ -190,5 +191,5 @@ def render_text(changes: list[Change], base_label: str = "base", head_label: str
 
 def _text_cell(value) -> str:
     if isinstance(value, Words):
-        return wdiff(value.ops)
-    return " ".join(str(value).split()) if value is not None else ""
+        return escape_line(wdiff(value.ops))
+    return escape_line(" ".join(str(value).split())) if value is not None else ""

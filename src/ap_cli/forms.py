@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from . import edit
+from .diagnostics import escape_line
 from .periods import Quarter
 from .plan import ActivityRecord, Plan
 from .queries import has_role, role_of, state_at, timeliness
@@ -173,7 +174,7 @@ def render(plan: Plan, inst_id: str, quarter: Quarter, items: list[Item], schema
         "# " + tx["made_by"].format(command=command, **dates),
         "#",
         *(f"# {line}" for line in tx["how"]),
-        f"#       {destination}",
+        f"#       {escape_line(destination)}",
         *(f"# {line}" for line in tx["save"]),
         "#",
         f"# {total}" + (f": {summary}." if summary else "."),
@@ -197,7 +198,7 @@ def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item, lang: str)
     role = "lead" if "lead" in roles else "responsible" if "responsible" in roles else "support"
     bodies = f"#   {tx['role']}: {tx['roles'][role]} · {tx['responsible']}: {', '.join(rec.responsible_ids)}"
     lines = [*_comment(f"{rec.ref} — ", rec.title, "  "),
-             bodies + (f" · {tx['support']}: {', '.join(rec.support_ids)}" if rec.support_ids else "")]
+             escape_line(bodies + (f" · {tx['support']}: {', '.join(rec.support_ids)}" if rec.support_ids else ""))]
     for d in rec.deadlines:
         lines.append(f"#   {tx['deadline']}: {_line(d.phrase or d.due_override or '—')} → {_reading(d, tx)}")
     if not rec.deadlines:
@@ -242,11 +243,12 @@ def _reading(d, tx: dict) -> str:
 
 
 def _comment(lead: str, text: str, indent: str) -> list[str]:
-    """User text as comment lines: its own line breaks kept, each continuation indented."""
-    parts = [part.rstrip() for part in str(text).splitlines()] or [""]
+    """User text as comment lines: its own line breaks kept, each continuation indented; bidi,
+    invisible and control characters escaped (entries escape them as YAML does: edit.scalar)."""
+    parts = [escape_line(part.rstrip()) for part in str(text).splitlines()] or [""]
     return [f"# {lead}{parts[0]}".rstrip(), *(f"# {indent}{part}".rstrip() for part in parts[1:])]
 
 
 def _line(text: str) -> str:
-    """User text inside a one-line comment: line breaks folded, nothing else touched."""
-    return " / ".join(part.strip() for part in str(text).splitlines() if part.strip())
+    """User text inside a one-line comment: line breaks folded, unsafe characters escaped."""
+    return escape_line(" / ".join(part.strip() for part in str(text).splitlines() if part.strip()))

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .diagnostics import excerpt
 from .model import Institution
 
 # Albanian case endings written after a hyphen: ZKKA-së, ZKKA-ja, MKR-në, OJF-të, KVKTNj-në.
@@ -37,7 +38,7 @@ class UnknownInstitution(LookupError):
         self.name, self.suggestions, self.ambiguous = name, suggestions, ambiguous
         what = "ambiguous institution" if ambiguous else "unknown institution"
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"{what} {name!r}{hint}")
+        super().__init__(f"{what} {excerpt(name)}{hint}")
 
 
 @dataclass

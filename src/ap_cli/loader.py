@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,11 +17,11 @@ from pydantic import BaseModel, ValidationError
 
 from . import refs
 from .cache import read_file
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, escape_line, excerpt
 from .institutions import Registry
 from .model import Institution, Pillar, PlanMeta, ProgressEntry
 from .plan import ActivityRecord, Plan, PillarRecord, ProgressRecord, read_deadlines
-from .source import YList, YMap, key_position, position
+from .source import YList, YMap, hidden_characters, key_position, position
 
 PLAN_FILE = "plan.yaml"
 INSTITUTIONS_FILE = "institutions.yaml"
@@ -77,10 +78,10 @@ def _diagnostic(name: str, data, err: dict, loc_prefix: tuple) -> Diagnostic:
         line, col = key_position(data, loc)
         hint = _close_field(str(loc[-1]))
         return error(name, line, col, "unknown-field",
-                     f"{subject}unknown field {loc[-1]!r}" + (f" (did you mean {hint!r}?)" if hint else ""))
+                     f"{subject}unknown field {excerpt(loc[-1])}" + (f" (did you mean {hint!r}?)" if hint else ""))
     line, col = position(data, loc)
     if kind == "missing":
-        return error(name, line, col, "missing-field", f"{subject}missing field {loc[-1]!r}")
+        return error(name, line, col, "missing-field", f"{subject}missing field {excerpt(loc[-1])}")
     if kind in ("literal_error", "string_pattern_mismatch", "enum", "too_short", "string_too_short", "value_error"):
         return error(name, line, col, "invalid-value", f"{subject}{field}: {_plain_value_error(err, field)}")
     return error(name, line, col, "wrong-type",
@@ -109,11 +110,11 @@ def _plain_value_error(err: dict, field: str) -> str:
     kind = err["type"]
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
-        return f"{err.get('input')!r} is not one of {expected.replace(' or ', ', ')}"
+        return f"{excerpt(err.get('input'))} is not one of {expected.replace(' or ', ', ')}"
     if kind in ("too_short", "string_too_short"):
         return "must not be empty"
     if kind == "string_pattern_mismatch":
-        return f"{err.get('input')!r} is not {_PATTERNS.get(field, 'in the expected form')}"
+        return f"{excerpt(err.get('input'))} is not {_PATTERNS.get(field, 'in the expected form')}"
     return str(err.get("msg", "")).removeprefix("Value error, ")
 
 
@@ -132,13 +133,13 @@ def _subject(data, loc: tuple, loc_prefix: tuple) -> str:
             named, rest = node.get("id"), []
     if named is None and isinstance(data, YMap) and isinstance(data.get("ref"), str):
         named = f"{data.get('ref')} entry"
-    if named is None and isinstance(data, YMap) and isinstance(data.get("id"), str):
-        named = data.get("id")
-    path = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in rest[:-1]).replace(".[", "[")
+    if named is None and loc_prefix and isinstance(data, YMap) and isinstance(data.get("id"), str):
+        named = data.get("id")  # a registry entry
+    path = ".".join(_key(p) if isinstance(p, str) else f"[{p}]" for p in rest[:-1]).replace(".[", "[")
     label = f"{numeral}-{named}" if numeral and named else named
     if label:
-        return f"{label}{' ' + path if path else ''}: "
-    where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc_prefix + loc[:-1]).replace(".[", "[")
+        return f"{escape_line(label[:80])}{' ' + path if path else ''}: "
+    where = ".".join(_key(p) if isinstance(p, str) else f"[{p}]" for p in loc_prefix + loc[:-1]).replace(".[", "[")
     return f"{where}: " if where else ""
 
 
@@ -152,6 +153,14 @@ def _close_field(name: str) -> str | None:
               for f in m.model_fields}
     close = difflib.get_close_matches(name, sorted(fields), n=1, cutoff=0.75)
     return close[0] if close else None
+
+
+def _key(part: str) -> str:
+    """A key in a path such as `goals[0].title`: as it is when it is a plain word, else quoted."""
+    return part if _WORD.fullmatch(part) else excerpt(part)
+
+
+_WORD = re.compile(r"[A-Za-z0-9_]{1,60}")
 
 
 def _type_name(value) -> str:
@@ -172,6 +181,7 @@ def _read(path: Path, name: str, diags: list[Diagnostic], root: Path):
     diags.extend(problems)
     if source is None:
         return None
+    diags.extend(hidden_characters(source.text, name))
     if source.data is None:
         diags.append(error(name, 1, 1, "empty-file", "file is empty"))
         return None
@@ -253,12 +263,12 @@ def _load_plan(root: Path, progress_dir) -> tuple[Plan | None, list[Diagnostic]]
         if not _inside(root, root / file):
             line, col = position(meta_raw, ("pillars", meta.pillars.index(file)))
             how = "links to a file outside" if _quietly(Path.is_symlink, root / file) else "is not inside"
-            diags.append(error(plan_name, line, col, "outside-plan", f"pillar file {file!r} {how} the plan directory"))
+            diags.append(error(plan_name, line, col, "outside-plan", f"pillar file {excerpt(file)} {how} the plan directory"))
             continue
         if not _is_file(root / file):
             line, col = position(meta_raw, ("pillars", meta.pillars.index(file)))
             found = "is not a regular file" if os.path.lexists(root / file) else "not found"
-            diags.append(error(plan_name, line, col, "missing-file", f"pillar file {file!r} {found}"))
+            diags.append(error(plan_name, line, col, "missing-file", f"pillar file {excerpt(file)} {found}"))
             continue
         raw = _read(root / file, name, diags, root)
         if raw is None:

@@ -13,23 +13,32 @@ from datetime import date
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from .periods import check_year
+
 KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local",
          "ngo", "international", "donor", "budget", "other")
 STATUSES = ("not_started", "in_progress", "completed", "cancelled", "suspended")
 
 Text = Annotated[str, StringConstraints(min_length=1)]
-MonthText = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+def _year(text: str) -> str:
+    check_year(int(text[:4]))  # ValueError outside MIN_YEAR–MAX_YEAR (periods.py)
+    return text
 
 
 def _real_day(text: str) -> str:
     date.fromisoformat(text)  # raises ValueError for 2009-02-30
-    return text
+    return _year(text)
 
 
-DayText = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"),
+# Digits are ASCII: pydantic's `\d` would also take ٢٠٠٩ or ２００９.
+MonthText = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"), AfterValidator(_year)]
+DayText = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"),
                     AfterValidator(_real_day)]
-DueText = Annotated[str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|Q[1-4]|H[12])?$")]
-ActivityId = Annotated[str, StringConstraints(pattern=r"^\d+(\.\([a-z]\)(\.\d+[a-z]?)*)?$")]
+DueText = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2])|Q[1-4]|H[12])?$"),
+                    AfterValidator(_year)]
+ActivityId = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.\([a-z]\)(\.[0-9]+[a-z]?)*)?$")]
 PillarNumeral = Annotated[str, StringConstraints(pattern=r"^[IVXLCDM]+$")]
 Notes = list[Text]
 # First 8 hex digits of the SHA-256 of the Albanian texts an English rendering was made from

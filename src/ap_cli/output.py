@@ -8,6 +8,10 @@ ids, dates, states) and `number` (right-aligned) are never broken. When the fixe
 readable width for the text columns do not fit the terminal, every row prints as a stacked
 block instead. Styles only on a terminal or with FORCE_COLOR, none at all with NO_COLOR; output
 longer than the screen goes through a pager, as git does it.
+
+Each format escapes in one function: `one_line` (terminal and plain cells), `md_escape`, `csv_safe`
+and `to_json`; all build on diagnostics' `escape_line`/`escape_text`, so control, bidi and
+invisible characters never reach a terminal, a page or a sheet raw.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Union
+
+from .diagnostics import dump_json, escape_line, escape_text
 
 FORMATS = ("table", "json", "csv", "md")
 
@@ -73,22 +79,33 @@ def cell_text(value) -> str:
 
 
 def to_json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    """Indented UTF-8 JSON; control, bidi and invisible characters as `\\u` escapes (exact text)."""
+    return dump_json(data)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
 
 
 def md_escape(value) -> str:
-    """One Markdown table cell: no syntax survives, no pipe or newline breaks the row."""
-    text = _MD_SPECIAL.sub(r"\\\1", cell_text(value))
-    return re.sub(r"\s*\r?\n\s*", "<br>", text)
+    """One Markdown table cell: no syntax survives, no pipe or line break of any kind breaks the
+    row (breaks become `<br>`), unsafe characters show as escapes."""
+    text = _MD_SPECIAL.sub(r"\\\1", escape_text(cell_text(value)))
+    return re.sub(r"\s*\n\s*", "<br>", text)
+
+
+_FORMULA = ("=", "+", "-", "@")
 
 
 def csv_safe(value) -> str:
-    """Neutralise spreadsheet formula injection (=, +, -, @, tab, CR at the start)."""
-    text = cell_text(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A CSV cell: multi-line text kept, unsafe characters escaped, and a leading apostrophe on
+    any cell a spreadsheet could run as a formula: one starting with = + - @ after leading
+    whitespace of any kind (NBSP, ideographic space…), with a full-width or small form of them
+    (`＝`, `﹢`: NFKC), or with a tab or a line break."""
+    text = escape_text(cell_text(value))
+    first = text.lstrip()[:1]
+    if text[:1] in ("\t", "\n") or unicodedata.normalize("NFKC", first)[:1] in _FORMULA:
+        return "'" + text
+    return text
 
 
 def render_csv(table: Table) -> str:
@@ -122,20 +139,14 @@ def display_width(text: str) -> int:
 
 # ----------------------------------------------------------------------------- control characters
 
-# C0 and C1 controls, DEL, the bidi controls, line and paragraph separators: a terminal obeys them
-# (colours, title, bell, cursor moves, text shown right to left), so they are shown as escapes.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-
-def _escape(m: re.Match) -> str:
-    c = m.group()
-    return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+# C0 and C1 controls, DEL, bidi controls, zero-width and tag characters, line and paragraph
+# separators: a terminal obeys some (colours, title, bell, cursor moves, right-to-left text) and
+# hides others, so all are shown as escapes (diagnostics.escape_line decides which).
 
 
 def escape_controls(text: str) -> str:
-    """`text` with every control character written as an escape (`\\x1b`, `\\u202e`, `\\n`)."""
-    return _CONTROL.sub(_escape, text)
+    """`text` with every unsafe character written as an escape (`\\x1b`, `\\u202e`, `\\n`)."""
+    return escape_line(text)
 
 
 def escape_controls_but_newlines(text: str) -> str:

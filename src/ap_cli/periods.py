@@ -5,6 +5,10 @@ A deadline phrase ("Fundi i 2008-ës", "Tremujori i parë i 2009", "Në vazhdim"
 month), whether the convention behind it is approximate, and for recurring phrases every due
 day inside the plan period. The conventions are documented in the README's
 deadline table; anything the grammar does not know raises `DeadlineError`, never "not due".
+
+Bounds: every year read (phrases, `due:`, dates, `--as-of`, quarters) lies in MIN_YEAR–MAX_YEAR,
+digits are ASCII 0-9 only, and a phrase is at most MAX_PHRASE characters, so no input reaches
+a date Python cannot represent and reading any phrase takes a bounded time.
 """
 
 from __future__ import annotations
@@ -16,6 +20,18 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from .diagnostics import excerpt
+
+MIN_YEAR, MAX_YEAR = 1900, 2199  # years apcli reads; far around the plan, far inside `datetime`
+MAX_PHRASE = 200  # characters in a deadline phrase; the real plan's longest has 51
+
+
+def check_year(year: int) -> int:
+    """`year`, or ValueError when it lies outside MIN_YEAR–MAX_YEAR."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"year {year:04d} is outside the years apcli reads ({MIN_YEAR}–{MAX_YEAR})")
+    return year
+
 # ----------------------------------------------------------------------------- months
 
 
@@ -26,10 +42,10 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> "Month":
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+        m = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", text.strip())
         if not m or not 1 <= int(m.group(2)) <= 12:
-            raise ValueError(f"not a month (YYYY-MM): {text!r}")
-        return cls(int(m.group(1)), int(m.group(2)))
+            raise ValueError(f"not a month (YYYY-MM): {excerpt(text)}")
+        return cls(check_year(int(m.group(1))), int(m.group(2)))
 
     @classmethod
     def of(cls, day: date) -> "Month":
@@ -62,10 +78,10 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> "Quarter":
-        m = re.fullmatch(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*", text)
+        m = re.fullmatch(r"([0-9]{4}) *-? *[Qq]([1-4])", text.strip())
         if not m:
-            raise ValueError(f"not a quarter: {text!r} (write it like 2009Q2)")
-        return cls(int(m.group(1)), int(m.group(2)))
+            raise ValueError(f"not a quarter: {excerpt(text)} (write it like 2009Q2)")
+        return cls(check_year(int(m.group(1))), int(m.group(2)))
 
     @classmethod
     def of(cls, day: date) -> "Quarter":
@@ -137,7 +153,11 @@ class Reading:
 
 
 class DeadlineError(ValueError):
-    """A phrase the grammar cannot read."""
+    """A phrase the grammar cannot read; `code` is the diagnostic code `check` reports."""
+
+    def __init__(self, message: str, code: str = "unparsed-deadline"):
+        super().__init__(message)
+        self.code = code
 
 
 ACCEPTED_FORMS = (
@@ -151,16 +171,23 @@ ACCEPTED_FORMS = (
 # ----------------------------------------------------------------------------- normalising
 
 
+_MARKS = re.compile(r"[\u0300-\u036f]")  # the combining diacritics of Latin letters (ë = e + U+0308)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def normalise(text: str) -> str:
     """Fold spelling variants: case, diacritics, dashes, `-ës` suffixes, doubled letters."""
     s = unicodedata.normalize("NFKD", text.lower())
-    s = "".join(c for c in s if not unicodedata.combining(c))
+    if not s.isascii():
+        s = _MARKS.sub("", s)
+        if any(unicodedata.combining(c) for c in _NON_ASCII.findall(s)):  # marks of other scripts
+            s = "".join(c for c in s if not unicodedata.combining(c))
     s = re.sub(r"[\u2010-\u2015\u2212]", "-", s)
-    s = re.sub(r"(\d{4})\s*-\s*(?:es|s)\b", r"\1", s)  # 2009-ës, 2009 -ës, 2009-s
-    s = re.sub(r"([a-z])-(\d{4})", r"\1 \2", s)  # Mid-2009
+    s = re.sub(r"([0-9]{4})\s*-\s*(?:es|s)\b", r"\1", s)  # 2009-ës, 2009 -ës, 2009-s
+    s = re.sub(r"([a-z])-([0-9]{4})", r"\1 \2", s)  # Mid-2009
     s = re.sub(r"([a-z])\1+", r"\1", s)  # doubled/tripled letters: filllimi -> filimi
     s = re.sub(r"[.,;:]+(\s|$)", r"\1", s)
-    return re.sub(r"\s+", " ", s).strip()
+    return " ".join(s.split())
 
 
 def _n(word: str) -> str:
@@ -188,7 +215,7 @@ SEASONS = {_n(w): span for w, span in [
 SEASON_RE = "(" + "|".join(SEASONS) + ")"
 WINTER = {_n("dimër"), "winter"}
 
-YEAR = r"(?:(?:e |i |te )?(?:vitit |viti )?)?(\d{4})"
+YEAR = r"(?:(?:e |i |te )?(?:vitit |viti )?)?([0-9]{4})"
 
 # ----------------------------------------------------------------------------- points
 
@@ -202,6 +229,9 @@ class _Point:
 
 
 def _span(kind: str, year: int, first: int, last: int, approx: bool) -> _Point:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DeadlineError(f"year {year:04d} is outside the years apcli reads ({MIN_YEAR}–{MAX_YEAR})",
+                            "year-out-of-range")
     return _Point(kind, Month(year, first), Month(year, last), approx)
 
 
@@ -215,12 +245,12 @@ def _rule(pattern: str):
     return register
 
 
-@_rule(r"(?:gjate |ne |per |viti |vitin |year )?(?:vitit |vitin )?(\d{4})")
+@_rule(r"(?:gjate |ne |per |viti |vitin |year )?(?:vitit |vitin )?([0-9]{4})")
 def _year(m):
     return _span("year", int(m.group(1)), 1, 12, False)
 
 
-@_rule(r"(?:ne |gjate )?(?:muaji |muajin )?" + MONTH_RE + r" (?:te |i |e )?(?:vitit )?(\d{4})")
+@_rule(r"(?:ne |gjate )?(?:muaji |muajin )?" + MONTH_RE + r" (?:te |i |e )?(?:vitit )?([0-9]{4})")
 def _month(m):
     month = MONTHS[m.group(1)]
     return _span("month", int(m.group(2)), month, month, False)
@@ -233,7 +263,7 @@ def _quarter(m):
     return _span("quarter", int(m.group(2)), 3 * q - 2, 3 * q, False)
 
 
-@_rule(r"(\d{4}) ?q([1-4])")
+@_rule(r"([0-9]{4}) ?q([1-4])")
 def _quarter_iso(m):
     q = int(m.group(2))
     return _span("quarter", int(m.group(1)), 3 * q - 2, 3 * q, False)
@@ -247,7 +277,7 @@ def _half(m):
     return _span("half", int(m.group(2)), 6 * h - 5, 6 * h, False)
 
 
-@_rule(r"(\d{4}) ?h([12])")
+@_rule(r"([0-9]{4}) ?h([12])")
 def _half_iso(m):
     h = int(m.group(2))
     return _span("half", int(m.group(1)), 6 * h - 5, 6 * h, False)
@@ -302,25 +332,38 @@ _RANGE_SPLIT = re.compile(r" ?(?:-| deri ne | deri | to | until ) ?")
 _FOLLOWING = re.compile(r"(?:pasar\w*|pasues|folowing|(?:per|for) (?:vitin|the) (?:parardhes|e kaluar|previous)(?: year)?)")
 
 
+_NOT_ASCII_DIGIT = re.compile(r"(?![0-9])\d")  # ٢٠٠٩, ２００９, ²: digits, but not the ones we read
+
+
 @functools.lru_cache(maxsize=4096)
 def read_deadline(text: str, plan_start: Month = Month(2008, 1), plan_end: Month = Month(2010, 12)) -> Reading:
     """Read a deadline phrase; raise DeadlineError naming the accepted forms.
 
     Cached: a plan repeats a few dozen phrases thousands of times, and a `Reading` is immutable.
     """
+    if len(text) > MAX_PHRASE:
+        raise DeadlineError(f"deadline phrase of {len(text):,} characters, {excerpt(text)}; the limit is "
+                            f"{MAX_PHRASE}: a deadline is a short phrase (put explanations in notes:)",
+                            "deadline-too-long")
+    odd = _NOT_ASCII_DIGIT.search(text)
+    if odd:
+        raise DeadlineError(f"{excerpt(text)}: write numbers with the digits 0-9 (not {odd.group()!r})")
     s = normalise(text)
     if not s:
         raise DeadlineError("empty deadline phrase")
     if any(re.search(rf"\b{w}\b", s) for w in WINTER):
         raise DeadlineError(
-            f"{text!r}: 'Dimër' (winter) spans two years; add `due:` (e.g. due: 2009-02) to say which months")
-    reading = (_read_ongoing(text, s, plan_start, plan_end)
-               or _read_recurring(text, s, plan_start, plan_end)
-               or _read_by(text, s)
-               or _read_point(text, s)
-               or _read_range(text, s))
+            f"{excerpt(text)}: 'Dimër' (winter) spans two years; add `due:` (e.g. due: 2009-02) to say which months")
+    try:
+        reading = (_read_ongoing(text, s, plan_start, plan_end)
+                   or _read_recurring(text, s, plan_start, plan_end)
+                   or _read_by(text, s)
+                   or _read_point(text, s)
+                   or _read_range(text, s))
+    except DeadlineError as exc:  # a year out of range, met while reading
+        raise DeadlineError(f"{excerpt(text)}: {exc}", exc.code) from None
     if reading is None:
-        raise DeadlineError(f"cannot read deadline {text!r}")
+        raise DeadlineError(f"cannot read deadline {excerpt(text)}")
     return reading
 
 
@@ -382,16 +425,24 @@ def _read_by(text: str, s: str) -> Reading | None:
     return Reading(text, "by", None, p.end, p.kind != "end")
 
 
+# Longer than any side a range can have: a point reads at most 45 characters ("gjate tre - mujori
+# i katerte te vitit 2009"), a `deri …` before one at most 66. Ranges split only where both
+# sides are this short, so reading a phrase is not quadratic in its length.
+_MAX_SIDE = 80
+
+
 def _read_range(text: str, s: str) -> Reading | None:
     """`A – B`: try every separator position; a side without a year borrows the other's."""
     s = re.sub(r"^(?:nga|prej|from|gjate) ", "", s)
+    if len(s) > 2 * _MAX_SIDE + 16:  # two sides and the longest separator
+        return None
     for m in _RANGE_SPLIT.finditer(s):
         left, right = s[: m.start()].strip(), s[m.end():].strip()
-        if not left or not right:
+        if not left or not right or len(left) > _MAX_SIDE or len(right) > _MAX_SIDE:
             continue
         b = _point(right) or _point_of_by(right)
         a = _point(left)
-        if a is None and b is not None and not re.search(r"\d{4}", left):
+        if a is None and b is not None and not re.search(r"[0-9]{4}", left):
             a = _point(f"{left} {b.start.year}")
         if a and b and a.start <= b.end:
             return Reading(text, "range", a.start, b.end, a.approx or b.approx)
@@ -400,15 +451,15 @@ def _read_range(text: str, s: str) -> Reading | None:
 
 # ----------------------------------------------------------------------------- as-of and overrides
 
-_PERIOD_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?|[Qq]([1-4])|[Hh]([12]))?")
+_PERIOD_RE = re.compile(r"([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?|[Qq]([1-4])|[Hh]([12]))?")
 
 
 def parse_period(text: str) -> tuple[Month, Month]:
     """`2009`, `2009-06`, `2009Q2`, `2009H1` → (first month, last month)."""
     m = _PERIOD_RE.fullmatch(text.strip())
     if not m or m.group(3):
-        raise ValueError(f"not a period: {text!r} (use 2009, 2009-06, 2009Q2 or 2009H1)")
-    year = int(m.group(1))
+        raise ValueError(f"not a period: {excerpt(text)} (use 2009, 2009-06, 2009Q2 or 2009H1)")
+    year = check_year(int(m.group(1)))
     if m.group(2):
         month = Month.parse(f"{year}-{m.group(2)}")
         return month, month
@@ -424,16 +475,18 @@ def parse_period(text: str) -> tuple[Month, Month]:
 def parse_as_of(text: str) -> date:
     """The cut-off day C: the last day of the named period, or the day itself."""
     m = _PERIOD_RE.fullmatch(text.strip())
+    if m:
+        check_year(int(m.group(1)))
     if m and m.group(3):
         try:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError as exc:
-            raise ValueError(f"not a date: {text!r} ({exc})") from None
+            raise ValueError(f"not a date: {excerpt(text)} ({exc})") from None
     try:
         return parse_period(text)[1].last_day()
     except ValueError:
         raise ValueError(
-            f"cannot read as-of {text!r}: use 2009, 2009-06, 2009-06-15, 2009Q2 or 2009H1") from None
+            f"cannot read as-of {excerpt(text)}: use 2009, 2009-06, 2009-06-15, 2009Q2 or 2009H1") from None
 
 
 def read_override(text: str, phrase: str | None) -> Reading:

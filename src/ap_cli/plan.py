@@ -27,6 +27,7 @@ class Deadline:
     reading: Reading | None
     problem: str | None  # why the phrase could not be read
     pos: Pos
+    code: str = "unparsed-deadline"  # the diagnostic code of `problem`
 
 
 @dataclass
@@ -183,4 +184,4 @@ def _deadline(phrase, due, milestone, pos, plan_start, plan_end) -> Deadline:
     try:
         return Deadline(phrase, None, milestone, read_deadline(phrase, plan_start, plan_end), None, pos)
     except DeadlineError as exc:
-        return Deadline(phrase, None, milestone, None, str(exc), pos)
+        return Deadline(phrase, None, milestone, None, str(exc), pos, exc.code)

@@ -17,10 +17,10 @@ from datetime import date
 from pathlib import Path
 
 from . import edit
-from .diagnostics import Diagnostic, error
+from .diagnostics import Diagnostic, error, excerpt
 from .institutions import UnknownInstitution, slug
 from .model import STATUSES, ProgressEntry
-from .periods import Quarter
+from .periods import MAX_YEAR, MIN_YEAR, Quarter, check_year
 from .plan import Plan
 from .refs import RefError
 
@@ -207,7 +207,7 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
 
     status = status_of(d.status)
     if status is None:
-        what = f"unknown status {d.status!r}" if _text(d.status) else "status is empty"
+        what = f"unknown status {excerpt(d.status)}" if _text(d.status) else "status is empty"
         hint = status_hint(d.status) if _text(d.status) else ""
         problems.append(Problem("status", "unknown-status",
                                 f"{label}{what}; use one of: {', '.join(STATUSES)} "
@@ -215,13 +215,14 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
 
     day = parse_day(d.date)
     if day is None:
-        what = f"cannot read date {d.date!r}" if _text(d.date) else "date is empty"
-        problems.append(Problem("date", "bad-date", f"{label}{what}; write it as 2009-06-20 (or 20.06.2009, 20/06/2009)"))
+        what = f"cannot read date {excerpt(d.date)}" if _text(d.date) else "date is empty"
+        problems.append(Problem("date", "bad-date", f"{label}{what}; write it as 2009-06-20 (or 20.06.2009, 20/06/2009), "
+                                f"a year from {MIN_YEAR} to {MAX_YEAR}"))
 
     completion = _word(d.completion)
     if completion and completion not in COMPLETIONS:
         problems.append(Problem("completion", "invalid-value",
-                                f"{label}unknown completion {d.completion!r}; use limited or substantial"))
+                                f"{label}unknown completion {excerpt(d.completion)}; use limited or substantial"))
     evidence = _text(d.evidence)
     problems += rule_problems(label, status, completion if completion in COMPLETIONS else None, evidence, day,
                               today)
@@ -401,9 +402,9 @@ def _check_header(name: str, line: int, columns: list[str], starts: list[int]) -
         col = starts[i] if i < len(starts) else 1
         if c not in COLUMNS:
             diags.append(error(name, line, col, "unknown-column",
-                               f"unknown column {c!r}; the columns are {','.join(COLUMNS)}"))
+                               f"unknown column {excerpt(c)}; the columns are {','.join(COLUMNS)}"))
         elif columns.index(c) != i:
-            diags.append(error(name, line, col, "duplicate-column", f"column {c!r} appears twice"))
+            diags.append(error(name, line, col, "duplicate-column", f"column {excerpt(c)} appears twice"))
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         diags.append(error(name, line, 1, "missing-column",

@@ -149,14 +149,25 @@ def upcoming(plan: Plan, cutoff: date, months: int = 3,
     return sorted(out, key=lambda u: (u.due, order[u.rec.ref]))
 
 
+MAX_WITHIN = 1200  # months: a horizon of at most 100 years
+
+
 def parse_within(text: str) -> int:
-    """`1q`, `2q`, `3m`, `6m`, `1y` → months."""
+    """`1q`, `2q`, `3m`, `6m`, `1y` → months (1 to MAX_WITHIN)."""
     import re
 
-    m = re.fullmatch(r"\s*(\d+)\s*([mqyMQY])\s*", text)
-    if not m or int(m.group(1)) == 0:
-        raise ValueError(f"cannot read horizon {text!r}: use e.g. 1q, 3m, 6m or 1y")
-    return int(m.group(1)) * {"m": 1, "q": 3, "y": 12}[m.group(2).lower()]
+    from .diagnostics import excerpt
+
+    m = re.fullmatch(r"([0-9]+) *([mqyMQY])", text.strip())
+    digits = m.group(1).lstrip("0") if m else ""
+    if not digits:
+        raise ValueError(f"cannot read horizon {excerpt(text)}: use e.g. 1q, 3m, 6m or 1y")
+    count = int(digits) if len(digits) <= 9 else MAX_WITHIN + 1  # no need to read more digits
+    months = count * {"m": 1, "q": 3, "y": 12}[m.group(2).lower()]
+    if months > MAX_WITHIN:
+        raise ValueError(f"horizon {excerpt(text)} is too far: at most {MAX_WITHIN // 12} years "
+                         f"({MAX_WITHIN}m, {MAX_WITHIN // 3}q, {MAX_WITHIN // 12}y)")
+    return months
 
 
 # ----------------------------------------------------------------------------- timeliness

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from .diagnostics import excerpt
 from .institutions import fold
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
@@ -40,14 +41,19 @@ def compact(activity_id: str) -> str:
     return re.sub(r"[^0-9a-z]", "", activity_id.lower())
 
 
+# A pillar (words or a number), a separator, an id starting with a digit. Possessive quantifiers:
+# no backtracking, so a long line of spaces or letters is refused in linear time.
+_REF = re.compile(r"([A-Za-zËëÇç]++(?: ++[A-Za-zËëÇç]++)*+|[0-9]++)(?:\s*+[-:]\s*+|[^\S ]*+ \s*+)([0-9].*)")
+
+
 def split_ref(text: str) -> tuple[str, str]:
     """(pillar numeral, id part as typed) or RefError."""
-    m = re.fullmatch(r"\s*([A-Za-zËëÇç ]+?|\d+)\s*[-: ]\s*(\d.*?)\s*", text)
+    m = _REF.fullmatch(text.strip())
     if not m:
-        raise RefError(f"not a reference: {text!r} (write it like II-1.(a).1)")
+        raise RefError(f"not a reference: {excerpt(text)} (write it like II-1.(a).1)")
     pillar = pillar_numeral(m.group(1))
     if pillar is None:
-        raise RefError(f"unknown pillar {m.group(1)!r} in {text!r} (use I, II, III, IV or a pillar name)")
+        raise RefError(f"unknown pillar {excerpt(m.group(1))} in {excerpt(text)} (use I, II, III, IV or a pillar name)")
     return pillar, m.group(2)
 
 
@@ -72,7 +78,7 @@ def resolve(text: str, known: dict[str, str]) -> str:
     hit = known.get(pillar + ":" + compact(typed))
     if hit:
         return hit
-    raise RefError(f"no activity {text!r}" + (f" (read as {canonical(pillar, exact)})" if exact else "")
+    raise RefError(f"no activity {excerpt(text)}" + (f" (read as {canonical(pillar, exact)})" if exact else "")
                    + _did_you_mean(pillar, typed, known))
 
 

@@ -3,8 +3,15 @@ set of files a `--per-institution` run produces.
 
 Plan text is never markup: the HTML environment autoescapes (switched on explicitly, since
 `.html.j2` is not among jinja2's default extensions), Markdown templates pass user text through
-`md` (table-cell escaping) and Mermaid labels through `mermaid`. Undefined names fail loudly
-(StrictUndefined) instead of printing as empty text.
+`md` (table-cell escaping) and Mermaid labels through `mermaid`; in both, every value printed
+shows control, bidi and invisible characters as escapes (`finalize`). Undefined names fail
+loudly (StrictUndefined) instead of printing as empty text.
+
+Templates may come from pull requests (`--template`), so every template, shipped or not, runs
+in jinja2's immutable sandbox: no attribute starting with `_` (no way to `os` from
+`cycler.__init__.__globals__`), no changing the data, and a template can load only other
+`*.j2` templates, from its own folder or the shipped ones (never `.git/config` or a token file
+beside it). A violation is a TemplateProblem located at the template's file and line.
 """
 
 from __future__ import annotations
@@ -19,8 +26,10 @@ from datetime import date
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 import markupsafe
 
+from .diagnostics import UNSAFE, escape_text
 from .output import md_escape
 from .plan import Plan
 from .report import build_context, build_index, percent, report_bodies, slugs
@@ -57,8 +66,9 @@ _MERMAID_DROP = re.compile(r"[:#;%`<>]")
 
 
 def mermaid_label(value, width: int = 60) -> str:
-    """A one-line Mermaid label without the characters Mermaid reads as syntax."""
-    text = " ".join(_MERMAID_DROP.sub(" ", "" if value is None else str(value)).split())
+    """A one-line Mermaid label without the characters Mermaid reads as syntax, nor control,
+    bidi or invisible ones."""
+    text = " ".join(UNSAFE.sub(" ", _MERMAID_DROP.sub(" ", "" if value is None else str(value))).split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
@@ -79,7 +89,25 @@ def csp_hash(value) -> str:
     return markupsafe.Markup("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
 
 
+def finalize(value):
+    """Every value a template prints: control, bidi and invisible characters as escapes (line
+    breaks and tabs stay: multi-line text stays multi-line). Markup stays Markup."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(escape_text(value))
+    return escape_text(value) if isinstance(value, str) else value
+
+
 # ----------------------------------------------------------------------------- environments
+
+
+class TemplateLoader(jinja2.FileSystemLoader):
+    """Only `*.j2` files, and no hidden file or folder: a template cannot read what else lies
+    beside it (`{% include ".git/config" %}`)."""
+
+    def get_source(self, environment, template):
+        if not template.endswith(".j2") or any(part.startswith(".") for part in template.split("/")):
+            raise jinja2.TemplateNotFound(f"{template} (a template loads only *.j2 templates, none hidden)")
+        return super().get_source(environment, template)
 
 
 @functools.lru_cache(maxsize=8)
@@ -89,9 +117,10 @@ def environment(fmt: str, extra_dir: Path | None = None) -> jinja2.Environment:
     if fmt not in FORMATS:
         raise TemplateProblem(f"unknown report format {fmt!r}; use one of: {', '.join(FORMATS)}")
     search = [str(extra_dir)] if extra_dir else []
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*search, str(templates_dir())], encoding="utf-8"),
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+        loader=TemplateLoader([*search, str(templates_dir())], encoding="utf-8"),
         autoescape=fmt == "html",
+        finalize=finalize,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -193,10 +222,24 @@ def render(context: dict, fmt: str, template: Path | None = None, name: str = RE
         raise TemplateProblem(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
         raise TemplateProblem(f"template not found: {exc.name} (looked in {templates_dir()})") from None
+    except jinja2.sandbox.SecurityError as exc:
+        raise TemplateProblem(f"{_where(exc, template or name.format(fmt=fmt))}: {exc} (templates run in a "
+                              "sandbox: no names starting with _, no changes to the data)") from None
     except jinja2.TemplateError as exc:
-        raise TemplateProblem(f"template {template or name.format(fmt=fmt)}: {exc}") from None
+        raise TemplateProblem(f"{_where(exc, template or name.format(fmt=fmt))}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise TemplateProblem(f"template {template}: not UTF-8 ({exc.reason})") from None
+
+
+def _where(exc: BaseException, fallback) -> str:
+    """`file:line` of the template line that failed (jinja2 rewrites the traceback so its frames
+    name template files and lines), else the template's name."""
+    where, tb = f"template {fallback}", exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:  # a frame standing for a template line
+            where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
 
 
 def render_report(plan: Plan, cutoff: date, fmt: str = "md", lang: str = "sq",

@@ -18,7 +18,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Diagnostic, error
+from .diagnostics import BIDI_CONTROLS, INVISIBLE, Diagnostic, error, warning
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -129,6 +129,49 @@ _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+# Characters a reader cannot see or that reorder what they see ("trojan source"): YAML takes
+# them as text, so they are flagged, not refused; outputs show them escaped.
+_HIDDEN = re.compile(f"[{BIDI_CONTROLS}{INVISIBLE}]")
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+_HIDDEN_OR_BREAK = re.compile(f"{_BREAK.pattern}|[{BIDI_CONTROLS}{INVISIBLE}]")
+MAX_HIDDEN_REPORTS = 20  # per file; the rest are counted in one more warning
+
+
+def hidden_characters(text: str, name: str) -> list[Diagnostic]:
+    """A warning at the line:col of each bidi control (`bidi-control`) and invisible character
+    (`invisible-character`: zero-width, soft hyphen, tags, line separators…) in a file's text,
+    comments included, as compilers flag them. One pass; linear in the file."""
+    first = _HIDDEN.search(text)
+    if first is None:
+        return []
+    out: list[Diagnostic] = []
+    line, col = _text_position(text, first.start())
+    line_start = first.start() - col + 1
+    for m in _HIDDEN_OR_BREAK.finditer(text, first.start()):
+        c = m.group()
+        if _HIDDEN.fullmatch(c):
+            if len(out) == MAX_HIDDEN_REPORTS:
+                rest = len(_HIDDEN.findall(text, m.start()))
+                out.append(warning(name, line, m.start() - line_start + 1, "invisible-character",
+                                   f"{rest:,} more bidi or invisible characters from here on"))
+                break
+            out.append(_hidden_warning(name, line, m.start() - line_start + 1, c))
+        if _BREAK.fullmatch(c):  # U+2028 and U+2029 are both hidden and a line break
+            line, line_start = line + 1, m.end()
+    return out
+
+
+def _hidden_warning(name: str, line: int, col: int, c: str) -> Diagnostic:
+    import unicodedata
+
+    what = f"U+{ord(c):04X} ({unicodedata.name(c, 'unnamed')})"
+    if _BIDI.fullmatch(c):
+        return warning(name, line, col, "bidi-control",
+                       f"bidi control {what} makes the text show in another order than it is read; remove it")
+    return warning(name, line, col, "invisible-character",
+                   f"invisible character {what}: text that looks alike may differ; remove it")
+
+
 def _text_position(text: str, index: int) -> Pos:
     line, start = 1, 0
     for m in _BREAK.finditer(text, 0, index):
@@ -159,6 +202,127 @@ def _unclosed_quote(text: str, before_line: int) -> tuple[int, int] | None:
 
 def parse_text(text: str):
     """Build plain data (YMap/YList/str/int/bool/None) from YAML text, or raise YamlProblem."""
+    text, saved = _combine_pairs(text)
+    if not saved:
+        return _parse(text)
+    try:
+        data = _parse(text)
+    except YamlProblem as p:
+        p.col = _original_col(saved, p.line, p.col)
+        raise
+    _restore_columns(data, saved)
+    return data
+
+
+# ----------------------------------------------------------------------------- surrogate pairs
+#
+# "\ud83d\ude00" is valid YAML (and how JSON writes 😀): one character written as a UTF-16
+# surrogate pair. libyaml refuses each half, so each pair inside a double-quoted scalar is
+# rewritten as the same character, "\U0001f600", before parsing, and every position after it
+# on its line moved back by the two characters that saved. Anywhere else (plain or single-quoted
+# text, comments) the twelve characters are only text, and stay. A lone surrogate stays an error.
+
+_PAIR = re.compile(r"(?<!\\)(?:\\\\)*\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+
+
+def _combine_pairs(text: str) -> tuple[str, dict[int, list[int]]]:
+    """(the text to parse, {line: [column of each rewritten pair, in that text]}); linear."""
+    if "\\u" not in text:
+        return text, {}
+    pairs = list(_PAIR.finditer(text))
+    if not pairs:
+        return text, {}
+    trial = _rewrite(text, pairs)
+    spans = _double_quoted(trial)
+    keep, i = [], 0
+    for k, m in enumerate(pairs):
+        at = m.start(1) - 2 - 2 * k  # where the rewritten pair starts in `trial`
+        while i < len(spans) and spans[i][1] <= at:
+            i += 1
+        if i < len(spans) and spans[i][0] <= at:
+            keep.append(m)
+    if not keep:
+        return text, {}
+    saved: dict[int, list[int]] = {}
+    starts = [m.start(1) - 2 for m in keep]
+    for k, (line, col) in enumerate(_positions(text, starts)):
+        columns = saved.setdefault(line, [])
+        columns.append(col - 2 * len(columns))
+    return _rewrite(text, keep), saved
+
+
+def _rewrite(text: str, pairs: list) -> str:
+    out, last = [], 0
+    for m in pairs:
+        high, low = int(m.group(1), 16), int(m.group(2), 16)
+        out += [text[last:m.start(1) - 2], f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"]
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _double_quoted(text: str) -> list[tuple[int, int]]:
+    """(start, end) character offsets of each double-quoted scalar, in order, up to the first
+    YAML error (after it, nothing is rewritten: the parse reports that error). An error inside a
+    double-quoted scalar (a lone surrogate after a pair) ends a last span at the error."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    spans = []
+    next_event, dispose = _parser(text)
+    try:
+        for _ in range(2 * MAX_NODES + 16):  # the parse refuses files with more
+            event = next_event()
+            if event is None:
+                break
+            if getattr(event, "style", None) == '"':
+                spans.append((event.start_mark.index, event.end_mark.index))
+    except MarkedYAMLError as exc:
+        if "quoted scalar" in (exc.context or "") and exc.context_mark and exc.problem_mark:
+            spans.append((exc.context_mark.index, exc.problem_mark.index))
+    except YAMLError:
+        pass
+    finally:
+        dispose()
+    return spans
+
+
+def _positions(text: str, offsets: list[int]) -> list[Pos]:
+    """Line and column of each of the sorted `offsets`, in one pass."""
+    out, line, start, breaks = [], 1, 0, _BREAK.finditer(text)
+    pending = next(breaks, None)
+    for offset in offsets:
+        while pending is not None and pending.end() <= offset:
+            line, start, pending = line + 1, pending.end(), next(breaks, None)
+        out.append((line, offset - start + 1))
+    return out
+
+
+def _original_col(saved: dict[int, list[int]], line: int, col: int) -> int:
+    from bisect import bisect_left
+
+    return col + 2 * bisect_left(saved.get(line, ()), col)
+
+
+def _restore_columns(data, saved: dict[int, list[int]]) -> None:
+    """Positions in the rewritten text → positions in the file (only lines with a pair move)."""
+    def fix(pos: Pos) -> Pos:
+        return (pos[0], _original_col(saved, *pos)) if pos[0] in saved else pos
+
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, YMap):
+            node.start = fix(node.start)
+            node.pos = {k: fix(p) for k, p in node.pos.items()}
+            node.key_pos = {k: fix(p) for k, p in node.key_pos.items()}
+            stack.extend(node.values())
+        elif isinstance(node, YList):
+            node.start = fix(node.start)
+            node.pos = [fix(p) for p in node.pos]
+            stack.extend(node)
+
+
+def _parse(text: str):
     from ruamel.yaml import events as ev
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
@@ -260,7 +424,10 @@ def parse_text(text: str):
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(x for x in (exc.context, exc.problem) if x) or str(exc)
-        if exc.context_mark and "quoted scalar" in (exc.context or ""):
+        if "invalid Unicode character escape" in message:
+            message += (" (a surrogate \\ud800-\\udfff stands only as the first or second half of a pair, "
+                        "e.g. \\ud83d\\ude00; or write \\U0001f600)")
+        if exc.context_mark and "quoted scalar" in (exc.context or "") and "end of stream" in (exc.problem or ""):
             # An unclosed quote is found at the end of the file; the fix is where it opens.
             mark = exc.context_mark
             message = f"this quote is never closed ({exc.problem})"
