@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperCommand
 
 from . import output
-from .diagnostics import escape_line, escape_text
+from .diagnostics import escape_line, escape_text, excerpt
 
 
 class TextCommand(TyperCommand):
@@ -466,7 +466,7 @@ def list_(pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, II
             import difflib
 
             close = difflib.get_close_matches(status or "", STATUS_FILTERS, n=1)
-            raise fail(f"unknown status {status!r}; use one of: {', '.join(STATUS_FILTERS)}"
+            raise fail(f"unknown status {excerpt(status or '')}; use one of: {', '.join(STATUS_FILTERS)}"
                        + (f"; did you mean {close[0]}?" if close else ""))
     plan = load(plan_dir, progress)
     c = cutoff(as_of, plan)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .diagnostics import excerpt
 from .periods import MAX_YEAR, MIN_YEAR, MONTHS, Month, Quarter, check_year, normalise, parse_as_of
 
 AS_OF_FORMS = "2009, 2009-06, 2009-06-15, 2009Q2, 2009H1, 30.06.2009, 30/06/2009, qershor 2009 or June 2009"
@@ -51,7 +52,7 @@ def parse_month_name(text: str) -> Month | None:
 def parse_cutoff(text: str) -> date:
     """The cut-off day C named by `text`: the last day of a period, or a day itself."""
     if not text.isascii() and any(c.isdigit() and not c.isascii() for c in text):
-        raise ValueError(f"cannot read as-of {text!r}: write its digits as 0-9; use {AS_OF_FORMS}")
+        raise ValueError(f"cannot read as-of {excerpt(text)}: write its digits as 0-9; use {AS_OF_FORMS}")
     try:
         return parse_as_of(text)
     except ValueError as exc:
@@ -65,9 +66,9 @@ def parse_cutoff(text: str) -> date:
     if month is not None:
         return month.last_day()
     if _DAY_FIRST.fullmatch(text.strip()) or _ISO_DAY.fullmatch(text.strip()):
-        raise ValueError(f"not a date: {text!r} (no such day)")
+        raise ValueError(f"not a date: {excerpt(text)} (no such day)")
     hint = suggest(text)
-    raise ValueError(f"cannot read as-of {text!r}: use {AS_OF_FORMS}"
+    raise ValueError(f"cannot read as-of {excerpt(text)}: use {AS_OF_FORMS}"
                      + (f"; did you mean {hint}?" if hint else "")) from (problem if not hint else None)
 
 
@@ -89,7 +90,7 @@ def parse_quarter(text: str) -> Quarter:
     if m:
         return Quarter(int(m.group(2)), int(m.group(1)))
     hint = suggest(text)
-    raise ValueError(f"not a quarter: {text!r}; use {QUARTER_FORMS}" + (f"; did you mean {hint}?" if hint else ""))
+    raise ValueError(f"not a quarter: {excerpt(text)}; use {QUARTER_FORMS}" + (f"; did you mean {hint}?" if hint else ""))
 
 
 def suggest(text: str) -> str | None:
