@@ -12,6 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from datetime import date
+from html.parser import HTMLParser
 
 import pytest
 
@@ -369,3 +372,154 @@ def albanian_words(text: str) -> list[str]:
     """Albanian function words and letters, a heuristic: English text has none of them."""
     padded = f" {text.lower()} "
     return [w.strip() for w in ALBANIAN if w in padded] + (["ë"] if "ë" in text.lower() else [])
+
+
+# ----------------------------------------------------------------------------- the English report
+
+# Proper names and acronyms the English keeps in Albanian, as the translation guide asks.
+PROPER_NAMES = ("Këshilli i Qarkut", "Vlorë", "Gjirokastër", "Durrës")
+
+
+def albanian_outside_names(text: str) -> list[str]:
+    """Words with ë or ç (të, në, për, një, së…) and Albanian function words without them (dhe, nga,
+    i, e…, lowercase as inside a sentence), outside proper names and acronyms (MPÇSSHB, ËV)."""
+    for name in PROPER_NAMES:
+        text = text.replace(name, " ")
+    words = re.findall(r"[^\W\d_][\w’'-]*", text)
+    found = [w for w in words if re.search(r"[ëçËÇ]", w) and not w.isupper()]
+    padded = f" {' '.join(text.split())} "
+    found += [w.strip() for w in (" dhe ", " nga ", " ose ", " si ", " i ", " e ") if w in padded]  # të, në… above
+    return found
+
+
+class Cells(HTMLParser):
+    """Rows of the report's tables as {class: text}, the timeline tooltips, and the visible text
+    outside elements marked lang="sq" (the official Albanian title of the plan)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.rows, self.tooltips, self.visible = [], [], []
+        self.row, self.cell, self.stack, self.skip = None, None, [], 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.stack.append(tag)
+        if self.skip or attrs.get("lang") == "sq" or tag in ("script", "style", "title"):
+            self.skip += 1
+        if tag == "tr":
+            self.row = {}
+        elif tag == "td" and self.row is not None:
+            self.cell = [attrs.get("class") or "", "", attrs.get("lang")]
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            top = self.stack.pop()
+            if self.skip:
+                self.skip -= 1
+            if top == tag:
+                break
+        if tag == "td" and self.cell is not None:
+            self.row[self.cell[0]] = (" ".join(self.cell[1].split()), self.cell[2])
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.rows.append(self.row)
+            self.row = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell[1] += data
+        if self.stack and self.stack[-1] == "title" and "svg" in self.stack:
+            self.tooltips.append(data)
+        if not self.skip:
+            self.visible.append(data)
+
+
+@pytest.fixture(scope="module")
+def english_reports(tmp_path_factory):
+    """The English HTML report of the real plan as of 2009-06 and one per institution."""
+    from ap_cli.loader import load_plan
+    from ap_cli.render import render_report, report_files
+
+    plan = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")[0]
+    pages = {"report.html": render_report(plan, date(2009, 6, 30), "html", "en"),
+             **report_files(plan, date(2009, 6, 30), "html", "en")}
+    return plan, pages
+
+
+def test_english_report_cells_are_the_english_of_their_activity(english_reports):
+    """Every title cell of the English report is the activity's `title_en`, every deadline cell the
+    English of its deadlines; between them the reports show every activity of the plan."""
+    plan, pages = english_reports
+    seen = set()
+    for name, page in pages.items():
+        cells = Cells()
+        cells.feed(page)
+        for row in cells.rows:
+            if "ref" not in row:
+                continue
+            ref = row["ref"][0]
+            rec = plan.by_ref[ref]
+            english = [deadline_en(d.reading) for d in rec.deadlines if d.reading]
+            title, title_lang = row["t"]
+            assert title == " ".join(rec.activity.title_en.split()) and title_lang is None, (name, ref)
+            dl = row["dl"][0]
+            assert dl in english or dl == "; ".join(english), (name, ref, dl)
+            seen.add(ref)
+        for tip in cells.tooltips:
+            ref, rest = tip.split(" — ", 1)
+            if ref in plan.by_ref:
+                assert rest.startswith(plan.by_ref[ref].activity.title_en + " — Deadline: "), tip
+                seen.add(ref)
+    assert seen == set(plan.by_ref)
+
+
+def test_english_report_has_no_albanian_left_but_names(english_reports):
+    plan, pages = english_reports
+    for name, page in pages.items():
+        cells = Cells()
+        cells.feed(page)
+        text = " ".join(cells.visible)
+        assert "[sq] " not in text, name  # every text has its English
+        assert albanian_outside_names(text) == [], name
+    # the detector finds what it is meant to find
+    assert albanian_outside_names("Hapja e strehëzave të reja") == ["strehëzave", "të", "e"]
+    assert albanian_outside_names("Trajnimi i stafit dhe policisë") == ["policisë", "dhe", "i"]
+    assert albanian_outside_names("MPÇSSHB leads; Durrës and Vlorë; Pillar I") == []
+
+
+def test_english_markdown_report_has_no_albanian_left_but_names(run):
+    text = ok(run("report", "--as-of", "2009-06", "--lang", "en", "--plan", REAL_PLAN))
+    header, body = text.split("\n\n", 2)[1], text.split("\n\n", 2)[2]
+    assert header.startswith("- **Plan:** Strategy and Action Plan against Trafficking in Human Beings (Strategjia")
+    assert "> Unofficial translation: the plan's texts in this report" in body
+    assert albanian_outside_names(body.replace("\\", "")) == []
+
+
+def test_reports_say_the_english_is_unofficial(run, tmp_path):
+    for fmt in ("md", "html"):
+        en = ok(run("report", "--as-of", "2009-06", "--lang", "en", "--format", fmt, *P))
+        assert "Unofficial translation: the plan&#39;s texts" in en if fmt == "html" else \
+            "> Unofficial translation: the plan's texts" in en
+        footer = re.search(r"<footer>.*</footer>", en)[0] if fmt == "html" else en.splitlines()[-1]
+        assert "English: unofficial translation" in footer
+        sq = ok(run("report", "--as-of", "2009-06", "--format", fmt, *P))
+        assert "nofficial translation" not in sq
+    out = tmp_path / "per"
+    ok(run("report", "--as-of", "2009-06", "--lang", "en", "--per-institution", "--format", "html",
+           "--out", f"{out}/", *P))
+    for page in out.iterdir():
+        assert 'class="unofficial" role="note"' in page.read_text(encoding="utf-8"), page.name
+    ok(run("report", "--as-of", "2009-06", "--lang", "en", "--per-institution", "--out", f"{out}/", *P))
+    for page in out.glob("*.md"):
+        assert "> Unofficial translation" in page.read_text(encoding="utf-8"), page.name
+
+
+def test_html_filter_matches_either_language(run):
+    """Rows carry the other language's title in data-alt, which the filter folds in."""
+    en = ok(run("report", "--as-of", "2009-06", "--lang", "en", "--format", "html", *P))
+    assert '<tr data-alt="Hapja e strehëzave &lt;b&gt;të reja&lt;/b&gt;"><td class="ref">II-1.(a).1</td>' in en
+    assert 'r.getAttribute("data-alt")' in en
+    sq = ok(run("report", "--as-of", "2009-06", "--format", "html", *P))
+    assert '<tr data-alt="Opening of &lt;b&gt;new&lt;/b&gt; shelters"><td class="ref">II-1.(a).1</td>' in sq
+    untranslated = ok(run("report", "--as-of", "2009-06", "--lang", "en", "--format", "html", "--plan", MINI_PLAN))
+    assert '<td class="t" lang="sq">[sq] Hapja e strehëzave &lt;b&gt;të reja&lt;/b&gt;</td>' in untranslated
