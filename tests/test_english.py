@@ -97,6 +97,8 @@ COMMANDS = {
     "by-institution": ["by-institution", "ZKKA", "--as-of", "2009-06"],
     "stats": ["stats", "--as-of", "2009-06"],
     "institutions": ["institutions"],
+    "report": ["report", "--as-of", "2009-06"],
+    "progress template": ["progress", "template", "--quarter", "2009Q2", "--institution", "ZKKA"],
 }
 
 
@@ -386,7 +388,8 @@ def albanian_outside_names(text: str) -> list[str]:
     for name in PROPER_NAMES:
         text = text.replace(name, " ")
     words = re.findall(r"[^\W\d_][\w’'-]*", text)
-    found = [w for w in words if re.search(r"[ëçËÇ]", w) and not w.isupper()]
+    acronym = lambda w: sum(c.isupper() for c in w) > sum(c.islower() for c in w)  # MPÇSSHB, MPÇSShB, ËV
+    found = [w for w in words if re.search(r"[ëçËÇ]", w) and not acronym(w)]
     padded = f" {' '.join(text.split())} "
     found += [w.strip() for w in (" dhe ", " nga ", " ose ", " si ", " i ", " e ") if w in padded]  # të, në… above
     return found
@@ -484,7 +487,7 @@ def test_english_report_has_no_albanian_left_but_names(english_reports):
     # the detector finds what it is meant to find
     assert albanian_outside_names("Hapja e strehëzave të reja") == ["strehëzave", "të", "e"]
     assert albanian_outside_names("Trajnimi i stafit dhe policisë") == ["policisë", "dhe", "i"]
-    assert albanian_outside_names("MPÇSSHB leads; Durrës and Vlorë; Pillar I") == []
+    assert albanian_outside_names("MPÇSSHB and MPÇSShB lead; Durrës and Vlorë; Pillar I") == []
 
 
 def test_english_markdown_report_has_no_albanian_left_but_names(run):
@@ -523,3 +526,37 @@ def test_html_filter_matches_either_language(run):
     assert '<tr data-alt="Opening of &lt;b&gt;new&lt;/b&gt; shelters"><td class="ref">II-1.(a).1</td>' in sq
     untranslated = ok(run("report", "--as-of", "2009-06", "--lang", "en", "--format", "html", "--plan", MINI_PLAN))
     assert '<td class="t" lang="sq">[sq] Hapja e strehëzave &lt;b&gt;të reja&lt;/b&gt;</td>' in untranslated
+
+
+# ----------------------------------------------------------------------------- the quarterly form
+
+
+def test_english_form_shows_the_english_of_each_activity(run):
+    """The English form of the real plan: each activity's title and indicators are its English, its
+    deadlines the English of their readings, and no Albanian is left in them but names."""
+    from ap_cli.loader import load_plan
+
+    plan = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")[0]
+    form = ok(run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--lang", "en",
+                  "--plan", REAL_PLAN))
+    assert "# The activities' titles and indicators below are an unofficial English translation and\n" in form
+    blocks = form.split("\n\n# ")[1:]
+    checked = 0
+    for block in blocks:
+        head = block.split("\n", 1)[0]
+        ref = head.split(" — ", 1)[0]
+        if ref not in plan.by_ref:
+            continue
+        rec = plan.by_ref[ref]
+        texts = block.split("\n#   state at ")[0]
+        assert head == f"{ref} — {rec.activity.title_en.splitlines()[0]}".rstrip(), head
+        for english in language.indicators_en(rec):
+            assert f"#     - {english.splitlines()[0]}".rstrip() in texts, (ref, english)
+        for d in rec.deadlines:
+            assert f"#   deadline: {deadline_en(d.reading)} → " in texts, ref
+        unquoted = re.sub(r"“[^”]*”", " ", texts)  # a quoted Albanian term kept in the translation (sic)
+        assert albanian_outside_names(unquoted) == [], (ref, albanian_outside_names(unquoted))
+        checked += 1
+    assert checked == 52 == form.count("\n# - ref: ")
+    sq = ok(run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--plan", REAL_PLAN))
+    assert "nofficial" not in sq and "# II-3.(a).4 — Mbajtja e strehave ekzistuese" in sq

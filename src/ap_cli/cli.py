@@ -640,7 +640,7 @@ def diff(
 @app.command()
 def report(as_of: Optional[str] = AsOfOpt,
            fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md or html (default: from --out's or --template's file name, else md)."),
-           lang: str = typer.Option("sq", "--lang", help="Labels in sq (Albanian) or en; plan text stays as written."),
+           lang: Optional[str] = typer.Option(None, "--lang", help="Labels and plan text in sq (Albanian, the official text) or en (plan text in the unofficial English translation); default: $APCLI_LANG, else sq."),
            out: Optional[str] = typer.Option(None, "--out", "-o", help="FILE, or DIR/ (an existing directory or a path ending in /: writes DIR/report.<format>); default: stdout."),
            template: Optional[Path] = typer.Option(None, "--template", help="Your own jinja2 template (it may extend report.md.j2 / report.html.j2)."),
            per_institution: bool = typer.Option(False, "--per-institution", help="With --out DIR/: one report per body, plus index.<format>."),
@@ -651,12 +651,10 @@ def report(as_of: Optional[str] = AsOfOpt,
     Example: apcli report --as-of 2009-06 --out report.html
     """
     from .render import FORMATS, OutProblem, TemplateProblem, render_report, report_files, resolve_target, write_text
-    from .report import LANGS
 
     if fmt is not None:
         check_format(fmt, FORMATS)
-    if lang not in LANGS:
-        raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+    lang = lang_of(lang)
     try:
         target = resolve_target(out, fmt, template, per_institution)
     except OutProblem as exc:
@@ -793,25 +791,25 @@ def progress_template(
     institution: str = typer.Option(..., "--institution", help="The reporting body (any spelling or full name)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the form here instead of stdout."),
     force: bool = typer.Option(False, "--force", help="With --out: replace an existing file."),
-    lang: str = typer.Option("sq", "--lang", help="Instructions and labels in sq (Albanian, the default) or en."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Instructions, labels and activity texts in sq (Albanian, the official text) or en (unofficial English translation); default: $APCLI_LANG, else sq."),
     plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
 ):
     """A body's quarterly reporting form, ready to fill in.
 
     Every activity it leads or supports that is open in the quarter, each followed by a
     commented-out entry; the filled-in form is an ordinary progress file. Its instructions
-    are in Albanian, or in English with --lang en.
+    are in Albanian, or in English with --lang en (the activities' texts too, in the unofficial
+    English translation).
 
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
     from .edit import schema_ref, write_atomic
     from .dates import parse_quarter
-    from .forms import LANGS, render, select
+    from .forms import render, select
     from .loader import display_path
     from .institutions import slug
 
-    if lang not in LANGS:
-        raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+    lang = lang_of(lang)
     plan, _, errors = _editable(plan_dir, progress, writing=False)
     inst = institution_id(plan, institution)
     try:
