@@ -560,3 +560,64 @@ def test_english_form_shows_the_english_of_each_activity(run):
     assert checked == 52 == form.count("\n# - ref: ")
     sq = ok(run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--plan", REAL_PLAN))
     assert "nofficial" not in sq and "# II-3.(a).4 — Mbajtja e strehave ekzistuese" in sq
+
+
+# ----------------------------------------------------------------------------- diff
+
+
+@pytest.fixture
+def grown_plan(tmp_path):
+    """The English mini plan with a goal, an objective, an activity and a body added."""
+    import shutil
+
+    head = tmp_path / "head"
+    shutil.copytree(EN_PLAN, head)
+    with open(head / "2-mbrojtja.yaml", "a", encoding="utf-8") as f:
+        f.write('  - id: "2"\n    title: "Riintegrimi"\n    title_en: "Reintegration"\n    objectives:\n'
+                '      - id: "2.(a)"\n        title: "Punësimi"\n        activities:\n'
+                '          - id: "2.(a).1"\n            title: "Trajnime profesionale"\n'
+                '            responsible: [KRAT]\n            deadline: "Mesi i 2010-ës"\n')
+    with open(head / "institutions.yaml", "a", encoding="utf-8") as f:
+        f.write("- id: KRAT\n  name: Komitetet Rajonale për Anti-trafikim\n"
+                "  name_en: Regional Anti-Trafficking Committees\n  kind: local\n")
+    return head
+
+
+def test_diff_shows_what_was_added_in_english(run, grown_plan):
+    en = ok(run("diff", EN_PLAN, grown_plan, "--lang", "en", "--format", "text"))
+    assert en.endswith(f"""
+Activities added (1)
+  II-2.(a).1  KRAT  Mid-2010  [sq] Trajnime profesionale
+
+Goals added (1)
+  II-2  Reintegration
+
+Objectives added (1)
+  II-2.(a)  [sq] Punësimi
+
+Institutions added (1)
+  KRAT  Regional Anti-Trafficking Committees
+
+{NOTE}
+""")
+    sq = ok(run("diff", EN_PLAN, grown_plan, "--format", "text"))
+    assert "  II-2.(a).1  KRAT  Mesi i 2010-ës  Trajnime profesionale\n" in sq and NOTE not in sq
+    md = ok(run("diff", grown_plan, EN_PLAN, "--lang", "en"))
+    assert "| II-2 | Reintegration |" in md and md.endswith(f"\n\n{NOTE}\n")
+    assert ok(run("diff", EN_PLAN, grown_plan, "--lang", "en", "--format", "json")) == \
+        ok(run("diff", EN_PLAN, grown_plan, "--format", "json"))
+    changes = json.loads(ok(run("diff", EN_PLAN, grown_plan, "--format", "json")))
+    assert changes[0]["after"] == {"title": "Trajnime profesionale", "lead": "KRAT", "deadline": "Mesi i 2010-ës",
+                                   "title_en": None, "deadline_en": "Mid-2010"}
+    assert (changes[1]["after"], changes[1]["english"]) == ("Riintegrimi", "Reintegration")
+    assert "english" not in changes[2]
+    assert (changes[3]["after"], changes[3]["english"]) == ("Komitetet Rajonale për Anti-trafikim",
+                                                            "Regional Anti-Trafficking Committees")
+
+
+def test_diff_lang_is_checked_and_read_from_the_environment(run, grown_plan, monkeypatch):
+    bad = run("diff", EN_PLAN, grown_plan, "--lang", "xx")
+    assert bad.exit_code == 2 and "unknown language 'xx' (--lang)" in bad.stderr
+    monkeypatch.setenv("APCLI_LANG", "en")
+    assert "| II-2 | Reintegration |" in ok(run("diff", EN_PLAN, grown_plan))
+    assert "| II-2 | Riintegrimi |" in ok(run("diff", EN_PLAN, grown_plan, "--lang", "sq"))

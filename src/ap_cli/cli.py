@@ -598,6 +598,7 @@ def diff(
     head: Optional[str] = typer.Argument(None, help="Revision or directory to compare to (default: the plan in the working tree)."),
     fmt: str = typer.Option("md", "--format", "-f", help="md (PR comment, job summary), json or text."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 when any of these occur (comma-separated): slip, removal, regression, any, or a change kind."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Added and removed activities, headings and bodies in sq (Albanian, the official text) or en (unofficial English translation); default: $APCLI_LANG, else sq. JSON carries both."),
     plan_dir: Optional[Path] = PlanOpt,
 ):
     """What changed in the plan between two versions, matched by ref: activities, deadlines
@@ -615,6 +616,7 @@ def diff(
     from .loader import find_plan_dir
 
     check_format(fmt, diffrender.FORMATS)
+    lang = lang_of(lang)
     try:
         fail_names = plandiff.parse_fail_on(fail_on)
     except ValueError as exc:
@@ -628,7 +630,7 @@ def diff(
     except SideError as exc:
         sys.stderr.write(format_text(exc.diagnostics))
         raise fail(str(exc), exc.code)
-    sys.stdout.write(diffrender.render(changes, fmt, old_label, new_label))
+    sys.stdout.write(diffrender.render(changes, fmt, old_label, new_label, lang))
     hits = plandiff.failing(changes, fail_names)
     if hits:
         raise fail(f"{len(hits)} change(s) match --fail-on {fail_on}: {diffrender.summary(hits)}", 1)
