@@ -621,3 +621,20 @@ def test_diff_lang_is_checked_and_read_from_the_environment(run, grown_plan, mon
     monkeypatch.setenv("APCLI_LANG", "en")
     assert "| II-2 | Reintegration |" in ok(run("diff", EN_PLAN, grown_plan))
     assert "| II-2 | Riintegrimi |" in ok(run("diff", EN_PLAN, grown_plan, "--lang", "sq"))
+
+
+def test_english_report_in_a_browser_filters_in_either_language(tmp_path):
+    """The English HTML report of the real plan opens without errors, and its filter finds the
+    same rows for `shelter` and for the Albanian `strehëz`."""
+    from ap_cli.loader import load_plan
+    from ap_cli.render import render_report
+    from test_report import chromium, probe
+
+    chromium()
+    plan = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")[0]
+    html = render_report(plan, date(2009, 6, 30), "html", "en")
+    english = probe(html, tmp_path, "en.html", query="shelter")
+    assert english["errors"] == [] and english["console"] == [], english
+    albanian = probe(html, tmp_path, "sq.html", query="strehëz")
+    assert 0 < english["filtered"]["rows"] == albanian["filtered"]["rows"] < english["filtered"]["of"]
+    assert english["filtered"]["groups"] == albanian["filtered"]["groups"]

@@ -92,10 +92,10 @@ LABELS: dict[str, dict[str, str]] = {
                       "support); the scorecard below counts only those it leads.",
         "stage": "Stage of each pillar", "stage_all": "Whole plan",
         "stage_note": "“Not yet due” includes ongoing work and activities without a deadline.",
-        "unofficial": "Unofficial translation: the plan's texts in this report (titles, indicators, names) are an "
-                      "unofficial English translation, and deadlines are given as apcli reads them; the Albanian "
-                      "text adopted by the Government of Albania is the only official one. A text not yet "
-                      f"translated is shown in Albanian, marked “{language.MISSING.strip()}”.",
+        "unofficial": "Unofficial translation: the plan's texts in this report are an unofficial English "
+                      "translation, and its deadlines are given as apcli reads them; the Albanian text adopted by "
+                      "the Government of Albania is the only official one. A text not yet translated is shown in "
+                      f"Albanian, marked “{language.MISSING.strip()}”.",
         "unofficial_short": "English: unofficial translation",
     },
 }
