@@ -27,11 +27,6 @@ P = ("--plan", EN_PLAN)
 NOTE = "English: unofficial translation; the Albanian text is the official one."
 
 
-@pytest.fixture(autouse=True)
-def no_language_from_the_environment(monkeypatch):
-    monkeypatch.delenv("APCLI_LANG", raising=False)
-
-
 def ok(result):
     assert result.exit_code == 0, result.stderr
     return result.stdout
