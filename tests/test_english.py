@@ -24,7 +24,7 @@ from conftest import DATA, MINI_PLAN, REAL_PLAN
 
 EN_PLAN = DATA / "mini-plan-en"
 P = ("--plan", EN_PLAN)
-NOTE = "English: unofficial translation; the Albanian text is the official one."
+NOTE = "English: unofficial translation; the Albanian is official."
 
 
 def ok(result):

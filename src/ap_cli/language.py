@@ -22,7 +22,7 @@ MISSING = "[sq] "  # in front of an Albanian text shown where its English is mis
 
 # One short line for terminal footers and text output; the longer statement for reports,
 # forms and export metadata.
-NOTE = "English: unofficial translation; the Albanian text is the official one."
+NOTE = "English: unofficial translation; the Albanian is official."
 UNOFFICIAL = ("The English text is an unofficial translation; the Albanian text, adopted by the "
               "Government of Albania, is the only official one.")
 OPTION_HELP = ("Plan text in sq (Albanian, the official text) or en (unofficial English translation); "
