@@ -25,6 +25,7 @@ def run_example(command_line: str) -> str:
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
     env.pop("GITHUB_ACTIONS", None)
     env.pop("APCLI_PLAN", None)
+    env.pop("APCLI_LANG", None)  # examples show the default; those in English say --lang en
     if command_line.startswith("$ apcli init "):  # it writes a new folder: not into the checkout
         import tempfile
 

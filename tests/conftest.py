@@ -30,6 +30,12 @@ def no_forced_colour(monkeypatch):
     monkeypatch.delenv("FORCE_COLOR", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def no_language_from_the_environment(monkeypatch):
+    """Exact outputs assume Albanian unless a test asks for English (a developer may have APCLI_LANG=en)."""
+    monkeypatch.delenv("APCLI_LANG", raising=False)
+
+
 @pytest.fixture
 def update_golden(request) -> bool:
     return request.config.getoption("--update-golden")

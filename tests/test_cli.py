@@ -30,10 +30,10 @@ def test_overdue_plain_table(run):
 def test_overdue_json(run):
     data = json.loads(run("overdue", "--as-of", "2009Q2", "--format", "json", *P).stdout)
     assert list(data[1]) == ["ref", "title", "lead", "responsible", "deadline", "due", "months_late", "approx",
-                             "state", "evidence"]
+                             "state", "evidence", "title_en", "deadline_en"]
     assert data[1] == {"ref": "I-1.(a).6", "title": "Pezulluar", "lead": "MB", "responsible": ["MB"],
                        "deadline": "Fillimi i 2009-ës", "due": "2009-03-31", "months_late": 3, "approx": True,
-                       "state": "suspended", "evidence": None}
+                       "state": "suspended", "evidence": None, "title_en": None, "deadline_en": "Beginning of 2009"}
 
 
 def test_overdue_json_is_utf8_unescaped(run):
@@ -116,7 +116,8 @@ def test_by_institution_json(run):
                                "overdue": 3, "completed": 2, "completed_late": 1}
     assert data["activities"][0] == {"ref": "I-1.(a).1", "title": "Afati në muajin e cut-off",
                                      "roles": ["responsible"], "deadlines": ["qershor 2009"], "due": "2009-06-30",
-                                     "state": "not_started", "timeliness": "overdue"}
+                                     "state": "not_started", "timeliness": "overdue", "title_en": None,
+                                     "deadlines_en": ["June 2009"]}
 
 
 def test_show_lenient_ref(run):
@@ -171,10 +172,11 @@ def test_deadline_command(run):
     result = run("deadline", "Deri në mars të çdo viti pasardhës", "--format", "json")
     assert json.loads(result.stdout) == {"text": "Deri në mars të çdo viti pasardhës", "kind": "recurring",
                                          "start": "2008-01", "end": "2010-03", "due": "2010-03-31",
-                                         "approx": False, "occurrences": ["2009-03-31", "2010-03-31"]}
+                                         "approx": False, "occurrences": ["2009-03-31", "2010-03-31"],
+                                         "text_en": "By March of each year"}
     assert run("deadline", "Në vazhdim").stdout.splitlines() == [
         "phrase: Në vazhdim", "kind: ongoing", "start: 2008-01", "end: 2010-12", "due: never (ongoing)",
-        "approximate: no"]
+        "approximate: no", "in English: Ongoing"]
     bad = run("deadline", "kur të mundemi")
     assert bad.exit_code == 1 and "accepted forms" in bad.stderr
 
@@ -193,7 +195,14 @@ def test_export(run):
     assert data[8] == {"ref": "I-1.(a).9", "pillar": "I", "id": "1.(a).9", "title": "Dy etapa", "lead": "MPÇSSHB",
                        "responsible": ["MPÇSSHB", "PSH"], "support": [], "resources": ["DONATORET"],
                        "deadlines": ["Mesi i 2009-ës", "2010"], "due": ["2009-06-30", "2010-12-31"],
-                       "indicators": ["Etapa e parë", "Etapa e dytë"]}
+                       "indicators": ["Etapa e parë", "Etapa e dytë"],
+                       "title_en": None, "deadlines_en": ["Mid-2009", "2010"], "indicators_en": [None, None],
+                       "milestones": [
+                           {"title": None, "title_en": None, "deadline": "Mesi i 2009-ës", "deadline_en": "Mid-2009",
+                            "due": ["2009-06-30"], "indicators": ["Etapa e parë"], "indicators_en": [None]},
+                           {"title": None, "title_en": None, "deadline": "2010", "deadline_en": "2010",
+                            "due": ["2010-12-31"], "indicators": ["Etapa e dytë"], "indicators_en": [None]}],
+                       "en_status": "unofficial translation"}
     rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv", *P).stdout)))
     assert rows[8]["deadlines"] == "Mesi i 2009-ës; 2010"
 

@@ -76,10 +76,11 @@ def test_activity_added_and_removed(pair):
             responsible: [ZKKA]
             deadline: "2010"''')
     assert changes(pair) == [
-        {"ref": "I-1.(a).11", "kind": "activity_removed", "before": {"title": "Pa afat", "lead": "MB", "deadline": None},
+        {"ref": "I-1.(a).11", "kind": "activity_removed", "before": {"title": "Pa afat", "lead": "MB", "deadline": None,
+                                                                     "title_en": None, "deadline_en": None},
          "after": None},
         {"ref": "I-1.(a).12", "kind": "activity_added", "before": None,
-         "after": {"title": "E re", "lead": "ZKKA", "deadline": "2010"}},
+         "after": {"title": "E re", "lead": "ZKKA", "deadline": "2010", "title_en": None, "deadline_en": "2010"}},
     ]
 
 

@@ -185,10 +185,12 @@ def test_template_lists_the_bodys_open_work_by_section(run, mini_plan):
     headings = [line for before, line in zip(lines, lines[1:]) if before == "# " + "=" * 78 and line]
     assert headings == ["# Overdue: due before the quarter and not done when it began (1)", "# Due this quarter (1)",
                         "# Under way, due after this quarter (2)"]
-    assert "#   deadline: Fundi i 2008 – fillimi i 2009 → due 2009-03-31 (approximate)" in form
+    # the plan text in English; the mini plan has none, so its Albanian shows marked
+    assert "#   deadline: End of 2008 – beginning of 2009 → due 2009-03-31 (approximate)" in form
     assert "#   state at 2009-06-30: suspended, reported 2009-06-01" not in form  # no such entry yet
     assert "#   state at 2009-06-30: no progress reported (not_started, no evidence)" in form
-    assert "#     - Etapa e parë" in form
+    assert "#     - [sq] Etapa e parë" in form
+    assert "# II-1.(a).1 — [sq] Hapja e strehëzave <b>të reja</b>" in form
 
 
 def test_template_is_in_albanian_by_default_and_english_with_lang_en(run, mini_plan):
@@ -222,7 +224,7 @@ def test_template_is_in_albanian_by_default_and_english_with_lang_en(run, mini_p
     assert entries(sq_lines) == entries(en_lines)
     bad = run("progress", "template", "--quarter", "2009Q2", "--institution", "ZKKA", "--plan", mini_plan,
               "--lang", "de")
-    assert bad.exit_code == 2 and bad.stderr == "apcli: unknown language 'de'; use one of: sq, en\n"
+    assert bad.exit_code == 2 and bad.stderr == "apcli: unknown language 'de' (--lang); use one of: sq, en\n"
 
 
 def test_template_leaves_out_work_done_before_the_quarter(run, mini_plan):

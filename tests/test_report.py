@@ -19,9 +19,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from markdown_it import MarkdownIt
 
-from conftest import MINI_PLAN, REAL_PLAN, ROOT
+from conftest import DATA, MINI_PLAN, REAL_PLAN, ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
+EN_PLAN = DATA / "mini-plan-en"  # the mini plan with English beside every text
 DEMO = ROOT / "examples" / "progress-demo"
 AS_OF = "2009-06"
 PAYLOAD = ('<script>alert("x")</script><img src=x onerror=alert(1)> **bold** _em_ '
@@ -54,10 +55,13 @@ def report(run, tmp_path, *args) -> str:
 # ----------------------------------------------------------------------------- golden files
 
 
-@pytest.mark.parametrize("fmt,lang", [("md", "sq"), ("html", "sq"), ("md", "en")])
-def test_golden(run, tmp_path, update_golden, fmt, lang):
-    text = report(run, tmp_path, "--plan", MINI_PLAN, "--format", fmt, "--lang", lang)
-    golden(f"mini-{AS_OF}.{lang}.{fmt}", text, update_golden)
+@pytest.mark.parametrize("plan,fmt,lang", [("mini", "md", "sq"), ("mini", "html", "sq"), ("mini", "md", "en"),
+                                           ("mini-en", "md", "en"), ("mini-en", "html", "en")])
+def test_golden(run, tmp_path, update_golden, plan, fmt, lang):
+    """`mini` has no English (its English report shows every text in Albanian, marked `[sq] `);
+    `mini-en` is the same plan with the English beside every text."""
+    text = report(run, tmp_path, "--plan", DATA / plan.replace("mini", "mini-plan"), "--format", fmt, "--lang", lang)
+    golden(f"{plan}-{AS_OF}.{lang}.{fmt}", text, update_golden)
 
 
 def test_same_input_same_bytes(run, tmp_path):
@@ -69,14 +73,14 @@ def test_same_input_same_bytes(run, tmp_path):
 
 
 def test_report_content(run, tmp_path):
-    text = report(run, tmp_path, "--plan", MINI_PLAN, "--lang", "en")
+    text = report(run, tmp_path, "--plan", EN_PLAN, "--lang", "en")
     assert "# Implementation status report — Status as of 30 June 2009" in text
     # I-1.(a).6 is suspended, due early 2009 (≈), so overdue and approximate, led by MB
     mb = text.split("### MB — Ministry of Interior (2)", 1)[1].split("###", 1)[0]
-    assert "| I-1.(a).6 | Fillimi i 2009-ës | 2009-03-31 ≈ | 3 | Suspended | Pezulluar |" in mb
-    assert "| I-1.(a).2 | MPÇSSHB | korrik 2009 | 2009-07-31 | Not started |" in text  # next quarter
+    assert "| I-1.(a).6 | Beginning of 2009 | 2009-03-31 ≈ | 3 | Suspended | Suspended |" in mb
+    assert "| I-1.(a).2 | MPÇSSHB | July 2009 | 2009-07-31 | Not started | Due one month after the cut-off |" in text
     assert "| ZKKA | 3 | 1 | 1 | 1 | 1 |" in text  # scorecard: on time I-1.(a).3, late I-1.(a).4
-    assert "I-1.(a).1 Afati në muajin e cut-off :crit, t0, 2009-06-01, 2009-07-01" in text
+    assert "I-1.(a).1 Due in the month of the cut-off :crit, t0, 2009-06-01, 2009-07-01" in text
     assert ":done, t2, 2008-10-01, 2009-01-01" in text
     assert text.count("```mermaid") == 2 and text.count("\n```\n") == 2
 

@@ -148,7 +148,7 @@ def check_rows(screen: str, first_header: str, rows: list[list]) -> None:
 # The commands of the issue, and for each the values that must show whole: from the JSON answer.
 SWEEP = {
     "stats": (["stats", "--as-of", "2009-06"], "pillar",
-              lambda d: [[r["pillar"], *[r[k] for k in r if k not in ("pillar", "title")]] for r in d]),
+              lambda d: [[r["pillar"], *[r[k] for k in r if k not in ("pillar", "title", "title_en")]] for r in d]),
     "overdue": (["overdue", "--as-of", "2009-06"], "ref",
                 lambda d: [[r["ref"], r["lead"], r["due"], r["months_late"], r["state"]] for r in d]),
     "upcoming": (["upcoming", "--as-of", "2009-03"], "ref",

@@ -15,7 +15,7 @@ from typing import Optional
 import typer
 from typer.core import TyperCommand
 
-from . import output
+from . import language, output
 from .diagnostics import escape_line, escape_text, excerpt
 
 
@@ -140,6 +140,7 @@ ProgressOpt = typer.Option(None, "--progress", parser=path_arg, help="Progress l
 AsOfOpt = typer.Option(None, "--as-of", help="Cut-off: 2009, 2009-06, 2009-06-15, 2009Q2, 2009H1, 30.06.2009, qershor 2009 or June 2009 (its last day). Default: yesterday.")
 FormatOpt = typer.Option("table", "--format", "-f", help="table, json, csv or md.")
 NoPagerOpt = typer.Option(False, "--no-pager", help="Print straight to the terminal, never through a pager.")
+LangOpt = typer.Option(None, "--lang", help=language.OPTION_HELP)
 
 # Column kinds for terminal tables: text may wrap; refs, ids, dates and states never break.
 Col, TEXT, FIXED, NUMBER = output.Column, output.TEXT, output.FIXED, output.NUMBER
@@ -191,6 +192,25 @@ def cutoff(as_of: Optional[str], plan=None) -> date:
         if note:
             sys.stderr.write(note)
     return c
+
+
+def lang_of(option: Optional[str]) -> str:
+    """`--lang`, else $APCLI_LANG, else sq; an unknown language is a usage error."""
+    try:
+        return language.resolve(option)
+    except language.LanguageError as exc:
+        raise fail(str(exc))
+
+
+def en_note(lang: str) -> Optional[str]:
+    """The footer line that labels English plan text unofficial."""
+    return language.NOTE if lang == "en" else None
+
+
+def text_key(key: str, lang: str) -> str:
+    """The row key of a plan-text column: `title`, or `title_en` when it holds the English, so a CSV
+    header never calls English text by the Albanian field's name."""
+    return f"{key}_en" if lang == "en" else key
 
 
 def check_format(fmt: str, allowed=output.FORMATS) -> str:
@@ -302,20 +322,27 @@ def schema():
 
 
 @app.command()
-def institutions(fmt: str = FormatOpt, plan_dir: Optional[Path] = PlanOpt, no_pager: bool = NoPagerOpt):
-    """List every body in the registry, with how many activities it leads and appears in.
+def institutions(fmt: str = FormatOpt, lang: Optional[str] = LangOpt, plan_dir: Optional[Path] = PlanOpt,
+                 no_pager: bool = NoPagerOpt):
+    """List every body in the registry, with how many activities it leads and appears in, and its
+    name in Albanian and in (unofficial) English; --lang en puts the English first.
 
     Example: apcli institutions --format json
     """
     from .queries import institution_counts
 
     check_format(fmt)
+    lang = lang_of(lang)
     plan = load(plan_dir)
     counts = institution_counts(plan)
     rows = [{"id": i.id, "name": i.name, "name_en": i.name_en, "kind": i.kind, "aliases": list(i.aliases),
              "lead_count": counts[i.id][0], "any_count": counts[i.id][1]} for i in plan.registry.institutions]
+    names = [Col("name", "name", TEXT), Col("name_en", "name in English", TEXT)]
+    if lang == "en":
+        names = [Col("name_en", "name", TEXT), Col("name", "name in Albanian", TEXT)]
     table = output.Table([Col("id", "id", FIXED), Col("kind", "kind", FIXED), Col("lead_count", "leads", NUMBER),
-                          Col("any_count", "in", NUMBER), Col("name", "name", TEXT)], rows, footer=f"{len(rows)} bodies")
+                          Col("any_count", "in", NUMBER), *names], rows, footer=f"{len(rows)} bodies",
+                         note=language.NOTE)
     output.emit_table(table, fmt, rows, page=not no_pager)
 
 
@@ -353,6 +380,7 @@ def deadline(
              f"approximate: {'yes' if data['approx'] else 'no'}"]
     if reading.kind == "recurring":
         lines.append("occurrences: " + ", ".join(data["occurrences"]))
+    lines.append(f"in English: {data['text_en']}")
     sys.stdout.write("\n".join(lines) + "\n")
 
 
@@ -382,9 +410,11 @@ def deadlines(fmt: str = FormatOpt, plan_dir: Optional[Path] = PlanOpt, no_pager
 @app.command()
 def show(ref: str = typer.Argument(..., help="An activity, e.g. II-1.(a).1 (lenient: ii-1a1, mbrojtja 1.(a).1)."),
          fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
-         as_of: Optional[str] = AsOfOpt,
+         as_of: Optional[str] = AsOfOpt, lang: Optional[str] = LangOpt,
          plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt):
     """Print one activity in full, with its deadlines read and its state at the cut-off.
+
+    JSON holds the Albanian and the English (`title_en`, `indicators_en`) whatever --lang says.
 
     Example: apcli show mbrojtja 1.(a).1
     """
@@ -392,6 +422,7 @@ def show(ref: str = typer.Argument(..., help="An activity, e.g. II-1.(a).1 (leni
     from .refs import RefError
 
     check_format(fmt, ("text", "json"))
+    lang = lang_of(lang)
     plan = load(plan_dir, progress)
     try:
         rec = plan.resolve_ref(ref)
@@ -407,13 +438,14 @@ def show(ref: str = typer.Argument(..., help="An activity, e.g. II-1.(a).1 (leni
     if fmt == "json":
         sys.stdout.write(output.to_json(data))
         return
-    sys.stdout.write(_show_text(plan, rec, data))
+    sys.stdout.write(_show_text(plan, rec, data, lang))
 
 
-def _show_text(plan, rec, data) -> str:
+def _show_text(plan, rec, data, lang: str = "sq") -> str:
     a = rec.activity
-    out = [f"{rec.ref}  {a.title}", "",
-           f"pillar {rec.pillar} · goal {rec.goal.id} · objective {rec.objective.id}: {rec.objective.title}"]
+    out = [f"{rec.ref}  {language.title(rec, lang)}", "",
+           f"pillar {rec.pillar} · goal {rec.goal.id} · objective {rec.objective.id}: "
+           f"{language.heading(rec.objective, lang)}"]
     if a.printed_id:
         out.append(f"printed as: {a.printed_id}")
     for label, values in (("responsible", a.responsible), ("support", a.support), ("resources", a.resources),
@@ -425,20 +457,23 @@ def _show_text(plan, rec, data) -> str:
         where = f" (milestone {d.milestone + 1})" if d.milestone is not None else ""
         read = (f"due {reading.due.isoformat()}{' ≈' if reading.approx else ''}" if reading and reading.due
                 else "ongoing, never due" if reading else "UNREADABLE")
-        out.append(f"deadline{where}: {d.phrase}" + (f" [due: {d.due_override}]" if d.due_override else "")
-                   + f" → {read}")
+        shown = language.deadline(d, lang)
+        override = f" [due: {d.due_override}]" if d.due_override and lang != "en" else ""
+        out.append(f"deadline{where}: {shown}{override} → {read}")
     for i, m in enumerate(a.milestones or []):
         if m.title:
-            out.append(f"milestone {i + 1}: {m.title}")
-        for ind in m.indicators:
+            out.append(f"milestone {i + 1}: {language.pick(m.title, m.title_en, lang)}")
+        for ind in language.pick_list(m.indicators, m.indicators_en, lang):
             out.append(f"  indicator (milestone {i + 1}): {ind}")
-    for ind in a.indicators:
+    for ind in language.pick_list(a.indicators, a.indicators_en, lang):
         out.append(f"indicator: {ind}")
     for note in a.notes:
         out.append(f"note: {note}")
     out.append(f"state at {data['as_of']}: {data['state']} ({data['timeliness'].replace('_', ' ')})")
     for e in data["progress"]:
         out.append(f"  {e['date']} {e['status']}" + (f" — {e['evidence']}" if e.get("evidence") else ""))
+    if lang == "en":
+        out.append(language.NOTE)
     return escape_text("\n".join(out)) + "\n"  # multi-line plan text stays multi-line
 
 
@@ -447,8 +482,8 @@ def list_(pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, II
           status: Optional[str] = typer.Option(None, "--status", help="not_started, in_progress, completed, cancelled, suspended, overdue, no_evidence, ongoing, stale, no_deadline, due_soon, on_track."),
           institution: Optional[str] = typer.Option(None, "--institution", help="A body (any spelling or full name)."),
           role: str = typer.Option("any", "--role", help="With --institution: lead, responsible, support, funder, any, all."),
-          search: Optional[str] = typer.Option(None, "--search", help="Text in titles or indicators (case and diacritics ignored)."),
-          as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt,
+          search: Optional[str] = typer.Option(None, "--search", help="Text in titles or indicators, Albanian or English (case and diacritics ignored)."),
+          as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt, lang: Optional[str] = LangOpt,
           plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt, no_pager: bool = NoPagerOpt):
     """List activities, filtered by pillar, status, institution or text.
 
@@ -458,6 +493,7 @@ def list_(pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, II
 
     check_format(fmt)
     check_role(role)
+    lang = lang_of(lang)
     if status:
         from .progress import _word, status_of
 
@@ -472,12 +508,16 @@ def list_(pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, II
     c = cutoff(as_of, plan)
     inst = institution_id(plan, institution) if institution else None
     recs = select(plan, pillar_of(plan, pillar), inst, role, status, search, c)
-    rows = [{"ref": r.ref, "lead": r.lead, "deadline": "; ".join(r.phrases) or None,
-             "state": state_at(plan, r, c).status, "title": r.title} for r in recs]
-    table = output.Table([Col("ref", "ref", FIXED), Col("lead", "lead", FIXED), Col("deadline", "deadline", TEXT),
-                          Col("state", "state", FIXED, output.status_style), Col("title", "title", TEXT)], rows,
-                         footer=f"{len(rows)} of {len(plan.activities)} activities")
-    output.emit_table(table, fmt, rows, page=not no_pager)
+    data = [{"ref": r.ref, "lead": r.lead, "deadline": "; ".join(r.phrases) or None,
+             "state": state_at(plan, r, c).status, "title": r.title, "title_en": r.activity.title_en,
+             "deadline_en": "; ".join(language.deadlines(r, "en")) or None} for r in recs]
+    dl, title = text_key("deadline", lang), text_key("title", lang)
+    rows = [{**row, dl: "; ".join(language.deadlines(r, lang)) or None, title: language.title(r, lang)}
+            for row, r in zip(data, recs)]
+    table = output.Table([Col("ref", "ref", FIXED), Col("lead", "lead", FIXED), Col(dl, "deadline", TEXT),
+                          Col("state", "state", FIXED, output.status_style), Col(title, "title", TEXT)], rows,
+                         footer=f"{len(rows)} of {len(plan.activities)} activities", note=en_note(lang))
+    output.emit_table(table, fmt, data, page=not no_pager)
 
 
 # ----------------------------------------------------------------------------- questions over time
@@ -490,6 +530,7 @@ def overdue(as_of: Optional[str] = AsOfOpt,
             pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, III, IV, 1-4 or a pillar name."),
             fmt: str = FormatOpt,
             fail_if_any: bool = typer.Option(False, "--fail-if-any", help="Exit 1 when anything is overdue."),
+            lang: Optional[str] = LangOpt,
             plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt, no_pager: bool = NoPagerOpt):
     """What was due by the cut-off and not done: most late first.
 
@@ -499,14 +540,16 @@ def overdue(as_of: Optional[str] = AsOfOpt,
 
     check_format(fmt)
     check_role(role)
+    lang = lang_of(lang)
     plan = load(plan_dir, progress)
     c = cutoff(as_of, plan)
     inst = institution_id(plan, institution) if institution else None
     selected = select(plan, pillar_of(plan, pillar), inst, role)
     items = find_overdue(plan, c, selected)
-    rows = [{"ref": o.rec.ref, "lead": o.rec.lead, "deadline": o.deadline.phrase, "due": o.due.isoformat(),
+    dl, title = text_key("deadline", lang), text_key("title", lang)
+    rows = [{"ref": o.rec.ref, "lead": o.rec.lead, dl: language.deadline(o.deadline, lang), "due": o.due.isoformat(),
              "approx": approx_mark(o.approx), "months_late": o.months_late, "state": o.state.status,
-             "title": o.rec.title} for o in items]
+             title: language.title(o.rec, lang)} for o in items]
     approx = sum(o.approx for o in items)
     stale = sum(is_stale(plan, rec, c) for rec in selected)
     footer = (f"{len(items)} overdue as of {c.isoformat()}" + (f" ({approx} with approximate deadlines ≈)" if approx else "")
@@ -515,8 +558,8 @@ def overdue(as_of: Optional[str] = AsOfOpt,
                  "apcli list --status stale" if stale else ""))
     table = output.Table([Col("ref", "ref", FIXED), Col("lead", "lead", FIXED), Col("due", "due", FIXED), APPROX,
                           Col("months_late", "late (months)", NUMBER, "red"),
-                          Col("state", "state", FIXED, output.status_style), Col("deadline", "deadline", TEXT),
-                          Col("title", "title", TEXT)], rows, footer=footer)
+                          Col("state", "state", FIXED, output.status_style), Col(dl, "deadline", TEXT),
+                          Col(title, "title", TEXT)], rows, footer=footer, note=en_note(lang))
     output.emit_table(table, fmt, [o.as_json() for o in items], page=not no_pager)
     if fail_if_any and items:
         raise typer.Exit(1)
@@ -528,7 +571,7 @@ def upcoming(as_of: Optional[str] = AsOfOpt,
              institution: Optional[str] = typer.Option(None, "--institution", help="Only this body's activities."),
              role: str = typer.Option("any", "--role", help="With --institution: lead, responsible, support, funder, any, all."),
              pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, III, IV, 1-4 or a pillar name."),
-             fmt: str = FormatOpt,
+             fmt: str = FormatOpt, lang: Optional[str] = LangOpt,
              plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt, no_pager: bool = NoPagerOpt):
     """What falls due after the cut-off and within the horizon: soonest first.
 
@@ -538,6 +581,7 @@ def upcoming(as_of: Optional[str] = AsOfOpt,
 
     check_format(fmt)
     check_role(role)
+    lang = lang_of(lang)
     try:
         months = parse_within(within)
     except ValueError as exc:
@@ -546,20 +590,23 @@ def upcoming(as_of: Optional[str] = AsOfOpt,
     c = cutoff(as_of, plan)
     inst = institution_id(plan, institution) if institution else None
     items = find_upcoming(plan, c, months, select(plan, pillar_of(plan, pillar), inst, role))
+    dl, title = text_key("deadline", lang), text_key("title", lang)
     rows = [{"ref": u.rec.ref, "lead": u.rec.lead, "due": u.due.isoformat(),
              "approx": approx_mark(bool(u.deadline.reading and u.deadline.reading.approx)),
-             "state": u.state.status, "deadline": u.deadline.phrase, "title": u.rec.title} for u in items]
+             "state": u.state.status, dl: language.deadline(u.deadline, lang), title: language.title(u.rec, lang)}
+            for u in items]
     table = output.Table([Col("ref", "ref", FIXED), Col("lead", "lead", FIXED), Col("due", "due", FIXED), APPROX,
-                          Col("state", "state", FIXED, output.status_style), Col("deadline", "deadline", TEXT),
-                          Col("title", "title", TEXT)], rows,
-                         footer=f"{len(items)} due after {c.isoformat()} up to {horizon_end(c, months).isoformat()}")
+                          Col("state", "state", FIXED, output.status_style), Col(dl, "deadline", TEXT),
+                          Col(title, "title", TEXT)], rows,
+                         footer=f"{len(items)} due after {c.isoformat()} up to {horizon_end(c, months).isoformat()}",
+                         note=en_note(lang))
     output.emit_table(table, fmt, [u.as_json() for u in items], page=not no_pager)
 
 
 @app.command("by-institution")
 def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias or full name, any case or diacritics."),
                    role: str = typer.Option("any", "--role", help="lead, responsible, support, funder, any (responsible or support), all."),
-                   as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt,
+                   as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt, lang: Optional[str] = LangOpt,
                    plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
                    no_pager: bool = NoPagerOpt):
     """Every activity a body takes part in, with its role, due day and state at the cut-off.
@@ -570,29 +617,31 @@ def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias 
 
     check_format(fmt)
     check_role(role)
+    lang = lang_of(lang)
     plan = load(plan_dir, progress)
     inst = institution_id(plan, name)
     c = cutoff(as_of, plan)
     rows, summary = involvement(plan, inst, c, role)
     body = plan.registry.by_id[inst]
+    title = text_key("title", lang)
     table_rows = [{"ref": r.rec.ref, "roles": r.roles, "due": r.due.isoformat() if r.due else None,
-                   "state": r.state.status, "timeliness": r.timeliness.replace("_", " "), "title": r.rec.title}
-                  for r in rows]
+                   "state": r.state.status, "timeliness": r.timeliness.replace("_", " "),
+                   title: language.title(r.rec, lang)} for r in rows]
     roles = ", ".join(f"{r} {n}" for r, n in summary["by_role"].items())
-    footer = (f"{body.id} ({body.name}) as of {c.isoformat()}: {summary['activities']} activities, "
+    footer = (f"{body.id} ({language.body_name(body, lang)}) as of {c.isoformat()}: {summary['activities']} activities, "
               f"each counted once in its strongest role ({roles}); "
               f"overdue {summary['overdue']}, completed {summary['completed']}"
               + (f" ({summary['completed_late']} late)" if summary["completed_late"] else ""))
     table = output.Table([Col("ref", "ref", FIXED), Col("roles", "role", FIXED), Col("due", "due", FIXED),
                           Col("state", "state", FIXED, output.status_style),
-                          Col("timeliness", "standing", FIXED, output.status_style), Col("title", "title", TEXT)],
-                         table_rows, footer=footer)
+                          Col("timeliness", "standing", FIXED, output.status_style), Col(title, "title", TEXT)],
+                         table_rows, footer=footer, note=en_note(lang))
     output.emit_table(table, fmt, {"summary": summary, "activities": [r.as_json() for r in rows]},
                       page=not no_pager)
 
 
 @app.command()
-def stats(as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt,
+def stats(as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt, lang: Optional[str] = LangOpt,
           plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt, no_pager: bool = NoPagerOpt):
     """Per pillar and overall: activities, completed, in progress, overdue, no evidence, ongoing, stale, no deadline.
 
@@ -601,20 +650,26 @@ def stats(as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt,
     from .queries import STAT_KEYS, stats as pillar_stats
 
     check_format(fmt)
+    lang = lang_of(lang)
     plan = load(plan_dir, progress)
     c = cutoff(as_of, plan)
     rows = pillar_stats(plan, c)
     alarm = {"overdue": output.if_positive("red"), "stale": output.if_positive("yellow")}
     table = output.Table([Col("pillar", "pillar", FIXED),
                           *[Col(k, k.replace("_", " "), NUMBER, alarm.get(k)) for k in STAT_KEYS],
-                          Col("title", "title", TEXT)], rows, footer=f"as of {c.isoformat()}")
+                          Col(text_key("title", lang), "title", TEXT)], rows, footer=f"as of {c.isoformat()}",
+                         note=en_note(lang))
     output.emit_table(table, fmt, rows, page=not no_pager)
 
 
 @app.command()
 def export(fmt: str = typer.Option("json", "--format", "-f", help="json or csv."),
            plan_dir: Optional[Path] = PlanOpt):
-    """Every activity as one row, for spreadsheets and scripts.
+    """Every activity as one row, for spreadsheets and scripts, in Albanian and in English.
+
+    Each row carries both languages (title and title_en, indicators and indicators_en, …) and
+    en_status: "unofficial translation". CSV leaves out the nested milestones column (their
+    deadlines and indicators are in deadlines, indicators and their _en columns).
 
     Example: apcli export --format csv > plan.csv
     """
@@ -626,9 +681,10 @@ def export(fmt: str = typer.Option("json", "--format", "-f", help="json or csv."
     if fmt == "json":
         sys.stdout.write(output.to_json(rows))
         return
-    columns = [(k, k) for k in rows[0]] if rows else [("ref", "ref")]
-    flat = [{k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()} for row in rows]
-    sys.stdout.write(output.render_csv(output.Table(columns, flat)))
+    keys = [k for k in rows[0] if k != "milestones"] if rows else ["ref"]
+    flat = [{k: "; ".join(x or "" for x in row[k]) if isinstance(row[k], list) else row[k] for k in keys}
+            for row in rows]
+    sys.stdout.write(output.render_csv(output.Table([(k, k) for k in keys], flat)))
 
 
 # --- diff
@@ -640,6 +696,7 @@ def diff(
     head: Optional[str] = typer.Argument(None, parser=revision_arg, help="Revision or directory to compare to (default: the plan in the working tree)."),
     fmt: str = typer.Option("md", "--format", "-f", help="md (PR comment, job summary), json or text."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 when any of these occur (comma-separated): slip, removal, regression, any, or a change kind."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Added and removed activities, headings and bodies in sq (Albanian, the official text) or en (unofficial English translation); default: $APCLI_LANG, else sq. JSON carries both."),
     plan_dir: Optional[Path] = PlanOpt,
 ):
     """What changed in the plan between two versions, matched by ref: activities, deadlines
@@ -657,6 +714,7 @@ def diff(
     from .loader import find_plan_dir
 
     check_format(fmt, diffrender.FORMATS)
+    lang = lang_of(lang)
     try:
         fail_names = plandiff.parse_fail_on(fail_on)
     except ValueError as exc:
@@ -670,7 +728,7 @@ def diff(
     except SideError as exc:
         sys.stderr.write(format_text(exc.diagnostics))
         raise fail(str(exc), exc.code)
-    sys.stdout.write(diffrender.render(changes, fmt, old_label, new_label))
+    sys.stdout.write(diffrender.render(changes, fmt, old_label, new_label, lang))
     hits = plandiff.failing(changes, fail_names)
     if hits:
         raise fail(f"{len(hits)} change(s) match --fail-on {fail_on}: {diffrender.summary(hits)}", 1)
@@ -682,7 +740,7 @@ def diff(
 @app.command()
 def report(as_of: Optional[str] = AsOfOpt,
            fmt: Optional[str] = typer.Option(None, "--format", "-f", help="md or html (default: from --out's or --template's file name, else md)."),
-           lang: str = typer.Option("sq", "--lang", help="Labels in sq (Albanian) or en; plan text stays as written."),
+           lang: Optional[str] = typer.Option(None, "--lang", help="Labels and plan text in sq (Albanian, the official text) or en (plan text in the unofficial English translation); default: $APCLI_LANG, else sq."),
            out: Optional[str] = typer.Option(None, "--out", "-o", parser=out_arg, help="FILE, or DIR/ (an existing directory or a path ending in /: writes DIR/report.<format>); - or default: stdout."),
            template: Optional[Path] = typer.Option(None, "--template", parser=path_arg, help="Your own jinja2 template (it may extend report.md.j2 / report.html.j2)."),
            per_institution: bool = typer.Option(False, "--per-institution", help="With --out DIR/: one report per body, plus index.<format>."),
@@ -694,12 +752,10 @@ def report(as_of: Optional[str] = AsOfOpt,
     """
     from .edit import WriteError, check_target
     from .render import FORMATS, OutProblem, TemplateProblem, render_report, report_files, resolve_target, write_text
-    from .report import LANGS
 
     if fmt is not None:
         check_format(fmt, FORMATS)
-    if lang not in LANGS:
-        raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+    lang = lang_of(lang)
     out = None if out == "-" else out
     try:
         target = resolve_target(out, fmt, template, per_institution)
@@ -902,25 +958,25 @@ def progress_template(
     institution: str = typer.Option(..., "--institution", help="The reporting body (any spelling or full name)."),
     out: Optional[Path] = typer.Option(None, "--out", parser=path_arg, help="Write the form here instead of stdout (-: stdout)."),
     force: bool = typer.Option(False, "--force", help="With --out: replace an existing file."),
-    lang: str = typer.Option("sq", "--lang", help="Instructions and labels in sq (Albanian, the default) or en."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Instructions, labels and activity texts in sq (Albanian, the official text) or en (unofficial English translation); default: $APCLI_LANG, else sq."),
     plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
 ):
     """A body's quarterly reporting form, ready to fill in.
 
     Every activity it leads or supports that is open in the quarter, each followed by a
     commented-out entry; the filled-in form is an ordinary progress file. Its instructions
-    are in Albanian, or in English with --lang en.
+    are in Albanian, or in English with --lang en (the activities' texts too, in the unofficial
+    English translation).
 
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
     from .dates import parse_quarter
     from .edit import WriteError, check_target, schema_ref, write_file
-    from .forms import LANGS, render, select
+    from .forms import render, select
     from .loader import display_path
     from .institutions import slug
 
-    if lang not in LANGS:
-        raise fail(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
+    lang = lang_of(lang)
     out = None if out is not None and str(out) == "-" else out
     if out is not None:
         try:

@@ -11,7 +11,7 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass
 
-from . import refs
+from . import language, refs
 from .institutions import fold, split_unit
 from .periods import months_between
 from .plan import ActivityRecord, Plan
@@ -71,6 +71,7 @@ class Change:
     direction: str | None = None  # later, earlier, same, undated (no due day any more), dated
     since: str | None = None  # date of the entry that set the new status
     words: tuple[Op, ...] | None = None  # short word-level diff
+    english: str | None = None  # the unofficial English of an added/removed heading's title or body's name
 
     @property
     def diff(self) -> str | None:
@@ -78,7 +79,7 @@ class Change:
 
     def as_json(self) -> dict:
         out = {"ref": self.ref, "kind": self.kind, "before": self.before, "after": self.after}
-        for key in ("field", "role", "milestone", "months", "direction", "since", "diff"):
+        for key in ("field", "role", "milestone", "months", "direction", "since", "diff", "english"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
@@ -204,7 +205,8 @@ def _activities(base: Plan, head: Plan, renames: dict[str, str]) -> list[Change]
 
 
 def _summary(rec: ActivityRecord) -> dict:
-    return {"title": rec.title, "lead": rec.lead, "deadline": "; ".join(_phrase(d) for d in rec.deadlines) or None}
+    return {"title": rec.title, "lead": rec.lead, "deadline": "; ".join(_phrase(d) for d in rec.deadlines) or None,
+            "title_en": rec.activity.title_en, "deadline_en": "; ".join(language.deadlines(rec, "en")) or None}
 
 
 def _activity(old: ActivityRecord, new: ActivityRecord, renames: dict[str, str]) -> list[Change]:
@@ -303,10 +305,11 @@ def _goals_and_objectives(base: Plan, head: Plan) -> list[Change]:
     out = []
     for level, index in (("goal", _goals), ("objective", _objectives)):
         old, new = index(base), index(head)
-        out += [Change(f"{level}_removed", ref, before=item.title) for ref, item in old.items() if ref not in new]
+        out += [Change(f"{level}_removed", ref, before=item.title, english=item.title_en)
+                for ref, item in old.items() if ref not in new]
         for ref, item in new.items():
             if ref not in old:
-                out.append(Change(f"{level}_added", ref, after=item.title))
+                out.append(Change(f"{level}_added", ref, after=item.title, english=item.title_en))
                 continue
             for field in ("title", "label", "target", "indicators", "notes"):
                 before, after = getattr(old[ref], field), getattr(item, field)
@@ -335,8 +338,10 @@ def _institutions(base: Plan, head: Plan) -> tuple[list[Change], dict[str, str]]
             fold(new[n].name) == fold(old[old_id].name) or fold(old_id) in {fold(a) for a in new[n].aliases})]
         if len(matches) == 1:
             renames[old_id] = matches[0]
-    out = [Change("institution_removed", i, before=old[i].name) for i in gone if i not in renames]
-    out += [Change("institution_added", i, after=new[i].name) for i in came if i not in renames.values()]
+    out = [Change("institution_removed", i, before=old[i].name, english=old[i].name_en)
+           for i in gone if i not in renames]
+    out += [Change("institution_added", i, after=new[i].name, english=new[i].name_en)
+            for i in came if i not in renames.values()]
     pairs = [(i, i) for i in new if i in old] + [(o, n) for o, n in renames.items()]
     for old_id, new_id in pairs:
         a, b = old[old_id], new[new_id]

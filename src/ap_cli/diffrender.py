@@ -1,13 +1,20 @@
 """Rendering a plan diff for people and tools: Markdown for a PR comment or job summary,
 plain text for a terminal, JSON for scripts. The changes themselves come from `diff.py`.
+
+With `lang="en"` the plan text of what was added or removed (activity titles and deadlines,
+goal and objective titles, body names) is shown in its unofficial English, and a line says so;
+edits to the Albanian text are shown as they are, since the Albanian is what changed. JSON
+always carries both languages.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from dataclasses import dataclass
 
+from . import language
 from .diff import CATEGORIES, KINDS, Change, Op, wdiff
 from .diagnostics import dump_json, escape_line
 from .output import md_escape
@@ -24,12 +31,35 @@ def _md_words(ops) -> str:
 FOLD_AFTER = 10  # Markdown sections with more rows than this are folded in <details>
 
 
-def render(changes: list[Change], fmt: str, base_label: str = "base", head_label: str = "head") -> str:
+_ENGLISHED = {"activity_removed", "activity_added", "goal_removed", "goal_added", "objective_removed",
+              "objective_added", "institution_removed", "institution_added"}
+
+
+def render(changes: list[Change], fmt: str, base_label: str = "base", head_label: str = "head",
+           lang: str = "sq") -> str:
     if fmt == "json":
         return render_json(changes)
+    shown = [in_language(c, lang) for c in changes]
+    note = language.NOTE if lang == "en" and any(c.kind in _ENGLISHED for c in changes) else None
     if fmt == "text":
-        return render_text(changes, base_label, head_label)
-    return render_md(changes, base_label, head_label)
+        return render_text(shown, base_label, head_label) + (f"\n{note}\n" if note else "")
+    return render_md(shown, base_label, head_label) + (f"\n{md_escape(note)}\n" if note else "")
+
+
+def in_language(c: Change, lang: str) -> Change:
+    """The change as shown in `lang`: under `en`, an added or removed activity, heading or body
+    in its English (the Albanian, marked, where there is none)."""
+    if lang != "en" or c.kind not in _ENGLISHED:
+        return c
+    if c.kind.startswith("activity_"):
+        def english(summary):
+            if not isinstance(summary, dict):
+                return summary
+            return {**summary, "title": language.pick(summary.get("title"), summary.get("title_en"), lang),
+                    "deadline": summary.get("deadline_en") or summary.get("deadline")}
+        return dataclasses.replace(c, before=english(c.before), after=english(c.after))
+    return dataclasses.replace(c, before=language.pick(c.before, c.english, lang) if c.before is not None else None,
+                               after=language.pick(c.after, c.english, lang) if c.after is not None else None)
 
 
 def render_json(changes: list[Change]) -> str:

@@ -7,8 +7,10 @@ filled in it is an ordinary progress file: `apcli check` reads it, and it can be
 the log as it is or merged with `apcli progress import`.
 
 Clerks in Albanian institutions fill it in, so its comments are in Albanian by default and in
-English with `lang="en"` (`TEXT`, the one place the form's wording lives). The YAML keys and the
-status words (`status: in_progress`) are the file format, so they stay as they are in both.
+English with `lang="en"` (`TEXT`, the one place the form's wording lives), where the activities'
+titles, indicators and deadlines are in English too, and the form says that English is an
+unofficial translation. The YAML keys and the status words (`status: in_progress`) are the file
+format, so they stay as they are in both.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from . import edit
+from . import edit, language
 from .diagnostics import escape_line
 from .periods import Quarter
 from .plan import ActivityRecord, Plan
@@ -79,6 +81,8 @@ TEXT: dict[str, dict] = {
         "title": "Quarterly progress report {q} ({first} – {last})",
         "institution": "Institution",
         "made_by": "Made by `{command}`; states are as of {last}.",
+        "unofficial": ["The activities' titles and indicators below are an unofficial English translation and",
+                       "their deadlines are given as apcli reads them; the Albanian text is the official one."],
         "how": [
             "How to fill it in:",
             " 1. For each activity you report on, uncomment its entry (remove the leading \"# \" from",
@@ -172,6 +176,7 @@ def render(plan: Plan, inst_id: str, quarter: Quarter, items: list[Item], schema
         "# " + tx["title"].format(**dates),
         f"# {tx['institution']}: {_line(body.id)} — {_line(name)}",
         "# " + tx["made_by"].format(command=command, **dates),
+        *(f"# {line}" for line in tx.get("unofficial", [])),
         "#",
         *(f"# {line}" for line in tx["how"]),
         f"#       {escape_line(destination)}",
@@ -197,15 +202,16 @@ def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item, lang: str)
     roles = role_of(rec, inst_id)
     role = "lead" if "lead" in roles else "responsible" if "responsible" in roles else "support"
     bodies = f"#   {tx['role']}: {tx['roles'][role]} · {tx['responsible']}: {', '.join(rec.responsible_ids)}"
-    lines = [*_comment(f"{rec.ref} — ", rec.title, "  "),
+    lines = [*_comment(f"{rec.ref} — ", language.title(rec, lang), "  "),
              escape_line(bodies + (f" · {tx['support']}: {', '.join(rec.support_ids)}" if rec.support_ids else ""))]
     for d in rec.deadlines:
-        lines.append(f"#   {tx['deadline']}: {_line(d.phrase or d.due_override or '—')} → {_reading(d, tx)}")
+        lines.append(f"#   {tx['deadline']}: {_line(language.deadline(d, lang) or d.due_override or '—')} → "
+                     f"{_reading(d, tx)}")
     if not rec.deadlines:
         lines.append(f"#   {tx['deadline']}: {tx['none_printed']}")
     if rec.indicators:
         lines.append(f"#   {tx['indicators']}:")
-        for text in rec.indicators:
+        for text in language.indicators(rec, lang):
             lines += _comment("    - ", text, "      ")
     state = state_at(plan, rec, cutoff)
     if state.reported:

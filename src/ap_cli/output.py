@@ -63,6 +63,7 @@ class Table:
     rows: list[dict] = field(default_factory=list)
     title: str | None = None
     footer: str | None = None
+    note: str | None = None  # one more short line below the footer (e.g. that the English is unofficial)
 
     def __post_init__(self):
         self.columns = [c if isinstance(c, Column) else Column(*c) for c in self.columns]
@@ -127,6 +128,8 @@ def render_md(table: Table) -> str:
         lines.append("| " + " | ".join(md_escape(row.get(k)) for k, _ in table.columns) + " |")
     if table.footer:
         lines += ["", md_escape(table.footer)]
+    if table.note:
+        lines += ["", md_escape(table.note)]
     return "\n".join(lines) + "\n"
 
 
@@ -231,6 +234,8 @@ def render_plain(table: Table, styled: bool = False) -> str:
         out.append("  ".join(_sgr(c, s) + pad for c, s, pad in zip(r, row_styles, pads)).rstrip())
     if table.footer:
         out.append(escape_controls(table.footer))
+    if table.note:
+        out.append(escape_controls(table.note))
     return "\n".join(out) + "\n"
 
 
@@ -332,10 +337,12 @@ def render_terminal(table: Table, width: int, styled: bool, height: int = 25) ->
         console.print(_boxed(kinds, headers, cells, styles, widths))
     elif table.rows:
         console.print(_stacked(console, kinds, headers, cells, styles, width), soft_wrap=True)
-        if table.footer:
+        if table.footer or table.note:
             console.print()
     if table.footer:
         console.print(Text(escape_controls(table.footer)))
+    if table.note:
+        console.print(Text(escape_controls(table.note), style="dim"))
     return console.file.getvalue()
 
 

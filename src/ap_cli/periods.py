@@ -9,6 +9,9 @@ deadline table; anything the grammar does not know raises `DeadlineError`, never
 Bounds: every year read (phrases, `due:`, dates, `--as-of`, quarters) lies in MIN_YEAR–MAX_YEAR,
 digits are ASCII 0-9 only, and a phrase is at most MAX_PHRASE characters, so no input reaches
 a date Python cannot represent and reading any phrase takes a bounded time.
+
+A deadline's English is generated from its reading (`deadline_en`), never translated by hand,
+so it cannot say something other than what `overdue` uses.
 """
 
 from __future__ import annotations
@@ -124,6 +127,9 @@ class Reading:
     end: Month | None
     approx: bool
     occurrences: tuple[date, ...] = field(default=())
+    # The points the phrase names, in order (`Fundi i 2008 – fillimi i 2009`: end 2008, beginning
+    # 2009), for its English; derived from `text`, so they take no part in comparisons.
+    parts: tuple["_Point", ...] = field(default=(), compare=False, repr=False)
 
     @property
     def due(self) -> date | None:
@@ -149,6 +155,7 @@ class Reading:
             "due": self.due.isoformat() if self.due else None,
             "approx": self.approx,
             "occurrences": [d.isoformat() for d in self.due_days],
+            "text_en": deadline_en(self),
         }
 
 
@@ -369,7 +376,7 @@ def read_deadline(text: str, plan_start: Month = Month(2008, 1), plan_end: Month
 
 def _read_point(text: str, s: str) -> Reading | None:
     p = _point(s)
-    return Reading(text, p.kind, p.start, p.end, p.approx) if p else None
+    return Reading(text, p.kind, p.start, p.end, p.approx, parts=(p,)) if p else None
 
 
 def _read_ongoing(text: str, s: str, plan_start: Month, plan_end: Month) -> Reading | None:
@@ -381,7 +388,7 @@ def _read_ongoing(text: str, s: str, plan_start: Month, plan_end: Month) -> Read
             p = _point(m.group(1)) or _point_of_by(m.group(1))
             if p:
                 # Where open-ended work starts rests on a convention ("2008 -"): always ≈.
-                return Reading(text, "ongoing", p.start, plan_end, True)
+                return Reading(text, "ongoing", p.start, plan_end, True, parts=(p,))
     return None
 
 
@@ -410,7 +417,7 @@ def _read_recurring(text: str, s: str, plan_start: Month, plan_end: Month) -> Re
         days = tuple(sorted({first.end.last_day(), *days}))
     if not days:
         return None
-    return Reading(text, "recurring", start, Month.of(days[-1]), False, days)
+    return Reading(text, "recurring", start, Month.of(days[-1]), False, days, (first,) if first else ())
 
 
 def _read_by(text: str, s: str) -> Reading | None:
@@ -422,7 +429,7 @@ def _read_by(text: str, s: str) -> Reading | None:
         return None
     # "Deri në fund të 2008" pins 31 December; "Deri në vitin 2010", "Deri në mes të 2010" or
     # "Deri në mars 2009" can mean before or during the named time: ≈.
-    return Reading(text, "by", None, p.end, p.kind != "end")
+    return Reading(text, "by", None, p.end, p.kind != "end", parts=(p,))
 
 
 # Longer than any side a range can have: a point reads at most 45 characters ("gjate tre - mujori
@@ -445,7 +452,7 @@ def _read_range(text: str, s: str) -> Reading | None:
         if a is None and b is not None and not re.search(r"[0-9]{4}", left):
             a = _point(f"{left} {b.start.year}")
         if a and b and a.start <= b.end:
-            return Reading(text, "range", a.start, b.end, a.approx or b.approx)
+            return Reading(text, "range", a.start, b.end, a.approx or b.approx, parts=(a, b))
     return None
 
 
@@ -494,3 +501,71 @@ def read_override(text: str, phrase: str | None) -> Reading:
     start, end = parse_period(text)
     # An override settles an ambiguous phrase by a reader's judgement: the reading stays ≈.
     return Reading(phrase or text, "override", start, end, True)
+
+
+# ----------------------------------------------------------------------------- English
+
+EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")
+_EN_SEASONS = {3: "spring", 6: "summer", 9: "autumn"}
+_EN_HALVES = {1: "first half", 7: "second half"}
+
+
+def _point_en(p: "_Point") -> str:
+    year = p.start.year
+    if p.kind == "month":
+        return f"{EN_MONTHS[p.start.month - 1]} {year}"
+    if p.kind == "quarter":
+        return f"Q{(p.start.month + 2) // 3} {year}"
+    if p.kind == "half":
+        return f"{_EN_HALVES[p.start.month]} of {year}"
+    if p.kind == "beginning":
+        return f"beginning of {year}"
+    if p.kind == "middle":
+        return f"mid-{year}"
+    if p.kind == "end":
+        return f"end of {year}"
+    if p.kind == "season":
+        return f"{_EN_SEASONS[p.start.month]} {year}"
+    return str(year)
+
+
+def _after_preposition(p: "_Point") -> str:
+    """`by the end of 2008`, `from the beginning of 2009`, `by mid-2010`."""
+    return ("the " if p.kind in ("end", "beginning", "half") else "") + _point_en(p)
+
+
+def _period_en(start: Month, end: Month) -> str:
+    """A span of months in words: `June 2008`, `Q2 2008`, `first half of 2008`, `2008`."""
+    months = end.index - start.index + 1
+    if start.year == end.year:
+        kind = {1: "month", 3: "quarter", 6: "half", 12: "year"}.get(months)
+        if kind and (start.month - 1) % months == 0:
+            return _point_en(_Point(kind, start, end, False))
+    return f"{EN_MONTHS[start.month - 1]} {start.year} – {EN_MONTHS[end.month - 1]} {end.year}"
+
+
+def deadline_en(reading: Reading) -> str:
+    """The reading in English words (`End of 2008`, `By March 2009`, `From mid-2008 onwards`):
+    generated from what the phrase was read as, never translated by hand."""
+    parts = reading.parts
+    kind = reading.kind
+    if kind == "ongoing":
+        text = f"from {_after_preposition(parts[0])} onwards" if parts else "ongoing"
+    elif kind == "recurring":
+        month = EN_MONTHS[reading.occurrences[-1].month - 1] if reading.occurrences else "?"
+        text = (f"{_point_en(parts[0])}, then by {month} of each year" if parts
+                else f"by {month} of each year")
+    elif kind == "by" and parts:
+        text = "by " + _after_preposition(parts[0])
+    elif kind == "range" and len(parts) == 2:
+        text = f"{_point_en(parts[0])} – {_point_en(parts[1])}"
+    elif parts:
+        text = _point_en(parts[0])
+    elif reading.start and reading.end:
+        text = _period_en(reading.start, reading.end)
+    elif reading.end:
+        text = f"by {EN_MONTHS[reading.end.month - 1]} {reading.end.year}"
+    else:
+        text = kind
+    return text[:1].upper() + text[1:]

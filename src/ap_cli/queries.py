@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from . import language
 from .institutions import fold
 from .plan import ActivityRecord, Deadline, Plan
 from .periods import Month, Quarter, months_between
@@ -80,6 +81,8 @@ class Overdue:
             "approx": self.approx,
             "state": self.state.status,
             "evidence": self.state.evidence,
+            "title_en": self.rec.activity.title_en,
+            "deadline_en": language.deadline_en(self.deadline),
         }
 
 
@@ -125,6 +128,8 @@ class Upcoming:
             "due": self.due.isoformat(),
             "approx": bool(self.deadline.reading and self.deadline.reading.approx),
             "state": self.state.status,
+            "title_en": self.rec.activity.title_en,
+            "deadline_en": language.deadline_en(self.deadline),
         }
 
 
@@ -257,17 +262,36 @@ def has_role(rec: ActivityRecord, inst_id: str, role: str) -> bool:
     return role in roles
 
 
+def searchable(rec: ActivityRecord) -> list[str]:
+    """The texts `--search` looks in: titles and indicators, in Albanian and in English."""
+    a = rec.activity
+    milestones = a.milestones or []
+    return [t for t in (a.title, a.title_en, *rec.indicators, *(x for x in language.indicators_en(rec) if x),
+                        *(m.title for m in milestones), *(m.title_en for m in milestones)) if t]
+
+
+def search_key(text: str) -> str:
+    """What `--search` looks for: `text` folded (case, diacritics), and a final `ë`/`e` of its last
+    word made optional, since Albanian drops it when a word takes an ending (`strehë` → `strehat`,
+    `strehave`; `qendër` is not affected)."""
+    key = fold(text)
+    if len(key) >= 4 and key.endswith("e") and key[-2].isalpha() and " " not in key[-4:]:
+        key = key[:-1]
+    return key
+
+
 def select(plan: Plan, pillar: str | None = None, institution: str | None = None, role: str = "any",
            status: str | None = None, search: str | None = None, cutoff: date | None = None) -> list[ActivityRecord]:
-    """Activities matching every filter given, in plan order."""
-    needle = fold(search) if search else None
+    """Activities matching every filter given, in plan order. `search` matches the Albanian or the
+    English, ignoring case and diacritics (`shelter`, `strehë`, `strehe`)."""
+    needle = search_key(search) if search else None
     out = []
     for rec in plan.activities:
         if pillar and rec.pillar != pillar:
             continue
         if institution and not has_role(rec, institution, role):
             continue
-        if needle and not any(needle in fold(t) for t in (rec.title, *rec.indicators)):
+        if needle and not any(needle in fold(t) for t in searchable(rec)):
             continue
         if status and not _status_matches(plan, rec, status, cutoff):
             continue
@@ -317,8 +341,10 @@ def stats(plan: Plan, cutoff: date) -> list[dict]:
     rows = []
     for pillar in plan.pillars:
         acts = [a for a in plan.activities if a.pillar == pillar.numeral]
-        rows.append({"pillar": pillar.numeral, "title": pillar.title, **stats_row(plan, acts, cutoff)})
-    rows.append({"pillar": "all", "title": plan.meta.title, **stats_row(plan, plan.activities, cutoff)})
+        rows.append({"pillar": pillar.numeral, "title": pillar.title, **stats_row(plan, acts, cutoff),
+                     "title_en": pillar.title_en})
+    rows.append({"pillar": "all", "title": plan.meta.title, **stats_row(plan, plan.activities, cutoff),
+                 "title_en": plan.meta.title_en})
     return rows
 
 
@@ -333,7 +359,8 @@ class Involvement:
     def as_json(self) -> dict:
         return {"ref": self.rec.ref, "title": self.rec.title, "roles": self.roles,
                 "deadlines": self.rec.phrases, "due": self.due.isoformat() if self.due else None,
-                "state": self.state.status, "timeliness": self.timeliness}
+                "state": self.state.status, "timeliness": self.timeliness,
+                "title_en": self.rec.activity.title_en, "deadlines_en": language.deadlines(self.rec, "en")}
 
 
 def _due_to_show(plan: Plan, rec: ActivityRecord, cutoff: date) -> date | None:
@@ -414,8 +441,14 @@ def deadline_uses(plan: Plan) -> list[dict]:
     return sorted(rows, key=lambda row: (row["kind"] != "UNREADABLE", row["due"] or "9999", row["phrase"]))
 
 
+EN_STATUS = "unofficial translation"
+
+
 def export_rows(plan: Plan) -> list[dict]:
-    """One row per activity, in plan order, for JSON/CSV export."""
+    """One row per activity, in plan order, for JSON/CSV export: every text in Albanian (the
+    official text) and in English (`*_en`, null where missing), and `en_status` saying on every
+    row that the English is an unofficial translation. The English keys come after the original
+    ones, so CSV columns keep their positions."""
     return [{
         "ref": rec.ref,
         "pillar": rec.pillar,
@@ -428,4 +461,16 @@ def export_rows(plan: Plan) -> list[dict]:
         "deadlines": rec.phrases,
         "due": [d.isoformat() for d in rec.due_days],
         "indicators": rec.indicators,
+        "title_en": rec.activity.title_en,
+        "deadlines_en": language.deadlines(rec, "en"),
+        "indicators_en": language.indicators_en(rec),
+        "milestones": [_milestone(m, d) for m, d in zip(rec.activity.milestones, rec.deadlines)]
+        if rec.activity.milestones else None,
+        "en_status": EN_STATUS,
     } for rec in plan.activities]
+
+
+def _milestone(m, d: Deadline) -> dict:
+    return {"title": m.title, "title_en": m.title_en, "deadline": m.deadline,
+            "deadline_en": language.deadline_en(d), "due": [x.isoformat() for x in d.reading.due_days] if d.reading else [],
+            "indicators": list(m.indicators), "indicators_en": language.en_items(m.indicators, m.indicators_en)}
