@@ -125,6 +125,7 @@ class Plan:
     activities: list[ActivityRecord]
     progress: list[ProgressRecord] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    meta_raw: object = None  # plan.yaml as read (source.YMap), for positions
 
     @cached_property
     def by_ref(self) -> dict[str, ActivityRecord]:
