@@ -194,7 +194,7 @@ def test_pillar_files_stay_inside_the_plan(plan, run, listed, how):
     text = (plan / "plan.yaml").read_text().replace("  - 2-mbrojtja.yaml", f"  - {listed}")
     (plan / "plan.yaml").write_text(text)
     errors = refused(run, plan, "plan.yaml")
-    assert errors == [f"{plan / 'plan.yaml'}:9:5: [error] pillar file {listed!r} {how} the plan directory "
+    assert errors == [f"{plan / 'plan.yaml'}:11:5: [error] pillar file {listed!r} {how} the plan directory "
                       "(outside-plan)"]
 
 

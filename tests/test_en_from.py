@@ -1,0 +1,246 @@
+"""Keeping the English honest: the fingerprint of the Albanian (`translation.fingerprint`), the
+walk over every translatable node, and `apcli fmt --stamp`, which writes `en_from` as a minimal
+edit (only `en_from` lines added or changed, every other byte kept)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pytest
+
+from ap_cli.loader import load_plan
+from ap_cli.model import Activity, Goal, Milestone, Policy
+from ap_cli.source import parse_text
+from ap_cli.stamp import StampError, stamp_text
+from ap_cli.translation import fingerprint, has_english, walk
+from conftest import MINI_PLAN, REAL_PLAN
+
+
+def sha8(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+# ----------------------------------------------------------------------------- the fingerprint
+
+
+def test_fingerprint_is_sha256_of_the_albanian_as_compact_json():
+    a = Activity(id="1.(a).1", title="Krijimi i grupit", indicators=["Grupi", "Mbledhje"])
+    assert fingerprint(a) == sha8('[["title","Krijimi i grupit"],["indicators",["Grupi","Mbledhje"]]]')
+    g = Goal(id="1", title="Synimi", target="100 raste", indicators=[])
+    assert fingerprint(g) == sha8('[["title","Synimi"],["target","100 raste"]]')
+    p = Policy(id="3", text="Sigurimi i funksionimit të plotë")
+    assert fingerprint(p) == sha8('[["text","Sigurimi i funksionimit të plotë"]]')
+
+
+def test_fingerprint_reads_only_the_albanian():
+    a = Activity(id="1.(a).1", title="Krijimi", indicators=["a"])
+    same = Activity(id="1.(a).2", title="Krijimi", indicators=["a"], title_en="Setting up", indicators_en=["x"],
+                    en_from="00000000", notes=["note"], responsible=["ZKKA"], deadline="2009")
+    assert fingerprint(same) == fingerprint(a)
+
+
+@pytest.mark.parametrize("other", [
+    Activity(id="1", title="Krijimi ", indicators=["a"]),  # a space
+    Activity(id="1", title="Krijimi", indicators=["a", "b"]),  # an indicator added
+    Activity(id="1", title="Krijimi", indicators=[]),  # removed
+    Activity(id="1", title="Krijimi a"),  # text moved from an indicator into the title
+    Activity(id="1", title="Krijimi", indicators=["A"]),
+])
+def test_any_edit_to_the_albanian_changes_it(other):
+    assert fingerprint(other) != fingerprint(Activity(id="1", title="Krijimi", indicators=["a"]))
+
+
+def test_a_mapping_fingerprints_like_its_model():
+    raw = {"title": "Etapa", "deadline": "2009", "indicators": ["x"], "indicators_en": ["x"]}
+    assert fingerprint(raw) == fingerprint(Milestone(**raw))
+    assert has_english(raw) and not has_english({"title": "Etapa", "deadline": "2009"})
+
+
+def test_the_walk_visits_every_node_of_the_real_plan():
+    plan, _ = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")
+    nodes = list(walk(plan))
+    kinds = {k: sum(n.kind == k for n in nodes) for k in
+             ("plan", "principle", "policy", "goal", "objective", "activity", "milestone")}
+    assert kinds == {"plan": 1, "principle": 5, "policy": 7, "goal": 13, "objective": 42, "activity": 226,
+                     "milestone": 64}
+    assert all(has_english(n.model) and n.model.en_from == fingerprint(n.model) for n in nodes)
+    # each node's raw mapping is the one it was read from
+    assert all(n.raw is not None and n.raw.start == n.start for n in nodes)
+    labels = [n.label for n in nodes]
+    assert labels[:2] == ["plan.yaml", "principle 1"] and "policy 7" in labels
+    assert "goal II-1" in labels and "objective II-1.(a)" in labels and "II-1.(b).1 milestone 2" in labels
+
+
+# ----------------------------------------------------------------------------- stamping text
+
+PILLAR = """\
+# yaml-language-server: $schema=../schema/apcli.schema.json
+pillar: I
+title: PROVAT
+title_en: Tests
+goals:
+  - id: "1"
+    title: "Synimi"   # a comment
+    title_en: "The goal"   # kept where it is
+    indicators: ["Numri"]
+    indicators_en:
+      - "The number"
+
+    objectives:
+      - {id: "1.(a)", title: "Objektivi", title_en: "Objective", activities: []}
+      - id: "1.(b)"
+        title: |-
+          Objektivi
+          i dytë
+        title_en: |-
+          The second
+          objective
+        activities:
+          - id: "1.(b).1"
+            title: Veprimi
+            title_en: Action
+            en_from: "ffffffff"
+            responsible: [ZKKA]
+            milestones:
+              - deadline: "2009"
+                indicators: ["Etapa"]
+                indicators_en: ["Stage"]
+              - deadline: "2010"
+                indicators: ["Pa anglisht"]
+"""
+
+
+def stamps(text: str) -> list[str]:
+    new, count, problems = stamp_text(text, "1-p.yaml")
+    assert problems == []
+    return new
+
+
+def test_stamp_adds_en_from_after_the_last_english_field_and_nothing_else():
+    new = stamps(PILLAR)
+    goal = fingerprint({"title": "Synimi", "indicators": ["Numri"]})
+    objective = fingerprint({"title": "Objektivi"})
+    second = fingerprint({"title": "Objektivi\ni dytë"})
+    activity = fingerprint({"title": "Veprimi"})
+    milestone = fingerprint({"indicators": ["Etapa"]})
+    assert new == PILLAR.replace(
+        '      - "The number"\n', f'      - "The number"\n    en_from: "{goal}"\n').replace(
+        'title_en: "Objective", activities: []}', f'title_en: "Objective", en_from: "{objective}", activities: []}}').replace(
+        "          objective\n", f'          objective\n        en_from: "{second}"\n').replace(
+        'en_from: "ffffffff"', f'en_from: "{activity}"').replace(
+        '                indicators_en: ["Stage"]\n',
+        f'                indicators_en: ["Stage"]\n                en_from: "{milestone}"\n')
+    assert stamp_text(new, "1-p.yaml") == (new, 0, [])  # idempotent
+
+
+def test_stamp_keeps_crlf_and_stamps_a_plan_yaml():
+    text = ('id: t\r\ntitle: "Plani"\r\ntitle_en: "The plan"  # heading\r\nperiod: {start: "2008-01", end: "2010-12"}\r\n'
+            'adopted: {date: "2008-05-30", by: ZKKA}\r\nprinciples:\r\n  - text: "Parimi,"\r\n    text_en: "Principle,"\r\n'
+            '  - text: "Pa anglisht"\r\npillars: [1-p.yaml]')
+    new, count, _ = stamp_text(text, "plan.yaml")
+    assert count == 2
+    assert new == text.replace(
+        '# heading\r\n', f'# heading\r\nen_from: "{fingerprint({"title": "Plani"})}"\r\n').replace(
+        'text_en: "Principle,"\r\n', f'text_en: "Principle,"\r\n    en_from: "{fingerprint({"text": "Parimi,"})}"\r\n')
+
+
+def test_stamp_keeps_the_text_of_a_block_scalar_that_keeps_its_line_breaks():
+    text = 'pillar: I\ntitle: P\ntitle_en: P\ngoals:\n  - id: "1"\n    title: T\n    title_en: |+\n      kept\n\n    objectives: []\n'
+    new, count, _ = stamp_text(text)
+    assert count == 1
+    assert new == text.replace("      kept\n\n", f'      kept\n\n    en_from: "{fingerprint({"title": "T"})}"\n')
+    assert parse_text(new)["goals"][0]["title_en"] == "kept\n\n"
+
+
+META = 'id: t\ntitle: P\nperiod: {start: "2008-01", end: "2010-12"}\nadopted: {date: "2008-05-30", by: Z}\npillars: [a]\n'
+FP = fingerprint({"title": "P"})
+
+
+@pytest.mark.parametrize("text,stamped", [
+    (META + "title_en: E", META + f'title_en: E\nen_from: "{FP}"'),  # no final line break
+    (META + "title_en: E\nen_from:\n", META + f'title_en: E\nen_from: "{FP}"\n'),
+    (META + "title_en: E\nen_from:   # to do\n", META + f'title_en: E\nen_from: "{FP}"   # to do\n'),
+    (META + "title_en: E\nen_from: null\n", META + f'title_en: E\nen_from: "{FP}"\n'),
+    (META + "en_from: 'abcdef01'\ntitle_en: E\n", META + f'en_from: "{FP}"\ntitle_en: E\n'),
+    ("{" + META.strip().replace("\n", ", ") + ", title_en: E}\n",
+     "{" + META.strip().replace("\n", ", ") + f', title_en: E, en_from: "{FP}"}}\n'),
+    (META + "title_en: |+\n  E\n\n", META + f'title_en: |+\n  E\n\nen_from: "{FP}"\n'),
+])
+def test_stamp_edge_cases(text, stamped):
+    assert stamp_text(text, "plan.yaml")[:2] == (stamped, 1)
+
+
+def test_stamp_refuses_an_invalid_file_and_changes_nothing():
+    text = PILLAR.replace("title: Veprimi", "titel: Veprimi")
+    new, count, problems = stamp_text(text, "1-p.yaml")
+    assert (new, count) == (text, 0)
+    assert [p.text() for p in problems] == [
+        "1-p.yaml:23:13: [error] missing field 'title' at goals[0].objectives[1].activities[0].title (missing-field)",
+        "1-p.yaml:24:13: [error] unknown field 'titel' at goals[0].objectives[1].activities[0].titel (unknown-field)"]
+
+
+def test_stamp_refuses_an_edit_that_would_not_read_back(monkeypatch):
+    import ap_cli.stamp as stamp
+
+    monkeypatch.setattr(stamp, "_expected", lambda value, stamps: None)
+    with pytest.raises(StampError, match="would not read back as the same data; nothing written"):
+        stamp_text(PILLAR, "1-p.yaml")
+
+
+def test_files_without_nodes_are_left_alone():
+    assert stamp_text("- id: ZKKA\n  name: Zyra\n  name_en: Office\n  kind: coordination\n") [1:] == (0, [])
+    assert stamp_text("- {ref: I-1.(a).1, date: '2009-01-01', status: in_progress}\n")[1:] == (0, [])
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+@pytest.fixture
+def real_copy(tmp_path):
+    target = tmp_path / "plan"
+    shutil.copytree(REAL_PLAN, target)
+    return target
+
+
+def unstamped(text: str) -> str:
+    return "".join(line for line in text.splitlines(True) if not line.lstrip().startswith("en_from:"))
+
+
+def test_fmt_stamp_restores_the_bundled_plan_byte_for_byte(run, real_copy):
+    files = sorted(real_copy.glob("*.yaml"))
+    for f in files:
+        f.write_text(unstamped(f.read_text(encoding="utf-8")), encoding="utf-8")
+    result = run("fmt", "--stamp", "--check", "--plan", real_copy)
+    assert result.exit_code == 1 and f"would stamp {real_copy / 'plan.yaml'}: 13 fingerprints" in result.stdout
+    assert "358 fingerprint(s) missing or stale in 5 file(s)" in result.stderr
+    result = run("fmt", "--stamp", "--plan", real_copy)
+    assert result.exit_code == 0, result.stderr
+    assert f"stamped {real_copy / '1-ndjekja.yaml'}: 82 fingerprints" in result.stdout
+    for f in files:
+        assert f.read_bytes() == (REAL_PLAN / f.name).read_bytes(), f.name
+    again = run("fmt", "--stamp", "--plan", real_copy)
+    assert again.exit_code == 0 and again.stdout == "" and "0 fingerprint(s) written to 0 file(s)" in again.stderr
+
+
+def test_fmt_stamp_updates_a_stale_fingerprint_in_place(run, real_copy):
+    path = real_copy / "2-mbrojtja.yaml"
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace('title: "Krijimi i një ad-hoc Grupi Ekspertësh"', 'title: "Krijimi i një Grupi Ekspertësh"')
+    path.write_text(edited, encoding="utf-8")
+    assert run("fmt", "--stamp", "--plan", real_copy).stdout == f"stamped {path}: 1 fingerprint\n"
+    new = path.read_text(encoding="utf-8")
+    changed = [(a, b) for a, b in zip(edited.splitlines(), new.splitlines()) if a != b]
+    assert len(new.splitlines()) == len(edited.splitlines()) and len(changed) == 1
+    assert changed[0][1].strip() == f'en_from: "{fingerprint({"title": "Krijimi i një Grupi Ekspertësh", "indicators": ["Krijimi i Grupit të Ekspertëve.", "Organizimi i seminareve.", "Mbledhje të organizuara sipas nevojës"]})}"'
+
+
+def test_fmt_stamp_leaves_a_broken_file_alone(run, tmp_path):
+    plan = tmp_path / "plan"
+    shutil.copytree(MINI_PLAN, plan)
+    bad = plan / "1-provat.yaml"
+    bad.write_text(bad.read_text(encoding="utf-8").replace('title: "Pa afat"', 'title: 7'), encoding="utf-8")
+    before = bad.read_bytes()
+    result = run("fmt", "--stamp", "--plan", plan)
+    assert result.exit_code == 1 and "(wrong-type)" in result.stderr
+    assert bad.read_bytes() == before
