@@ -244,3 +244,148 @@ def test_fmt_stamp_leaves_a_broken_file_alone(run, tmp_path):
     result = run("fmt", "--stamp", "--plan", plan)
     assert result.exit_code == 1 and "(wrong-type)" in result.stderr
     assert bad.read_bytes() == before
+
+
+# ----------------------------------------------------------------------------- check
+
+
+def findings(tmp_path, monkeypatch, pillar: str, meta: str = "") -> list[str]:
+    """`missing-translation` and `stale-translation` of a plan made of plan.yaml (its title's
+    English stamped, `meta` lines added) and the one pillar file `1-p.yaml`."""
+    from datetime import date
+
+    from ap_cli.checks import run_checks
+
+    root = tmp_path / "plan"
+    root.mkdir(exist_ok=True)
+    (root / "plan.yaml").write_text(
+        f'id: t\ntitle: P\ntitle_en: The plan\nen_from: "{fingerprint({"title": "P"})}"\n{meta}'
+        'period: {start: "2008-01", end: "2010-12"}\nadopted: {date: "2008-05-30", by: ZKKA}\npillars: [1-p.yaml]\n',
+        encoding="utf-8")
+    (root / "institutions.yaml").write_text("- {id: ZKKA, name: Zyra, name_en: Office, kind: coordination}\n",
+                                            encoding="utf-8")
+    (root / "1-p.yaml").write_text(pillar, encoding="utf-8")
+    monkeypatch.chdir(root)
+    plan, diags = load_plan(".")
+    assert plan is not None and not diags, diags
+    return [d.text() for d in run_checks(plan, date(2009, 1, 1))
+            if d.code in ("missing-translation", "stale-translation")]
+
+
+PARTLY_TRANSLATED = """\
+pillar: I
+title: P
+title_en: P
+goals:
+  - id: "1"
+    title: "Synimi"
+    target_en: "A hundred cases"
+    indicators: ["Numri"]
+    objectives:
+      - id: "1.(a)"
+        title: "Objektivi"
+        title_en: "Objective"
+        target: "100 raste"
+        indicators: ["a", "b"]
+        indicators_en: ["a"]
+        activities:
+          - id: "1.(a).1"
+            title: "Veprimi"
+            title_en: "Action"
+            responsible: [ZKKA]
+            milestones:
+              - title_en: "Stage one"
+                deadline: "2009"
+                indicators: ["Etapa"]
+                indicators_en: ["Stage"]
+              - deadline: "2010"
+                indicators: ["Etapa 2"]
+"""
+
+
+def test_missing_translation(tmp_path, monkeypatch):
+    found = findings(tmp_path, monkeypatch, PARTLY_TRANSLATED, 'principles:\n  - text: "Parimi,"\n')
+    assert [f for f in found if "missing-translation" in f] == [
+        "1-p.yaml:6:12: [error] goal I-1: title without its English (title_en) (missing-translation)",
+        "1-p.yaml:7:16: [error] goal I-1: target_en without a target to translate (target is empty) (missing-translation)",
+        "1-p.yaml:8:17: [error] goal I-1: indicators without their English (indicators_en) (missing-translation)",
+        "1-p.yaml:13:17: [error] objective I-1.(a): target without its English (target_en) (missing-translation)",
+        "1-p.yaml:15:24: [error] objective I-1.(a): 2 indicator(s) but 1 in indicators_en; give one English item "
+        "per Albanian item, in the same order (missing-translation)",
+        "1-p.yaml:22:27: [error] I-1.(a).1 milestone 1: title_en without a title to translate (title is empty) "
+        "(missing-translation)",
+        "1-p.yaml:27:29: [error] I-1.(a).1 milestone 2: indicators without their English (indicators_en) "
+        "(missing-translation)",
+        "plan.yaml:6:11: [error] principle 1: text without its English (text_en) (missing-translation)",
+    ]
+
+
+def test_languages_sq_needs_no_english_but_what_english_there_is_must_fit(tmp_path, monkeypatch):
+    found = findings(tmp_path, monkeypatch, PARTLY_TRANSLATED, 'languages: [sq]\nprinciples:\n  - text: "Parimi,"\n')
+    assert [f.split(": [")[0] for f in found if "missing-translation" in f] == [
+        "1-p.yaml:7:16",  # target_en without a target
+        "1-p.yaml:15:24",  # 2 indicators, 1 in English
+        "1-p.yaml:22:27",  # a milestone's title_en without its title
+    ]
+
+
+def test_a_fully_translated_and_stamped_pillar_is_clean(tmp_path, monkeypatch):
+    pillar = PARTLY_TRANSLATED.replace('    target_en: "A hundred cases"\n', '    title_en: "The goal"\n'
+                                       '    indicators_en: ["The number"]\n')
+    pillar = pillar.replace('indicators_en: ["a"]', 'indicators_en: ["a", "b"]\n        target_en: "100 cases"')
+    pillar = pillar.replace("              - title_en:", "              - title: Etapa e parë\n                title_en:")
+    pillar = pillar.replace('indicators: ["Etapa 2"]', 'indicators: ["Etapa 2"]\n                indicators_en: ["Stage 2"]')
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "1-p.yaml").write_text(stamp_text(pillar)[0], encoding="utf-8")
+    assert findings(tmp_path, monkeypatch, (tmp_path / "plan" / "1-p.yaml").read_text(encoding="utf-8")) == []
+
+
+STALE = f"""\
+pillar: I
+title: P
+title_en: P
+goals:
+  - id: "1"
+    title: "Synimi"
+    title_en: "The goal"
+    objectives:
+      - id: "1.(a)"
+        title: "Objektivi"
+        title_en: "Objective"
+        en_from: "{fingerprint({"title": "Objektivi"})}"
+        activities:
+          - id: "1.(a).1"
+            title: "Veprimi i ndryshuar"
+            title_en: "Action"
+            indicators: ["Tregues"]
+            indicators_en: ["Indicator"]
+            en_from: "{fingerprint({"title": "Veprimi", "indicators": ["Tregues"]})}"
+            responsible: [ZKKA]
+            deadline: "2009"
+"""
+
+
+def test_stale_translation(tmp_path, monkeypatch):
+    now = fingerprint({"title": "Veprimi i ndryshuar", "indicators": ["Tregues"]})
+    assert findings(tmp_path, monkeypatch, STALE) == [
+        "1-p.yaml:5:5: [warning] goal I-1: English without en_from, the fingerprint of the Albanian it was made "
+        "from; once the English is checked against the Albanian, run `apcli fmt --stamp` (stale-translation)",
+        f"1-p.yaml:19:22: [warning] I-1.(a).1: the Albanian changed after its English was made (en_from "
+        f"{fingerprint({'title': 'Veprimi', 'indicators': ['Tregues']})}, Albanian now {now}); update title_en, "
+        "indicators_en, then run `apcli fmt --stamp` (stale-translation)",
+    ]
+
+
+def test_stamp_then_edit_the_albanian_then_the_english(tmp_path, monkeypatch, run):
+    findings(tmp_path, monkeypatch, STALE)
+    assert run("fmt", "--stamp", "--plan", ".").exit_code == 0
+    path = tmp_path / "plan" / "1-p.yaml"
+    assert findings(tmp_path, monkeypatch, path.read_text(encoding="utf-8")) == []
+    edited = path.read_text(encoding="utf-8").replace('["Tregues"]', '["Tregues i ri"]')
+    assert [f.split(": [")[0] for f in findings(tmp_path, monkeypatch, edited)] == ["1-p.yaml:20:22"]  # the goal got its en_from line
+    english_only = edited.replace('["Tregues i ri"]', '["Tregues"]').replace('"Action"', '"The action"')
+    assert findings(tmp_path, monkeypatch, english_only) == []  # the English may change freely
+    assert run("check", "--strict", "--plan", ".").exit_code == 0
+    path.write_text(edited, encoding="utf-8")
+    assert run("check", "--plan", ".").exit_code == 0  # stale is a warning
+    assert run("check", "--strict", "--plan", ".").exit_code == 1
