@@ -389,3 +389,18 @@ def test_stamp_then_edit_the_albanian_then_the_english(tmp_path, monkeypatch, ru
     path.write_text(edited, encoding="utf-8")
     assert run("check", "--plan", ".").exit_code == 0  # stale is a warning
     assert run("check", "--strict", "--plan", ".").exit_code == 1
+
+
+def test_the_recipe_in_translating_md_gives_the_fingerprint_in_the_plan():
+    from conftest import ROOT
+
+    doc = (ROOT / "docs" / "TRANSLATING.md").read_text(encoding="utf-8")
+    recipe = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    *body, last = [line for line in recipe.splitlines() if line and not line.startswith("#")]
+    scope: dict = {}
+    exec("\n".join(body), scope)
+    expected = recipe.split("# '", 1)[1].split("'", 1)[0]
+    assert eval(last, scope) == expected
+    plan, _ = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")
+    activity = plan.by_ref["II-1.(a).1"].activity
+    assert activity.en_from == expected == fingerprint(activity)
