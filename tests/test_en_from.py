@@ -51,6 +51,22 @@ def test_any_edit_to_the_albanian_changes_it(other):
     assert fingerprint(other) != fingerprint(Activity(id="1", title="Krijimi", indicators=["a"]))
 
 
+from hypothesis import given, strategies as st  # noqa: E402
+
+TEXT = st.text(min_size=1, max_size=40)
+
+
+@given(title=TEXT, target=st.none() | TEXT, indicators=st.lists(TEXT, max_size=4))
+def test_the_fingerprint_is_exactly_the_documented_recipe(title, target, indicators):
+    import json
+
+    node = Goal(id="1", title=title, target=target, indicators=indicators)
+    texts = [["title", title]] + ([["target", target]] if target is not None else []) + (
+        [["indicators", indicators]] if indicators else [])
+    assert fingerprint(node) == hashlib.sha256(json.dumps(texts, ensure_ascii=False, separators=(",", ":"))
+                                               .encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
 def test_a_mapping_fingerprints_like_its_model():
     raw = {"title": "Etapa", "deadline": "2009", "indicators": ["x"], "indicators_en": ["x"]}
     assert fingerprint(raw) == fingerprint(Milestone(**raw))

@@ -438,7 +438,7 @@ def _translations(base: Plan, head: Plan) -> list[Change]:
     """The English of goals, objectives, activities and milestones edited (plan.yaml's is in
     `_headings`); and any node whose Albanian was edited while its English still carries the
     fingerprint of the old Albanian, or none (what `check` warns about as stale-translation)."""
-    from .translation import ALBANIAN, fingerprint, has_english, pairs, walk
+    from .translation import fingerprint, has_english, pairs, walk
 
     old = {node.key: node for node in walk(base)}
     out = []
@@ -455,7 +455,7 @@ def _translations(base: Plan, head: Plan) -> list[Change]:
                     out.append(change)
         now = fingerprint(b)
         if now != fingerprint(a) and has_english(b) and b.en_from != now:
-            edited = [node.prefix + f for f in ALBANIAN if getattr(a, f, None) != getattr(b, f, None)]
+            edited = [node.prefix + sq for sq, _ in pairs(b) if getattr(a, sq) != getattr(b, sq)]
             out.append(Change("translation_stale", node.ref, b.en_from, now, field=", ".join(edited),
                               milestone=node.milestone))
     return out

@@ -140,6 +140,13 @@ class Plan:
         return self.by_ref[refs.resolve(text, self._ref_index)]
 
     @cached_property
+    def nodes(self) -> list:
+        """Every node that can carry English (`translation.walk`), in file order."""
+        from .translation import walk
+
+        return list(walk(self))
+
+    @cached_property
     def start(self) -> Month:
         return Month.parse(self.meta.period.start)
 

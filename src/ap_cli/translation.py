@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Iterator
 
 # The Albanian fields a node can have, in the order they enter the fingerprint; each one's
@@ -25,15 +26,29 @@ def _get(node, name: str):
     return node.get(name) if isinstance(node, dict) else getattr(node, name, None)
 
 
+@cache
+def _model_pairs(model: type) -> tuple[tuple[str, str], ...]:
+    fields = model.model_fields
+    return tuple((sq, en) for sq, en in zip(ALBANIAN, ENGLISH) if sq in fields and en in fields)
+
+
+def pairs(node) -> tuple[tuple[str, str], ...]:
+    """`(Albanian field, English field)` pairs that the node's kind has (a model's fields, or a
+    mapping's keys)."""
+    if isinstance(node, dict):
+        return tuple((sq, en) for sq, en in zip(ALBANIAN, ENGLISH) if sq in node or en in node)
+    return _model_pairs(type(node))
+
+
 def albanian(node) -> list[tuple[str, object]]:
     """The node's Albanian texts as `[(field, value)]`, in `ALBANIAN` order; absent, null and
     empty fields are left out, so a field the node's kind does not have changes nothing."""
     out = []
-    for name in ALBANIAN:
+    for name, _ in pairs(node):
         value = _get(node, name)
-        if value is None or (isinstance(value, (list, tuple)) and not value):
+        if value is None or value == []:
             continue
-        out.append((name, list(value) if isinstance(value, (list, tuple)) else value))
+        out.append((name, value if isinstance(value, str) else list(value)))
     return out
 
 
@@ -46,17 +61,11 @@ def fingerprint(node) -> str:
     field to another gives another fingerprint. Values are taken exactly as they load (no
     whitespace folding), so reformatting the file changes nothing but retyping a space does.
     """
-    payload = json.dumps(albanian(node), ensure_ascii=False, separators=(",", ":"))
+    payload = _JSON.encode(albanian(node))
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
-def pairs(node) -> list[tuple[str, str]]:
-    """`[(Albanian field, English field)]` that the node's kind has (a model's fields, or a
-    mapping's keys)."""
-    if isinstance(node, dict):
-        return [(sq, en) for sq, en in zip(ALBANIAN, ENGLISH) if sq in node or en in node]
-    fields = type(node).model_fields
-    return [(sq, en) for sq, en in zip(ALBANIAN, ENGLISH) if sq in fields and en in fields]
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one, not one per call as json.dumps
 
 
 def has_english(node) -> bool:
@@ -72,7 +81,7 @@ def english_fields(node) -> list[str]:
 _LISTS = {"principle": "principles", "policy": "policies"}  # where plan.yaml lists them
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Node:
     """One translatable node, where it is, and how to name it."""
 
