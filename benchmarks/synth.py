@@ -5,8 +5,8 @@
 Shape: the real plan's four pillars, each with N times its goals. Copy k of goal g is goal
 `g + k·G` (G = the pillar's highest goal number), with the same objectives and activities under
 it, so ids, `see` references, milestones and nesting keep the real plan's proportions. Every
-text is replaced by Albanian words drawn from the real plan, at the length of the text it
-replaces; deadlines are drawn from the real deadline phrases (only readable ones), bodies from
+Albanian text is replaced by Albanian words drawn from the real plan, at the length of the text
+it replaces (the English is copied as it is, `en_from` computed anew); deadlines are drawn from the real deadline phrases (only readable ones), bodies from
 the real registry, `see` refs point into the same copy. A progress log covers about a quarter
 of the activities, as a monitored plan would have. Deterministic for a given --seed.
 """
@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from ap_cli.periods import DeadlineError, Month, read_deadline  # noqa: E402
 from ap_cli.source import read_file  # noqa: E402
+from ap_cli.translation import fingerprint  # noqa: E402
 
 TEXT_KEYS = {"title", "target", "label"}
 TEXT_LIST_KEYS = {"indicators", "notes"}
@@ -124,6 +125,8 @@ class Synth:
                     out[field] = [ref for ref in (self.see(r, k) for r in value) if ref]
                 else:
                     out[field] = self.copy(value, numeral, k, field)
+            if "en_from" in out:  # the English is copied as it is, the Albanian drawn anew
+                out["en_from"] = fingerprint(out)
             return out
         if isinstance(node, list):
             if key in BODY_KEYS:

@@ -294,6 +294,107 @@ def test_plan_and_pillar_headings(pair):
     ]
 
 
+# ----------------------------------------------------------------------------- the English
+
+
+def translate(pair, title_en="Deadline in the cut-off month", sq_title="Afati në muajin e cut-off"):
+    """Give I-1.(a).1 its English, stamped, on both sides."""
+    from ap_cli.translation import fingerprint
+
+    stamp = fingerprint({"title": sq_title, "indicators": ["Tregues 1"]})
+    for side in pair:
+        edit(side, "1-provat.yaml", 'indicators: ["Tregues 1"]', f'indicators: ["Tregues 1"]\n'
+             f'            title_en: "{title_en}"\n            indicators_en: ["Indicator 1"]\n'
+             f'            en_from: "{stamp}"')
+    return stamp
+
+
+def test_english_edited_is_a_translation_change_not_a_title_edit(pair):
+    translate(pair)
+    edit(pair[1], "1-provat.yaml", 'title_en: "Deadline in the cut-off month"', 'title_en: "Due in the cut-off month"')
+    edit(pair[1], "1-provat.yaml", 'indicators_en: ["Indicator 1"]', 'indicators_en: ["First indicator"]')
+    assert changes(pair) == [
+        {"ref": "I-1.(a).1", "kind": "translation_edited", "before": "Deadline in the cut-off month",
+         "after": "Due in the cut-off month", "field": "title_en",
+         "diff": "[-Deadline-] {+Due+} in the cut-off month"},
+        {"ref": "I-1.(a).1", "kind": "translation_edited", "before": ["Indicator 1"], "after": ["First indicator"],
+         "field": "indicators_en", "diff": "[-Indicator 1-] {+First indicator+}"},
+    ]
+
+
+def test_an_albanian_edit_that_leaves_the_english_stale_says_so(pair):
+    from ap_cli.translation import fingerprint
+
+    stamp = translate(pair)
+    edit(pair[1], "1-provat.yaml", 'title: "Afati në muajin e cut-off"', 'title: "Afati në muajin e prerjes"')
+    now = fingerprint({"title": "Afati në muajin e prerjes", "indicators": ["Tregues 1"]})
+    assert changes(pair) == [
+        {"ref": "I-1.(a).1", "kind": "title_edited", "before": "Afati në muajin e cut-off",
+         "after": "Afati në muajin e prerjes", "diff": "Afati në muajin e [-cut-off-] {+prerjes+}"},
+        {"ref": "I-1.(a).1", "kind": "translation_stale", "before": stamp, "after": now, "field": "title"},
+    ]
+    md = render(diff_plans(load(pair[0]), load(pair[1])), "md")
+    assert "**2 changes:** 1 title edited, 1 translation left stale" in md
+    assert ("#### English left stale by an Albanian edit (1)\n\n| ref | Albanian edited | English to update | en_from |\n"
+            f"|---|---|---|---|\n| I-1.(a).1 | title | title\\_en | {stamp}, Albanian now {now} |") in md
+    text = render(diff_plans(load(pair[0]), load(pair[1])), "text")
+    assert f"  I-1.(a).1  title  title_en  {stamp}, Albanian now {now}" in text.splitlines()
+
+
+def test_an_albanian_edit_with_its_english_updated_and_stamped(pair):
+    translate(pair)
+    edit(pair[1], "1-provat.yaml", 'title: "Afati në muajin e cut-off"', 'title: "Afati në muajin e prerjes"')
+    for side in pair[1:]:
+        side.joinpath("1-provat.yaml").write_text(
+            side.joinpath("1-provat.yaml").read_text(encoding="utf-8").replace(
+                "Deadline in the cut-off month", "Deadline in the closing month"), encoding="utf-8")
+    from ap_cli.stamp import stamp_file
+
+    new, count, _ = stamp_file(pair[1] / "1-provat.yaml")
+    (pair[1] / "1-provat.yaml").write_bytes(new)
+    assert count == 1
+    assert kinds(pair) == [("title_edited", "I-1.(a).1"), ("translation_edited", "I-1.(a).1")]
+
+
+def test_a_milestone_and_plan_yaml(pair):
+    from ap_cli.translation import fingerprint
+
+    for side in pair:
+        edit(side, "1-provat.yaml", 'indicators: ["Etapa e dytë"]', 'indicators: ["Etapa e dytë"]\n'
+             '                indicators_en: ["Second stage"]\n'
+             f'                en_from: "{fingerprint({"indicators": ["Etapa e dytë"]})}"')
+        edit(side, "plan.yaml", "languages: [sq]", 'languages: [sq]\nvision: "Vizioni"\nvision_en: "The vision"')
+    edit(pair[1], "1-provat.yaml", '["Etapa e dytë"]\n', '["Etapa e dytë", "Etapa e tretë"]\n')
+    edit(pair[1], "1-provat.yaml", '["Second stage"]', '["Second stage", "Third stage"]')
+    edit(pair[1], "plan.yaml", '"The vision"', '"The vision of the plan"')
+    found = [(c["kind"], c["ref"], c.get("milestone"), c.get("field")) for c in changes(pair)]
+    assert found == [
+        ("indicators_edited", "I-1.(a).9", None, None),
+        ("translation_stale", "I-1.(a).9", 2, "indicators"),
+        ("translation_edited", "plan", None, "vision_en"),
+        ("translation_edited", "I-1.(a).9", 2, "indicators_en"),
+    ]
+
+
+def test_plan_yaml_headings_and_their_english(pair):
+    from ap_cli.translation import fingerprint
+
+    edit(pair[1], "plan.yaml", "title: Plani i vogël provë", "title: Plani i vogël")
+    edit(pair[1], "plan.yaml", "title_en: A small test plan", "title_en: A very small test plan")
+    edit(pair[1], "2-mbrojtja.yaml", "title_en: Protection", "title_en: Protection of victims")
+    assert [(c["kind"], c["ref"], c.get("field"), c["after"]) for c in changes(pair)] == [
+        ("plan_edited", "plan", "title", "Plani i vogël"),
+        ("translation_stale", "plan", "title", fingerprint({"title": "Plani i vogël"})),
+        ("translation_edited", "plan", "title_en", "A very small test plan"),
+        ("translation_edited", "pillar II", "title_en", "Protection of victims"),
+    ]
+
+
+def test_en_from_alone_reports_nothing(pair):
+    edit(pair[1], "plan.yaml", 'en_from: "fa6ceb7a"', 'en_from: "00000000"')
+    assert changes(pair) == []
+
+
 # ----------------------------------------------------------------------------- word diffs
 
 

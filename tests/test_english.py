@@ -276,6 +276,10 @@ def test_one_missing_indicator_is_marked_and_the_others_are_english(tmp_path, ru
     text = text.replace('                indicators_en: ["The first stage"]\n', "")
     text = text.replace('            title_en: "Two stages"\n', "")
     pillar.write_text(text, encoding="utf-8")
+    # a plan whose English is not complete says so (languages: [sq]); check requires it otherwise
+    meta = plan / "plan.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("\nperiod:", "\nlanguages: [sq]\nperiod:", 1),
+                    encoding="utf-8")
     out = ok(run("show", "I-1.(a).9", "--as-of", "2009-06", "--lang", "en", "--plan", plan))
     assert out.startswith("I-1.(a).9  [sq] Dy etapa\n")
     assert "  indicator (milestone 1): [sq] Etapa e parë\n" in out

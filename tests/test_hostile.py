@@ -205,7 +205,7 @@ def test_pillar_files_stay_inside_the_plan(plan, run, listed, how):
     text = (plan / "plan.yaml").read_text().replace("  - 2-mbrojtja.yaml", f"  - {listed}")
     (plan / "plan.yaml").write_text(text)
     errors = refused(run, plan, "plan.yaml")
-    assert errors == [f"{plan / 'plan.yaml'}:9:5: [error] pillar file {listed!r} {how} the plan directory "
+    assert errors == [f"{plan / 'plan.yaml'}:11:5: [error] pillar file {listed!r} {how} the plan directory "
                       "(outside-plan)"]
 
 
@@ -440,7 +440,7 @@ def test_a_symbolic_link_loop_is_a_located_error(plan, run, where):
     if where == "pillar":
         (plan / PILLAR).unlink()
         (plan / PILLAR).symlink_to(PILLAR)
-        expected = [f"{plan / 'plan.yaml'}:9:5: [error] pillar file '{PILLAR}' is a symbolic link loop (unreadable)"]
+        expected = [f"{plan / 'plan.yaml'}:11:5: [error] pillar file '{PILLAR}' is a symbolic link loop (unreadable)"]
         name = "plan.yaml"
     elif where == "institutions":
         (plan / "institutions.yaml").unlink()
@@ -601,7 +601,7 @@ def test_a_folder_where_a_plan_file_is_expected(plan, run):
     (plan / "institutions.yaml").unlink()
     (plan / "institutions.yaml").mkdir()
     assert refused(run, plan, "plan.yaml") == [
-        f"{plan / 'plan.yaml'}:9:5: [error] pillar file '{PILLAR}' is not a regular file (missing-file)"]
+        f"{plan / 'plan.yaml'}:11:5: [error] pillar file '{PILLAR}' is not a regular file (missing-file)"]
     assert refused(run, plan, "institutions.yaml") == [
         f"{plan / 'institutions.yaml'}:0:0: [error] cannot read file: Is a directory (unreadable)"]
 

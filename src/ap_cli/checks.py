@@ -151,6 +151,53 @@ def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
             last[key] = (e.date, f"line {line}")
 
 
+def translations_complete(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    """Each Albanian text has its English when plan.yaml's `languages` holds `en` (the default).
+    An English text without its Albanian, or an indicator list of another length, is wrong
+    whatever `languages` says: it would show English that translates nothing, or the wrong item."""
+    from .translation import pairs
+
+    wanted = "en" in plan.meta.languages
+    for node in plan.nodes:
+        for sq, en in pairs(node.model):
+            albanian, english = getattr(node.model, sq), getattr(node.model, en)
+            if sq == "indicators":
+                if english is not None and len(english) != len(albanian):
+                    yield error(node.file, *position(node.raw, (en,)), "missing-translation",
+                                f"{node.label}: {len(albanian)} indicator(s) but {len(english)} in indicators_en; "
+                                "give one English item per Albanian item, in the same order")
+                elif english is None and albanian and wanted:
+                    yield error(node.file, *position(node.raw, (sq,)), "missing-translation",
+                                f"{node.label}: indicators without their English (indicators_en)")
+            elif albanian is None and english is not None:
+                yield error(node.file, *position(node.raw, (en,)), "missing-translation",
+                            f"{node.label}: {en} without a {sq} to translate ({sq} is empty)")
+            elif albanian is not None and english is None and wanted:
+                yield error(node.file, *position(node.raw, (sq,)), "missing-translation",
+                            f"{node.label}: {sq} without its English ({en})")
+
+
+def translations_current(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    """English carries `en_from`, the fingerprint of the Albanian it was made from; an edit to the
+    Albanian since then leaves it stale. Only a warning: the Albanian is the official text, and a
+    fix to it may go first, its English following (then `apcli fmt --stamp`)."""
+    from .translation import english_fields, fingerprint, has_english
+
+    for node in plan.nodes:
+        if not has_english(node.model):
+            continue
+        now, made_from = fingerprint(node.model), node.model.en_from
+        if made_from is None:
+            yield warning(node.file, *node.start, "stale-translation",
+                          f"{node.label}: English without en_from, the fingerprint of the Albanian it was made "
+                          "from; once the English is checked against the Albanian, run `apcli fmt --stamp`")
+        elif made_from != now:
+            yield warning(node.file, *position(node.raw, ("en_from",)), "stale-translation",
+                          f"{node.label}: the Albanian changed after its English was made (en_from {made_from}, "
+                          f"Albanian now {now}); update {', '.join(english_fields(node.model))}, "
+                          "then run `apcli fmt --stamp`")
+
+
 CHECKS: list[Check] = [
     unique_ids,
     unique_institutions,
@@ -161,6 +208,8 @@ CHECKS: list[Check] = [
     parents_exist,
     has_deadline,
     progress_entries,
+    translations_complete,
+    translations_current,
 ]
 
 

@@ -1054,11 +1054,14 @@ def progress_import(
 def fmt_files(
     paths: list[Path] = typer.Argument(None, parser=path_arg, help="Files or directories (default: every file of the plan)."),
     check_only: bool = typer.Option(False, "--check", help="Change nothing; list files not in house style, exit 1 if any."),
+    stamp: bool = typer.Option(False, "--stamp", help="Instead of formatting, write en_from (the fingerprint of the Albanian) "
+                                                      "on every node that has English; run it once the English is updated."),
     plan_dir: Optional[Path] = PlanOpt,
 ):
     """Rewrite plan files in the house style; values and comments never change.
 
     2-space indent, lists under their key, no trailing spaces; quoting and comments kept.
+    With --stamp, only `en_from:` lines are added or updated, every other byte is kept.
 
     Example: apcli fmt --check
     """
@@ -1072,6 +1075,9 @@ def fmt_files(
     files = [f for p in targets for f in (plan_files(p) if p.is_dir() else [p])]
     if not check_only and any(is_bundled(f.parent) for f in files) and (Path(__file__).resolve().parent / "plan").is_dir():
         raise fail(READ_ONLY)
+    if stamp:
+        _stamp_files(list(dict.fromkeys(files)), check_only)
+        return
     changed, problems, refused = [], [], 0
     with _writing([lock_root(p) for p in targets], check_only):  # from reading each file to its write
         if not check_only:
@@ -1097,6 +1103,30 @@ def fmt_files(
     sys.stderr.write(f"{len(changed)} file(s) {verb}, {len(set(files)) - len(changed) - refused} already formatted"
                      + (f", {refused} left as they are (see above)" if refused else "") + "\n")
     if problems or (check_only and changed):
+        raise typer.Exit(1)
+
+
+def _stamp_files(files: list[Path], check_only: bool) -> None:
+    from .diagnostics import format_text
+    from .edit import write_atomic
+    from .loader import display_path
+    from .stamp import stamp_file
+
+    problems, stamped, total = [], 0, 0
+    for path in files:
+        new, count, diags = stamp_file(path, display_path(path))
+        problems += diags
+        if new is None:
+            continue
+        stamped, total = stamped + 1, total + count
+        if not check_only:
+            write_atomic(path, new)
+        sys.stdout.write(f"{'would stamp' if check_only else 'stamped'} {display_path(path)}: "
+                         f"{count} fingerprint{'s' if count != 1 else ''}\n")
+    sys.stderr.write(format_text(sorted(problems)))
+    verb = "missing or stale in" if check_only else "written to"
+    sys.stderr.write(f"{total} fingerprint(s) {verb} {stamped} file(s)\n")
+    if problems or (check_only and stamped):
         raise typer.Exit(1)
 
 

@@ -43,6 +43,10 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "progress_added": ("Progress entries added", "progress entry added", "progress entries added"),
     "progress_removed": ("Progress entries removed", "progress entry removed", "progress entries removed"),
     "plan_edited": ("Plan and pillar headings edited", "heading edited", "headings edited"),
+    # The unofficial English comes last: the Albanian above is the official text.
+    "translation_stale": ("English left stale by an Albanian edit", "translation left stale",
+                          "translations left stale"),
+    "translation_edited": ("English edited (unofficial translation)", "translation edited", "translations edited"),
 }
 
 # --fail-on names: a category, a kind, or "any".
@@ -184,6 +188,7 @@ def diff_plans(base: Plan, head: Plan) -> list[Change]:
     changes += _progress(base, head)
     changes += _status(base, head)
     changes += _headings(base, head)
+    changes += _translations(base, head)
     order = list(KINDS)
     return sorted(changes, key=lambda c: order.index(c.kind))
 
@@ -411,21 +416,53 @@ def _status_text(entry) -> str:
 
 
 def _headings(base: Plan, head: Plan) -> list[Change]:
+    """plan.yaml and pillar headings; their English is a translation change, and `en_from`
+    bookkeeping (its staleness is `_translations`' business)."""
     out = []
     a, b = _flatten(base.meta.model_dump()), _flatten(head.meta.model_dump())
     for field in dict.fromkeys([*a, *b]):
         before, after = a.get(field), b.get(field)
         if isinstance(before, list) or isinstance(after, list):
             before, after = before or [], after or []
-        if not field.startswith("pillars") and before != after:  # renaming a pillar file changes nothing
-            out.append(_text_edit("plan_edited", "plan", before, after, field))
+        name = field.rsplit(".", 1)[-1]
+        if field.startswith("pillars") or name == "en_from" or before == after:  # renaming a pillar file changes nothing
+            continue
+        out.append(_text_edit("translation_edited" if name.endswith("_en") else "plan_edited", "plan",
+                              before, after, field))
     old = {p.numeral: p for p in base.pillars}
     for p in head.pillars:
         if p.numeral in old:
-            for field in ("title", "title_en"):
+            for field, kind in (("title", "plan_edited"), ("title_en", "translation_edited")):
                 before, after = getattr(old[p.numeral], field), getattr(p, field)
                 if before != after:
-                    out.append(_text_edit("plan_edited", f"pillar {p.numeral}", before, after, field))
+                    out.append(_text_edit(kind, f"pillar {p.numeral}", before, after, field))
+    return out
+
+
+def _translations(base: Plan, head: Plan) -> list[Change]:
+    """The English of goals, objectives, activities and milestones edited (plan.yaml's is in
+    `_headings`); and any node whose Albanian was edited while its English still carries the
+    fingerprint of the old Albanian, or none (what `check` warns about as stale-translation)."""
+    from .translation import fingerprint, has_english, pairs, walk
+
+    old = {node.key: node for node in walk(base)}
+    out = []
+    for node in walk(head):
+        was = old.get(node.key)
+        if was is None:
+            continue  # added: reported as an activity, goal or objective added
+        a, b = was.model, node.model
+        if node.ref != "plan":
+            for _, en in pairs(b):
+                if getattr(a, en) != getattr(b, en):
+                    change = _text_edit("translation_edited", node.ref, getattr(a, en), getattr(b, en), en)
+                    change.milestone = node.milestone
+                    out.append(change)
+        now = fingerprint(b)
+        if now != fingerprint(a) and has_english(b) and b.en_from != now:
+            edited = [node.prefix + sq for sq, _ in pairs(b) if getattr(a, sq) != getattr(b, sq)]
+            out.append(Change("translation_stale", node.ref, b.en_from, now, field=", ".join(edited),
+                              milestone=node.milestone))
     return out
 
 

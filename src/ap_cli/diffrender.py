@@ -150,6 +150,9 @@ COLUMNS = {
     "status_regressed": [("ref", _where), ("before", lambda c: c.before), ("after", lambda c: c.after),
                          ("since", lambda c: c.since)],
     "progress_added": _ENTRY, "progress_removed": _ENTRY,
+    "translation_stale": [("ref", _where), ("Albanian edited", lambda c: c.field),
+                          ("English to update", lambda c: ", ".join(f"{f}_en" for f in (c.field or "").split(", "))),
+                          ("en_from", lambda c: f"{c.before or 'none'}, Albanian now {c.after}")],
 }
 
 

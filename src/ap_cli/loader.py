@@ -291,7 +291,7 @@ def _load_plan(root: Path, progress_dir) -> tuple[Plan | None, list[Diagnostic]]
         progress = _load_progress(root / PROGRESS_DIR, diags, files)
     if meta is None:
         return None, sorted(diags)
-    plan = Plan(str(root), meta, registry, pillars, activities, progress, files)
+    plan = Plan(str(root), meta, registry, pillars, activities, progress, files, meta_raw=meta_raw)
     return plan, sorted(diags)
 
 

@@ -46,6 +46,19 @@ Notes = list[Text]
 Fingerprint = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]
 LANGUAGES = ("sq", "en")
 
+EN_FROM = ("Fingerprint of the Albanian this node's English was made from: the first 8 hex digits of the "
+           "SHA-256 of its Albanian texts (title, target, text, vision, indicators) as compact JSON. Written by "
+           "`apcli fmt --stamp`; `apcli check` warns (stale-translation) when the Albanian has changed since.")
+
+
+def english(of: str, required: bool = False, items: bool = False):
+    """The field for the unofficial English of field `of`, described in the JSON Schema."""
+    text = f"Unofficial English translation of `{of}`"
+    if items:
+        text += ": one English item per Albanian item, in the same order"
+    text += " (docs/TRANSLATING.md)."
+    return Field(description=text) if required else Field(None, description=text)
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
@@ -66,32 +79,36 @@ class Adoption(Strict):
 
 class Principle(Strict):
     title: Text | None = None
-    title_en: Text | None = None
+    title_en: Text | None = english("title")
     text: Text
-    text_en: Text | None = None
-    en_from: Fingerprint | None = None
+    text_en: Text | None = english("text")
+    en_from: Fingerprint | None = Field(None, description=EN_FROM)
 
 
 class Policy(Strict):
     id: Text
     title: Text | None = None
-    title_en: Text | None = None
+    title_en: Text | None = english("title")
     text: Text
-    text_en: Text | None = None
-    en_from: Fingerprint | None = None
+    text_en: Text | None = english("text")
+    en_from: Fingerprint | None = Field(None, description=EN_FROM)
 
 
 class PlanMeta(Strict):
     id: Text
     title: Text
-    title_en: Text
-    languages: list[Literal[LANGUAGES]] = Field(default_factory=lambda: ["sq", "en"], min_length=1)  # type: ignore[valid-type]
+    title_en: Text = english("title", required=True)
+    languages: list[Literal[LANGUAGES]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["sq", "en"], min_length=1,
+        description="Languages the plan is kept in: `sq`, the official Albanian, and `en`, the unofficial English. "
+                    "With `en` (the default) every Albanian text needs its English (`apcli check`: "
+                    "missing-translation); `[sq]` needs none.")
     period: PlanPeriod
     adopted: Adoption
     source: Text | None = None
     vision: Text | None = None
-    vision_en: Text | None = None
-    en_from: Fingerprint | None = None
+    vision_en: Text | None = english("vision")
+    en_from: Fingerprint | None = Field(None, description=EN_FROM)
     principles: list[Principle] = Field(default_factory=list)
     policies: list[Policy] = Field(default_factory=list)
     pillars: list[Text] = Field(min_length=1)
@@ -115,12 +132,12 @@ class Institution(Strict):
 
 class Milestone(Strict):
     title: Text | None = None
-    title_en: Text | None = None
+    title_en: Text | None = english("title")
     deadline: Text | None
     due: DueText | None = None
     indicators: list[Text] = Field(default_factory=list)
-    indicators_en: list[Text] | None = None
-    en_from: Fingerprint | None = None
+    indicators_en: list[Text] | None = english("indicators", items=True)
+    en_from: Fingerprint | None = Field(None, description=EN_FROM)
     responsible: list[Text] | None = None
     support: list[Text] | None = None
     resources: list[Text] | None = None
@@ -131,15 +148,15 @@ class Activity(Strict):
     id: ActivityId
     printed_id: Text | None = None
     title: Text
-    title_en: Text | None = None
+    title_en: Text | None = english("title")
     see: list[Text] = Field(default_factory=list)
     responsible: list[Text] = Field(default_factory=list)
     support: list[Text] = Field(default_factory=list)
     deadline: Text | None = None
     due: DueText | None = None
     indicators: list[Text] = Field(default_factory=list)
-    indicators_en: list[Text] | None = None
-    en_from: Fingerprint | None = None
+    indicators_en: list[Text] | None = english("indicators", items=True)
+    en_from: Fingerprint | None = Field(None, description=EN_FROM)
     milestones: list[Milestone] | None = None
     resources: list[Text] = Field(default_factory=list)
     notes: Notes = Field(default_factory=list)
@@ -151,12 +168,12 @@ class Heading(Strict):
     id: Text
     label: Text | None = None
     title: Text
-    title_en: Text | None = None
+    title_en: Text | None = english("title")
     target: Text | None = None
-    target_en: Text | None = None
+    target_en: Text | None = english("target")
     indicators: list[Text] = Field(default_factory=list)
-    indicators_en: list[Text] | None = None
-    en_from: Fingerprint | None = None
+    indicators_en: list[Text] | None = english("indicators", items=True)
+    en_from: Fingerprint | None = Field(None, description=EN_FROM)
     notes: Notes = Field(default_factory=list)
 
 
@@ -171,7 +188,7 @@ class Goal(Heading):
 class Pillar(Strict):
     pillar: PillarNumeral
     title: Text
-    title_en: Text
+    title_en: Text = english("title", required=True)
     notes: Notes = Field(default_factory=list)
     goals: list[Goal] = Field(default_factory=list)
 

@@ -126,6 +126,7 @@ class Plan:
     activities: list[ActivityRecord]
     progress: list[ProgressRecord] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    meta_raw: object = None  # plan.yaml as read (source.YMap), for positions
 
     @cached_property
     def by_ref(self) -> dict[str, ActivityRecord]:
@@ -138,6 +139,13 @@ class Plan:
     def resolve_ref(self, text: str) -> ActivityRecord:
         """Lenient lookup (`ii-1a1`, `mbrojtja 1.(a).1`); raises refs.RefError."""
         return self.by_ref[refs.resolve(text, self._ref_index)]
+
+    @cached_property
+    def nodes(self) -> list:
+        """Every node that can carry English (`translation.walk`), in file order."""
+        from .translation import walk
+
+        return list(walk(self))
 
     @cached_property
     def start(self) -> Month:
