@@ -363,3 +363,16 @@ def test_as_users_read_it(real):
     rows, _ = queries.by_institution(real, "KOMUNAT", c)
     assert [(r.rec.ref, r.via) for r in rows if r.rec.ref in ("II-1.(b).5.1", "IV-2.(a).1.4")] == \
         [("II-1.(b).5.1", "PUSHTETI-VENDOR"), ("IV-2.(a).1.4", "BASHKITE-KOMUNAT")]
+
+
+def test_diff_shows_a_membership_change(run, tmp_path):
+    import json
+
+    base, head = tmp_path / "base", tmp_path / "head"
+    base.mkdir(), head.mkdir()
+    write_plan(base)
+    write_plan(head, REGISTRY.replace("members: [MPÇSSHB, MASH]", "members: [MPÇSSHB]")
+               .replace("kind: other, open: state", "kind: other, open: all"))
+    changes = json.loads(run("diff", base, head, "--format", "json").stdout)
+    assert [(c["ref"], c["field"], c["before"], c["after"]) for c in changes] == [
+        ("ML", "members", ["MPÇSSHB", "MASH"], ["MPÇSSHB"]), ("STATE", "open", "state", "all")]
