@@ -104,20 +104,27 @@ def test_by_institution_spellings_agree(run, name):
         "II-1.(a).1    lead, funder  2009-03-31  not_started  overdue   Hapja e strehëzave <b>të reja</b>",
         "II-1.(a).1.1  lead          2009-12-31  not_started  on track  Trajnimi i stafit",
         "MPÇSSHB (Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta) as of 2009-06-30: "
-        "4 activities, each counted once in its strongest role (lead 4, responsible 0, support 0); "
-        "overdue 2, completed 0",
+        "4 activities naming it (it belongs to no collective), each counted once in its strongest role, "
+        "direct before via (lead 4, responsible 0, support 0); overdue 2, completed 0",
     ]
 
 
 def test_by_institution_json(run):
     data = json.loads(run("by-institution", "ZKKA", "--as-of", "2009-06", "--format", "json", *P).stdout)
+    by_role = {"lead": 3, "responsible": 1, "support": 1}
     assert data["summary"] == {"institution": "ZKKA", "roles_counted": ["lead", "responsible", "support"],
-                               "activities": 5, "by_role": {"lead": 3, "responsible": 1, "support": 1},
+                               "direct_only": False, "activities": 5, "by_role": by_role,
+                               "direct": {"activities": 5, "by_role": by_role},
+                               "via": {"activities": 0, "by_role": {"lead": 0, "responsible": 0, "support": 0},
+                                       "by_collective": {}},
+                               "for_all": {"activities": 0, "by_collective": {}}, "members": [], "member_of": [],
                                "overdue": 3, "completed": 2, "completed_late": 1}
     assert data["activities"][0] == {"ref": "I-1.(a).1", "title": "Afati në muajin e cut-off",
-                                     "roles": ["responsible"], "deadlines": ["qershor 2009"], "due": "2009-06-30",
+                                     "roles": ["responsible"], "reach": "direct", "via": None, "also_via": [],
+                                     "deadlines": ["qershor 2009"], "due": "2009-06-30",
                                      "state": "not_started", "timeliness": "overdue", "title_en": None,
                                      "deadlines_en": ["June 2009"]}
+    assert data["for_all"] == []
 
 
 def test_show_lenient_ref(run):
@@ -165,7 +172,8 @@ def test_institutions_json(run):
     data = json.loads(run("institutions", "--format", "json", *P).stdout)
     assert data[3] == {"id": "MPÇSSHB", "name": "Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta",
                        "name_en": "Ministry of Labour, Social Affairs and Equal Opportunities", "kind": "ministry",
-                       "aliases": ["MPCSSHB", "MPÇSShB"], "lead_count": 4, "any_count": 4}
+                       "aliases": ["MPCSSHB", "MPÇSShB"], "lead_count": 4, "any_count": 4, "via_count": 0,
+                       "for_all_count": 0, "members": [], "member_of": [], "open": None, "group": ""}
 
 
 def test_deadline_command(run):

@@ -233,7 +233,7 @@ def test_template_leaves_out_work_done_before_the_quarter(run, mini_plan):
     refs = [line[len("# - ref: "):] for line in form.splitlines() if line.startswith("# - ref: ")]
     assert "I-1.(a).3" not in refs  # completed 2008-12-31
     assert "I-1.(a).4" in refs  # completed 2009-04-15, inside the quarter
-    assert "#   state at 2009-06-30: completed, reported 2009-04-15; evidence: VKM nr. 1" in form
+    assert "#   state at 2009-06-30: completed, reported 2009-04-15 by ZKKA; evidence: VKM nr. 1" in form
 
 
 def test_an_untouched_form_is_only_comments(run, mini_plan, tmp_path):

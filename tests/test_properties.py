@@ -20,7 +20,8 @@ from conftest import REAL_PLAN
 REAL = load_plan(REAL_PLAN, REAL_PLAN / "nonexistent-progress")[0]
 REFS = [rec.ref for rec in REAL.activities]
 FIRST, LAST = date(2007, 12, 1), date(2011, 3, 31)
-BODIES = ("ZKKA", "MPÇSSHB", "PSH", "MB", "BASHKITE", "KRAT", "DONATORET", "PP")
+BODIES = ("ZKKA", "MPÇSSHB", "PSH", "MB", "BASHKITE", "KRAT", "DONATORET", "PP", "KOMUNAT", "BASHKITE-KOMUNAT",
+          "PUSHTETI-VENDOR", "TE-GJITHE-AKTORET", "OJF", "MINISTRITE-E-LINJES")
 
 days = st.integers(0, (LAST - FIRST).days).map(lambda n: FIRST + timedelta(days=n))
 
@@ -98,7 +99,15 @@ def test_overdue_work_is_never_completed_on_time(log, cutoff):
 def test_role_counts_add_up(log, cutoff, body, role):
     plan = plan_with(log)
     rows, summary = queries.by_institution(plan, body, cutoff, role)
-    assert sum(summary["by_role"].values()) == summary["activities"] == len(rows)
+    own = [r for r in rows if r.counted]
+    assert sum(summary["by_role"].values()) == summary["activities"] == len(own)
+    assert summary["direct"]["activities"] + summary["via"]["activities"] == summary["activities"]
+    for part in ("direct", "via"):
+        assert sum(summary[part]["by_role"].values()) == summary[part]["activities"]
+        assert all(summary[part]["by_role"][r] + summary["via" if part == "direct" else "direct"]["by_role"][r]
+                   == summary["by_role"][r] for r in summary["by_role"])
+    assert sum(summary["via"]["by_collective"].values()) == summary["via"]["activities"]
+    assert summary["for_all"]["activities"] == len(rows) - len(own)
     assert summary["completed"] >= summary["completed_late"]
     if role == "all":
         any_rows, _ = queries.by_institution(plan, body, cutoff, "any")

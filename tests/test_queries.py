@@ -185,8 +185,14 @@ def test_by_institution_roles_and_summary(tmp_path):
     rows, summary = queries.by_institution(plan, "MB", parse_as_of("2009-06"))
     assert [(r.rec.ref, r.roles) for r in rows] == [("I-1.(a).1", ["lead"]),
                                                      ("I-1.(a).2", ["support"])]
+    none = {"lead": 0, "responsible": 0, "support": 0}
     assert summary == {"institution": "MB", "roles_counted": ["lead", "responsible", "support"],
+                       "direct_only": False,
                        "activities": 2, "by_role": {"lead": 1, "responsible": 0, "support": 1},
+                       "direct": {"activities": 2, "by_role": {"lead": 1, "responsible": 0, "support": 1}},
+                       "via": {"activities": 0, "by_role": none, "by_collective": {}},
+                       "for_all": {"activities": 0, "by_collective": {}},
+                       "members": [], "member_of": [],
                        "overdue": 1, "completed": 0, "completed_late": 0}
     _, summary = queries.by_institution(plan, "MB", parse_as_of("2009-06"), "all")
     assert summary["by_role"] == {"lead": 1, "responsible": 0, "support": 1, "funder": 1}

@@ -295,18 +295,20 @@ def test_counts_say_which_roles_they_count(run, tmp_path):
     out = tmp_path / "per"
     assert run("report", "--as-of", AS_OF, "--per-institution", "--lang", "en", "--out", f"{out}/").exit_code == 0
     index = (out / "index.md").read_text(encoding="utf-8")
-    assert ("| Institution | Name | Activities (any role) | As lead | Overdue (any role) | "
+    assert ("| Institution | Name | Activities (any role) | Through collectives | As lead | Overdue (any role) | "
             "Due by 2009-09-30 (any role) | Report |") in index
     summary = cli_json(run, "by-institution", "ZKKA", "--as-of", AS_OF)["summary"]
     row = next(line for line in index.splitlines() if line.startswith("| ZKKA |"))
-    assert split_row(row)[2:5] == [f" {summary['activities']} ", f" {summary['by_role']['lead']} ", f" {summary['overdue']} "]
-    assert summary["overdue"] == 77
+    assert split_row(row)[2:6] == [f" {summary['activities']} ", f" {summary['via']['activities']} ",
+                                   f" {summary['direct']['by_role']['lead']} ", f" {summary['overdue']} "]
+    assert (summary["activities"], summary["via"]["activities"], summary["overdue"]) == (136, 4, 79)
     main = run("report", "--as-of", AS_OF, "--lang", "en").stdout
     assert "| Institution | Activities led | Overdue (as lead) | Completed on time |" in main
     led = [o for o in cli_json(run, "overdue", "--as-of", AS_OF) if o["lead"] == "ZKKA"]
     assert f"| ZKKA | 45 | {len(led)} | 0 | 0 | 45 |" in main and len(led) == 25
     zkka = (out / "zkka.md").read_text(encoding="utf-8")
-    assert "Counts cover all of the institution's activities, in any role" in zkka
+    assert ("136 activities of the institution, in any role (lead, responsible or support): 132 naming it and 4 "
+            "naming a collective it belongs to (National Referral Mechanism 4)") in zkka
 
 
 # ----------------------------------------------------------------------------- Markdown structure

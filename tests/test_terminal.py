@@ -157,7 +157,7 @@ SWEEP = {
              lambda d: [[r["ref"], r["lead"], r["state"]] for r in d]),
     "by-institution": (["by-institution", "ZKKA", "--as-of", "2009-06"], "ref",
                        lambda d: [[r["ref"], r["roles"], r["due"], r["state"], r["timeliness"].replace("_", " ")]
-                                  for r in d["activities"]]),
+                                  for r in d["activities"] + d["for_all"]]),
     "institutions": (["institutions"], "id",
                      lambda d: [[r["id"], r["kind"], r["lead_count"], r["any_count"]] for r in d]),
     "deadlines": (["deadlines"], "kind",

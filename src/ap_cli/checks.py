@@ -49,6 +49,109 @@ def unique_institutions(plan: Plan, today: date) -> Iterator[Diagnostic]:
         seen.add(inst.id)
 
 
+def collective_members(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    """A collective lists registry ids, not itself, no open-ended group, and no cycle; an open
+    group lists no members (it has none to list)."""
+    reg = plan.registry
+    for n, inst in enumerate(reg.institutions):
+        raw = reg.raw[n] if n < len(reg.raw) else None
+        if inst.members is None:
+            continue
+        if inst.open:
+            yield error(reg.file, *position(raw, ("open",)), "group-conflict",
+                        f"{inst.id}: an open-ended group (open: {inst.open}) lists no members; "
+                        "keep one of `members` and `open`")
+        if not inst.members:
+            yield error(reg.file, *position(raw, ("members",)), "empty-members",
+                        f"{inst.id}: `members` is empty; list the members or remove the key")
+        for i, member in enumerate(inst.members):
+            where = position(raw, ("members", i))
+            if member not in reg.by_id:
+                hint = reg.suggest(member)
+                yield error(reg.file, *where, "unknown-member",
+                            f"{inst.id}: member {member!r} is not in institutions.yaml"
+                            + (f"; did you mean {', '.join(hint)}?" if hint else ""))
+            elif member == inst.id:
+                yield error(reg.file, *where, "member-cycle", f"{inst.id} lists itself as a member")
+            elif reg.by_id[member].open:
+                yield error(reg.file, *where, "open-member",
+                            f"{inst.id}: member {member} is an open-ended group (open: "
+                            f"{reg.by_id[member].open}); it cannot be a member")
+            elif member in inst.members[:i]:
+                yield warning(reg.file, *where, "duplicate-member", f"{inst.id}: member {member} is listed twice")
+    for cycle in _member_cycles(reg):
+        n = next(k for k, i in enumerate(reg.institutions) if i.id == cycle[0])
+        raw = reg.raw[n] if n < len(reg.raw) else None
+        yield error(reg.file, *position(raw, ("members",)), "member-cycle",
+                    "membership cycle: " + " → ".join([*cycle, cycle[0]]))
+
+
+def _member_cycles(reg) -> list[list[str]]:
+    """One cycle per group of collectives that reach each other (a strongly connected component),
+    starting at its first in registry order; linear in the registry, whatever its shape."""
+    order = {i.id: k for k, i in enumerate(reg.institutions)}
+    edges = {i.id: [m for m in dict.fromkeys(i.members or []) if m in order and m != i.id]
+             for i in reg.institutions}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:  # Tarjan's algorithm, iteratively: no recursion limit to hit
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            if i < len(edges[node]):
+                work.append((node, i + 1))
+                nxt = edges[node][i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    top = stack.pop()
+                    on_stack.discard(top)
+                    component.append(top)
+                    if top == node:
+                        break
+                if len(component) > 1:
+                    components.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    cycles = []
+    for component in components:
+        inside = set(component)
+        start = min(component, key=order.__getitem__)
+        # the shortest way round from `start` back to itself, inside the component
+        came: dict[str, str] = {}
+        queue, k = [start], 0
+        while k < len(queue):
+            node = queue[k]
+            k += 1
+            for m in edges[node]:
+                if m == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(came[path[-1]])
+                    cycles.append(list(reversed(path)))
+                    queue = []
+                    break
+                if m in inside and m not in came:
+                    came[m] = node
+                    queue.append(m)
+    return sorted(cycles, key=lambda c: order[c[0]])
+
+
 def known_institutions(plan: Plan, today: date) -> Iterator[Diagnostic]:
     for rec in plan.activities:
         for field, entries, base in _body_fields(rec):
@@ -201,6 +304,7 @@ def translations_current(plan: Plan, today: date) -> Iterator[Diagnostic]:
 CHECKS: list[Check] = [
     unique_ids,
     unique_institutions,
+    collective_members,
     objective_prefix,
     known_institutions,
     see_refs_resolve,

@@ -324,8 +324,9 @@ def schema():
 @app.command()
 def institutions(fmt: str = FormatOpt, lang: Optional[str] = LangOpt, plan_dir: Optional[Path] = PlanOpt,
                  no_pager: bool = NoPagerOpt):
-    """List every body in the registry, with how many activities it leads and appears in, and its
-    name in Albanian and in (unofficial) English; --lang en puts the English first.
+    """List every body in the registry: how many activities it leads and appears in, how many
+    reach it through a collective it belongs to, the members of each collective, and its name in
+    Albanian and in (unofficial) English; --lang en puts the English first.
 
     Example: apcli institutions --format json
     """
@@ -335,13 +336,21 @@ def institutions(fmt: str = FormatOpt, lang: Optional[str] = LangOpt, plan_dir: 
     lang = lang_of(lang)
     plan = load(plan_dir)
     counts = institution_counts(plan)
+    reg = plan.registry
     rows = [{"id": i.id, "name": i.name, "name_en": i.name_en, "kind": i.kind, "aliases": list(i.aliases),
-             "lead_count": counts[i.id][0], "any_count": counts[i.id][1]} for i in plan.registry.institutions]
+             "lead_count": counts[i.id]["lead"], "any_count": counts[i.id]["any"],
+             "via_count": counts[i.id]["via"], "for_all_count": counts[i.id]["for_all"],
+             "members": reg.members(i.id), "member_of": reg.groups_of(i.id), "open": i.open,
+             "group": reg.group_label(i.id) or ""} for i in reg.institutions]
     names = [Col("name", "name", TEXT), Col("name_en", "name in English", TEXT)]
     if lang == "en":
         names = [Col("name_en", "name", TEXT), Col("name", "name in Albanian", TEXT)]
     table = output.Table([Col("id", "id", FIXED), Col("kind", "kind", FIXED), Col("lead_count", "leads", NUMBER),
-                          Col("any_count", "in", NUMBER), *names], rows, footer=f"{len(rows)} bodies",
+                          Col("any_count", "in", NUMBER), Col("via_count", "via", NUMBER),
+                          *names, Col("group", "group", TEXT)], rows,
+                         footer=f"{len(rows)} bodies; leads and in: activities naming the body (any role, funder "
+                                f"included); via: activities naming only a collective it belongs to; group: a "
+                                f"collective's members, or whom an open-ended group addresses",
                          note=language.NOTE)
     output.emit_table(table, fmt, rows, page=not no_pager)
 
@@ -606,10 +615,14 @@ def upcoming(as_of: Optional[str] = AsOfOpt,
 @app.command("by-institution")
 def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias or full name, any case or diacritics."),
                    role: str = typer.Option("any", "--role", help="lead, responsible, support, funder, any (responsible or support), all."),
+                   direct: bool = typer.Option(False, "--direct", help="Only rows naming the body itself: none through a collective it belongs to, none addressed to all bodies."),
                    as_of: Optional[str] = AsOfOpt, fmt: str = FormatOpt, lang: Optional[str] = LangOpt,
                    plan_dir: Optional[Path] = PlanOpt, progress: Optional[Path] = ProgressOpt,
                    no_pager: bool = NoPagerOpt):
     """Every activity a body takes part in, with its role, due day and state at the cut-off.
+
+    Rows naming the body, and rows naming a collective it belongs to (e.g. Bashkitë/komunat for
+    BASHKITE), labelled "via"; then, apart and not counted, rows addressed to all bodies.
 
     Example: apcli by-institution MPCSSHB --as-of 2009-06
     """
@@ -621,23 +634,69 @@ def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias 
     plan = load(plan_dir, progress)
     inst = institution_id(plan, name)
     c = cutoff(as_of, plan)
-    rows, summary = involvement(plan, inst, c, role)
+    rows, summary = involvement(plan, inst, c, role, direct)
     body = plan.registry.by_id[inst]
     title = text_key("title", lang)
-    table_rows = [{"ref": r.rec.ref, "roles": r.roles, "due": r.due.isoformat() if r.due else None,
-                   "state": r.state.status, "timeliness": r.timeliness.replace("_", " "),
-                   title: language.title(r.rec, lang)} for r in rows]
-    roles = ", ".join(f"{r} {n}" for r, n in summary["by_role"].items())
-    footer = (f"{body.id} ({language.body_name(body, lang)}) as of {c.isoformat()}: {summary['activities']} activities, "
-              f"each counted once in its strongest role ({roles}); "
-              f"overdue {summary['overdue']}, completed {summary['completed']}"
-              + (f" ({summary['completed_late']} late)" if summary["completed_late"] else ""))
-    table = output.Table([Col("ref", "ref", FIXED), Col("roles", "role", FIXED), Col("due", "due", FIXED),
-                          Col("state", "state", FIXED, output.status_style),
-                          Col("timeliness", "standing", FIXED, output.status_style), Col(title, "title", TEXT)],
-                         table_rows, footer=footer, note=en_note(lang))
-    output.emit_table(table, fmt, {"summary": summary, "activities": [r.as_json() for r in rows]},
-                      page=not no_pager)
+    table_rows = [{"ref": r.rec.ref, "role": involvement_label(plan, r, lang), "roles": r.roles, "reach": r.reach,
+                   "via": r.via, "due": r.due.isoformat() if r.due else None, "state": r.state.status,
+                   "timeliness": r.timeliness.replace("_", " "), title: language.title(r.rec, lang)}
+                  for r in rows]
+    if fmt == "csv":
+        columns = [Col(k, k) for k in ("ref", "roles", "reach", "via", "due", "state", "timeliness", title)]
+    else:
+        columns = [Col("ref", "ref", FIXED), Col("role", "role", TEXT), Col("due", "due", FIXED),
+                   Col("state", "state", FIXED, output.status_style),
+                   Col("timeliness", "standing", FIXED, output.status_style), Col(title, "title", TEXT)]
+    table = output.Table(columns, table_rows, footer=involvement_footer(plan, body, c, summary, lang),
+                         note=en_note(lang))
+    own = [r.as_json() for r in rows if r.counted]
+    apart = [r.as_json() for r in rows if not r.counted]
+    output.emit_table(table, fmt, {"summary": summary, "activities": own, "for_all": apart}, page=not no_pager)
+
+
+def involvement_label(plan, row, lang: str = "sq") -> str:
+    """`lead`, `support, via Pushteti vendor`, `responsible, for all bodies: Të gjithë aktorët …`."""
+    roles = ", ".join(row.roles)
+    if row.via is None:
+        return roles
+    group = plan.registry.by_id.get(row.via)
+    name = language.body_name(group, lang) if group else row.via
+    if row.counted:
+        return f"{roles}, via {name}"
+    scope = "for all state bodies" if group is not None and group.open == "state" else "for all bodies"
+    return f"{roles}, {scope}: {name}"
+
+
+def involvement_footer(plan, body, c, summary: dict, lang: str = "sq") -> str:
+    def counts(d: dict) -> str:
+        return ", ".join(f"{k} {n}" for k, n in d.items())
+
+    via = summary["via"]
+    text = f"{body.id} ({language.body_name(body, lang)}) as of {c.isoformat()}: {summary['activities']} activities"
+    if summary["direct_only"]:
+        text += " naming it (--direct: none through a collective, none for all bodies)"
+    elif not summary["member_of"]:
+        text += " naming it (it belongs to no collective)"
+    else:
+        text += (f" = {summary['direct']['activities']} naming it + {via['activities']} through collectives"
+                 + (f" ({counts(via['by_collective'])})" if via["by_collective"] else ""))
+    text += (f", each counted once in its strongest role, direct before via ({counts(summary['by_role'])}); "
+             f"overdue {summary['overdue']}, completed {summary['completed']}"
+             + (f" ({summary['completed_late']} late)" if summary["completed_late"] else ""))
+    apart = summary["for_all"]
+    if apart["activities"]:
+        text += (f"; listed apart, not counted: {apart['activities']} addressed to all bodies "
+                 f"({counts(apart['by_collective'])})")
+    members = plan.registry.members(body.id)
+    if members:
+        expanded = [m + (f" ({', '.join(plan.registry.all_members(m))})" if plan.registry.members(m) else "")
+                    for m in members]
+        text += f"; members: {', '.join(expanded)}"
+    elif body.open:
+        text += {"all": "; an open-ended group: its rows are listed apart for every body",
+                 "state": "; an open-ended group: its rows are listed apart for every state body",
+                 "partners": "; an open-ended group of partners: its rows are no named body's work"}[body.open]
+    return text
 
 
 @app.command()
@@ -964,9 +1023,11 @@ def progress_template(
     """A body's quarterly reporting form, ready to fill in.
 
     Every activity it leads or supports that is open in the quarter, each followed by a
-    commented-out entry; the filled-in form is an ordinary progress file. Its instructions
-    are in Albanian, or in English with --lang en (the activities' texts too, in the unofficial
-    English translation).
+    commented-out entry; the filled-in form is an ordinary progress file. Activities of a
+    collective it belongs to (e.g. Bashkitë/komunat) are included, labelled, and reported once
+    by any member; those addressed to all bodies close the form, for information only. Its
+    instructions are in Albanian, or in English with --lang en (the activities' texts too, in
+    the unofficial English translation).
 
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
@@ -1007,7 +1068,9 @@ def progress_template(
         write_file(out, text.encode("utf-8"))
     except WriteError as exc:
         raise fail(str(exc), 1)
-    sys.stderr.write(f"wrote {escape_line(out)}: {len(items)} activities of {escape_line(inst)} for {q}\n")
+    own = sum(i.section != "for_all" for i in items)
+    sys.stderr.write(f"wrote {escape_line(out)}: {own} activities of {escape_line(inst)} for {q}"
+                     + (f", and {len(items) - own} for all bodies listed apart" if own < len(items) else "") + "\n")
 
 
 @progress_app.command("import")

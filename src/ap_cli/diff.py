@@ -354,10 +354,12 @@ def _institutions(base: Plan, head: Plan) -> tuple[list[Change], dict[str, str]]
             out.append(Change("institution_renamed", new_id, old_id, new_id, field="id"))
         if a.name != b.name:
             out.append(_text_edit("institution_renamed", new_id, a.name, b.name, "name"))
-        for field in ("name_en", "kind", "aliases", "notes"):
+        for field in ("name_en", "kind", "aliases", "members", "open", "notes"):
             before, after = getattr(a, field), getattr(b, field)
             if field == "aliases":
                 before, after = sorted(before), sorted(after)
+            if field == "members":  # who a collective's rows reach: a change reviewers must see
+                before, after = before or [], after or []
             if before != after:
                 out.append(_text_edit("institution_edited", new_id, before, after, field))
     return out, renames

@@ -6,6 +6,12 @@ indicators and state as comments, followed by an entry ready to uncomment and fi
 filled in it is an ordinary progress file: `apcli check` reads it, and it can be saved into
 the log as it is or merged with `apcli progress import`.
 
+The body's activities include those naming a collective it belongs to (DESIGN §13): such a row
+is in every member's form, labelled with the collective, and is reported once — one member's
+entry (naming itself in `by`) reports it for all, and the other forms then show who reported.
+Rows an open-ended group addresses to all bodies close the form, listed apart for information,
+without a ready entry and not counted as the body's own work.
+
 Clerks in Albanian institutions fill it in, so its comments are in Albanian by default and in
 English with `lang="en"` (`TEXT`, the one place the form's wording lives), where the activities'
 titles, indicators and deadlines are in English too, and the form says that English is an
@@ -22,9 +28,10 @@ from . import edit, language
 from .diagnostics import escape_line
 from .periods import Quarter
 from .plan import ActivityRecord, Plan
-from .queries import has_role, role_of, state_at, timeliness
+from .queries import Reach, reach, state_at, timeliness
 
-SECTIONS = ("overdue", "due", "ongoing", "later", "undated")
+SECTIONS = ("overdue", "due", "ongoing", "later", "undated", "for_all")
+OWN = SECTIONS[:-1]  # the body's own work; `for_all` is listed apart
 LANGS = ("sq", "en")
 STATUSES = "not_started | in_progress | completed | cancelled | suspended"
 
@@ -37,6 +44,10 @@ TEXT: dict[str, dict] = {
                         "Punë në vazhdimësi (raportoni çdo tremujor, përndryshe shfaqen si pa raportim)"),
             "later": ("me afat më vonë", "Në zbatim, me afat pas këtij tremujori"),
             "undated": ("pa afat", "Pa afat të lexueshëm"),
+            "for_all": ("për të gjitha institucionet",
+                        "Për të gjitha institucionet: plani ua kërkon të gjithëve pa i emërtuar (vetëm për dijeni; "
+                        "nuk numërohen si punë e juaja dhe nuk kanë regjistrim të gatshëm; progresi i tyre "
+                        "regjistrohet me `apcli progress add`)"),
         },
         "title": "Raporti tremujor i progresit {q} ({first} – {last})",
         "institution": "Institucioni",
@@ -58,7 +69,11 @@ TEXT: dict[str, dict] = {
             "    `apcli progress import KY-FORMULAR.yaml`.",
         ],
         "activities": "{n} aktivitete", "activity": "1 aktivitet",
-        "roles": {"lead": "drejtues", "responsible": "përgjegjës", "support": "mbështetës"},
+        "roles": {"lead": "drejtues", "responsible": "përgjegjës", "support": "mbështetës", "funder": "financues"},
+        "via": "nëpërmjet", "for_all_of": "për të gjitha institucionet",
+        "once": "raportohet një herë: regjistrimi i një anëtari (by: ai vetë) vlen për të gjithë anëtarët ({members})",
+        "reported_by": "raportuar më {day} nga {by}",
+        "apart": "{n} për të gjitha institucionet (veçmas, nuk numërohen)",
         "role": "roli", "responsible": "përgjegjësit", "support": "mbështetësit",
         "deadline": "afati", "none_printed": "nuk është shënuar", "indicators": "treguesit",
         "state_at": "gjendja më {day}", "reported": "raportuar më {day}", "evidence": "dëshmia",
@@ -77,6 +92,10 @@ TEXT: dict[str, dict] = {
             "ongoing": ("ongoing", "Ongoing work (report every quarter, or it shows as stale)"),
             "later": ("due later", "Under way, due after this quarter"),
             "undated": ("without deadline", "No readable deadline"),
+            "for_all": ("for all bodies",
+                        "For all bodies: the plan asks these of every body without naming it (for information; "
+                        "not counted as your own work, no ready entry; their progress is recorded with "
+                        "`apcli progress add`)"),
         },
         "title": "Quarterly progress report {q} ({first} – {last})",
         "institution": "Institution",
@@ -98,7 +117,11 @@ TEXT: dict[str, dict] = {
             "    instead: `apcli progress import THIS-FORM.yaml`.",
         ],
         "activities": "{n} activities", "activity": "1 activity",
-        "roles": {"lead": "lead", "responsible": "responsible", "support": "support"},
+        "roles": {"lead": "lead", "responsible": "responsible", "support": "support", "funder": "funder"},
+        "via": "via", "for_all_of": "for all bodies",
+        "once": "reported once: one member's entry (by: itself) counts for every member ({members})",
+        "reported_by": "reported {day} by {by}",
+        "apart": "{n} for all bodies (apart, not counted)",
         "role": "role", "responsible": "responsible", "support": "support",
         "deadline": "deadline", "none_printed": "none printed", "indicators": "indicators",
         "state_at": "state at {day}", "reported": "reported {day}", "evidence": "evidence",
@@ -119,6 +142,7 @@ class Item:
     rec: ActivityRecord
     section: str
     since: date | None  # overdue: the first missed due day; due/later: the next due day
+    reach: Reach | None = None  # how the activity concerns the body (named, via a collective, for all)
 
 
 def work_start(plan: Plan, rec: ActivityRecord) -> date:
@@ -132,11 +156,13 @@ def work_start(plan: Plan, rec: ActivityRecord) -> date:
 
 
 def select(plan: Plan, inst_id: str, quarter: Quarter) -> list[Item]:
-    """The body's activities (lead, responsible or support) open during the quarter."""
+    """The body's activities (lead, responsible or support; named, or through a collective it
+    belongs to) open during the quarter, then, apart, those addressed to all bodies."""
     before = quarter.first - timedelta(days=1)
     items = []
     for rec in plan.activities:
-        if not has_role(rec, inst_id, "any"):
+        r = reach(plan, rec, inst_id, "any")
+        if r is None:
             continue
         if state_at(plan, rec, before).done_by(before) or work_start(plan, rec) > quarter.last:
             continue
@@ -144,16 +170,18 @@ def select(plan: Plan, inst_id: str, quarter: Quarter) -> list[Item]:
         missed = [d for d in days if d < quarter.first]
         due = [d for d in days if quarter.first <= d <= quarter.last]
         later = [d for d in days if d > quarter.last]
-        if missed:
-            items.append(Item(rec, "overdue", missed[0]))
+        if not r.counted:
+            items.append(Item(rec, "for_all", (missed or due or later or [None])[0], r))
+        elif missed:
+            items.append(Item(rec, "overdue", missed[0], r))
         elif due:
-            items.append(Item(rec, "due", due[0]))
+            items.append(Item(rec, "due", due[0], r))
         elif rec.ongoing:
-            items.append(Item(rec, "ongoing", None))
+            items.append(Item(rec, "ongoing", None, r))
         elif later:
-            items.append(Item(rec, "later", later[0]))
+            items.append(Item(rec, "later", later[0], r))
         else:
-            items.append(Item(rec, "undated", None))
+            items.append(Item(rec, "undated", None, r))
     return sorted(items, key=lambda item: SECTIONS.index(item.section))  # stable: plan order within
 
 
@@ -165,12 +193,16 @@ def render(plan: Plan, inst_id: str, quarter: Quarter, items: list[Item], schema
     tx = TEXT[lang]
     body = plan.registry.by_id[inst_id]
     name = body.name_en if lang == "en" and body.name_en else body.name
-    counts = [(tx["sections"][key][0], sum(i.section == key for i in items)) for key in SECTIONS]
+    counts = [(tx["sections"][key][0], sum(i.section == key for i in items)) for key in OWN]
     summary = ", ".join(f"{n} {short}" for short, n in counts if n)
+    apart = sum(i.section == "for_all" for i in items)
+    if apart:
+        summary += ("; " if summary else "") + tx["apart"].format(n=apart)
+    own = [i for i in items if i.section != "for_all"]
     command = (f"apcli progress template --quarter {quarter} --institution {_line(body.id)}"
                + (" --lang en" if lang == "en" else ""))
     dates = {"q": quarter, "first": quarter.first.isoformat(), "last": quarter.last.isoformat()}
-    total = tx["activity"] if len(items) == 1 else tx["activities"].format(n=len(items))
+    total = tx["activity"] if len(own) == 1 else tx["activities"].format(n=len(own))
     out = [edit.modeline(schema).rstrip("\n")] if schema else []
     out += [
         "# " + tx["title"].format(**dates),
@@ -199,9 +231,16 @@ def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item, lang: str)
 
     tx = TEXT[lang]
     rec, cutoff = item.rec, quarter.last
-    roles = role_of(rec, inst_id)
-    role = "lead" if "lead" in roles else "responsible" if "responsible" in roles else "support"
-    bodies = f"#   {tx['role']}: {tx['roles'][role]} · {tx['responsible']}: {', '.join(rec.responsible_ids)}"
+    r = item.reach or reach(plan, rec, inst_id, "any")
+    roles = [x for x in r.roles if x != "funder"] or list(r.roles)
+    role = "lead" if "lead" in roles else "responsible" if "responsible" in roles else roles[0]
+    label = tx["roles"][role]
+    group = plan.registry.by_id.get(r.via) if r.via else None
+    if group is not None:
+        name = group.name_en if lang == "en" and group.name_en else group.name
+        label += (f", {tx['via']} {_line(name)} ({group.id})" if r.counted
+                  else f", {tx['for_all_of']}: {_line(name)} ({group.id})")
+    bodies = f"#   {tx['role']}: {label} · {tx['responsible']}: {', '.join(rec.responsible_ids)}"
     lines = [*_comment(f"{rec.ref} — ", language.title(rec, lang), "  "),
              escape_line(bodies + (f" · {tx['support']}: {', '.join(rec.support_ids)}" if rec.support_ids else ""))]
     for d in rec.deadlines:
@@ -218,7 +257,8 @@ def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item, lang: str)
         status = state.status + (f", {state.completion}" if state.completion else "")
         told = (f"{STATES['sq'][state.status].lower()} ({status})" if lang == "sq"
                 else state.status + (f" ({state.completion})" if state.completion else ""))
-        told += ", " + tx["reported"].format(day=state.date)
+        told += ", " + (tx["reported_by"].format(day=state.date, by=_line(state.by)) if state.by
+                        else tx["reported"].format(day=state.date))
         if state.evidence:
             told += f"; {tx['evidence']}: {_line(state.evidence)}"
     else:
@@ -227,6 +267,10 @@ def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item, lang: str)
     standing = timeliness(plan, rec, cutoff)
     lines.append(f"#   {tx['standing']}: "
                  + (STANDINGS["sq"][standing].lower() if lang == "sq" else standing.replace("_", " ")))
+    if not r.counted:
+        return lines  # for all bodies: for information, no ready entry
+    if group is not None:
+        lines.append("#   " + tx["once"].format(members=", ".join(plan.registry.all_members(group.id))))
     entry = {"ref": rec.ref, "date": cutoff.isoformat(), "status": state.status,
              "completion": state.completion if state.status == "in_progress" else None,
              "evidence": state.evidence if state.status == "completed" else None, "by": inst_id, "note": None}

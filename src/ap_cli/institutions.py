@@ -9,10 +9,10 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .diagnostics import excerpt
-from .model import Institution
+from .model import STATE_KINDS, Institution
 
 # Albanian case endings written after a hyphen: ZKKA-së, ZKKA-ja, MKR-në, OJF-të, KVKTNj-në.
 _CASE_SUFFIX = re.compile(r"-(?:se|ja|ne|te|s|ve|it|in|ja|ise|ne|n|t|ja)$")
@@ -44,9 +44,13 @@ class UnknownInstitution(LookupError):
 @dataclass
 class Registry:
     institutions: list[Institution]
+    raw: list = field(default_factory=list)  # the YAML items, for positions (parallel to institutions)
+    file: str = "institutions.yaml"
 
     def __post_init__(self) -> None:
         self.by_id = {i.id: i for i in self.institutions}
+        self._groups: dict[str, list[str]] = {}
+        self._addressed: dict[str, list[str]] = {}
         self._index: dict[str, set[str]] = {}
         for inst in self.institutions:
             for name in (inst.id, inst.name, inst.name_en, *inst.aliases):
@@ -78,6 +82,55 @@ class Registry:
                 if i not in ids:
                     ids.append(i)
         return ids[:limit]
+
+    # ------------------------------------------------------------------------- collective bodies
+
+    def members(self, inst_id: str) -> list[str]:
+        """The members a closed collective lists (not expanded); [] for any other body."""
+        inst = self.by_id.get(inst_id)
+        return list(inst.members or []) if inst else []
+
+    def all_members(self, inst_id: str) -> list[str]:
+        """Every member, transitively, in listing order (a member that is a collective comes before
+        its own members). Safe on a cycle, which `check` reports."""
+        out: list[str] = []
+        todo = list(reversed(self.members(inst_id)))
+        while todo:
+            m = todo.pop()
+            if m in out or m == inst_id:
+                continue
+            out.append(m)
+            todo.extend(reversed(self.members(m)))
+        return out
+
+    def groups_of(self, inst_id: str) -> list[str]:
+        """The closed collectives a body belongs to, transitively, in registry order."""
+        if inst_id not in self._groups:
+            self._groups[inst_id] = [g.id for g in self.institutions
+                                     if g.members and g.id != inst_id and inst_id in self.all_members(g.id)]
+        return self._groups[inst_id]
+
+    def open_scope(self, inst_id: str) -> str | None:
+        inst = self.by_id.get(inst_id)
+        return inst.open if inst else None
+
+    def addressed_to(self, inst_id: str) -> list[str]:
+        """The open-ended groups whose rows are addressed to this body: `all` to every body that is
+        neither a budget nor an open group itself, `state` to state bodies; `partners` to none."""
+        if inst_id not in self._addressed:
+            inst = self.by_id.get(inst_id)
+            self._addressed[inst_id] = [] if inst is None or inst.open or inst.kind == "budget" else [
+                g.id for g in self.institutions if g.open == "all" or (g.open == "state" and inst.kind in STATE_KINDS)]
+        return self._addressed[inst_id]
+
+    def group_label(self, inst_id: str) -> str | None:
+        """`members: A, B` · `for all bodies` · `for all state bodies` · `partners` · None."""
+        inst = self.by_id.get(inst_id)
+        if inst is None:
+            return None
+        if inst.members:
+            return "members: " + ", ".join(inst.members)
+        return {"all": "for all bodies", "state": "for all state bodies", "partners": "partners"}.get(inst.open or "")
 
     def is_known(self, entry: str) -> bool:
         """An entry in the data must name a registry id exactly (a unit may follow)."""

@@ -249,7 +249,7 @@ def _load_plan(root: Path, progress_dir) -> tuple[Plan | None, list[Diagnostic]]
     inst_name = display_path(root / INSTITUTIONS_FILE)
     files.append(inst_name)
     institutions = _read_list(root / INSTITUTIONS_FILE, inst_name, Institution, diags, root)
-    registry = Registry([inst for inst, _, _ in institutions])
+    registry = Registry([inst for inst, _, _ in institutions], [raw for _, raw, _ in institutions], inst_name)
 
     pillars: list[PillarRecord] = []
     activities: list[ActivityRecord] = []

@@ -118,12 +118,22 @@ class PlanMeta(Strict):
 # ----------------------------------------------------------------------------- institutions.yaml
 
 
+# An open-ended group names no members: `all` rows are addressed to every body, `state` rows to
+# every state body (STATE_KINDS), `partners` rows to unnamed partners, so to no registered body.
+OPEN_SCOPES = ("all", "state", "partners")
+STATE_KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local")
+
+
 class Institution(Strict):
     id: Text
     name: Text
     name_en: Text
     kind: Literal[KINDS]  # type: ignore[valid-type]
     aliases: list[Text] = Field(default_factory=list)
+    # A closed collective body ("Bashkitë/komunat"): the registry ids of its members. A row naming
+    # it is work of each member, reached `via` it (transitively: a member may be a collective too).
+    members: list[Text] | None = None
+    open: Literal[OPEN_SCOPES] | None = None  # type: ignore[valid-type]
     notes: Notes = Field(default_factory=list)
 
 

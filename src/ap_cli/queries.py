@@ -34,6 +34,7 @@ class State:
     evidence: str | None = None
     completion: str | None = None
     reported: bool = False  # False: no entry at all ("no evidence"), never guessed
+    by: str | None = None  # the reporting body of that entry
 
     def done_by(self, cutoff: date) -> bool:
         return self.status == "cancelled" or (self.status == "completed" and self.date is not None
@@ -50,7 +51,7 @@ def state_at(plan: Plan, rec: ActivityRecord, cutoff: date) -> State:
             latest = entry
     if latest is None:
         return NOT_REPORTED
-    return State(latest.status, latest.date, latest.evidence, latest.completion, True)
+    return State(latest.status, latest.date, latest.evidence, latest.completion, True, latest.by)
 
 
 # ----------------------------------------------------------------------------- overdue
@@ -278,18 +279,77 @@ def search_key(text: str) -> str:
     if len(key) >= 4 and key.endswith("e") and key[-2].isalpha() and " " not in key[-4:]:
         key = key[:-1]
     return key
+@dataclass(frozen=True)
+class Reach:
+    """How an activity concerns a body: named directly (`via` None), through a closed collective
+    it belongs to (`via` the collective the row names), or addressed to all bodies by an
+    open-ended group (`counted` False: shown apart, never counted as the body's own work).
+    `roles` are the roles of the body, or of `via`, in the row; `also_via` the other collectives
+    of the body that the row names."""
+
+    roles: tuple[str, ...]
+    via: str | None = None
+    counted: bool = True
+    also_via: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """direct | via | for_all"""
+        return "direct" if self.via is None else "via" if self.counted else "for_all"
+
+
+def reach(plan: Plan, rec: ActivityRecord, inst_id: str, role: str = "any", direct: bool = False) -> Reach | None:
+    """Whether and how `rec` concerns `inst_id` in `role` (see ROLES). Direct before via: a row
+    naming the body is its own, whatever collective the row also names; otherwise the collective
+    giving the strongest role counts (lead > responsible > support > funder; the row's order
+    breaks a tie). `direct`: only rows naming the body itself. `roles` are all the roles the body
+    (or the collective) plays in the row, as `role_of` gives them."""
+    wanted = COUNTED_ROLES[role]
+
+    def hit(body: str) -> tuple[str, ...]:
+        roles = role_of(rec, body)
+        return tuple(roles) if any(r in wanted for r in roles) else ()
+
+    registry = plan.registry
+    own = hit(inst_id)
+    groups = [(g, roles) for g in registry.groups_of(inst_id) if (roles := hit(g))]
+    if own:
+        return Reach(own, None, True, tuple(g for g, _ in groups))
+    if direct:
+        return None
+    named = rec.responsible_ids + rec.support_ids + rec.resource_ids
+
+    def strongest_first(pairs: list) -> list:
+        return sorted(pairs, key=lambda pair: (ROLE_ORDER.index(strongest_role(r for r in pair[1] if r in wanted)),
+                                               named.index(pair[0])))
+
+    if groups:
+        groups = strongest_first(groups)
+        return Reach(groups[0][1], groups[0][0], True, tuple(g for g, _ in groups[1:]))
+    everyone = strongest_first([(g, roles) for g in registry.addressed_to(inst_id) if (roles := hit(g))])
+    if everyone:
+        return Reach(everyone[0][1], everyone[0][0], False, tuple(g for g, _ in everyone[1:]))
+    return None
+
+
+def involved(plan: Plan, rec: ActivityRecord, inst_id: str, role: str = "any", direct: bool = False) -> bool:
+    """The activity is the body's own work in `role`: it names the body, or (unless `direct`) a
+    collective the body belongs to. Rows addressed to all bodies are not its own work."""
+    r = reach(plan, rec, inst_id, role, direct)
+    return r is not None and r.counted
 
 
 def select(plan: Plan, pillar: str | None = None, institution: str | None = None, role: str = "any",
            status: str | None = None, search: str | None = None, cutoff: date | None = None) -> list[ActivityRecord]:
     """Activities matching every filter given, in plan order. `search` matches the Albanian or the
-    English, ignoring case and diacritics (`shelter`, `strehë`, `strehe`)."""
+    English, ignoring case and diacritics (`shelter`, `strehë`, `strehe`). A body's activities are
+    its own work: those naming it and those naming a collective it belongs to (see `reach`)."""
     needle = search_key(search) if search else None
     out = []
     for rec in plan.activities:
         if pillar and rec.pillar != pillar:
             continue
-        if institution and not has_role(rec, institution, role):
+        if institution and not involved(plan, rec, institution, role):
             continue
         if needle and not any(needle in fold(t) for t in searchable(rec)):
             continue
@@ -355,9 +415,17 @@ class Involvement:
     due: date | None
     state: State
     timeliness: str
+    via: str | None = None  # the collective the row names, when the body is reached through it
+    counted: bool = True  # False: addressed to all bodies, shown apart
+    also_via: tuple[str, ...] = ()
+
+    @property
+    def reach(self) -> str:
+        return "direct" if self.via is None else "via" if self.counted else "for_all"
 
     def as_json(self) -> dict:
         return {"ref": self.rec.ref, "title": self.rec.title, "roles": self.roles,
+                "reach": self.reach, "via": self.via, "also_via": list(self.also_via),
                 "deadlines": self.rec.phrases, "due": self.due.isoformat() if self.due else None,
                 "state": self.state.status, "timeliness": self.timeliness,
                 "title_en": self.rec.activity.title_en, "deadlines_en": language.deadlines(self.rec, "en")}
@@ -377,46 +445,83 @@ COUNTED_ROLES = {"lead": ("lead",), "responsible": ("lead", "responsible"), "sup
                  "funder": ("funder",), "any": ("lead", "responsible", "support"), "all": ROLE_ORDER}
 
 
-def strongest_role(roles: list[str]) -> str:
+def strongest_role(roles) -> str:
     """lead > responsible > support > funder: the role an activity is counted under."""
     return min(roles, key=ROLE_ORDER.index)
 
 
-def by_institution(plan: Plan, inst_id: str, cutoff: date, role: str = "any") -> tuple[list[Involvement], dict]:
-    """Every activity where the body plays `role`, with a summary of its standing at C.
+def by_institution(plan: Plan, inst_id: str, cutoff: date, role: str = "any",
+                   direct: bool = False) -> tuple[list[Involvement], dict]:
+    """Every activity that concerns the body in `role`, with a summary of its standing at C.
 
-    The summary counts each activity once, in its strongest role among those `role` selects,
-    so the role counts add up to `activities`; `roles_counted` says which roles they are."""
+    Rows, in plan order: first the body's own work — rows naming it (`direct`) and rows naming
+    a collective it belongs to (`via`, transitively) — then, apart, rows an open-ended group
+    addresses to all bodies (`counted` False). `direct=True` keeps only rows naming the body.
+
+    The summary counts each of its own activities once, in its strongest role among those
+    `role` selects, direct before via, so that direct + via = activities and the role counts
+    add up; rows for all bodies are counted apart and never in `activities`."""
     counted = COUNTED_ROLES[role]
-    rows = []
+    own, apart = [], []
     for rec in plan.activities:
-        if not has_role(rec, inst_id, role):
+        r = reach(plan, rec, inst_id, role, direct)
+        if r is None:
             continue
-        rows.append(Involvement(rec, role_of(rec, inst_id), _due_to_show(plan, rec, cutoff),
-                                state_at(plan, rec, cutoff), timeliness(plan, rec, cutoff)))
-    strongest = [strongest_role([r for r in row.roles if r in counted]) for row in rows]
+        row = Involvement(rec, list(r.roles), _due_to_show(plan, rec, cutoff), state_at(plan, rec, cutoff),
+                          timeliness(plan, rec, cutoff), r.via, r.counted, r.also_via)
+        (own if r.counted else apart).append(row)
+
+    def part(rows: list[Involvement]) -> dict:
+        strongest = [strongest_role(r for r in row.roles if r in counted) for row in rows]
+        return {"activities": len(rows), "by_role": {r: strongest.count(r) for r in counted}}
+
+    direct_rows = [row for row in own if row.via is None]
+    via_rows = [row for row in own if row.via is not None]
+    total = part(own)
+    registry = plan.registry
     summary = {
         "institution": inst_id,
         "roles_counted": list(counted),
-        "activities": len(rows),
-        "by_role": {r: strongest.count(r) for r in counted},
-        "overdue": sum(r.timeliness == "overdue" for r in rows),
-        "completed": sum(r.timeliness in ("completed_on_time", "completed_late") for r in rows),
-        "completed_late": sum(r.timeliness == "completed_late" for r in rows),
+        "direct_only": direct,
+        "activities": total["activities"],
+        "by_role": total["by_role"],
+        "direct": part(direct_rows),
+        "via": {**part(via_rows), "by_collective": _count_by(via_rows, registry.groups_of(inst_id))},
+        "for_all": {"activities": len(apart), "by_collective": _count_by(apart, registry.addressed_to(inst_id))},
+        "members": registry.all_members(inst_id),
+        "member_of": registry.groups_of(inst_id),
+        "overdue": sum(r.timeliness == "overdue" for r in own),
+        "completed": sum(r.timeliness in ("completed_on_time", "completed_late") for r in own),
+        "completed_late": sum(r.timeliness == "completed_late" for r in own),
     }
-    return rows, summary
+    return own + apart, summary
 
 
-def institution_counts(plan: Plan) -> dict[str, tuple[int, int]]:
-    """Per registry id: (activities it leads, activities it appears in under any role)."""
-    out = {i.id: [0, 0] for i in plan.registry.institutions}
+def _count_by(rows: list[Involvement], order: list[str]) -> dict[str, int]:
+    """Rows per collective they are counted under, in registry order; only collectives with rows."""
+    counts = {g: sum(row.via == g for row in rows) for g in order}
+    return {g: n for g, n in counts.items() if n}
+
+
+def institution_counts(plan: Plan) -> dict[str, dict[str, int]]:
+    """Per registry id, in any role including funder: `lead` (activities it leads, as named),
+    `any` (activities naming it), `via` (activities naming only a collective it belongs to) and
+    `for_all` (activities addressed to all bodies, not naming it nor a collective of its)."""
+    registry = plan.registry
+    out = {i.id: {"lead": 0, "any": 0, "via": 0, "for_all": 0} for i in registry.institutions}
     for rec in plan.activities:
-        involved = {*rec.responsible_ids, *rec.support_ids, *rec.resource_ids}
-        for body in involved:
-            out.setdefault(body, [0, 0])[1] += 1
-        if rec.lead:
-            out.setdefault(rec.lead, [0, 0])[0] += 1
-    return {k: (v[0], v[1]) for k, v in out.items()}
+        named = {*rec.responsible_ids, *rec.support_ids, *rec.resource_ids}
+        for body in named - set(out):
+            out[body] = {"lead": 0, "any": 0, "via": 0, "for_all": 0}
+        for body, counts in out.items():
+            if body in named:
+                counts["any"] += 1
+                counts["lead"] += rec.lead == body
+            elif any(g in named for g in registry.groups_of(body)):
+                counts["via"] += 1
+            elif any(g in named for g in registry.addressed_to(body)):
+                counts["for_all"] += 1
+    return out
 
 
 def deadline_uses(plan: Plan) -> list[dict]:

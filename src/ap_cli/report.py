@@ -16,8 +16,7 @@ from . import language
 from .institutions import slug
 from .plan import ActivityRecord, Plan
 from .periods import Month
-from .queries import (has_role, horizon_end, overdue, role_of, state_at, stats_row, timeliness,
-                      upcoming)
+from .queries import horizon_end, overdue, reach, state_at, stats_row, timeliness, upcoming
 
 LANGS = ("sq", "en")
 NEXT_MONTHS = 3  # "the next quarter": the same horizon as `apcli upcoming --within 1q`
@@ -51,10 +50,22 @@ LABELS: dict[str, dict[str, str]] = {
         "activities_any": "Aktivitete (çdo rol)", "as_lead": "Si drejtues", "overdue_any": "Me vonesë (çdo rol)",
         "due_next_any": "Me afat deri më %s (çdo rol)",
         "index_note": "Shifrat e çdo institucioni përfshijnë të gjitha aktivitetet ku ai është drejtues, përgjegjës "
-                      "ose mbështetës (çdo rol, si te `apcli by-institution`); pasqyra e raportit kryesor numëron "
-                      "vetëm aktivitetet që institucioni drejton.",
-        "scope_note": "Shifrat përfshijnë të gjitha aktivitetet e institucionit, në çdo rol (drejtues, përgjegjës "
-                      "ose mbështetës); pasqyra më poshtë numëron vetëm ato që drejton.",
+                      "ose mbështetës (çdo rol, si te `apcli by-institution`): ato që e emërtojnë dhe ato që emërtojnë "
+                      "një kolektiv ku ai bën pjesë (kolona „nëpërmjet kolektivave“); „si drejtues“ numëron vetëm "
+                      "aktivitetet që plani ia jep institucionit vetë si drejtues. Aktivitetet për të gjitha "
+                      "institucionet nuk numërohen. Pasqyra e raportit kryesor numëron sipas drejtuesit siç e shkruan "
+                      "plani.",
+        "scope_note": "%(n)d aktivitete të institucionit, në çdo rol (drejtues, përgjegjës ose mbështetës): %(direct)d "
+                      "që e emërtojnë dhe %(via)d që emërtojnë një kolektiv ku ai bën pjesë%(groups)s. "
+                      "Aktivitetet për të gjitha institucionet (%(for_all)d) jepen veçmas dhe nuk numërohen. "
+                      "Pasqyra më poshtë numëron vetëm ato që drejton, vetë ose nëpërmjet një kolektivi.",
+        "via": "nëpërmjet", "for_all": "Për të gjitha institucionet (nuk numërohen)",
+        "for_all_note": "Këto aktivitete plani ua kërkon të gjitha institucioneve (ose të gjitha institucioneve "
+                        "shtetërore) pa i emërtuar; nuk numërohen si punë e vetë institucionit.",
+        "via_any": "Nëpërmjet kolektivave", "members": "Anëtarët", "member_of": "Bën pjesë në",
+        "led_via": "drejtuar nga kolektivi ku bën pjesë",
+        "scorecard_note": "Sipas drejtuesit siç e shkruan plani: një kolektiv (p.sh. Bashkitë/komunat) ka rreshtin e "
+                          "vet dhe nuk ndahet mbi anëtarët e tij; po ashtu grupet e hapura (p.sh. Të gjithë aktorët).",
         "stage": "Ecuria e shtyllave", "stage_all": "I gjithë plani",
         "stage_note": "„Me afat pa skaduar“ përfshin edhe punën në vazhdimësi dhe aktivitetet pa afat.",
         "unofficial": "", "unofficial_short": "",
@@ -87,9 +98,22 @@ LABELS: dict[str, dict[str, str]] = {
         "activities_any": "Activities (any role)", "as_lead": "As lead", "overdue_any": "Overdue (any role)",
         "due_next_any": "Due by %s (any role)",
         "index_note": "Each body's counts cover every activity it leads, shares or supports (any role, as in "
-                      "`apcli by-institution`); the main report's scorecard counts only the activities it leads.",
-        "scope_note": "Counts cover all of the institution's activities, in any role (lead, responsible or "
-                      "support); the scorecard below counts only those it leads.",
+                      "`apcli by-institution`): those naming it and those naming a collective it belongs to (the "
+                      "“through collectives” column); “as lead” counts only the activities the plan gives the body "
+                      "itself to lead. Activities addressed to all bodies are not counted. The main report's "
+                      "scorecard counts by lead as the plan prints it.",
+        "scope_note": "%(n)d activities of the institution, in any role (lead, responsible or support): %(direct)d "
+                      "naming it and %(via)d naming a collective it belongs to%(groups)s. Activities addressed to "
+                      "all bodies (%(for_all)d) are listed apart and not counted. The scorecard below counts only "
+                      "those it leads, itself or through a collective.",
+        "via": "via", "for_all": "For all bodies (not counted)",
+        "for_all_note": "The plan asks these of all bodies (or all state bodies) without naming them; they are not "
+                        "counted as the institution's own work.",
+        "via_any": "Through collectives", "members": "Members", "member_of": "Member of",
+        "led_via": "led by a collective it belongs to",
+        "scorecard_note": "By lead as the plan prints it: a collective (e.g. municipalities and communes, "
+                          "BASHKITE-KOMUNAT) has its own row and is not split over its members; so have open-ended "
+                          "groups (e.g. all bodies, TE-GJITHE-AKTORET).",
         "stage": "Stage of each pillar", "stage_all": "Whole plan",
         "stage_note": "“Not yet due” includes ongoing work and activities without a deadline.",
         "unofficial": "Unofficial translation: the plan's texts in this report are an unofficial English "
@@ -239,8 +263,10 @@ def build_context(plan: Plan, cutoff: date, lang: str = "sq", institution: str |
     """Everything a report template shows, for the whole plan or one body's activities."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
-    acts = ([a for a in plan.activities if has_role(a, institution, "any")] if institution
+    reached = {a.ref: r for a in plan.activities if (r := reach(plan, a, institution, "any"))} if institution else {}
+    acts = ([a for a in plan.activities if a.ref in reached and reached[a.ref].counted] if institution
             else list(plan.activities))
+    apart = [a for a in plan.activities if a.ref in reached and not reached[a.ref].counted]
     late = overdue(plan, cutoff, acts)
     soon = upcoming(plan, cutoff, NEXT_MONTHS, acts)
     standing = {a.ref: timeliness(plan, a, cutoff) for a in acts}
@@ -265,7 +291,7 @@ def build_context(plan: Plan, cutoff: date, lang: str = "sq", institution: str |
         "as_of": cutoff.isoformat(),
         "as_of_long": long_date(cutoff, lang),
         "next_until": horizon_end(cutoff, NEXT_MONTHS).isoformat(),
-        "scope": _body(plan, institution, lang) if institution else None,
+        "scope": _scope(plan, institution, lang, acts, apart, reached) if institution else None,
         "headline": headline,
         "summary": summary_sentence(lang, headline, long_date(cutoff, lang)),
         "segments": segments(acts, standing, states, lang),
@@ -278,20 +304,54 @@ def build_context(plan: Plan, cutoff: date, lang: str = "sq", institution: str |
         "timeline": [t for t in (_timeline(plan, p, [a for a in acts if a.pillar == p.numeral], cutoff,
                                            standing, states, lang) for p in plan.pillars)
                      if t["bars"] or t["not_shown"] or not institution],
-        "activities": [{**_item(a, lang), "roles": [ROLES[lang][r] for r in role_of(a, institution)],
-                        "deadline": "; ".join(language.deadlines(a, lang)), "state": STATES[lang][states[a.ref].status],
-                        "reported": states[a.ref].reported, "standing": STANDINGS[lang][standing[a.ref]],
-                        "standing_key": standing[a.ref]}
+        "activities": [_involvement(plan, a, reached[a.ref], lang, states[a.ref], standing[a.ref])
                        for a in acts] if institution else [],
+        "for_all": [_involvement(plan, a, reached[a.ref], lang, state_at(plan, a, cutoff), timeliness(plan, a, cutoff))
+                    for a in apart],
     }
+
+
+def _involvement(plan: Plan, rec: ActivityRecord, r, lang: str, state, standing: str) -> dict:
+    """One row of a body's activities: its roles, and the collective (`via`) when it is reached
+    through one or addressed as one of all bodies."""
+    group = plan.registry.by_id.get(r.via) if r.via else None
+    via = (group.name_en if lang == "en" else group.name) if group else r.via
+    return {**_item(rec, lang), "roles": [ROLES[lang][x] for x in r.roles], "via": via, "via_id": r.via,
+            "counted": r.counted, "deadline": "; ".join(language.deadlines(rec, lang)),
+            "state": STATES[lang][state.status],
+            "reported": state.reported, "standing": STANDINGS[lang][standing], "standing_key": standing}
+
+
+def _scope(plan: Plan, inst_id: str, lang: str, acts, apart, reached) -> dict:
+    """The body a per-institution report is for, with the counts its note states."""
+    reg = plan.registry
+    via = [a for a in acts if reached[a.ref].via]
+    by_group: dict[str, int] = {}
+    for a in via:
+        by_group[reached[a.ref].via] = by_group.get(reached[a.ref].via, 0) + 1
+
+    def name(i: str) -> str:
+        inst = reg.by_id.get(i)
+        return (inst.name_en if lang == "en" else inst.name) if inst else i
+
+    order = reg.groups_of(inst_id)
+    groups = ", ".join(f"{name(g)} {by_group[g]}" for g in sorted(by_group, key=lambda g: (g not in order,
+                                                                                          order.index(g) if g in order else 0, g)))
+    note = LABELS[lang]["scope_note"] % {"n": len(acts), "direct": len(acts) - len(via), "via": len(via),
+                                         "groups": f" ({groups})" if groups else "", "for_all": len(apart)}
+    return {**_body(plan, inst_id, lang), "direct": len(acts) - len(via), "via": len(via), "for_all": len(apart),
+            "members": [name(m) for m in reg.members(inst_id)], "member_of": [name(g) for g in reg.groups_of(inst_id)],
+            "note": note}
 
 
 def build_index(plan: Plan, cutoff: date, lang: str, files: dict[str, str]) -> dict:
     """The per-institution index: one row per body with a report, in registry order."""
     rows = []
     for inst_id, file in files.items():
-        acts = [a for a in plan.activities if has_role(a, inst_id, "any")]
+        reached = [(a, r) for a in plan.activities if (r := reach(plan, a, inst_id, "any")) and r.counted]
+        acts = [a for a, _ in reached]
         rows.append({**_body(plan, inst_id, lang), "file": file, "activities": len(acts),
+                     "via": sum(r.via is not None for _, r in reached),
                      "lead": sum(a.lead == inst_id for a in acts),
                      "overdue": len(overdue(plan, cutoff, acts)),
                      "due_next": len(upcoming(plan, cutoff, NEXT_MONTHS, acts))})
@@ -302,9 +362,11 @@ def build_index(plan: Plan, cutoff: date, lang: str, files: dict[str, str]) -> d
 
 
 def report_bodies(plan: Plan) -> list[str]:
-    """Bodies that get their own report: responsible for or supporting at least one activity."""
+    """Bodies that get their own report: responsible for or supporting at least one activity,
+    named in it or through a collective they belong to (BASHKITE through Bashkitë/komunat)."""
     involved = {b for a in plan.activities for b in (*a.responsible_ids, *a.support_ids)}
-    known = [i.id for i in plan.registry.institutions if i.id in involved]
+    reg = plan.registry
+    known = [i.id for i in reg.institutions if i.id in involved or any(g in involved for g in reg.groups_of(i.id))]
     return known + sorted(involved - set(known))
 
 
@@ -363,18 +425,26 @@ def _overdue_groups(plan: Plan, late, lang: str) -> list[dict]:
 
 
 def _scorecard(plan: Plan, acts, standing, states, lang: str, institution: str | None) -> list[dict]:
+    """By lead as the plan prints it. For one body: the activities it leads, then one row per
+    collective it belongs to for the activities that collective leads (labelled as such)."""
     rows: dict[str, dict] = {}
+    leads = [institution, *plan.registry.groups_of(institution)] if institution else None
     for a in acts:
-        if a.lead is None or (institution and a.lead != institution):
+        if a.lead is None or (leads is not None and a.lead not in leads):
             continue
-        row = rows.setdefault(a.lead, {**_body(plan, a.lead, lang), **dict.fromkeys(SCORE_COUNTS, 0)})
+        if a.lead not in rows:
+            body = _body(plan, a.lead, lang)
+            if institution and a.lead != institution:
+                body["name"] = f"{body['name']} ({LABELS[lang]['led_via']})"
+            rows[a.lead] = {**body, **dict.fromkeys(SCORE_COUNTS, 0)}
+        row = rows[a.lead]
         row["total"] += 1
         row["overdue"] += standing[a.ref] == "overdue"
         row["completed_on_time"] += standing[a.ref] == "completed_on_time"
         row["completed_late"] += standing[a.ref] == "completed_late"
         row["no_evidence"] += not states[a.ref].reported
     order = {i.id: n for n, i in enumerate(plan.registry.institutions)}
-    return sorted(rows.values(), key=lambda r: (order.get(r["id"], len(order)), r["id"]))
+    return sorted(rows.values(), key=lambda r: (r["id"] != institution, order.get(r["id"], len(order)), r["id"]))
 
 
 def _bar_status(rec: ActivityRecord, standing: str, state) -> str:
