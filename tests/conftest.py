@@ -62,3 +62,17 @@ def run():
         return runner.invoke(app, [str(a) for a in args], catch_exceptions=False, **kwargs)
 
     return invoke
+
+
+def require_tool(name: str, install: str) -> str:
+    """The path of a command-line tool (on PATH or beside this Python, i.e. in its virtualenv);
+    without it the test is skipped, or fails under CI=true, as the browser test does."""
+    import os
+    import sys
+
+    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+    if found:
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{name} is not installed, and CI=true requires this test ({install})")
+    pytest.skip(f"{name} is not installed ({install}); with CI=true this test fails instead")

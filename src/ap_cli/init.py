@@ -19,6 +19,13 @@ def schema_file() -> Path:
     return packaged if packaged.is_file() else here.parent.parent / "schema" / "apcli.schema.json"
 
 
+def workflow(template: Path) -> bytes:
+    """The CI workflow, calling the apcli action at the tag of the apcli that writes it."""
+    from . import __version__
+
+    return template.read_bytes().replace(b"@vX.Y.Z", f"@v{__version__}".encode())
+
+
 def scaffold(target: Path) -> dict[Path, bytes]:
     """Every file `init` writes, relative to `target`, with its bytes."""
     plan = bundled_plan_dir()
@@ -27,7 +34,7 @@ def scaffold(target: Path) -> dict[Path, bytes]:
     files[Path("schema") / "apcli.schema.json"] = schema_file().read_bytes()
     init = templates_dir() / "init"
     files[Path(".pre-commit-config.yaml")] = (init / "pre-commit-config.yaml").read_bytes()
-    files[Path(".github") / "workflows" / "plan.yml"] = (init / "plan.yml").read_bytes()
+    files[Path(".github") / "workflows" / "plan.yml"] = workflow(init / "plan.yml")
     files[Path(".gitignore")] = (init / "gitignore").read_bytes()
     return files
 
