@@ -59,7 +59,10 @@ def render() -> str:
         ctx = type(root_ctx)(command, info_name=f"apcli {name}", parent=None)
         out += [f"## `apcli {name}`", ""]
         out += ["```text", command.get_usage(ctx).replace("Usage: ", "", 1), "```", ""]
-        out += [(command.help or "").strip(), ""]
+        for paragraph in (command.help or "").strip().split("\n\n"):
+            if paragraph.startswith("Example: "):  # the help's own example, as code
+                paragraph = "Example: " + " ".join(f"`{line.strip()}`" for line in paragraph[9:].splitlines() if line.strip())
+            out += [paragraph, ""]
         if is_group:
             out += ["Subcommands: " + ", ".join(f"`{name} {sub}`" for sub in command.commands), ""]
             continue
