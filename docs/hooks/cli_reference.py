@@ -44,11 +44,7 @@ def render() -> str:
 
     group = typer.main.get_command(app)
     out: list[str] = []
-    try:
-        import click
-    except ImportError:  # typer vendors click
-        click = None
-    root_ctx = (click.Context if click else type(group).context_class)(group, info_name="apcli")
+    root_ctx = group.context_class(group, info_name="apcli")  # click's, or the copy typer vendors
     out += ["## `apcli`", "", _cell(group.help or ""), "", "| option | meaning |", "|---|---|"]
     for param in group.get_params(root_ctx):
         record = param.get_help_record(root_ctx)
@@ -56,7 +52,7 @@ def render() -> str:
             out.append(f"| `{_cell(record[0])}` | {_cell(record[1])} |")
     out.append("")
     for name, command, is_group in _commands():
-        ctx = type(root_ctx)(command, info_name=f"apcli {name}", parent=None)
+        ctx = command.context_class(command, info_name=f"apcli {name}")
         out += [f"## `apcli {name}`", ""]
         out += ["```text", command.get_usage(ctx).replace("Usage: ", "", 1), "```", ""]
         for paragraph in (command.help or "").strip().split("\n\n"):
@@ -69,7 +65,7 @@ def render() -> str:
         rows = []
         for param in command.get_params(ctx):
             if param.param_type_name == "argument":
-                rows.append(f"| `{param.human_readable_name if hasattr(param, 'human_readable_name') else param.name.upper()}` "
+                rows.append(f"| `{param.name.upper()}` "
                             f"| {_cell(getattr(param, 'help', None) or '')}{' (required)' if param.required else ''} |")
                 continue
             record = param.get_help_record(ctx)
