@@ -1,9 +1,14 @@
-"""Re-run every example in README.md and replace its output with what apcli prints now.
+"""Re-run every example in README.md and the documentation pages, and replace its output with
+what apcli prints now.
 
-A README example is a ```console block whose first line starts with `$ apcli`; everything after
-that line is the command's output. `python docs/update_readme.py` rewrites README.md;
-`python docs/update_readme.py --check` exits 1 when any example's output is stale
-(tests/test_docs.py runs the check).
+An example is a ```console block whose first line starts with `$ apcli`; everything after that
+line is the command's output. It runs from the repository root against the bundled plan, with
+`COLUMNS=100` and `NO_COLOR=1` (an `apcli init …` example runs in a temporary folder). The files
+are README.md and every docs/**/*.md page (`documents()`).
+
+`python docs/update_readme.py` rewrites them; `python docs/update_readme.py --check` changes
+nothing and exits 1 naming each file whose examples are stale (tests/test_docs.py runs the
+check); `python docs/update_readme.py FILE…` limits either to those files.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 BLOCK = re.compile(r"```console\n(\$ apcli[^\n]*)\n(.*?)```", re.S)
 
 
@@ -46,15 +52,26 @@ def render(text: str) -> str:
     return BLOCK.sub(replace, text)
 
 
+def documents() -> list[Path]:
+    """README.md, then every Markdown page of the documentation site, in path order."""
+    return [README, *sorted(DOCS.rglob("*.md"))]
+
+
 def main() -> int:
-    current = README.read_text(encoding="utf-8")
-    fresh = render(current)
-    if "--check" in sys.argv:
-        if fresh != current:
-            sys.stderr.write("README.md examples are stale: run python docs/update_readme.py\n")
-            return 1
-        return 0
-    README.write_text(fresh, encoding="utf-8")
+    named = [ROOT / a if not Path(a).is_absolute() else Path(a) for a in sys.argv[1:] if not a.startswith("--")]
+    stale = []
+    for path in named or documents():
+        current = path.read_text(encoding="utf-8")
+        fresh = render(current)
+        if fresh == current:
+            continue
+        if "--check" in sys.argv:
+            stale.append(path.relative_to(ROOT).as_posix())
+        else:
+            path.write_text(fresh, encoding="utf-8")
+    if stale:
+        sys.stderr.write(f"examples are stale in {', '.join(stale)}: run python docs/update_readme.py\n")
+        return 1
     return 0
 
 

@@ -401,9 +401,9 @@ def test_init_workflow_calls_the_action_at_this_version():
     assert len([line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]) <= 21
 
 
-def test_readme_shows_the_workflow_init_writes():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"```yaml\n{workflow_written_by_init()}```\n" in readme
+def test_docs_show_the_workflow_init_writes():
+    page = (ROOT / "docs" / "how-to" / "ci.md").read_text(encoding="utf-8")
+    assert f"```yaml\n{workflow_written_by_init()}```\n" in page
 
 
 def test_ci_checks_the_plan_through_the_action():

@@ -349,7 +349,7 @@ def test_the_same_rows_in_every_format(run, body, direct):
 
 def test_as_users_read_it(real):
     """The municipality, the Ministry of Labour and the regional committees, read against the
-    source (see the README: BASHKITE 2 → 22, MPÇSSHB 52 → 78, KRAT 36 → 62 as of 2009-06)."""
+    source (see docs/explanation/collective-bodies.md: BASHKITE 2 → 22, MPÇSSHB 52 → 78, KRAT 36 → 62 as of 2009-06)."""
     c = parse_as_of("2009-06")
     _, b = queries.by_institution(real, "BASHKITE", c)
     assert (b["direct"]["activities"], b["via"]["by_collective"], b["for_all"]["activities"]) == \

@@ -1,12 +1,19 @@
-"""The README documents every command with real output, and its two set-up commands are the ones CI runs."""
+"""The README and the documentation site: every command has an example with real output (in
+README.md or a docs page), the README's two set-up commands are the ones CI runs, the README
+stays short and links into the docs, and the site builds with `mkdocs build --strict`."""
 
+import importlib.util
+import os
 import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = sorted((ROOT / "docs").rglob("*.md"))
 
 
 def command_names() -> list[str]:
@@ -22,12 +29,15 @@ def command_names() -> list[str]:
     return sorted(names)
 
 
-def test_every_command_has_a_readme_example():
-    missing = [n for n in command_names() if not re.search(rf"^\$ apcli {re.escape(n)}\b", README, re.M)]
-    assert not missing, f"commands without a `$ apcli …` example in README.md: {missing}"
+def test_every_command_has_an_example():
+    texts = [README, *(p.read_text(encoding="utf-8") for p in PAGES)]
+    missing = [n for n in command_names()
+               if not any(re.search(rf"^\$ apcli {re.escape(n)}\b", t, re.M) for t in texts)]
+    assert not missing, f"commands without a `$ apcli …` example in README.md or docs/: {missing}"
 
 
-def test_readme_examples_show_real_output():
+def test_examples_show_real_output():
+    """README.md and every docs/**/*.md page (docs/update_readme.py --check)."""
     done = subprocess.run([sys.executable, str(ROOT / "docs" / "update_readme.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -39,3 +49,35 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert setup[1] in ci
     assert "pytest" in setup[1] and "apcli overdue --as-of 2009-06" in setup[0]
+
+
+def test_readme_is_short_and_its_links_resolve():
+    assert len(README.splitlines()) <= 200, "README.md is the front page: details go in docs/"
+    for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", README):
+        if re.match(r"[a-z]+:", target):
+            continue
+        assert (ROOT / target).exists(), f"README.md links to a missing file: {target}"
+
+
+def test_every_page_is_in_the_nav():
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    missing = [p.relative_to(ROOT / "docs").as_posix() for p in PAGES
+               if p.relative_to(ROOT / "docs").as_posix() not in nav]
+    assert not missing, f"docs pages missing from mkdocs.yml's nav: {missing}"
+
+
+def test_the_site_builds_strictly(tmp_path):
+    """`mkdocs build --strict` (warnings are errors: broken links, anchors, pages outside the nav).
+    Skipped when MkDocs Material is not installed (`pip install -e '.[docs]'`), except under
+    CI=true, where it fails."""
+    if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("mkdocs-material is not installed (pip install -e '.[test]'), and CI=true")
+        pytest.skip("mkdocs-material is not installed: pip install -e '.[docs]'")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+                          cwd=ROOT, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    reference = (tmp_path / "site" / "reference" / "commands" / "index.html").read_text(encoding="utf-8")
+    for name in command_names():
+        assert f"apcli {name}" in reference, f"the generated command reference lacks `apcli {name}`"

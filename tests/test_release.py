@@ -286,10 +286,11 @@ def test_release_notes_are_the_versions_section():
         changelog.check_tag("v0.2.0", undated, "0.2.0")
 
 
-def test_readme_pins_this_version():
+def test_docs_pin_this_version():
     from ap_cli import __version__
 
-    assert re.findall(r"^\s*rev: (\S+)", README, re.M) == [f"v{__version__}"]  # the pre-commit example
+    page = (ROOT / "docs" / "how-to" / "ci.md").read_text(encoding="utf-8")
+    assert re.findall(r"^\s*rev: (\S+)", page, re.M) == [f"v{__version__}"]  # the pre-commit example
 
 
 def test_licence():

@@ -3,7 +3,7 @@
 A deadline phrase ("Fundi i 2008-ës", "Tremujori i parë i 2009", "Në vazhdim") is read into a
 `Reading`: a period at month granularity, its due day (the last day of the period's end
 month), whether the convention behind it is approximate, and for recurring phrases every due
-day inside the plan period. The conventions are documented in the README's
+day inside the plan period. The conventions are documented in docs/explanation/deadlines.md's
 deadline table; anything the grammar does not know raises `DeadlineError`, never "not due".
 
 Bounds: every year read (phrases, `due:`, dates, `--as-of`, quarters) lies in MIN_YEAR–MAX_YEAR,
