@@ -66,3 +66,19 @@ def test_did_you_mean_for_refs_and_bodies(run):
         "apcli: no activity 'ii-1a9'; did you mean II-1.(a).3, II-1.(a).2, II-1.(a).1?\n"
     assert run("by-institution", "Ministria e Punes").stderr.startswith(
         "apcli: unknown institution 'Ministria e Punes'; did you mean MPÇSSHB")
+
+
+def test_filled_in_forms_read_dates_and_statuses_as_the_cli_does(run, mini_plan, tmp_path):
+    form = tmp_path / "forma.yaml"
+    form.write_text("- ref: I-1.(a).2\n  date: 20.06.2009\n  status: Në proces\n  completion: limited\n  by: ZKKA\n"
+                    "- ref: I-1.(a).8\n  date: \"21/06/2009\"\n  status: Përfunduar\n  evidence: Raport\n  by: ZKKA\n",
+                    encoding="utf-8")
+    result = run("progress", "import", form, "--plan", mini_plan)
+    assert result.exit_code == 0, result.stderr
+    log = (mini_plan / "progress" / "2009Q2" / "zkka.yaml").read_text(encoding="utf-8")
+    assert 'date: "2009-06-20"\n  status: in_progress' in log and 'date: "2009-06-21"\n  status: completed' in log
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- ref: I-1.(a).2\n  date: 31.06.2009\n  status: perfundar\n  by: ZKKA\n", encoding="utf-8")
+    lines = run("progress", "import", bad, "--plan", mini_plan).stderr.splitlines()
+    assert any(line.startswith(f"{bad}:2:9: [error]") for line in lines), lines
+    assert any(line.startswith(f"{bad}:3:11: [error]") for line in lines), lines

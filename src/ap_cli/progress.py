@@ -427,6 +427,21 @@ def _cell_starts(line: str, delimiter: str) -> list[int]:
 # ----------------------------------------------------------------------------- filled-in forms
 
 
+def _in_words_people_use(item):
+    """A form entry with its date and status as the CLI and CSV imports read them (20.06.2009,
+    20/06/2009; `Në proces`, `Përfunduar`) written the canonical way, positions kept; anything
+    unreadable is left for the model to refuse where it stands."""
+    from .source import YMap
+
+    fixed = YMap(item)
+    fixed.pos, fixed.key_pos, fixed.start = item.pos, item.key_pos, item.start
+    if isinstance(item.get("date"), str):
+        fixed["date"] = parse_day(item["date"]) or item["date"]
+    if isinstance(item.get("status"), str):
+        fixed["status"] = status_of(item["status"]) or item["status"]
+    return fixed
+
+
 def read_form(path: Path, name: str | None = None) -> tuple[list[Draft], list[Diagnostic]]:
     """Entries of a filled-in quarterly form (or any progress file) as drafts."""
     from .loader import validate
@@ -450,7 +465,7 @@ def read_form(path: Path, name: str | None = None) -> tuple[list[Draft], list[Di
         if not isinstance(item, YMap):
             diags.append(error(name, *data.pos[i], "wrong-type", f"[{i}]: expected an entry (ref, date, status, …)"))
             continue
-        entry, problems = validate(ProgressEntry, item, name, (i,))
+        entry, problems = validate(ProgressEntry, _in_words_people_use(item), name, (i,))
         if problems:
             diags += problems
             continue
