@@ -82,3 +82,10 @@ def test_filled_in_forms_read_dates_and_statuses_as_the_cli_does(run, mini_plan,
     lines = run("progress", "import", bad, "--plan", mini_plan).stderr.splitlines()
     assert any(line.startswith(f"{bad}:2:9: [error]") for line in lines), lines
     assert any(line.startswith(f"{bad}:3:11: [error]") for line in lines), lines
+
+
+def test_show_lists_every_due_day_of_a_recurring_deadline(run):
+    out = run("show", "koordinimi 3.a.1.3b", "--as-of", "2009-06").stdout
+    assert "deadline: Deri në shkurt të çdo viti për vitin paraardhës → due 2009-02-28, 2010-02-28\n" in out
+    out = run("show", "IV-3.(a).1.2", "--as-of", "2009-06").stdout
+    assert "→ due 2008-06-30, 2009-03-31, 2010-03-31\n" in out

@@ -464,7 +464,8 @@ def _show_text(plan, rec, data, lang: str = "sq") -> str:
     for d in rec.deadlines:
         reading = d.reading
         where = f" (milestone {d.milestone + 1})" if d.milestone is not None else ""
-        read = (f"due {reading.due.isoformat()}{' ≈' if reading.approx else ''}" if reading and reading.due
+        days = ", ".join(day.isoformat() for day in reading.due_days) if reading else ""  # every one, recurring too
+        read = (f"due {days}{' ≈' if reading.approx else ''}" if reading and reading.due
                 else "ongoing, never due" if reading else "UNREADABLE")
         shown = language.deadline(d, lang)
         override = f" [due: {d.due_override}]" if d.due_override and lang != "en" else ""
