@@ -505,15 +505,12 @@ def list_(pillar: Optional[str] = typer.Option(None, "--pillar", help="I, II, II
     check_role(role)
     lang = lang_of(lang)
     if status:
-        from .progress import _word, status_of
+        from .progress import status_hint, status_of
 
-        status = status_of(status) or _word(status)
-        if status not in STATUS_FILTERS:
-            import difflib
-
-            close = difflib.get_close_matches(status or "", STATUS_FILTERS, n=1)
-            raise fail(f"unknown status {excerpt(status or '')}; use one of: {', '.join(STATUS_FILTERS)}"
-                       + (f"; did you mean {close[0]}?" if close else ""))
+        typed, status = status, status_of(status, STATUS_FILTERS)
+        if status is None:
+            raise fail(f"unknown status {excerpt(typed)}; use one of: {', '.join(STATUS_FILTERS)}"
+                       + status_hint(typed, STATUS_FILTERS))
     plan = load(plan_dir, progress)
     c = cutoff(as_of, plan)
     inst = institution_id(plan, institution) if institution else None

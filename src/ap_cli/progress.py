@@ -68,29 +68,32 @@ def parse_day(text: str | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def status_of(text: str | None) -> str | None:
+def status_of(text: str | None, words: tuple[str, ...] = STATUSES) -> str | None:
     """A status as typed: `in_progress`, `In progress`, `in-progress`, or as the reports print it
-    in Albanian (`Në proces`, `përfunduar`), any case and diacritics → the status, else None."""
+    in Albanian (`Në proces`, `përfunduar`), any case and diacritics → one of `words` (the
+    statuses of an entry; `list --status` passes its wider set of filters), else None."""
     from .institutions import fold
     from .report import STATES
 
     word = _word(text)
-    if word in STATUSES:
+    if word in words:
         return word
     labels = {fold(label): status for lang in STATES.values() for status, label in lang.items()}
-    return labels.get(fold(text or ""))
+    found = labels.get(fold(text or ""))
+    return found if found in words else None
 
 
-def status_hint(text: str) -> str:
+def status_hint(text: str, words: tuple[str, ...] = STATUSES) -> str:
     """'; did you mean …?' for a near-miss status, or ''."""
     import difflib
 
     from .institutions import fold
     from .report import STATES
 
-    words = {fold(w): w for w in (*STATUSES, *STATES["sq"].values(), *STATES["en"].values())}
-    close = difflib.get_close_matches(fold(text), list(words), n=1, cutoff=0.6)
-    return f"; did you mean {status_of(words[close[0]])}?" if close else ""
+    spellings = {fold(w): w for w in (*words, *STATES["sq"].values(), *STATES["en"].values())}
+    close = difflib.get_close_matches(fold(text), list(spellings), n=1, cutoff=0.6)
+    found = status_of(spellings[close[0]], words) if close else None
+    return f"; did you mean {found}?" if found else ""
 
 
 def _word(text: str | None) -> str | None:
