@@ -431,7 +431,7 @@ def test_columns_still_unpack_as_key_and_header():
 
 
 def test_escape_controls():
-    assert output.escape_controls("a\x1b[31mb\x07\u202ec\n\td\x9b") == "a\\x1b[31mb\\x07\\u202ec\\n\\td\\x9b"
+    assert output.escape_line("a\x1b[31mb\x07\u202ec\n\td\x9b") == "a\\x1b[31mb\\x07\\u202ec\\n\\td\\x9b"
     assert output.one_line("a\n  b\tc\u2028d") == "a b c d"
 
 

@@ -147,19 +147,9 @@ def display_width(text: str) -> int:
 # hides others, so all are shown as escapes (diagnostics.escape_line decides which).
 
 
-def escape_controls(text: str) -> str:
-    """`text` with every unsafe character written as an escape (`\\x1b`, `\\u202e`, `\\n`)."""
-    return escape_line(text)
-
-
-def escape_controls_but_newlines(text: str) -> str:
-    """Multi-line text (`apcli show`) safe for a terminal: its lines kept, every other control escaped."""
-    return "\n".join(escape_controls(line) for line in text.split("\n"))
-
-
 def one_line(value) -> str:
     """A cell as one line: runs of white space (newlines too) folded to one space, controls escaped."""
-    return escape_controls(" ".join(cell_text(value).split()))
+    return escape_line(" ".join(cell_text(value).split()))
 
 
 # ----------------------------------------------------------------------------- columns and styles
@@ -233,9 +223,9 @@ def render_plain(table: Table, styled: bool = False) -> str:
         pads = [" " * (widths[i] - display_width(c)) for i, c in enumerate(r[:-1])] + [""]
         out.append("  ".join(_sgr(c, s) + pad for c, s, pad in zip(r, row_styles, pads)).rstrip())
     if table.footer:
-        out.append(escape_controls(table.footer))
+        out.append(escape_line(table.footer))
     if table.note:
-        out.append(escape_controls(table.note))
+        out.append(escape_line(table.note))
     return "\n".join(out) + "\n"
 
 
@@ -340,9 +330,9 @@ def render_terminal(table: Table, width: int, styled: bool, height: int = 25) ->
         if table.footer or table.note:
             console.print()
     if table.footer:
-        console.print(Text(escape_controls(table.footer)))
+        console.print(Text(escape_line(table.footer)))
     if table.note:
-        console.print(Text(escape_controls(table.note), style="dim"))
+        console.print(Text(escape_line(table.note), style="dim"))
     return console.file.getvalue()
 
 
