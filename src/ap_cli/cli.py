@@ -879,13 +879,12 @@ DryRunOpt = typer.Option(False, "--dry-run", help="Validate and show what would 
 def writable_plan_dir(plan_dir: Optional[Path]) -> Path:
     """The plan a writing command may change: never the bundled copy found by default, never
     the copy inside the installed package."""
-    from .init import READ_ONLY, is_bundled
+    from .init import READ_ONLY, read_only
     from .loader import find_plan_dir
 
     where = find_plan_dir(plan_dir)
-    inside_package = (Path(__file__).resolve().parent / "plan").is_dir()
     named = plan_dir is not None or bool(os.environ.get("APCLI_PLAN")) or (Path("plan") / "plan.yaml").is_file()
-    if is_bundled(where) and (inside_package or not named):
+    if read_only(where, named):
         raise fail(READ_ONLY)
     return where
 
@@ -1129,12 +1128,12 @@ def fmt_files(
     from .diagnostics import format_text
     from .edit import WriteError, lock_root, sweep_temp_files, write_file
     from .formatting import format_file, plan_files
-    from .init import READ_ONLY, is_bundled
+    from .init import READ_ONLY, read_only
     from .loader import display_path
 
     targets = paths or [_plan_to_change(plan_dir, check_only)]
     files = [f for p in targets for f in (plan_files(p) if p.is_dir() else [p])]
-    if not check_only and any(is_bundled(f.parent) for f in files) and (Path(__file__).resolve().parent / "plan").is_dir():
+    if not check_only and any(read_only(f.parent, named=True) for f in files):  # files named on the command line
         raise fail(READ_ONLY)
     if stamp:
         _stamp_files(list(dict.fromkeys(files)), check_only)

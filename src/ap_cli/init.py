@@ -59,13 +59,15 @@ def init_repository(target: Path) -> list[Path]:
     return written
 
 
-def is_bundled(plan_dir: Path) -> bool:
-    """The plan shipped with apcli: inside the installed package an upgrade replaces it, and in a
-    source checkout it is the project's own data, so writing commands refuse it unless named."""
+def read_only(plan_dir: Path, named: bool) -> bool:
+    """Whether writing commands refuse `plan_dir`: the copy inside the installed package always
+    (an upgrade replaces it); the source checkout's own plan only when nobody named it (found
+    by the last fallback of the lookup, e.g. run from a folder without ./plan)."""
     try:
-        return plan_dir.resolve() == bundled_plan_dir().resolve()
-    except OSError:
+        bundled = plan_dir.resolve() == bundled_plan_dir().resolve()
+    except (OSError, RuntimeError):
         return False
+    return bundled and ((Path(__file__).resolve().parent / "plan").is_dir() or not named)
 
 
 READ_ONLY = ("the plan bundled with apcli is read-only (an upgrade would replace it); make a working copy "
