@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
 from ap_cli import cache, source
 from ap_cli.loader import load_plan
+from conftest import Run
 
 
 @pytest.fixture
-def cache_home(tmp_path, monkeypatch):
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     home = tmp_path / "cache-home"
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     monkeypatch.delenv("APCLI_CACHE", raising=False)
@@ -30,8 +32,8 @@ def warm(run, plan) -> tuple[str, str]:
     return answers(run, plan)
 
 
-def no_parsing(monkeypatch):
-    def refuse(text):
+def no_parsing(monkeypatch) -> None:
+    def refuse(text) -> None:
         raise AssertionError("parsed although the cache holds this file")
     monkeypatch.setattr(source, "parse_text", refuse)
 
@@ -42,14 +44,14 @@ def answers(run, plan) -> tuple[str, str]:
     return checked.stdout, exported.stdout
 
 
-def test_content_read_once_is_not_encoded(cache_home, mini_plan):
+def test_content_read_once_is_not_encoded(cache_home, mini_plan: Path) -> None:
     load_plan(mini_plan)
     assert entries(cache_home) == [] and len(list(cache_home.glob("*.seen"))) == 5
     load_plan(mini_plan)
     assert len(entries(cache_home)) == 5 and not list(cache_home.glob("*.seen"))
 
 
-def test_third_load_comes_from_the_cache(cache_home, mini_plan, run, monkeypatch):
+def test_third_load_comes_from_the_cache(cache_home, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     first = warm(run, mini_plan)
     assert len(entries(cache_home)) == 5  # plan, registry, two pillars, one progress file
     assert not list(cache_home.glob("*.seen"))
@@ -57,7 +59,7 @@ def test_third_load_comes_from_the_cache(cache_home, mini_plan, run, monkeypatch
     assert answers(run, mini_plan) == first
 
 
-def test_a_changed_file_is_never_served_stale(cache_home, mini_plan, run):
+def test_a_changed_file_is_never_served_stale(cache_home, mini_plan: Path, run: Run) -> None:
     warm(run, mini_plan)
     pillar = mini_plan / "2-mbrojtja.yaml"
     stat = pillar.stat()
@@ -69,7 +71,7 @@ def test_a_changed_file_is_never_served_stale(cache_home, mini_plan, run):
     assert "Trajnimi i stafiT" in [row["title"] for row in exported]
 
 
-def test_positions_from_the_cache_are_the_parser_s(cache_home, mini_plan, run, monkeypatch):
+def test_positions_from_the_cache_are_the_parser_s(cache_home, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     text = (mini_plan / "1-provat.yaml").read_text(encoding="utf-8")
     (mini_plan / "1-provat.yaml").write_text(text.replace("[DONATORET]", "[DONATORETX]"), encoding="utf-8")
     cold = run("check", "--plan", mini_plan).stdout
@@ -90,7 +92,7 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
-def test_a_corrupt_cache_is_a_miss(cache_home, mini_plan, run, damage):
+def test_a_corrupt_cache_is_a_miss(cache_home, mini_plan: Path, run: Run, damage) -> None:
     expected = warm(run, mini_plan)
     for entry in entries(cache_home):
         entry.write_bytes(damage(entry.read_bytes()))
@@ -98,7 +100,7 @@ def test_a_corrupt_cache_is_a_miss(cache_home, mini_plan, run, damage):
         assert answers(run, mini_plan) == expected
 
 
-def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home, mini_plan, run):
+def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home, mini_plan: Path, run: Run) -> None:
     import hashlib
 
     expected = warm(run, mini_plan)
@@ -108,7 +110,7 @@ def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home, mini_plan,
     assert answers(run, mini_plan) == expected
 
 
-def test_an_unwritable_cache_only_costs_speed(tmp_path, mini_plan, run, monkeypatch):
+def test_an_unwritable_cache_only_costs_speed(tmp_path: Path, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = answers(run, mini_plan)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -120,13 +122,13 @@ def test_an_unwritable_cache_only_costs_speed(tmp_path, mini_plan, run, monkeypa
     assert answers(run, mini_plan) == expected
 
 
-def test_cache_off(cache_home, mini_plan, run, monkeypatch):
+def test_cache_off(cache_home, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APCLI_CACHE", "off")
     answers(run, mini_plan)
     assert not cache_home.exists()
 
 
-def test_a_new_parser_does_not_read_old_entries(cache_home, mini_plan, run, monkeypatch):
+def test_a_new_parser_does_not_read_old_entries(cache_home, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     warm(run, mini_plan)
     monkeypatch.setattr(cache, "_FINGERPRINT", [b"another parser"])
     parsed = []
@@ -136,7 +138,7 @@ def test_a_new_parser_does_not_read_old_entries(cache_home, mini_plan, run, monk
     assert len(parsed) == 5
 
 
-def test_files_with_problems_are_not_cached(cache_home, mini_plan):
+def test_files_with_problems_are_not_cached(cache_home, mini_plan: Path) -> None:
     (mini_plan / "2-mbrojtja.yaml").write_bytes(b"pillar: &a II\n")
     load_plan(mini_plan)
     plan, diags = load_plan(mini_plan)
@@ -144,7 +146,7 @@ def test_files_with_problems_are_not_cached(cache_home, mini_plan):
     assert len(entries(cache_home)) == 4
 
 
-def test_the_cache_stays_bounded(cache_home, monkeypatch):
+def test_the_cache_stays_bounded(cache_home, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache, "MAX_ENTRIES", 20)
     cache_home.mkdir(parents=True)
     for i in range(200):

@@ -9,7 +9,8 @@ import dataclasses
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ap_cli import queries
 from ap_cli.loader import load_plan
@@ -62,7 +63,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 @SETTINGS
 @given(log=st.lists(entries(), max_size=60), cutoff=days)
-def test_overdue_equals_its_definition_and_totals_agree(log, cutoff):
+def test_overdue_equals_its_definition_and_totals_agree(log, cutoff) -> None:
     plan = plan_with(log)
     items = queries.overdue(plan, cutoff)
     assert {o.rec.ref for o in items} == overdue_by_definition(log, cutoff)
@@ -77,7 +78,7 @@ def test_overdue_equals_its_definition_and_totals_agree(log, cutoff):
 
 @SETTINGS
 @given(log=st.lists(entries(), max_size=60), cutoff=days)
-def test_overdue_work_is_never_completed_on_time(log, cutoff):
+def test_overdue_work_is_never_completed_on_time(log, cutoff) -> None:
     plan = plan_with(log)
     for rec in plan.activities:
         state = queries.state_at(plan, rec, cutoff)
@@ -96,7 +97,7 @@ def test_overdue_work_is_never_completed_on_time(log, cutoff):
 @SETTINGS
 @given(log=st.lists(entries(), max_size=30), cutoff=days, body=st.sampled_from(BODIES),
        role=st.sampled_from(queries.ROLES))
-def test_role_counts_add_up(log, cutoff, body, role):
+def test_role_counts_add_up(log, cutoff, body, role) -> None:
     plan = plan_with(log)
     rows, summary = queries.by_institution(plan, body, cutoff, role)
     own = [r for r in rows if r.counted]
@@ -119,7 +120,7 @@ def test_role_counts_add_up(log, cutoff, body, role):
     ("III-2.(c).2", "2009-06-10", ("completed_late", 6)),   # first milestone due 2008-12-31
     ("II-3.(a).3", "2009-06-10", ("completed_late", None)),
 ])
-def test_completed_after_a_missed_due_day_is_late(ref, completed, expected):
+def test_completed_after_a_missed_due_day_is_late(ref: str, completed: str, expected) -> None:
     plan = plan_with([ProgressEntry(ref=ref, date=completed, status="completed", evidence="Raport", by="ZKKA")])
     rec = plan.by_ref[ref]
     state = queries.state_at(plan, rec, date(2009, 6, 30))
@@ -132,7 +133,7 @@ def test_completed_after_a_missed_due_day_is_late(ref, completed, expected):
 
 @pytest.mark.parametrize("within", ["6m", "1y", "2q"])
 @pytest.mark.parametrize("month", [f"{y}-{m:02d}" for y in (2008, 2009) for m in range(1, 13)])
-def test_upcoming_with_milestones_sharing_a_due_day(within, month):
+def test_upcoming_with_milestones_sharing_a_due_day(within: str, month) -> None:
     from ap_cli.periods import parse_as_of
 
     cutoff = parse_as_of(month)

@@ -16,10 +16,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from conftest import DATA, MINI_PLAN, REAL_PLAN, ROOT
+from conftest import DATA, MINI_PLAN, REAL_PLAN, ROOT, Run
 
 GOLDEN = ROOT / "tests" / "golden"
 EN_PLAN = DATA / "mini-plan-en"  # the mini plan with English beside every text
@@ -57,14 +58,14 @@ def report(run, tmp_path, *args) -> str:
 
 @pytest.mark.parametrize("plan,fmt,lang", [("mini", "md", "sq"), ("mini", "html", "sq"), ("mini", "md", "en"),
                                            ("mini-en", "md", "en"), ("mini-en", "html", "en")])
-def test_golden(run, tmp_path, update_golden, plan, fmt, lang):
+def test_golden(run: Run, tmp_path: Path, update_golden: bool, plan: str, fmt: str, lang: str) -> None:
     """`mini` has no English (its English report shows every text in Albanian, marked `[sq] `);
     `mini-en` is the same plan with the English beside every text."""
     text = report(run, tmp_path, "--plan", DATA / plan.replace("mini", "mini-plan"), "--format", fmt, "--lang", lang)
     golden(f"{plan}-{AS_OF}.{lang}.{fmt}", text, update_golden)
 
 
-def test_same_input_same_bytes(run, tmp_path):
+def test_same_input_same_bytes(run: Run, tmp_path: Path) -> None:
     first = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
     second = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
     assert first == second
@@ -72,7 +73,7 @@ def test_same_input_same_bytes(run, tmp_path):
     assert stdout == first
 
 
-def test_report_content(run, tmp_path):
+def test_report_content(run: Run, tmp_path: Path) -> None:
     text = report(run, tmp_path, "--plan", EN_PLAN, "--lang", "en")
     assert "# Implementation status report — Status as of 30 June 2009" in text
     # I-1.(a).6 is suspended, due early 2009 (≈), so overdue and approximate, led by MB
@@ -85,7 +86,7 @@ def test_report_content(run, tmp_path):
     assert text.count("```mermaid") == 2 and text.count("\n```\n") == 2
 
 
-def test_no_wall_clock_in_output(run, tmp_path):
+def test_no_wall_clock_in_output(run: Run, tmp_path: Path) -> None:
     """No wall-clock time leaks in: the only dates are the plan's and the cut-off's."""
     text = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
     assert date.today().isoformat() not in text
@@ -115,7 +116,7 @@ def cli_json(run, *args):
 
 @pytest.mark.parametrize("progress", [None, DEMO], ids=["real-log", "demo-log"])
 @pytest.mark.parametrize("quarter", QUARTERS)
-def test_summary_sentence_counts_are_those_of_stats_and_overdue(run, tmp_path, quarter, progress):
+def test_summary_sentence_counts_are_those_of_stats_and_overdue(run: Run, tmp_path: Path, quarter, progress) -> None:
     """The opening sentence says what `apcli stats` and `apcli overdue` say, at every quarter."""
     extra = ["--plan", REAL_PLAN] + (["--progress", progress] if progress else [])
     total = cli_json(run, "stats", "--as-of", quarter, *extra)[-1]
@@ -138,7 +139,7 @@ def test_summary_sentence_counts_are_those_of_stats_and_overdue(run, tmp_path, q
     assert (int(m["late"] or 0), int(m["approx"] or 0)) == (len(late), sum(o["approx"] for o in late))
 
 
-def test_summary_sentence_wording():
+def test_summary_sentence_wording() -> None:
     from ap_cli.report import summary_sentence
 
     figures = {"activities": 226, "overdue": 112, "overdue_approx": 84, "completed": 0, "in_progress": 0,
@@ -159,7 +160,7 @@ def test_summary_sentence_wording():
     assert summary_sentence("sq", none, "31 mars 2008").startswith("Asnjë nga 226 aktivitetet nuk është me vonesë më")
 
 
-def test_percent():
+def test_percent() -> None:
     from ap_cli.report import percent
 
     assert [percent(n, 226) for n in (0, 1, 112, 113, 225, 226)] == ["0%", "<1%", "50%", "50%", ">99%", "100%"]
@@ -167,7 +168,7 @@ def test_percent():
 
 
 @pytest.mark.parametrize("as_of", [date(2008, 3, 31), date(2009, 6, 30), date(2009, 12, 31), date(2011, 3, 31)])
-def test_stacked_bar_segments_add_up(as_of):
+def test_stacked_bar_segments_add_up(as_of) -> None:
     """Each activity is in exactly one segment; completed and overdue are the counts of `stats`."""
     from ap_cli.loader import load_plan
     from ap_cli.queries import stats
@@ -189,12 +190,12 @@ def test_stacked_bar_segments_add_up(as_of):
 class Stacks(HTMLParser):
     """The stacked bars of an HTML report: aria-label, and (width, title, text) of each segment."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.bars: list[dict] = []
         self._seg = None
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag, attrs) -> None:
         a = dict(attrs)
         if "stack" in (a.get("class") or "").split():
             self.bars.append({"role": a.get("role"), "label": a.get("aria-label"), "segs": []})
@@ -203,16 +204,16 @@ class Stacks(HTMLParser):
             self._seg = [width, a["title"], ""]
             self.bars[-1]["segs"].append(self._seg)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag) -> None:
         if tag == "span" and self._seg is not None and not self._seg[2].endswith("%"):
             self._seg = None
 
-    def handle_data(self, data):
+    def handle_data(self, data) -> None:
         if self._seg is not None:
             self._seg[2] += data
 
 
-def test_stacked_bars_in_html_are_labelled_and_add_up(tmp_path):
+def test_stacked_bars_in_html_are_labelled_and_add_up(tmp_path: Path) -> None:
     from ap_cli.loader import load_plan
     from ap_cli.render import render_report
 
@@ -249,7 +250,7 @@ def external_references(html: str) -> list[str]:
     return found
 
 
-def test_html_reports_fetch_nothing(run, tmp_path):
+def test_html_reports_fetch_nothing(run: Run, tmp_path: Path) -> None:
     from ap_cli.loader import load_plan
     from ap_cli.render import render_report
 
@@ -269,7 +270,7 @@ def test_html_reports_fetch_nothing(run, tmp_path):
         assert links == [], page.name
 
 
-def test_timeline_bars_carry_a_short_title(run, tmp_path):
+def test_timeline_bars_carry_a_short_title(run: Run, tmp_path: Path) -> None:
     html = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
     labels = re.findall(r'<text x="4" y="\d+"[^>]*><tspan class="ref">([^<]+)</tspan> ([^<]*)</text>', html)
     assert ("I-1.(a).1", "Afati në muajin e cut-off") in labels
@@ -278,7 +279,7 @@ def test_timeline_bars_carry_a_short_title(run, tmp_path):
     assert "    I-1.(a).1 Afati në muajin e cut-off :crit, t0, 2009-06-01, 2009-07-01" in md
 
 
-def test_short_label():
+def test_short_label() -> None:
     from ap_cli.render import short_label
 
     title = ("Hartimi i termave të referencës për monitorimin, si pjese e “Planit për monitorim, "
@@ -290,7 +291,7 @@ def test_short_label():
         assert len(short_label(title, width)) <= width
 
 
-def test_counts_say_which_roles_they_count(run, tmp_path):
+def test_counts_say_which_roles_they_count(run: Run, tmp_path: Path) -> None:
     """The index counts a body's activities in any role (as `by-institution`), the scorecard as lead."""
     out = tmp_path / "per"
     assert run("report", "--as-of", AS_OF, "--per-institution", "--lang", "en", "--out", f"{out}/").exit_code == 0
@@ -358,13 +359,13 @@ def check_tables(text: str) -> int:
     return rows
 
 
-def test_markdown_tables_keep_their_cells(run, tmp_path):
+def test_markdown_tables_keep_their_cells(run: Run, tmp_path: Path) -> None:
     for lang in ("sq", "en"):
         text = report(run, tmp_path, "--plan", MINI_PLAN, "--lang", lang)
         assert check_tables(text) > 15
 
 
-def test_markdown_report_of_the_real_plan_parses():
+def test_markdown_report_of_the_real_plan_parses() -> None:
     from ap_cli.loader import bundled_plan_dir, load_plan
     from ap_cli.render import render_report
 
@@ -380,7 +381,7 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"))
 
 @settings(max_examples=300, deadline=None)
 @given(_TEXT)
-def test_any_cell_text_survives_markdown(value):
+def test_any_cell_text_survives_markdown(value) -> None:
     """The cell shows the text itself; bidi and invisible characters as visible escapes."""
     from ap_cli.diagnostics import escape_line
     from ap_cli.render import md_cell
@@ -398,33 +399,33 @@ def test_any_cell_text_survives_markdown(value):
 class Cells(HTMLParser):
     """Table cells of an HTML page as (text, child tags), plus every start tag seen."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.cells: list[tuple[str, list[str]]] = []
         self.tags: list[str] = []
         self.text: list[str] = []
         self._cell: list | None = None
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag, attrs) -> None:
         self.tags.append(tag)
         if tag in ("td", "th"):
             self._cell = ["", []]
         elif self._cell is not None:
             self._cell[1].append(tag)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag) -> None:
         if tag in ("td", "th") and self._cell is not None:
             self.cells.append((self._cell[0], self._cell[1]))
             self._cell = None
 
-    def handle_data(self, data):
+    def handle_data(self, data) -> None:
         self.text.append(data)
         if self._cell is not None:
             self._cell[0] += data
 
 
 @pytest.fixture
-def injected(mini_plan) -> Path:
+def injected(mini_plan: Path) -> Path:
     """The fixture plan with the payload as an activity title and as a pillar title."""
     path = mini_plan / "1-provat.yaml"
     text = path.read_text(encoding="utf-8")
@@ -434,7 +435,7 @@ def injected(mini_plan) -> Path:
     return mini_plan
 
 
-def test_payload_is_text_in_html(run, tmp_path, injected):
+def test_payload_is_text_in_html(run: Run, tmp_path: Path, injected: Path) -> None:
     html = report(run, tmp_path, "--plan", injected, "--format", "html")
     page = Cells()
     page.feed(html)
@@ -447,7 +448,7 @@ def test_payload_is_text_in_html(run, tmp_path, injected):
     assert "<script>alert" not in html and "<img" not in html
 
 
-def test_payload_is_text_in_markdown(run, tmp_path, injected):
+def test_payload_is_text_in_markdown(run: Run, tmp_path: Path, injected: Path) -> None:
     text = report(run, tmp_path, "--plan", injected)
     check_tables(text)
     page = Cells()
@@ -465,7 +466,7 @@ def test_payload_is_text_in_markdown(run, tmp_path, injected):
     assert text.count("```") % 2 == 0
 
 
-def test_user_template_is_autoescaped_and_strict(run, tmp_path, injected):
+def test_user_template_is_autoescaped_and_strict(run: Run, tmp_path: Path, injected: Path) -> None:
     tpl = tmp_path / "mine.html.j2"
     tpl.write_text("<p>{{ timeline[0].title }}</p>\n", encoding="utf-8")
     out = run("report", "--as-of", AS_OF, "--plan", injected, "--template", tpl)
@@ -479,7 +480,7 @@ def test_user_template_is_autoescaped_and_strict(run, tmp_path, injected):
     assert "no_such_thing" in out.stderr
 
 
-def test_user_template_can_extend_the_shipped_one(run, tmp_path):
+def test_user_template_can_extend_the_shipped_one(run: Run, tmp_path: Path) -> None:
     tpl = tmp_path / "mine.md.j2"
     tpl.write_text('{% extends "report.md.j2" %}\n', encoding="utf-8")
     mine = report(run, tmp_path, "--plan", MINI_PLAN, "--template", tpl)
@@ -489,7 +490,7 @@ def test_user_template_can_extend_the_shipped_one(run, tmp_path):
 # ----------------------------------------------------------------------------- per institution
 
 
-def test_per_institution(run, tmp_path):
+def test_per_institution(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "reports"
     result = run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, "--per-institution", "--out", out)
     assert result.exit_code == 0, result.stderr
@@ -506,7 +507,7 @@ def test_per_institution(run, tmp_path):
     check_tables(mine)
 
 
-def test_per_institution_html_and_usage(run, tmp_path):
+def test_per_institution_html_and_usage(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "html"
     assert run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, "--per-institution", "--out", out,
                "--format", "html").exit_code == 0
@@ -530,7 +531,7 @@ def write_report(run, *args):
 
 @pytest.mark.parametrize("name, kind", [("r.html", "html"), ("r.HTM", "html"), ("r.md", "md"),
                                         ("r.markdown", "md"), ("r", "md"), ("r.txt", "md")])
-def test_out_file_name_gives_the_format(run, tmp_path, name, kind):
+def test_out_file_name_gives_the_format(run: Run, tmp_path: Path, name: str, kind: str) -> None:
     result = write_report(run, "--out", tmp_path / name)
     assert result.exit_code == 0, result.stderr
     text = (tmp_path / name).read_text(encoding="utf-8")
@@ -538,7 +539,7 @@ def test_out_file_name_gives_the_format(run, tmp_path, name, kind):
     assert tree(tmp_path) == [name]
 
 
-def test_out_agreeing_with_format_and_template(run, tmp_path):
+def test_out_agreeing_with_format_and_template(run: Run, tmp_path: Path) -> None:
     assert write_report(run, "--format", "html", "--out", tmp_path / "a.html").exit_code == 0
     tpl = tmp_path / "mine.html.j2"
     tpl.write_text('{% extends "report.html.j2" %}\n', encoding="utf-8")
@@ -554,7 +555,7 @@ def test_out_agreeing_with_format_and_template(run, tmp_path):
     (["--out", "{d}/r.md", "--template", "{d}/t.html.j2"],
      "--out {d}/r.md (a Markdown file name) conflicts with --template {d}/t.html.j2 (an HTML template)"),
 ])
-def test_out_conflicting_with_format_is_a_usage_error(run, tmp_path, args, message):
+def test_out_conflicting_with_format_is_a_usage_error(run: Run, tmp_path: Path, args, message: str) -> None:
     (tmp_path / "t.html.j2").write_text("x\n", encoding="utf-8")
     result = write_report(run, *[a.format(d=tmp_path) for a in args])
     assert result.exit_code == 2
@@ -562,7 +563,7 @@ def test_out_conflicting_with_format_is_a_usage_error(run, tmp_path, args, messa
     assert tree(tmp_path) == ["t.html.j2"]
 
 
-def test_out_directory(run, tmp_path):
+def test_out_directory(run: Run, tmp_path: Path) -> None:
     # an existing directory, with or without the slash, gets report.<format>
     assert write_report(run, "--out", tmp_path).exit_code == 0
     assert write_report(run, "--format", "html", "--out", f"{tmp_path}/").exit_code == 0
@@ -583,7 +584,7 @@ def test_out_directory(run, tmp_path):
     ("{d}/file.md/r.md", "--out {d}/file.md/r.md: {d}/file.md is a file, not a directory"),
     ("{d}/file.md/", "--out {d}/file.md/: {d}/file.md is a file, not a directory"),
 ])
-def test_out_with_a_missing_or_wrong_directory(run, tmp_path, out, message):
+def test_out_with_a_missing_or_wrong_directory(run: Run, tmp_path: Path, out: str, message: str) -> None:
     (tmp_path / "file.md").write_text("mine\n", encoding="utf-8")
     result = write_report(run, "--out", out.format(d=tmp_path))
     assert result.exit_code == 2
@@ -599,7 +600,7 @@ def test_out_with_a_missing_or_wrong_directory(run, tmp_path, out, message):
                  "give a directory (end it with /)"),
     ("{d}/missing/reports/", "--out {d}/missing/reports/: directory {d}/missing does not exist"),
 ])
-def test_per_institution_out_errors(run, tmp_path, out, message):
+def test_per_institution_out_errors(run: Run, tmp_path: Path, out: str | None, message: str) -> None:
     (tmp_path / "file").write_text("mine\n", encoding="utf-8")
     result = write_report(run, "--per-institution", *(["--out", out.format(d=tmp_path)] if out else []))
     assert result.exit_code == 2
@@ -608,7 +609,7 @@ def test_per_institution_out_errors(run, tmp_path, out, message):
 
 
 @pytest.mark.parametrize("out", ["{d}/reports/", "{d}/reports"])
-def test_per_institution_makes_its_directory(run, tmp_path, out):
+def test_per_institution_makes_its_directory(run: Run, tmp_path: Path, out: str) -> None:
     result = write_report(run, "--per-institution", "--format", "html", "--out", out.format(d=tmp_path))
     assert result.exit_code == 0, result.stderr
     assert result.stderr == f"apcli: wrote 4 reports and index.html to {tmp_path}/reports\n"
@@ -616,12 +617,12 @@ def test_per_institution_makes_its_directory(run, tmp_path, out):
                               "reports/psh.html", "reports/zkka.html"]
 
 
-def test_out_is_checked_before_the_plan_is_read(run, tmp_path):
+def test_out_is_checked_before_the_plan_is_read(run: Run, tmp_path: Path) -> None:
     result = run("report", "--plan", tmp_path / "no-plan", "--format", "md", "--out", tmp_path / "r.html")
     assert result.exit_code == 2 and "conflicts" in result.stderr
 
 
-def test_slugs_are_filesystem_safe():
+def test_slugs_are_filesystem_safe() -> None:
     from ap_cli.institutions import slug
     from ap_cli.report import slugs
 
@@ -632,7 +633,7 @@ def test_slugs_are_filesystem_safe():
     assert slugs(["M.B", "MB", "M-B", "index"]) == {"M.B": "m-b", "MB": "mb", "M-B": "m-b-2", "index": "index-2"}
 
 
-def test_filters():
+def test_filters() -> None:
     from ap_cli.render import md_cell, mermaid_label
 
     assert mermaid_label("a: b # c; d `e` <f>\n g") == "a b c d e f g"
@@ -640,14 +641,14 @@ def test_filters():
     assert md_cell("a | b\nc &amp;") == "a \\| b<br>c \\&amp;"
 
 
-def test_cli_does_not_import_jinja2():
+def test_cli_does_not_import_jinja2() -> None:
     code = "import sys, ap_cli.cli; print('jinja2' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert done.stdout.strip() == "False", done.stderr
 
 
-def test_templates_are_shipped():
+def test_templates_are_shipped() -> None:
     from ap_cli.render import templates_dir
 
     names = {p.name for p in templates_dir().iterdir()}
@@ -779,7 +780,7 @@ def not_blank(path: Path) -> tuple[float, int]:
     return 1 - max(counts.values()) / total, len(counts)
 
 
-def test_browser_detects_errors(tmp_path):
+def test_browser_detects_errors(tmp_path: Path) -> None:
     """The harness itself: a broken page must be reported, or a clean run proves nothing."""
     broken = ('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><section data-pillar="I">I</section>'
               '<section data-pillar="II" style="display:none">II</section>'
@@ -791,7 +792,7 @@ def test_browser_detects_errors(tmp_path):
     assert result["pillars"] == {"I": ["section"]}
 
 
-def test_real_plan_in_a_browser(tmp_path):
+def test_real_plan_in_a_browser(tmp_path: Path) -> None:
     from ap_cli.loader import bundled_plan_dir, load_plan
     from ap_cli.render import render_report
 
@@ -814,10 +815,10 @@ def test_real_plan_in_a_browser(tmp_path):
     assert inked > 0.03 and colours > 50, f"the screenshot looks blank ({inked:.1%} inked, {colours} colours)"
 
 
-def test_table_filter_in_a_browser(tmp_path):
+def test_table_filter_in_a_browser(tmp_path: Path) -> None:
     """Typing a body's id keeps its overdue group (matched on the heading) and hides the others."""
-    from ap_cli.render import render_report
     from ap_cli.loader import load_plan
+    from ap_cli.render import render_report
 
     chromium()
     plan, _ = load_plan(MINI_PLAN)
@@ -849,7 +850,7 @@ HOST = """<!DOCTYPE html><html><body style="margin:0"><iframe src="page.html" st
 
 
 @pytest.mark.parametrize("width", [390, 1200])
-def test_html_report_fits_a_phone_and_a_desktop(tmp_path, width):
+def test_html_report_fits_a_phone_and_a_desktop(tmp_path: Path, width: int) -> None:
     """At phone width nothing sticks out sideways (table rows are cards, the timeline is the
     narrow chart); at desktop width the tables and the wide chart are shown."""
     from ap_cli.loader import load_plan

@@ -75,11 +75,11 @@ def load(path):
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in REAL_PLAN.glob("*.yaml")))
-def test_the_bundled_plan_validates_against_the_schema(name):
+def test_the_bundled_plan_validates_against_the_schema(name) -> None:
     assert errors(load(REAL_PLAN / name), SCHEMA) == []
 
 
-def test_the_english_fields_are_in_the_schema_and_described():
+def test_the_english_fields_are_in_the_schema_and_described() -> None:
     defs = SCHEMA["$defs"]
     for model, fields in {"PlanMeta": ["title_en", "vision_en", "en_from", "languages"],
                           "Principle": ["title_en", "text_en", "en_from"], "Policy": ["title_en", "text_en", "en_from"],
@@ -99,7 +99,7 @@ def test_the_english_fields_are_in_the_schema_and_described():
     lambda a: a.update(indicators_en="one"),
     lambda a: a.update(title_fr="Titre"),
 ])
-def test_the_schema_refuses_what_the_models_refuse(edit):
+def test_the_schema_refuses_what_the_models_refuse(edit) -> None:
     from pydantic import ValidationError
 
     from ap_cli.model import Pillar
@@ -111,7 +111,7 @@ def test_the_schema_refuses_what_the_models_refuse(edit):
         Pillar.model_validate(pillar)
 
 
-def test_languages_in_the_schema():
+def test_languages_in_the_schema() -> None:
     meta = load(REAL_PLAN / "plan.yaml")
     assert errors({**meta, "languages": ["sq"]}, SCHEMA) == []
     assert errors({**meta, "languages": ["sq", "fr"]}, SCHEMA) != []

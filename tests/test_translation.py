@@ -48,7 +48,7 @@ def node(where: str, n) -> Iterator[tuple[str, str, str | None]]:
 ALL = list(pairs())
 
 
-def test_every_text_has_its_english():
+def test_every_text_has_its_english() -> None:
     missing = [where for where, _, en in ALL if not (en or "").strip()]
     assert missing == []
     assert len(ALL) == 805  # every title, target and indicator of 226 activities, their headings, plan.yaml
@@ -73,19 +73,19 @@ def glossary() -> list[tuple[str, str]]:
 GLOSSARY = glossary()
 
 
-def test_glossary_is_read():
+def test_glossary_is_read() -> None:
     assert len(GLOSSARY) >= 25
     assert ("mekanizm\\w* kombëtar\\w* (të|i) referimit", "National Referral Mechanism") in GLOSSARY
 
 
 @pytest.mark.parametrize("albanian,english", GLOSSARY, ids=[a for a, _ in GLOSSARY])
-def test_glossary_renderings_are_used(albanian, english):
+def test_glossary_renderings_are_used(albanian, english) -> None:
     sq, en = re.compile(fold(albanian)), re.compile(english, re.I)
     wrong = [(where, text, translated) for where, text, translated in ALL
              if sq.search(fold(text)) and not en.search(translated or "")]
     assert wrong == []
 
 
-def test_the_glossary_check_can_fail():
+def test_the_glossary_check_can_fail() -> None:
     sq, en = re.compile(fold("autoritet\\w* përgjegjës")), re.compile("Responsible Authorit(y|ies)", re.I)
     assert sq.search(fold("Autoriteti Përgjegjës")) and not en.search("the Competent Authority")
