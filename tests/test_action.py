@@ -286,7 +286,7 @@ def git(repo: Path, *args: str) -> str:
 
 
 @pytest.fixture
-def plan_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def plan_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
     """A repository keeping the mini plan in ./plan, with a pull request's edit checked out."""
     if shutil.which("git") is None:
         pytest.skip("needs git")
@@ -308,7 +308,7 @@ def states(run) -> dict[str, str]:
     return {name: state for name, (state, _) in run["steps"].items()}
 
 
-def test_action_on_a_pull_request(installed: dict[str, str], plan_repo, tmp_path: Path) -> None:
+def test_action_on_a_pull_request(installed: dict[str, str], plan_repo: tuple[Path, str], tmp_path: Path) -> None:
     repo, base = plan_repo
     run = run_action(repo, tmp_path, {"as-of": "2009Q2"}, {"event.pull_request.base.sha": base}, installed)
     assert states(run) == {
@@ -326,7 +326,7 @@ def test_action_on_a_pull_request(installed: dict[str, str], plan_repo, tmp_path
     assert run["ctx"]["steps.check.outputs.status"] == "0"
 
 
-def test_action_on_a_push_defaults_the_cutoff(installed: dict[str, str], plan_repo, tmp_path: Path) -> None:
+def test_action_on_a_push_defaults_the_cutoff(installed: dict[str, str], plan_repo: tuple[Path, str], tmp_path: Path) -> None:
     repo, _ = plan_repo
     run = run_action(repo, tmp_path, {"formats": "html", "lang": "en"}, {}, installed)
     assert states(run)["Describe the change"] == "skipped"  # no pull request, no base
@@ -340,7 +340,7 @@ def test_action_on_a_push_defaults_the_cutoff(installed: dict[str, str], plan_re
         assert note in run["summary"]
 
 
-def test_action_fails_on_a_broken_plan_and_says_so(installed: dict[str, str], plan_repo, tmp_path: Path) -> None:
+def test_action_fails_on_a_broken_plan_and_says_so(installed: dict[str, str], plan_repo: tuple[Path, str], tmp_path: Path) -> None:
     repo, base = plan_repo
     provat = repo / "plan" / "1-provat.yaml"
     provat.write_text(provat.read_text(encoding="utf-8").replace("[PSH, ZKKA]", "[PSHX, ZKKA]"), encoding="utf-8")
@@ -354,7 +354,7 @@ def test_action_fails_on_a_broken_plan_and_says_so(installed: dict[str, str], pl
     assert state == "failure" and "::error title=apcli check::the plan has errors (apcli check exited 1)" in log
 
 
-def test_action_refuses_a_bad_input_before_running_apcli(installed: dict[str, str], plan_repo, tmp_path: Path) -> None:
+def test_action_refuses_a_bad_input_before_running_apcli(installed: dict[str, str], plan_repo: tuple[Path, str], tmp_path: Path) -> None:
     repo, _ = plan_repo
     run = run_action(repo, tmp_path, {"as-of": "2009Q2; touch pwned"}, {}, installed)
     assert run["failed"]
@@ -364,7 +364,7 @@ def test_action_refuses_a_bad_input_before_running_apcli(installed: dict[str, st
     assert not (repo / "pwned").exists()
 
 
-def test_action_diff_needs_the_history(installed: dict[str, str], plan_repo, tmp_path: Path) -> None:
+def test_action_diff_needs_the_history(installed: dict[str, str], plan_repo: tuple[Path, str], tmp_path: Path) -> None:
     repo, _ = plan_repo
     missing = "1234567890abcdef1234567890abcdef12345678"
     run = run_action(repo, tmp_path, {"as-of": "2009"}, {"event.pull_request.base.sha": missing}, installed)

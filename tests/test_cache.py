@@ -15,7 +15,7 @@ from conftest import Run
 
 
 @pytest.fixture
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "cache-home"
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     monkeypatch.delenv("APCLI_CACHE", raising=False)
@@ -44,14 +44,14 @@ def answers(run, plan) -> tuple[str, str]:
     return checked.stdout, exported.stdout
 
 
-def test_content_read_once_is_not_encoded(cache_home, mini_plan: Path) -> None:
+def test_content_read_once_is_not_encoded(cache_home: Path, mini_plan: Path) -> None:
     load_plan(mini_plan)
     assert entries(cache_home) == [] and len(list(cache_home.glob("*.seen"))) == 5
     load_plan(mini_plan)
     assert len(entries(cache_home)) == 5 and not list(cache_home.glob("*.seen"))
 
 
-def test_third_load_comes_from_the_cache(cache_home, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_third_load_comes_from_the_cache(cache_home: Path, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     first = warm(run, mini_plan)
     assert len(entries(cache_home)) == 5  # plan, registry, two pillars, one progress file
     assert not list(cache_home.glob("*.seen"))
@@ -59,7 +59,7 @@ def test_third_load_comes_from_the_cache(cache_home, mini_plan: Path, run: Run, 
     assert answers(run, mini_plan) == first
 
 
-def test_a_changed_file_is_never_served_stale(cache_home, mini_plan: Path, run: Run) -> None:
+def test_a_changed_file_is_never_served_stale(cache_home: Path, mini_plan: Path, run: Run) -> None:
     warm(run, mini_plan)
     pillar = mini_plan / "2-mbrojtja.yaml"
     stat = pillar.stat()
@@ -71,7 +71,7 @@ def test_a_changed_file_is_never_served_stale(cache_home, mini_plan: Path, run: 
     assert "Trajnimi i stafiT" in [row["title"] for row in exported]
 
 
-def test_positions_from_the_cache_are_the_parser_s(cache_home, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_positions_from_the_cache_are_the_parser_s(cache_home: Path, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     text = (mini_plan / "1-provat.yaml").read_text(encoding="utf-8")
     (mini_plan / "1-provat.yaml").write_text(text.replace("[DONATORET]", "[DONATORETX]"), encoding="utf-8")
     cold = run("check", "--plan", mini_plan).stdout
@@ -92,7 +92,7 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
-def test_a_corrupt_cache_is_a_miss(cache_home, mini_plan: Path, run: Run, damage) -> None:
+def test_a_corrupt_cache_is_a_miss(cache_home: Path, mini_plan: Path, run: Run, damage) -> None:
     expected = warm(run, mini_plan)
     for entry in entries(cache_home):
         entry.write_bytes(damage(entry.read_bytes()))
@@ -100,7 +100,7 @@ def test_a_corrupt_cache_is_a_miss(cache_home, mini_plan: Path, run: Run, damage
         assert answers(run, mini_plan) == expected
 
 
-def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home, mini_plan: Path, run: Run) -> None:
+def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home: Path, mini_plan: Path, run: Run) -> None:
     import hashlib
 
     expected = warm(run, mini_plan)
@@ -122,13 +122,13 @@ def test_an_unwritable_cache_only_costs_speed(tmp_path: Path, mini_plan: Path, r
     assert answers(run, mini_plan) == expected
 
 
-def test_cache_off(cache_home, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_off(cache_home: Path, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APCLI_CACHE", "off")
     answers(run, mini_plan)
     assert not cache_home.exists()
 
 
-def test_a_new_parser_does_not_read_old_entries(cache_home, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_parser_does_not_read_old_entries(cache_home: Path, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     warm(run, mini_plan)
     monkeypatch.setattr(cache, "_FINGERPRINT", [b"another parser"])
     parsed = []
@@ -138,7 +138,7 @@ def test_a_new_parser_does_not_read_old_entries(cache_home, mini_plan: Path, run
     assert len(parsed) == 5
 
 
-def test_files_with_problems_are_not_cached(cache_home, mini_plan: Path) -> None:
+def test_files_with_problems_are_not_cached(cache_home: Path, mini_plan: Path) -> None:
     (mini_plan / "2-mbrojtja.yaml").write_bytes(b"pillar: &a II\n")
     load_plan(mini_plan)
     plan, diags = load_plan(mini_plan)
@@ -146,7 +146,7 @@ def test_files_with_problems_are_not_cached(cache_home, mini_plan: Path) -> None
     assert len(entries(cache_home)) == 4
 
 
-def test_the_cache_stays_bounded(cache_home, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cache_stays_bounded(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache, "MAX_ENTRIES", 20)
     cache_home.mkdir(parents=True)
     for i in range(200):

@@ -14,6 +14,7 @@ from ap_cli import queries
 from ap_cli.checks import run_checks
 from ap_cli.loader import load_plan
 from ap_cli.periods import parse_as_of
+from ap_cli.plan import Plan
 from conftest import Run
 
 PLAN = """\
@@ -63,7 +64,7 @@ def write_plan(where, registry: str = REGISTRY, rows: str = ROWS):
 
 
 @pytest.fixture
-def plan(tmp_path: Path):
+def plan(tmp_path: Path) -> Plan:
     loaded, diags = load_plan(write_plan(tmp_path))
     assert loaded is not None and not [d for d in diags if d.severity == "error"], diags
     assert not [d for d in run_checks(loaded, date.today()) if d.severity == "error"]
@@ -73,7 +74,7 @@ def plan(tmp_path: Path):
 # ----------------------------------------------------------------------------- the registry
 
 
-def test_membership_is_transitive_and_cycle_safe(plan) -> None:
+def test_membership_is_transitive_and_cycle_safe(plan: Plan) -> None:
     reg = plan.registry
     assert reg.all_members("PV") == ["BK", "BASHKITE", "KOMUNAT"]
     assert reg.groups_of("BASHKITE") == ["BK", "PV"]
@@ -134,7 +135,7 @@ def answer(plan, body, role="any", direct=False):
     return [(r.rec.id, r.roles, r.via, r.counted) for r in rows], summary
 
 
-def test_a_member_gets_its_collectives_rows_labelled_via(plan) -> None:
+def test_a_member_gets_its_collectives_rows_labelled_via(plan: Plan) -> None:
     rows, summary = answer(plan, "BASHKITE")
     assert rows == [
         ("1.(a).1", ["lead"], "PV", True),  # PV → BK → BASHKITE
@@ -154,32 +155,32 @@ def test_a_member_gets_its_collectives_rows_labelled_via(plan) -> None:
     assert full[2].also_via == ("PV",)
 
 
-def test_direct_keeps_only_rows_naming_the_body(plan) -> None:
+def test_direct_keeps_only_rows_naming_the_body(plan: Plan) -> None:
     rows, summary = answer(plan, "BASHKITE", direct=True)
     assert rows == [("1.(a).3", ["lead"], None, True)]
     assert summary["direct_only"] and summary["via"]["activities"] == 0 and summary["for_all"]["activities"] == 0
 
 
-def test_roles_select_through_collectives_too(plan) -> None:
+def test_roles_select_through_collectives_too(plan: Plan) -> None:
     assert [r[0] for r in answer(plan, "BASHKITE", "lead")[0]] == ["1.(a).1", "1.(a).3", "1.(a).5", "1.(a).6"]
     assert answer(plan, "BASHKITE", "funder")[0] == [("1.(a).8", ["funder"], "BK", True)]
     assert answer(plan, "MPÇSSHB", "funder")[0] == [("1.(a).7", ["funder"], "ML", True)]
 
 
-def test_a_row_naming_the_body_is_its_own_whatever_collective_it_names(plan) -> None:
+def test_a_row_naming_the_body_is_its_own_whatever_collective_it_names(plan: Plan) -> None:
     rows, summary = answer(plan, "MPÇSSHB")
     assert rows[0] == ("1.(a).4", ["support"], None, True)  # ML leads, MPÇSSHB supports: direct support
     assert summary["by_role"] == {"lead": 0, "responsible": 0, "support": 1}
 
 
-def test_open_groups_address_whom_they_say(plan) -> None:
+def test_open_groups_address_whom_they_say(plan: Plan) -> None:
     assert [r[0] for r in answer(plan, "OJF")[0]] == ["1.(a).5"]  # not a state body: no 1.(a).6
     assert answer(plan, "PARTNERS")[0] == [("1.(a).6", ["support"], None, True), ("1.(a).7", ["support"], None, True)]
     assert [r[:3] for r in answer(plan, "ZKKA")[0] if not r[3]] == [("1.(a).5", ["lead"], "ALL"),
                                                                     ("1.(a).6", ["lead"], "STATE")]
 
 
-def test_a_collective_answers_its_own_rows_and_its_groups(plan) -> None:
+def test_a_collective_answers_its_own_rows_and_its_groups(plan: Plan) -> None:
     rows, summary = answer(plan, "BK")
     assert [r[:3] for r in rows if r[3]] == [("1.(a).1", ["lead"], "PV"), ("1.(a).2", ["support"], None),
                                              ("1.(a).3", ["support"], "PV"), ("1.(a).8", ["support"], "PV")]
@@ -187,7 +188,7 @@ def test_a_collective_answers_its_own_rows_and_its_groups(plan) -> None:
     assert answer(plan, "PV")[1]["members"] == ["BK", "BASHKITE", "KOMUNAT"]
 
 
-def test_select_and_overdue_include_collective_work_not_rows_for_all(plan) -> None:
+def test_select_and_overdue_include_collective_work_not_rows_for_all(plan: Plan) -> None:
     refs = [r.id for r in queries.select(plan, institution="KOMUNAT")]
     assert refs == ["1.(a).1", "1.(a).2", "1.(a).3", "1.(a).8"]
     assert [o.rec.id for o in queries.overdue(plan, C, queries.select(plan, institution="KOMUNAT"))] == \
@@ -289,8 +290,9 @@ from conftest import REAL_PLAN  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def real():
+def real() -> Plan:
     loaded, _ = load_plan(REAL_PLAN)
+    assert loaded is not None
     return loaded
 
 
@@ -300,7 +302,7 @@ def named(rec, body, role) -> bool:
 
 @pytest.mark.parametrize("as_of", ["2008-06", "2009-06", "2010-12"])
 @pytest.mark.parametrize("role", ["any", "all", "lead"])
-def test_every_body_gets_its_own_rows_and_its_collectives_rows(real, as_of: str, role: str) -> None:
+def test_every_body_gets_its_own_rows_and_its_collectives_rows(real: Plan, as_of: str, role: str) -> None:
     """default rows = rows naming the body ∪ rows naming a collective it belongs to (transitively),
     then apart the rows for all bodies; --direct = rows naming it; the summary adds up."""
     cutoff = parse_as_of(as_of)
@@ -349,7 +351,7 @@ def test_the_same_rows_in_every_format(run: Run, body: str, direct: bool) -> Non
     assert [line.split(" | ")[0][2:].replace("\\", "") for line in md[2:2 + len(refs)]] == refs
 
 
-def test_as_users_read_it(real) -> None:
+def test_as_users_read_it(real: Plan) -> None:
     """The municipality, the Ministry of Labour and the regional committees, read against the
     source (see docs/explanation/collective-bodies.md: BASHKITE 2 → 22, MPÇSSHB 52 → 78, KRAT 36 → 62 as of 2009-06)."""
     c = parse_as_of("2009-06")

@@ -30,7 +30,7 @@ def edit(root, file, old, new) -> None:
 
 
 @pytest.fixture
-def pair(tmp_path: Path):
+def pair(tmp_path: Path) -> tuple[Path, Path]:
     """(base, head): two copies of the mini plan; edit head, then call `changes()`."""
     base, head = tmp_path / "base", tmp_path / "head"
     shutil.copytree(MINI_PLAN, base)
@@ -49,7 +49,7 @@ def kinds(pair):
 # ----------------------------------------------------------------------------- nothing changed
 
 
-def test_identical_plans_report_nothing(pair) -> None:
+def test_identical_plans_report_nothing(pair: tuple[Path, Path]) -> None:
     assert changes(pair) == []
 
 
@@ -67,7 +67,7 @@ def test_fixture_base_is_the_mini_plan() -> None:
 # ----------------------------------------------------------------------------- activities
 
 
-def test_activity_added_and_removed(pair) -> None:
+def test_activity_added_and_removed(pair: tuple[Path, Path]) -> None:
     base, head = pair
     edit(head, "1-provat.yaml", '''          - id: "1.(a).11"
             title: "Pa afat"
@@ -85,25 +85,25 @@ def test_activity_added_and_removed(pair) -> None:
     ]
 
 
-def test_deadline_moved_later(pair) -> None:
+def test_deadline_moved_later(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", 'deadline: "qershor 2009"', 'deadline: "Fundi i 2009-ës"')
     assert changes(pair) == [{"ref": "I-1.(a).1", "kind": "deadline_changed", "before": "qershor 2009",
                               "after": "Fundi i 2009-ës", "months": 6, "direction": "later"}]
 
 
-def test_deadline_moved_earlier(pair) -> None:
+def test_deadline_moved_earlier(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", 'deadline: "korrik 2009"', 'deadline: "Tremujori i parë i 2009"')
     [c] = changes(pair)
     assert (c["months"], c["direction"]) == (-4, "earlier")
 
 
-def test_deadline_respelled_same_due_day(pair) -> None:
+def test_deadline_respelled_same_due_day(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", 'deadline: "Fundi i 2008-ës"', 'deadline: "Fund 2008"')
     [c] = changes(pair)
     assert (c["kind"], c["months"], c["direction"]) == ("deadline_changed", 0, "same")
 
 
-def test_deadline_becoming_ongoing_loses_its_due_day(pair) -> None:
+def test_deadline_becoming_ongoing_loses_its_due_day(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", 'deadline: "korrik 2009"', 'deadline: "Në vazhdim"')
     [c] = changes(pair)
     assert c == {"ref": "I-1.(a).2", "kind": "deadline_changed", "before": "korrik 2009", "after": "Në vazhdim",
@@ -111,25 +111,25 @@ def test_deadline_becoming_ongoing_loses_its_due_day(pair) -> None:
     assert "slip" in diff_plans(load(pair[0]), load(pair[1]))[0].categories()
 
 
-def test_deadline_of_one_milestone(pair) -> None:
+def test_deadline_of_one_milestone(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", 'deadline: "2010"', 'deadline: "Mesi i 2010-ës"')
     [c] = changes(pair)
     assert c == {"ref": "I-1.(a).9", "kind": "deadline_changed", "before": "2010", "after": "Mesi i 2010-ës",
                  "milestone": 2, "months": -6, "direction": "earlier"}
 
 
-def test_deadline_due_override_changed(pair) -> None:
+def test_deadline_due_override_changed(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", 'due: "2009-02"', 'due: "2009-03"')
     [c] = changes(pair)
     assert (c["before"], c["after"], c["months"]) == ("Dimër 2009 [due: 2009-02]", "Dimër 2009 [due: 2009-03]", 1)
 
 
-def test_lead_changed_by_reordering_responsible(pair) -> None:
+def test_lead_changed_by_reordering_responsible(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", "responsible: [PSH, ZKKA]", "responsible: [ZKKA, PSH]")
     assert changes(pair) == [{"ref": "I-1.(a).1", "kind": "lead_changed", "before": "PSH", "after": "ZKKA"}]
 
 
-def test_bodies_added_and_removed(pair) -> None:
+def test_bodies_added_and_removed(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", """            responsible: [PSH, ZKKA]
             support: [MB]""", """            responsible: [PSH, ZKKA, MPÇSSHB]
             support: [DONATORET]""")
@@ -140,12 +140,12 @@ def test_bodies_added_and_removed(pair) -> None:
     ]
 
 
-def test_unit_of_a_body_changed(pair) -> None:
+def test_unit_of_a_body_changed(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", '"PSH/Drejtoria kundër Krimit Ekonomik"', '"PSH/Drejtoria e Policisë Kufitare"')
     assert kinds(pair) == [("body_added", "I-1.(a).9"), ("body_removed", "I-1.(a).9")]
 
 
-def test_title_edited_with_a_word_diff(pair) -> None:
+def test_title_edited_with_a_word_diff(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "2-mbrojtja.yaml", 'title: "Hapja e strehëzave <b>të reja</b>"',
          'title: "Hapja e dy strehëzave <b>të reja</b> në Tiranë"')
     [c] = changes(pair)
@@ -153,26 +153,26 @@ def test_title_edited_with_a_word_diff(pair) -> None:
     assert c["diff"] == "Hapja e {+dy+} strehëzave <b>të reja</b> {+në Tiranë+}"
 
 
-def test_indicators_edited(pair) -> None:
+def test_indicators_edited(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", 'indicators: ["Tregues 1"]', 'indicators: ["Tregues i parë", "Tregues 2"]')
     [c] = changes(pair)
     assert (c["kind"], c["before"], c["after"]) == ("indicators_edited", ["Tregues 1"], ["Tregues i parë", "Tregues 2"])
     assert c["diff"] == "Tregues [-1-] {+i parë+} · {+Tregues 2+}"
 
 
-def test_indicators_reordered_report_nothing(pair) -> None:
+def test_indicators_reordered_report_nothing(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", 'indicators: ["Etapa e parë"]', 'indicators: ["Etapa e parë", "X"]')
     edit(pair[0], "1-provat.yaml", 'indicators: ["Etapa e parë"]', 'indicators: ["X", "Etapa e parë"]')
     assert changes(pair) == []
 
 
-def test_resources_edited(pair) -> None:
+def test_resources_edited(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "2-mbrojtja.yaml", "resources: [MPÇSSHB, DONATORET]", "resources: [DONATORET, MB]")
     [c] = changes(pair)
     assert (c["kind"], c["diff"]) == ("resources_edited", "[-MPÇSSHB-] {+MB+}")
 
 
-def test_other_activity_fields(pair) -> None:
+def test_other_activity_fields(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "2-mbrojtja.yaml", 'see: ["I-1.(a).1"]', 'see: ["I-1.(a).1", "I-1.(a).2"]\n'
          '            notes: ["Printed \'strehzave\'."]')
     assert [(c["kind"], c["field"]) for c in changes(pair)] == [("details_edited", "see"), ("details_edited", "notes")]
@@ -181,7 +181,7 @@ def test_other_activity_fields(pair) -> None:
 # ----------------------------------------------------------------------------- goals, objectives, institutions
 
 
-def test_goal_and_objective_edited(pair) -> None:
+def test_goal_and_objective_edited(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", 'title: "Synimi i parë [nr. 9669]"', 'title: "Synimi i parë i rishikuar"')
     edit(pair[1], "1-provat.yaml", 'target: null', 'target: "100 raste"')
     assert [(c["kind"], c["ref"], c.get("field"), c.get("diff")) for c in changes(pair)] == [
@@ -190,7 +190,7 @@ def test_goal_and_objective_edited(pair) -> None:
     ]
 
 
-def test_objective_added(pair) -> None:
+def test_objective_added(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "2-mbrojtja.yaml", '''          - id: "1.(a).1.1"''', '''          - id: "1.(a).1.1"
             title: "Trajnimi i stafit"
             responsible: [MPÇSSHB]
@@ -202,7 +202,7 @@ def test_objective_added(pair) -> None:
     assert kinds(pair) == [("activity_added", "II-1.(b).1"), ("objective_added", "II-1.(b)")]
 
 
-def test_institutions_added_removed_renamed(pair) -> None:
+def test_institutions_added_removed_renamed(pair: tuple[Path, Path]) -> None:
     inst = "institutions.yaml"
     edit(pair[1], inst, "name: Policia e Shtetit", "name: Policia e Shtetit Shqiptare")
     edit(pair[1], inst, "  name_en: State Committee\n", "  name_en: The State Committee\n")
@@ -224,7 +224,7 @@ def test_institutions_added_removed_renamed(pair) -> None:
     assert [k for k, _, _ in found].count("resources_edited") == 3
 
 
-def test_institution_id_renamed_does_not_flood_activities(pair) -> None:
+def test_institution_id_renamed_does_not_flood_activities(pair: tuple[Path, Path]) -> None:
     """A new id with the old name (or the old id kept as an alias) is a rename, and activities
     that now name the new id report nothing."""
     for file in ("institutions.yaml", "1-provat.yaml", "2-mbrojtja.yaml"):
@@ -239,7 +239,7 @@ def test_institution_id_renamed_does_not_flood_activities(pair) -> None:
 PROGRESS = "progress/2009Q2/demo.yaml"
 
 
-def test_progress_added(pair) -> None:
+def test_progress_added(pair: tuple[Path, Path]) -> None:
     (pair[1] / "progress" / "2009Q3").mkdir()
     (pair[1] / "progress" / "2009Q3" / "psh.yaml").write_text(
         '- {ref: i-1a7, date: "2009-08-01", status: in_progress, completion: substantial, by: PSH}\n',
@@ -249,7 +249,7 @@ def test_progress_added(pair) -> None:
                                         "completion": "substantial", "by": "PSH"}}]
 
 
-def test_progress_removed_and_status_regressed(pair) -> None:
+def test_progress_removed_and_status_regressed(pair: tuple[Path, Path]) -> None:
     edit(pair[1], PROGRESS, '''- ref: I-1.(a).4
   date: "2009-04-15"
   status: completed
@@ -260,14 +260,14 @@ def test_progress_removed_and_status_regressed(pair) -> None:
     assert changes(pair)[0]["after"] == "not_started (no entry)"
 
 
-def test_status_regression_completed_to_in_progress(pair) -> None:
+def test_status_regression_completed_to_in_progress(pair: tuple[Path, Path]) -> None:
     with (pair[1] / PROGRESS).open("a", encoding="utf-8") as f:
         f.write('- {ref: I-1.(a).3, date: "2009-03-01", status: in_progress, by: ZKKA, note: "U rihap"}\n')
     assert changes(pair)[0] == {"ref": "I-1.(a).3", "kind": "status_regressed", "before": "completed",
                                 "after": "in_progress", "since": "2009-03-01"}
 
 
-def test_substantial_to_limited_is_a_regression_but_progress_is_not(pair) -> None:
+def test_substantial_to_limited_is_a_regression_but_progress_is_not(pair: tuple[Path, Path]) -> None:
     with (pair[1] / PROGRESS).open("a", encoding="utf-8") as f:
         f.write('- {ref: I-1.(a).7, date: "2009-06-01", status: completed, evidence: "Raport", by: PSH}\n'
                 '- {ref: I-1.(a).6, date: "2009-06-01", status: in_progress, by: MB}\n')
@@ -280,13 +280,13 @@ def test_substantial_to_limited_is_a_regression_but_progress_is_not(pair) -> Non
     assert ("status_regressed", "I-1.(a).1") in kinds(pair)
 
 
-def test_an_older_entry_does_not_change_the_latest_status(pair) -> None:
+def test_an_older_entry_does_not_change_the_latest_status(pair: tuple[Path, Path]) -> None:
     with (pair[1] / PROGRESS).open("a", encoding="utf-8") as f:
         f.write('- {ref: I-1.(a).4, date: "2009-01-10", status: in_progress, by: ZKKA}\n')
     assert kinds(pair) == [("progress_added", "I-1.(a).4")]
 
 
-def test_plan_and_pillar_headings(pair) -> None:
+def test_plan_and_pillar_headings(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "plan.yaml", "title_en: A small test plan", "title_en: A very small test plan")
     edit(pair[1], "2-mbrojtja.yaml", "title_en: Protection", "title_en: Protection of victims")
     assert [(c["ref"], c["field"], c["diff"]) for c in changes(pair)] == [
@@ -310,7 +310,7 @@ def translate(pair, title_en="Deadline in the cut-off month", sq_title="Afati n�
     return stamp
 
 
-def test_english_edited_is_a_translation_change_not_a_title_edit(pair) -> None:
+def test_english_edited_is_a_translation_change_not_a_title_edit(pair: tuple[Path, Path]) -> None:
     translate(pair)
     edit(pair[1], "1-provat.yaml", 'title_en: "Deadline in the cut-off month"', 'title_en: "Due in the cut-off month"')
     edit(pair[1], "1-provat.yaml", 'indicators_en: ["Indicator 1"]', 'indicators_en: ["First indicator"]')
@@ -323,7 +323,7 @@ def test_english_edited_is_a_translation_change_not_a_title_edit(pair) -> None:
     ]
 
 
-def test_an_albanian_edit_that_leaves_the_english_stale_says_so(pair) -> None:
+def test_an_albanian_edit_that_leaves_the_english_stale_says_so(pair: tuple[Path, Path]) -> None:
     from ap_cli.translation import fingerprint
 
     stamp = translate(pair)
@@ -342,7 +342,7 @@ def test_an_albanian_edit_that_leaves_the_english_stale_says_so(pair) -> None:
     assert f"  I-1.(a).1  title  title_en  {stamp}, Albanian now {now}" in text.splitlines()
 
 
-def test_an_albanian_edit_with_its_english_updated_and_stamped(pair) -> None:
+def test_an_albanian_edit_with_its_english_updated_and_stamped(pair: tuple[Path, Path]) -> None:
     translate(pair)
     edit(pair[1], "1-provat.yaml", 'title: "Afati në muajin e cut-off"', 'title: "Afati në muajin e prerjes"')
     for side in pair[1:]:
@@ -357,7 +357,7 @@ def test_an_albanian_edit_with_its_english_updated_and_stamped(pair) -> None:
     assert kinds(pair) == [("title_edited", "I-1.(a).1"), ("translation_edited", "I-1.(a).1")]
 
 
-def test_a_milestone_and_plan_yaml(pair) -> None:
+def test_a_milestone_and_plan_yaml(pair: tuple[Path, Path]) -> None:
     from ap_cli.translation import fingerprint
 
     for side in pair:
@@ -377,7 +377,7 @@ def test_a_milestone_and_plan_yaml(pair) -> None:
     ]
 
 
-def test_plan_yaml_headings_and_their_english(pair) -> None:
+def test_plan_yaml_headings_and_their_english(pair: tuple[Path, Path]) -> None:
     from ap_cli.translation import fingerprint
 
     edit(pair[1], "plan.yaml", "title: Plani i vogël provë", "title: Plani i vogël")
@@ -391,7 +391,7 @@ def test_plan_yaml_headings_and_their_english(pair) -> None:
     ]
 
 
-def test_en_from_alone_reports_nothing(pair) -> None:
+def test_en_from_alone_reports_nothing(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "plan.yaml", 'en_from: "fa6ceb7a"', 'en_from: "00000000"')
     assert changes(pair) == []
 
@@ -417,7 +417,7 @@ def proposal():
     return diff_plans(load(DIFF / "base"), load(DIFF / "proposal"))
 
 
-def test_markdown_summary_sections_and_escaping(pair) -> None:
+def test_markdown_summary_sections_and_escaping(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "2-mbrojtja.yaml", 'title: "Hapja e strehëzave <b>të reja</b>"',
          'title: "Hapja e strehëzave <b>të reja</b> | *[x](javascript:alert(1))*"')
     md = render(diff_plans(load(pair[0]), load(pair[1])), "md", "main", "a|b")
@@ -435,7 +435,7 @@ def test_markdown_of_a_proposal() -> None:
     assert "<details>" not in md
 
 
-def test_markdown_folds_long_sections(pair) -> None:
+def test_markdown_folds_long_sections(pair: tuple[Path, Path]) -> None:
     lines = "".join(f'- {{ref: I-1.(a).1, date: "2009-01-{day:02d}", status: in_progress}}\n' for day in range(1, 13))
     with (pair[1] / PROGRESS).open("a", encoding="utf-8") as f:
         f.write(lines)
@@ -505,7 +505,7 @@ def test_cli_usage_errors(run: Run) -> None:
     assert result.exit_code == 2 and "unknown format 'html'" in result.stderr
 
 
-def test_cli_side_with_errors_exits_1(run: Run, pair) -> None:
+def test_cli_side_with_errors_exits_1(run: Run, pair: tuple[Path, Path]) -> None:
     edit(pair[1], "1-provat.yaml", 'title: "Pa afat"', 'titel: "Pa afat"')
     result = run("diff", pair[0], pair[1])
     assert result.exit_code == 1
@@ -522,7 +522,7 @@ def git(repo, *args):
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A git repository whose plan lives in ./plan, with two commits: the mini plan, then an edit."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
@@ -540,7 +540,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return root
 
 
-def test_git_two_commits(run: Run, repo) -> None:
+def test_git_two_commits(run: Run, repo: Path) -> None:
     result = run("diff", "HEAD~1", "HEAD", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == [{"ref": "I-1.(a).1", "kind": "deadline_changed", "before": "qershor 2009",
@@ -549,7 +549,7 @@ def test_git_two_commits(run: Run, repo) -> None:
     assert run("diff", "HEAD~1", "HEAD").stdout.startswith(f"### Plan changes: HEAD\\~1 ({sha}) → HEAD (")
 
 
-def test_git_revision_against_the_working_tree(run: Run, repo) -> None:
+def test_git_revision_against_the_working_tree(run: Run, repo: Path) -> None:
     edit(repo / "plan", "1-provat.yaml", 'title: "Pa afat"', 'title: "Pa afat ende"')
     result = run("diff", "HEAD", "--format", "text")
     assert result.exit_code == 0, result.stderr
@@ -559,7 +559,7 @@ def test_git_revision_against_the_working_tree(run: Run, repo) -> None:
     assert (repo / "plan" / "1-provat.yaml").read_text(encoding="utf-8").count("Pa afat ende") == 1
 
 
-def test_git_plan_elsewhere_from_a_subdirectory(run: Run, repo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_git_plan_elsewhere_from_a_subdirectory(run: Run, repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     git(repo, "mv", "plan", "data")
     git(repo, "commit", "-q", "-m", "move the plan")
     (repo / "docs").mkdir()
@@ -572,7 +572,7 @@ def test_git_plan_elsewhere_from_a_subdirectory(run: Run, repo, monkeypatch: pyt
     assert json.loads(run("diff", "HEAD", "--format", "json").stdout) == []
 
 
-def test_git_unknown_revision_is_a_usage_error(run: Run, repo) -> None:
+def test_git_unknown_revision_is_a_usage_error(run: Run, repo: Path) -> None:
     result = run("diff", "no-such-branch")
     assert result.exit_code == 2
     assert "unknown revision 'no-such-branch'" in result.stderr
@@ -580,7 +580,7 @@ def test_git_unknown_revision_is_a_usage_error(run: Run, repo) -> None:
     assert not (repo / "x").exists()
 
 
-def test_git_revision_with_a_broken_plan(run: Run, repo) -> None:
+def test_git_revision_with_a_broken_plan(run: Run, repo: Path) -> None:
     edit(repo / "plan", "1-provat.yaml", 'title: "Pa afat"', 'titel: "Pa afat"')
     git(repo, "commit", "-q", "-am", "typo")
     result = run("diff", "HEAD~1", "HEAD")
@@ -588,7 +588,7 @@ def test_git_revision_with_a_broken_plan(run: Run, repo) -> None:
     assert "HEAD:plan/1-provat.yaml:" in result.stderr and "unknown field 'titel'" in result.stderr
 
 
-def test_plan_metadata_edits_name_the_nested_field(pair) -> None:
+def test_plan_metadata_edits_name_the_nested_field(pair: tuple[Path, Path]) -> None:
     edit(pair[1], "plan.yaml", 'period: {start: "2008-01", end: "2010-12"}', 'period: {start: "2008-01", end: "2011-06"}')
     edit(pair[1], "plan.yaml", 'adopted: {date: "2008-05-30", by: KSHLKT}',
          'adopted: {date: "2008-05-30", by: KSHLKT}\nprinciples: [{text: "Mbrojtja e viktimave"}]')

@@ -215,7 +215,7 @@ def test_files_without_nodes_are_left_alone() -> None:
 
 
 @pytest.fixture
-def real_copy(tmp_path: Path):
+def real_copy(tmp_path: Path) -> Path:
     target = tmp_path / "plan"
     shutil.copytree(REAL_PLAN, target)
     return target
@@ -225,7 +225,7 @@ def unstamped(text: str) -> str:
     return "".join(line for line in text.splitlines(True) if not line.lstrip().startswith("en_from:"))
 
 
-def test_fmt_stamp_restores_the_bundled_plan_byte_for_byte(run: Run, real_copy) -> None:
+def test_fmt_stamp_restores_the_bundled_plan_byte_for_byte(run: Run, real_copy: Path) -> None:
     files = sorted(real_copy.glob("*.yaml"))
     for f in files:
         f.write_text(unstamped(f.read_text(encoding="utf-8")), encoding="utf-8")
@@ -241,7 +241,7 @@ def test_fmt_stamp_restores_the_bundled_plan_byte_for_byte(run: Run, real_copy) 
     assert again.exit_code == 0 and again.stdout == "" and "0 fingerprint(s) written to 0 file(s)" in again.stderr
 
 
-def test_fmt_stamp_updates_a_stale_fingerprint_in_place(run: Run, real_copy) -> None:
+def test_fmt_stamp_updates_a_stale_fingerprint_in_place(run: Run, real_copy: Path) -> None:
     path = real_copy / "2-mbrojtja.yaml"
     text = path.read_text(encoding="utf-8")
     edited = text.replace('title: "Krijimi i një ad-hoc Grupi Ekspertësh"', 'title: "Krijimi i një Grupi Ekspertësh"')

@@ -21,6 +21,7 @@ import pytest
 
 from ap_cli import language
 from ap_cli.periods import deadline_en, read_deadline, read_override
+from ap_cli.plan import Plan
 from conftest import DATA, MINI_PLAN, REAL_PLAN, Run
 
 EN_PLAN = DATA / "mini-plan-en"
@@ -72,6 +73,7 @@ def test_every_deadline_of_the_real_plan_has_english_without_albanian_words() ->
     from ap_cli.loader import load_plan
 
     plan = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")[0]
+    assert plan is not None
     words = {deadline_en(d.reading) for a in plan.activities for d in a.deadlines if d.reading}
     assert len(words) > 30
     assert not [w for w in words if albanian_words(w)], words
@@ -438,7 +440,7 @@ class Cells(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def english_reports(tmp_path_factory: pytest.TempPathFactory):
+def english_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, dict[str, str]]:
     """The English HTML report of the real plan as of 2009-06 and one per institution."""
     from ap_cli.loader import load_plan
     from ap_cli.render import render_report, report_files
@@ -449,7 +451,7 @@ def english_reports(tmp_path_factory: pytest.TempPathFactory):
     return plan, pages
 
 
-def test_english_report_cells_are_the_english_of_their_activity(english_reports) -> None:
+def test_english_report_cells_are_the_english_of_their_activity(english_reports: tuple[Plan, dict[str, str]]) -> None:
     """Every title cell of the English report is the activity's `title_en`, every deadline cell the
     English of its deadlines; between them the reports show every activity of the plan."""
     plan, pages = english_reports
@@ -476,7 +478,7 @@ def test_english_report_cells_are_the_english_of_their_activity(english_reports)
     assert seen == set(plan.by_ref)
 
 
-def test_english_report_has_no_albanian_left_but_names(english_reports) -> None:
+def test_english_report_has_no_albanian_left_but_names(english_reports: tuple[Plan, dict[str, str]]) -> None:
     plan, pages = english_reports
     for name, page in pages.items():
         cells = Cells()
@@ -568,7 +570,7 @@ def test_english_form_shows_the_english_of_each_activity(run: Run) -> None:
 
 
 @pytest.fixture
-def grown_plan(tmp_path: Path):
+def grown_plan(tmp_path: Path) -> Path:
     """The English mini plan with a goal, an objective, an activity and a body added."""
     import shutil
 
@@ -585,7 +587,7 @@ def grown_plan(tmp_path: Path):
     return head
 
 
-def test_diff_shows_what_was_added_in_english(run: Run, grown_plan) -> None:
+def test_diff_shows_what_was_added_in_english(run: Run, grown_plan: Path) -> None:
     en = ok(run("diff", EN_PLAN, grown_plan, "--lang", "en", "--format", "text"))
     assert en.endswith(f"""
 Activities added (1)
@@ -617,7 +619,7 @@ Institutions added (1)
                                                             "Regional Anti-Trafficking Committees")
 
 
-def test_diff_lang_is_checked_and_read_from_the_environment(run: Run, grown_plan, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diff_lang_is_checked_and_read_from_the_environment(run: Run, grown_plan: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = run("diff", EN_PLAN, grown_plan, "--lang", "xx")
     assert bad.exit_code == 2 and "unknown language 'xx' (--lang)" in bad.stderr
     monkeypatch.setenv("APCLI_LANG", "en")

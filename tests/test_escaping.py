@@ -12,6 +12,7 @@ import io
 import json
 import re
 import shutil
+from collections.abc import Callable
 
 import pytest
 
@@ -55,7 +56,7 @@ def pillar_file() -> str:
 
 
 @pytest.fixture
-def plan(tmp_path: Path):
+def plan(tmp_path: Path) -> Path:
     target = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, target)
     (target / "2-mbrojtja.yaml").write_text(pillar_file(), encoding="utf-8")
@@ -65,8 +66,8 @@ def plan(tmp_path: Path):
 
 
 @pytest.fixture
-def cli(run: Run, plan):
-    def invoke(command, *args, fmt=None):
+def cli(run: Run, plan: Path) -> Callable[..., str]:
+    def invoke(command: str, *args: object, fmt: str | None = None) -> str:
         result = run(command, "--plan", plan, *(["--format", fmt] if fmt else []), *args)
         assert result.exit_code == 0, result.stdout + result.stderr
         return result.stdout
@@ -89,7 +90,7 @@ def folded(text: str) -> str:
 # ----------------------------------------------------------------------------- the plan is clean
 
 
-def test_the_hostile_plan_is_valid(run: Run, plan) -> None:
+def test_the_hostile_plan_is_valid(run: Run, plan: Path) -> None:
     result = run("check", "--plan", plan)
     assert result.exit_code == 0, result.stdout
 
@@ -98,7 +99,7 @@ def test_the_hostile_plan_is_valid(run: Run, plan) -> None:
 
 
 @pytest.mark.parametrize("command", TABULAR)
-def test_plain_table_prints_text_literally_one_row_per_line(cli, command) -> None:
+def test_plain_table_prints_text_literally_one_row_per_line(cli: Callable[..., str], command) -> None:
     out = cli(*TABULAR[command])
     for title in TITLES:
         assert folded(title) in out, title
@@ -107,7 +108,7 @@ def test_plain_table_prints_text_literally_one_row_per_line(cli, command) -> Non
 
 
 @pytest.mark.parametrize("command", TABULAR)
-def test_rich_table_prints_markup_literally(cli, command, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rich_table_prints_markup_literally(cli: Callable[..., str], command, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(output, "is_terminal", lambda: True)
     monkeypatch.setenv("COLUMNS", "2000")
     out = cli(*TABULAR[command])
@@ -117,7 +118,7 @@ def test_rich_table_prints_markup_literally(cli, command, monkeypatch: pytest.Mo
     assert "⚠" not in out  # no :warning: emoji either
 
 
-def test_other_tables_print_names_and_titles_literally(cli) -> None:
+def test_other_tables_print_names_and_titles_literally(cli: Callable[..., str]) -> None:
     assert folded(BODY_NAME) in cli("institutions")
     assert folded(PILLAR_TITLE) in cli("stats", "--as-of", "2009-06")
     assert folded(PHRASE) in cli("deadlines")
@@ -140,14 +141,14 @@ def strings(node):
 
 @pytest.mark.parametrize("args", [*TABULAR.values(), ["export"], ["show", "II-1.(a).1"], ["show", "II-1.(a).10"]],
                          ids=[*TABULAR, "export", "show-1", "show-10"])
-def test_json_keeps_text_exactly(cli, args) -> None:
+def test_json_keeps_text_exactly(cli: Callable[..., str], args) -> None:
     found = set(strings(json.loads(cli(*args, fmt="json"))))
     expected = TITLES if args[0] != "show" else [TITLES[int(args[1].rsplit(".", 1)[1]) - 1]]
     for title in expected:
         assert title in found, title
 
 
-def test_json_of_names_titles_and_phrases(cli) -> None:
+def test_json_of_names_titles_and_phrases(cli: Callable[..., str]) -> None:
     assert BODY_NAME in set(strings(json.loads(cli("institutions", fmt="json"))))
     assert PILLAR_TITLE in set(strings(json.loads(cli("stats", "--as-of", "2009-06", fmt="json"))))
     assert any(PHRASE in s for s in strings(json.loads(cli("deadlines", fmt="json"))))
@@ -162,7 +163,7 @@ def csv_cells(text: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("args", [*TABULAR.values(), ["export"], ["institutions"], ["deadlines"]],
                          ids=[*TABULAR, "export", "institutions", "deadlines"])
-def test_csv_neutralises_formulas_and_keeps_rows(cli, args) -> None:
+def test_csv_neutralises_formulas_and_keeps_rows(cli: Callable[..., str], args) -> None:
     rows = csv_cells(cli(*args, fmt="csv"))
     width = len(rows[0])
     assert all(len(row) == width for row in rows)
@@ -199,7 +200,7 @@ def cell_texts(rendered: str) -> list[str]:
 
 
 @pytest.mark.parametrize("command", [*TABULAR, "institutions", "stats", "deadlines"])
-def test_markdown_renders_text_not_syntax(cli, command) -> None:
+def test_markdown_renders_text_not_syntax(cli: Callable[..., str], command) -> None:
     args = TABULAR.get(command) or ([command, "--as-of", "2009-06"] if command == "stats" else [command])
     rendered = markdown_html(cli(*args, fmt="md"))
     tags = set(re.findall(r"<([a-z0-9]+)", rendered))
@@ -228,12 +229,12 @@ def test_md_escape_leaves_no_syntax() -> None:
 # ----------------------------------------------------------------------------- show and check
 
 
-def test_show_text_prints_literally(cli) -> None:
+def test_show_text_prints_literally(cli: Callable[..., str]) -> None:
     out = cli("show", "II-1.(a).1")
     assert RICH in out and MARKDOWN in out and HTML in out and PHRASE in out
 
 
-def test_check_formats_cannot_be_injected(run: Run, plan) -> None:
+def test_check_formats_cannot_be_injected(run: Run, plan: Path) -> None:
     text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
     sneaky = "X [bold]y[] <b>z\n::error file=README.md,line=1::pwned"  # no slash: that starts a unit
     text = text.replace(f"responsible: [{q(BODY_ID)}, ZKKA]", f"responsible: [{q(BODY_ID)}, {q(sneaky)}]", 1)
@@ -265,7 +266,7 @@ TASK = re.compile(r"\s+[^:#;`<>\n]+ :(crit, |done, |active, |milestone, )?[a-z0-
 KEYWORD = re.compile(r"(gantt|\s+(title|dateFormat|axisFormat|todayMarker|section) [^:#;`<>\n]*)")
 
 
-def test_report_mermaid_labels_cannot_break_the_chart(run: Run, plan) -> None:
+def test_report_mermaid_labels_cannot_break_the_chart(run: Run, plan: Path) -> None:
     text = report(run, plan, "md")
     blocks = re.findall(r"^```mermaid\n(.*?)^```$", text, re.S | re.M)
     assert blocks
@@ -276,19 +277,19 @@ def test_report_mermaid_labels_cannot_break_the_chart(run: Run, plan) -> None:
     assert text.count("```") % 2 == 0
 
 
-def test_report_mermaid_labels_have_no_comment_or_directive(run: Run, plan) -> None:
+def test_report_mermaid_labels_have_no_comment_or_directive(run: Run, plan: Path) -> None:
     for block in re.findall(r"^```mermaid\n(.*?)^```$", report(run, plan, "md"), re.S | re.M):
         assert "%%" not in block
 
 
-def test_report_markdown_renders_text_not_syntax(run: Run, plan) -> None:
+def test_report_markdown_renders_text_not_syntax(run: Run, plan: Path) -> None:
     rendered = markdown_html(report(run, plan, "md"))
     assert not set(re.findall(r"<([a-z0-9]+)", rendered)) & (FORBIDDEN_TAGS - {"h1", "h2", "ul", "li", "code",
                                                                                "pre", "strong", "em", "hr"})
     assert "<script" not in rendered and "<img" not in rendered and "<b>" not in rendered
 
 
-def test_report_html_escapes_text(run: Run, plan) -> None:
+def test_report_html_escapes_text(run: Run, plan: Path) -> None:
     page = report(run, plan, "html")
     assert "<script>alert(1)" not in page and "<img src=x" not in page and "<b>të reja</b>" not in page
     assert html.escape(HTML, quote=False) in page or html.escape(HTML) in page
@@ -328,7 +329,7 @@ def test_report_slugs_are_distinct_even_where_file_systems_fold_case() -> None:
     assert "index" not in stems
 
 
-def test_per_institution_reports_stay_in_the_output_directory(run: Run, plan, tmp_path: Path) -> None:
+def test_per_institution_reports_stay_in_the_output_directory(run: Run, plan: Path, tmp_path: Path) -> None:
     with open(plan / "institutions.yaml", "a", encoding="utf-8") as f:
         for body in ("..", ".hidden", "CON", "com1", "x" * 80):  # a slash would start a unit
             f.write(f"- id: {q(body)}\n  name: {q(body)}\n  name_en: x\n  kind: other\n")
@@ -360,7 +361,7 @@ SNEAKY_FILES = ["a\n::error title=X::pwned\n.yaml", "b\x1b]0;T\x07\x1b[2J\x1b[31
 
 
 @pytest.fixture
-def sneaky(tmp_path: Path):
+def sneaky(tmp_path: Path) -> Path:
     target = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, target)
     text = (target / "2-mbrojtja.yaml").read_text(encoding="utf-8")
@@ -391,7 +392,7 @@ def raw(text: str, allowed: str = "\n") -> set[str]:
     return set(UNSAFE.findall(text)) - set(allowed)
 
 
-def test_the_sneaky_plan_only_warns(run: Run, sneaky) -> None:
+def test_the_sneaky_plan_only_warns(run: Run, sneaky: Path) -> None:
     result = run("check", "--plan", sneaky)
     assert result.exit_code == 0, result.stdout
     codes = {line.rsplit("(", 1)[1] for line in result.stdout.splitlines()}
@@ -399,7 +400,7 @@ def test_the_sneaky_plan_only_warns(run: Run, sneaky) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["text", "github"])
-def test_check_lines_cannot_be_injected_by_keys_or_file_names(run: Run, sneaky, fmt: str) -> None:
+def test_check_lines_cannot_be_injected_by_keys_or_file_names(run: Run, sneaky: Path, fmt: str) -> None:
     """An unknown key "zz\\n::add-mask::secret", a progress file named "a\\n::error title=X::pwned\\n.yaml"
     or holding ESC ] 0; … BEL ESC [2J: every line of `check` is one diagnostic, nothing raw."""
     plan = broken(sneaky)
@@ -415,7 +416,7 @@ def test_check_lines_cannot_be_injected_by_keys_or_file_names(run: Run, sneaky, 
     assert "unknown field 'zz\\n::add-mask::secret' (unknown-field)" in result.stdout
 
 
-def test_check_json_keeps_names_exact_and_escaped(run: Run, sneaky) -> None:
+def test_check_json_keeps_names_exact_and_escaped(run: Run, sneaky: Path) -> None:
     plan = broken(sneaky)
     result = run("check", "--format", "json", "--plan", plan)
     assert not raw(result.stdout)
@@ -451,7 +452,7 @@ def sneaky_out(run, plan, args, fmt=None):
 
 
 @pytest.mark.parametrize("command", [c for c in SNEAKY_COMMANDS if c != "export"])
-def test_tables_show_unsafe_characters_escaped(run: Run, sneaky, command, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tables_show_unsafe_characters_escaped(run: Run, sneaky: Path, command, monkeypatch: pytest.MonkeyPatch) -> None:
     """Plain and rich tables: each cell one line, every unsafe character an escape."""
     plain = sneaky_out(run, sneaky, SNEAKY_COMMANDS[command])
     assert not raw(plain)
@@ -466,7 +467,7 @@ def test_tables_show_unsafe_characters_escaped(run: Run, sneaky, command, monkey
 
 
 @pytest.mark.parametrize("command", SNEAKY_COMMANDS)
-def test_json_stays_valid_exact_and_escaped(run: Run, sneaky, command) -> None:
+def test_json_stays_valid_exact_and_escaped(run: Run, sneaky: Path, command) -> None:
     """JSON escapes what a terminal would obey as \\u escapes, so a tool reads the text exactly."""
     out = sneaky_out(run, sneaky, SNEAKY_COMMANDS[command], "json")
     assert not raw(out)
@@ -478,7 +479,7 @@ def test_json_stays_valid_exact_and_escaped(run: Run, sneaky, command) -> None:
 
 
 @pytest.mark.parametrize("command", SNEAKY_COMMANDS)
-def test_markdown_and_csv_show_unsafe_characters_escaped(run: Run, sneaky, command) -> None:
+def test_markdown_and_csv_show_unsafe_characters_escaped(run: Run, sneaky: Path, command) -> None:
     if command != "export":
         rendered = markdown_html(sneaky_out(run, sneaky, SNEAKY_COMMANDS[command], "md"))
         assert not raw(rendered, "\n\t")
@@ -488,14 +489,14 @@ def test_markdown_and_csv_show_unsafe_characters_escaped(run: Run, sneaky, comma
     assert not raw("".join(cells), "\n\t")
 
 
-def test_show_keeps_lines_and_escapes_the_rest(run: Run, sneaky) -> None:
+def test_show_keeps_lines_and_escapes_the_rest(run: Run, sneaky: Path) -> None:
     out = sneaky_out(run, sneaky, ["show", "II-1.(a).1.1"])
     assert not raw(out, "\n\t")
     assert "\\u202eevil\\u202c z\\u200bw" in out
     assert "Strehëza\t<b>x</b>" in out and "\nend \\U000e0041\n::add-mask::secret" in out  # multi-line stays
 
 
-def test_quarterly_form_comments_show_unsafe_characters_escaped(run: Run, sneaky, tmp_path: Path) -> None:
+def test_quarterly_form_comments_show_unsafe_characters_escaped(run: Run, sneaky: Path, tmp_path: Path) -> None:
     """The form is YAML a clerk edits: its comments escape what an editor would not show (bidi,
     zero-width, tags); its entries are YAML escapes already; filled in as it is, it reads back."""
     for inst in (SNEAKY_BODY, "ZKKA"):
@@ -512,7 +513,7 @@ def test_deadline_command_escapes_the_phrase(run: Run) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])
-def test_report_shows_unsafe_characters_escaped(run: Run, sneaky, fmt: str) -> None:
+def test_report_shows_unsafe_characters_escaped(run: Run, sneaky: Path, fmt: str) -> None:
     """Reports keep multi-line text multi-line; everything else unsafe is an escape."""
     text = sneaky_out(run, sneaky, ["report", "--as-of", "2009-06"], fmt)
     assert not raw(text, "\n\t"), raw(text, "\n\t")
@@ -523,7 +524,7 @@ def test_report_shows_unsafe_characters_escaped(run: Run, sneaky, fmt: str) -> N
                                               for line in block.splitlines() if line.strip())
 
 
-def test_diff_shows_unsafe_characters_escaped(run: Run, sneaky) -> None:
+def test_diff_shows_unsafe_characters_escaped(run: Run, sneaky: Path) -> None:
     for fmt in ("text", "md", "json"):
         result = run("diff", MINI_PLAN, sneaky, "--format", fmt, "--plan", sneaky)
         assert result.exit_code == 0, result.stderr
@@ -567,7 +568,7 @@ HTML_ATTACK = ("</script><script>alert(1)</script> </style><style>*{display:none
                "javascript:alert(1) <a href=\"javascript:alert(1)\">x</a> ]]> <!-- -->")
 
 
-def test_html_report_cannot_close_its_script_or_add_links(run: Run, plan) -> None:
+def test_html_report_cannot_close_its_script_or_add_links(run: Run, plan: Path) -> None:
     text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
     (plan / "2-mbrojtja.yaml").write_text(text.replace(q(RICH), q(HTML_ATTACK), 1), encoding="utf-8")
     log = plan / "progress" / "2009Q2" / "demo.yaml"
@@ -580,7 +581,7 @@ def test_html_report_cannot_close_its_script_or_add_links(run: Run, plan) -> Non
     assert "&lt;/script&gt;" in page
 
 
-def test_markdown_report_mermaid_cannot_be_broken_by_line_separators(run: Run, plan) -> None:
+def test_markdown_report_mermaid_cannot_be_broken_by_line_separators(run: Run, plan: Path) -> None:
     text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
     evil = "\u202ex\u2028click t1 href \"javascript:alert(1)\"\u2029%%{init: {'theme':'dark'}}%%\u0085```"
     (plan / "2-mbrojtja.yaml").write_text(text.replace(q(MERMAID), q(evil), 1), encoding="utf-8")
@@ -613,7 +614,7 @@ def template(tmp_path, name: str, body: str) -> Path:
     ('{% for p in pillars %}\n{{ p.update({"numeral": "X"}) }}\n{% endfor %}\n', 2),
 ], ids=["cycler-popen", "joiner-system", "lipsum-globals", "subclasses", "format-dunder", "list-append",
         "clear-data", "update-data"])
-def test_user_template_runs_in_the_sandbox(run: Run, plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, line: int) -> None:
+def test_user_template_runs_in_the_sandbox(run: Run, plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, line: int) -> None:
     """`--template` may come from a pull request: jinja2's immutable sandbox refuses any way out,
     and the refusal names the template's file and line; nothing runs."""
     monkeypatch.chdir(tmp_path)
@@ -626,7 +627,7 @@ def test_user_template_runs_in_the_sandbox(run: Run, plan, tmp_path: Path, monke
 
 
 @pytest.mark.parametrize("name", [".git/config", "../secret.j2", "token.txt", ".hidden.j2", "sub/.env.j2"])
-def test_user_template_loads_only_templates(run: Run, plan, tmp_path: Path, name: str) -> None:
+def test_user_template_loads_only_templates(run: Run, plan: Path, tmp_path: Path, name: str) -> None:
     """`{% include ".git/config" %}` would put the checkout's token in a report artifact."""
     folder = tmp_path / "templates-from-a-pr"
     for secret in (".git/config", "token.txt", ".hidden.j2", "sub/.env.j2"):
@@ -639,7 +640,7 @@ def test_user_template_loads_only_templates(run: Run, plan, tmp_path: Path, name
     assert "template not found" in result.stderr
 
 
-def test_user_templates_still_work_escape_and_fail_loudly(run: Run, plan, tmp_path: Path) -> None:
+def test_user_templates_still_work_escape_and_fail_loudly(run: Run, plan: Path, tmp_path: Path) -> None:
     page = template(tmp_path, "mine.html.j2", '{% extends "report.html.j2" %}\n')
     result = run("report", "--as-of", "2009-06", "--template", page, "--plan", plan)
     assert result.exit_code == 0 and "<b>të reja</b>" not in result.stdout and "&lt;b&gt;të reja" in result.stdout

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,7 @@ def damaged(name: str, steps) -> str:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory):
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A copy of the real plan, and a private parse cache (the damage exercises it too)."""
     root = tmp_path_factory.mktemp("fuzz")
     shutil.copytree(REAL_PLAN, root / "plan")
@@ -147,7 +148,7 @@ def _keep(name: str, raw: bytes) -> Path:
 @settings(max_examples=EXAMPLES, derandomize=EXAMPLES <= 50, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(name=st.sampled_from(FILES), steps=damages)
-def test_check_survives_random_damage(workdir, name, steps) -> None:
+def test_check_survives_random_damage(workdir: Path, name, steps) -> None:
     check_survives(workdir, name, damaged(name, steps))
 
 
@@ -155,6 +156,6 @@ REGRESSION_FILES = sorted(REGRESSIONS.glob("*--*.yaml"))
 
 
 @pytest.mark.parametrize("case", REGRESSION_FILES, ids=[p.stem for p in REGRESSION_FILES])
-def test_kept_crashing_inputs(workdir, case) -> None:
+def test_kept_crashing_inputs(workdir: Path, case) -> None:
     name = case.name.split("--")[0] + ".yaml"
     check_survives(workdir, name, case.read_bytes())

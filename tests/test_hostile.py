@@ -118,7 +118,7 @@ REFUSED = [
 
 
 @pytest.fixture
-def plan(tmp_path: Path):
+def plan(tmp_path: Path) -> Path:
     target = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, target)
     return target
@@ -142,7 +142,7 @@ def refused(run, plan, name=PILLAR):
 
 
 @pytest.mark.parametrize("content, line, col, code", [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
-def test_refused_with_exact_position(plan, run: Run, content, line, col, code) -> None:
+def test_refused_with_exact_position(plan: Path, run: Run, content, line, col, code) -> None:
     (plan / PILLAR).write_bytes(content)
     errors = refused(run, plan)
     assert errors, "no error reported for the replaced file"
@@ -151,7 +151,7 @@ def test_refused_with_exact_position(plan, run: Run, content, line, col, code) -
     assert len(errors[0]) < 400, "messages quote at most a short excerpt of the input"
 
 
-def test_file_over_the_size_cap(plan, run: Run) -> None:
+def test_file_over_the_size_cap(plan: Path, run: Run) -> None:
     """A real file one byte over the cap, of harmless comment lines, refused without being parsed."""
     line = b"# " + b"x" * 77 + b"\n"
     with open(plan / PILLAR, "wb") as f:
@@ -164,7 +164,7 @@ def test_file_over_the_size_cap(plan, run: Run) -> None:
                       f"the limit is {MAX_FILE_BYTES:,} (file-too-large)"]
 
 
-def test_file_at_the_size_cap_is_read(plan, run: Run) -> None:
+def test_file_at_the_size_cap_is_read(plan: Path, run: Run) -> None:
     line = b"# " + b"x" * 77 + b"\n"
     with open(plan / PILLAR, "wb") as f:
         f.write(CLEAN)
@@ -175,7 +175,7 @@ def test_file_at_the_size_cap_is_read(plan, run: Run) -> None:
     assert result.exit_code == 0, result.stdout
 
 
-def test_longest_line_and_most_values_allowed_are_read(plan, run: Run) -> None:
+def test_longest_line_and_most_values_allowed_are_read(plan: Path, run: Run) -> None:
     longest = '    title: "' + "ë" * (MAX_LINE_CHARS - len('    title: ""')) + '"'
     assert len(longest) == MAX_LINE_CHARS
     text = CLEAN.decode().replace('    title: "Mbrojtja e viktimave"', longest)
@@ -187,7 +187,7 @@ def test_longest_line_and_most_values_allowed_are_read(plan, run: Run) -> None:
     assert f"{plan / PILLAR}:4:1: [error] unknown field 'extra' (unknown-field)" in result.stdout
 
 
-def test_no_object_is_ever_constructed(plan, run: Run, tmp_path: Path) -> None:
+def test_no_object_is_ever_constructed(plan: Path, run: Run, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     (plan / PILLAR).write_bytes(
         b"pillar: !!python/object/apply:os.system [\"touch " + str(marker).encode() + b"\"]\n")
@@ -200,7 +200,7 @@ def test_no_object_is_ever_constructed(plan, run: Run, tmp_path: Path) -> None:
     ("../../etc/passwd", "is not inside"),
     ("link.yaml", "links to a file outside"),
 ])
-def test_pillar_files_stay_inside_the_plan(plan, run: Run, listed: str, how: str) -> None:
+def test_pillar_files_stay_inside_the_plan(plan: Path, run: Run, listed: str, how: str) -> None:
     (plan / "link.yaml").symlink_to("/etc/hostname")
     text = (plan / "plan.yaml").read_text().replace("  - 2-mbrojtja.yaml", f"  - {listed}")
     (plan / "plan.yaml").write_text(text)
@@ -209,7 +209,7 @@ def test_pillar_files_stay_inside_the_plan(plan, run: Run, listed: str, how: str
                       "(outside-plan)"]
 
 
-def test_symlinked_progress_file_to_outside_is_not_read(plan, run: Run) -> None:
+def test_symlinked_progress_file_to_outside_is_not_read(plan: Path, run: Run) -> None:
     (plan / "progress" / "secrets.yaml").symlink_to("/etc/hostname")
     errors = refused(run, plan, "progress/secrets.yaml")
     assert errors == [f"{plan / 'progress' / 'secrets.yaml'}:0:0: [error] links to a file outside "
@@ -217,7 +217,7 @@ def test_symlinked_progress_file_to_outside_is_not_read(plan, run: Run) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
-def test_fifo_or_device_is_not_waited_on(plan, run: Run) -> None:
+def test_fifo_or_device_is_not_waited_on(plan: Path, run: Run) -> None:
     (plan / "institutions.yaml").unlink()
     os.mkfifo(plan / "institutions.yaml")
     errors = refused(run, plan, "institutions.yaml")
@@ -245,7 +245,7 @@ SLOPPY = {
 
 
 @pytest.mark.parametrize("damage", SLOPPY.values(), ids=SLOPPY.keys())
-def test_sloppy_but_valid_reads_the_same(plan, run: Run, damage) -> None:
+def test_sloppy_but_valid_reads_the_same(plan: Path, run: Run, damage) -> None:
     expected = export(run, plan)
     for name in ("plan.yaml", "institutions.yaml", "1-provat.yaml", PILLAR):
         (plan / name).write_bytes(damage((plan / name).read_bytes()))
@@ -254,7 +254,7 @@ def test_sloppy_but_valid_reads_the_same(plan, run: Run, damage) -> None:
 
 
 @pytest.mark.parametrize("damage", SLOPPY.values(), ids=SLOPPY.keys())
-def test_sloppy_files_report_the_same_positions(plan, run: Run, damage) -> None:
+def test_sloppy_files_report_the_same_positions(plan: Path, run: Run, damage) -> None:
     broken = CLEAN.replace(b"deadline: \"Deri n\xc3\xab fund t\xc3\xab 2009\"", b"deadline: \"korrik\"")
     (plan / PILLAR).write_bytes(broken)
     expected = refused(run, plan)
@@ -313,7 +313,7 @@ def snapshot(root) -> dict:
 # ----------------------------------------------------------------------------- lost updates
 
 
-def test_twenty_concurrent_writers_lose_no_entry(plan, run: Run) -> None:
+def test_twenty_concurrent_writers_lose_no_entry(plan: Path, run: Run) -> None:
     """Before the lock, 20 `progress add` at once all said 'added' and 2–10 entries survived."""
     procs = [apcli("progress", "add", REFS[i % len(REFS)], "--status", "in_progress", "--date", "2009-08-20",
                    "--by", "ZKKA", "--note", f"writer {i}", "--plan", plan) for i in range(20)]
@@ -325,7 +325,7 @@ def test_twenty_concurrent_writers_lose_no_entry(plan, run: Run) -> None:
     assert not list(plan.rglob("*.tmp"))
 
 
-def test_a_writer_waits_for_the_lock_and_gives_up_with_a_message(plan, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_writer_waits_for_the_lock_and_gives_up_with_a_message(plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     from filelock import FileLock
 
     monkeypatch.setattr(edit, "LOCK_TIMEOUT", 0.3)
@@ -340,7 +340,7 @@ def test_a_writer_waits_for_the_lock_and_gives_up_with_a_message(plan, run: Run,
     assert run(*ADD, "--plan", plan, "--dry-run").exit_code == 0  # a dry run needs no lock
 
 
-def test_the_lock_file_is_never_a_link_and_never_plan_data(plan, run: Run, tmp_path: Path) -> None:
+def test_the_lock_file_is_never_a_link_and_never_plan_data(plan: Path, run: Run, tmp_path: Path) -> None:
     victim = tmp_path / "victim"
     victim.write_bytes(b"precious\n")
     (plan / ".apcli.lock").unlink(missing_ok=True)
@@ -364,7 +364,7 @@ def test_only_writing_commands_import_filelock() -> None:
     assert done.stdout.split() == ["0", "False"], done.stderr
 
 
-def test_kills_during_writes_never_corrupt_and_leave_no_temp_file_behind(plan, run: Run) -> None:
+def test_kills_during_writes_never_corrupt_and_leave_no_temp_file_behind(plan: Path, run: Run) -> None:
     """SIGKILL at random moments of `progress add`; then a stale temporary file of the kind a
     kill between write and rename leaves. The log always reads, and the next writer sweeps."""
     import random
@@ -396,7 +396,7 @@ def test_kills_during_writes_never_corrupt_and_leave_no_temp_file_behind(plan, r
 # ----------------------------------------------------------------------------- symbolic links
 
 
-def test_add_never_writes_through_a_linked_quarter_folder(plan, run: Run, tmp_path: Path) -> None:
+def test_add_never_writes_through_a_linked_quarter_folder(plan: Path, run: Run, tmp_path: Path) -> None:
     """Before: `/elsewhere/zkka.yaml` was written, exit 0, and `check` skipped the folder."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -409,7 +409,7 @@ def test_add_never_writes_through_a_linked_quarter_folder(plan, run: Run, tmp_pa
                       f"{plan / 'progress'} (outside-plan)"]
 
 
-def test_a_linked_progress_file_is_never_replaced_nor_read_twice(plan, run: Run) -> None:
+def test_a_linked_progress_file_is_never_replaced_nor_read_twice(plan: Path, run: Run) -> None:
     """Before: the link was replaced by a copy of its target plus the entry: every entry twice."""
     quarter = plan / "progress" / "2009Q2"
     (quarter / "zkka.yaml").symlink_to("demo.yaml")
@@ -423,7 +423,7 @@ def test_a_linked_progress_file_is_never_replaced_nor_read_twice(plan, run: Run)
         "put a file there instead of the link (symlink)"]
 
 
-def test_a_progress_folder_linked_out_of_the_plan_is_neither_read_nor_written(plan, run: Run, tmp_path: Path) -> None:
+def test_a_progress_folder_linked_out_of_the_plan_is_neither_read_nor_written(plan: Path, run: Run, tmp_path: Path) -> None:
     outside = tmp_path / "outside-progress"
     shutil.move(plan / "progress", outside)
     (plan / "progress").symlink_to(outside)
@@ -435,7 +435,7 @@ def test_a_progress_folder_linked_out_of_the_plan_is_neither_read_nor_written(pl
 
 
 @pytest.mark.parametrize("where", ["pillar", "institutions", "progress-file", "progress-folder"])
-def test_a_symbolic_link_loop_is_a_located_error(plan, run: Run, where: str) -> None:
+def test_a_symbolic_link_loop_is_a_located_error(plan: Path, run: Run, where: str) -> None:
     """Before: RuntimeError('Symlink loop …') from Path.resolve, a traceback."""
     if where == "pillar":
         (plan / PILLAR).unlink()
@@ -459,7 +459,7 @@ def test_a_symbolic_link_loop_is_a_located_error(plan, run: Run, where: str) -> 
     assert fmt.exit_code == (0 if where == "progress-folder" else 1)  # fmt looks at *.yaml only
 
 
-def test_a_looping_plan_or_argument_is_a_clear_error(plan, run: Run, tmp_path: Path) -> None:
+def test_a_looping_plan_or_argument_is_a_clear_error(plan: Path, run: Run, tmp_path: Path) -> None:
     loop = tmp_path / "loop"
     loop.symlink_to("loop")
     result = run("check", "--plan", loop)
@@ -477,7 +477,7 @@ def test_a_looping_plan_or_argument_is_a_clear_error(plan, run: Run, tmp_path: P
     one_line_failure(run(*ADD, "--plan", plan, "--progress", loop), f"{loop}: symbolic link loop")
 
 
-def test_fmt_never_replaces_a_link(plan, run: Run, tmp_path: Path) -> None:
+def test_fmt_never_replaces_a_link(plan: Path, run: Run, tmp_path: Path) -> None:
     outside = tmp_path / "outside.yaml"
     outside.write_bytes(b"a:    1\n")
     (plan / "progress" / "x.yaml").symlink_to(outside)
@@ -488,7 +488,7 @@ def test_fmt_never_replaces_a_link(plan, run: Run, tmp_path: Path) -> None:
     assert (plan / "progress" / "x.yaml").is_symlink() and outside.read_bytes() == b"a:    1\n"
 
 
-def test_a_hard_link_from_outside_is_never_written_through(plan, run: Run, tmp_path: Path) -> None:
+def test_a_hard_link_from_outside_is_never_written_through(plan: Path, run: Run, tmp_path: Path) -> None:
     """A hard link cannot be told from a file; the write replaces the plan's name only."""
     outside = tmp_path / "outside.yaml"
     outside.write_bytes(b"# not the plan's\n")
@@ -543,7 +543,7 @@ OUT_COMMANDS = {
 
 @pytest.mark.parametrize("command, kind", [(c, k) for c in OUT_COMMANDS for k in KINDS]
                          + [("template", "directory")])  # report --out DIR writes DIR/report.<format>
-def test_out_writes_only_regular_files(plan, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command, kind) -> None:
+def test_out_writes_only_regular_files(plan: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command, kind) -> None:
     """Before: `report --out /dev/stdout` (or /dev/null, a device) replaced it with a file, exit 0;
     `progress template --out DIR --force` was an IsADirectoryError traceback."""
     out = Path(tempfile.mkdtemp(dir=tmp_path)) / "o"
@@ -564,7 +564,7 @@ def test_out_writes_only_regular_files(plan, run: Run, tmp_path: Path, monkeypat
 
 @pytest.mark.parametrize("command, victim", [("report", "plan.yaml"), ("report-html", PILLAR),
                                              ("template", "progress/2009Q2/demo.yaml")])
-def test_out_never_replaces_a_file_of_the_plan(plan, run: Run, command: str, victim) -> None:
+def test_out_never_replaces_a_file_of_the_plan(plan: Path, run: Run, command: str, victim) -> None:
     """Before: `report --out plan/plan.yaml` replaced the plan's metadata with a report, and a
     form saved with --force over a progress file dropped its entries."""
     before = snapshot(plan)
@@ -574,7 +574,7 @@ def test_out_never_replaces_a_file_of_the_plan(plan, run: Run, command: str, vic
 
 
 @pytest.mark.parametrize("command", OUT_COMMANDS)
-def test_out_dash_is_standard_output(plan, run: Run, tmp_path: Path, command, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_out_dash_is_standard_output(plan: Path, run: Run, tmp_path: Path, command, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     args = [a.format(plan=plan, out="-") for a in OUT_COMMANDS[command]]
     result = run(*args)
@@ -583,7 +583,7 @@ def test_out_dash_is_standard_output(plan, run: Run, tmp_path: Path, command, mo
     assert not (tmp_path / "-").exists()
 
 
-def test_out_inside_a_folder_refuses_a_special_report_file(plan, run: Run, tmp_path: Path) -> None:
+def test_out_inside_a_folder_refuses_a_special_report_file(plan: Path, run: Run, tmp_path: Path) -> None:
     out = tmp_path / "reports"
     out.mkdir()
     os.mkfifo(out / "report.md")
@@ -595,7 +595,7 @@ def test_out_inside_a_folder_refuses_a_special_report_file(plan, run: Run, tmp_p
     assert stat.S_ISFIFO(os.lstat(out / "index.md").st_mode)
 
 
-def test_a_folder_where_a_plan_file_is_expected(plan, run: Run) -> None:
+def test_a_folder_where_a_plan_file_is_expected(plan: Path, run: Run) -> None:
     (plan / PILLAR).unlink()
     (plan / PILLAR).mkdir()
     (plan / "institutions.yaml").unlink()
@@ -607,7 +607,7 @@ def test_a_folder_where_a_plan_file_is_expected(plan, run: Run) -> None:
 
 
 @pytest.mark.parametrize("kind", ["directory", "fifo", "quarter-is-a-file"])
-def test_a_progress_file_that_is_not_a_file(plan, run: Run, kind: str) -> None:
+def test_a_progress_file_that_is_not_a_file(plan: Path, run: Run, kind: str) -> None:
     quarter = plan / "progress" / "2009Q3"
     if kind == "quarter-is-a-file":
         quarter.write_bytes(b"")
@@ -638,7 +638,7 @@ def permissions_enforced() -> bool:
 @pytest.mark.skipif(not permissions_enforced(),
                     reason="permissions are not enforced for this user (root); EACCES on writing is simulated in "
                            "test_a_failed_write_is_one_line_and_leaves_nothing_behind")
-def test_permission_denied_on_reading_and_on_writing(plan, run: Run) -> None:
+def test_permission_denied_on_reading_and_on_writing(plan: Path, run: Run) -> None:
     (plan / "institutions.yaml").chmod(0)
     try:
         assert refused(run, plan, "institutions.yaml") == [
@@ -706,7 +706,7 @@ def test_impossible_paths_are_usage_errors(run: Run, option: str, value, message
     assert len(result.stderr) < 1000, "the message does not echo the path"
 
 
-def test_an_unforeseen_file_system_error_is_one_line(run: Run, plan, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unforeseen_file_system_error_is_one_line(run: Run, plan: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file vanishing mid-run, or permission denied where no command expected it."""
     from ap_cli import loader
 
@@ -717,7 +717,7 @@ def test_an_unforeseen_file_system_error_is_one_line(run: Run, plan, monkeypatch
     one_line_failure(run("overdue", "--plan", plan), f"apcli: {plan / 'institutions.yaml'}: No such file or directory")
 
 
-def test_a_file_vanishing_before_fmt_reads_it(plan, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_vanishing_before_fmt_reads_it(plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     from ap_cli import formatting
 
     listed = formatting.plan_files(plan) + [plan / "gone.yaml"]
@@ -746,7 +746,7 @@ def test_writing_commands_never_change_the_bundled_plan(run: Run, tmp_path: Path
 
 
 @pytest.mark.parametrize("source", ["/dev/zero", "fifo", "directory"])
-def test_import_reads_only_regular_files(plan, run: Run, tmp_path: Path, source: str) -> None:
+def test_import_reads_only_regular_files(plan: Path, run: Run, tmp_path: Path, source: str) -> None:
     """Before: /dev/zero was read until MemoryError; a FIFO blocked forever."""
     path = Path(source) if source.startswith("/") else tmp_path / "in.csv"
     if not source.startswith("/"):
@@ -757,7 +757,7 @@ def test_import_reads_only_regular_files(plan, run: Run, tmp_path: Path, source:
     assert f"{path}:0:0: [error] cannot read file: {reason} (unreadable)" in result.stderr
 
 
-def test_import_is_capped_in_size_rows_and_errors_shown(plan, run: Run, tmp_path: Path) -> None:
+def test_import_is_capped_in_size_rows_and_errors_shown(plan: Path, run: Run, tmp_path: Path) -> None:
     from ap_cli.progress import MAX_ROWS
 
     big = tmp_path / "big.csv"
@@ -782,7 +782,7 @@ def test_import_is_capped_in_size_rows_and_errors_shown(plan, run: Run, tmp_path
     assert lines[-2] == "… and 300 more" and lines[-1] == f"apcli: 400 bad row(s) or entries in {bad}; nothing written"
 
 
-def test_import_of_an_unclosed_quote_is_located(plan, run: Run, tmp_path: Path) -> None:
+def test_import_of_an_unclosed_quote_is_located(plan: Path, run: Run, tmp_path: Path) -> None:
     path = tmp_path / "quote.csv"
     path.write_text('ref,status,date,note\nI-1.(a).1,in_progress,2009-06-01,"never closed\n' + "x" * 200_000 + "\n",
                     encoding="utf-8")
@@ -800,7 +800,7 @@ def git(repo, *args):
 
 
 @pytest.fixture
-def repo(tmp_path: Path):
+def repo(tmp_path: Path) -> Path:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = tmp_path / "repo"
@@ -811,7 +811,7 @@ def repo(tmp_path: Path):
     return repo
 
 
-def test_diff_with_a_missing_git_object_is_a_clear_error(repo, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diff_with_a_missing_git_object_is_a_clear_error(repo: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: IndexError from the `<sha> missing` line of `git cat-file --batch`."""
     sha = git(repo, "rev-parse", f"HEAD:plan/{PILLAR}").stdout.decode().strip()
     (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
@@ -819,7 +819,7 @@ def test_diff_with_a_missing_git_object_is_a_clear_error(repo, run: Run, monkeyp
     one_line_failure(run("diff", "HEAD"), f"git object {sha} (plan/{PILLAR} at ", "is missing from the repository")
 
 
-def test_diff_refuses_an_oversized_blob_without_reading_it(repo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diff_refuses_an_oversized_blob_without_reading_it(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: the blob was read whole into memory (a 400 MB one took 820 MB); now it is refused
     at the working tree's cap, located like it, and never read."""
     import ap_cli
@@ -867,7 +867,7 @@ WRITERS = {
 
 @pytest.mark.parametrize("failure", FAILURES)
 @pytest.mark.parametrize("writer", WRITERS)
-def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer, failure) -> None:
+def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer, failure) -> None:
     """Before: ENOSPC, EROFS were tracebacks in `template --out` and `fmt`; `report` said
     'cannot write None'."""
     (plan / PILLAR).write_bytes(CLEAN.replace(b"\n", b"   \n"))  # so that fmt has something to write
@@ -916,7 +916,7 @@ def with_deadline(phrase: bytes) -> bytes:
     ('"qershor ٢٠٠٩"'.encode(), "unparsed-deadline"),  # Arabic-Indic digits
     ('"qershor ２００９"'.encode(), "unparsed-deadline"),  # full-width digits
 ])
-def test_deadline_years_are_bounded_and_ascii(plan, run: Run, phrase, code: str) -> None:
+def test_deadline_years_are_bounded_and_ascii(plan: Path, run: Run, phrase, code: str) -> None:
     """Years outside 1900–2199 and digits other than 0-9 are refused by `check`, so queries and
     reports never meet a date Python cannot hold (`qershor 0000`, `9999` crashed overdue/report)."""
     (plan / PILLAR).write_bytes(with_deadline(phrase))
@@ -930,7 +930,7 @@ def test_deadline_years_are_bounded_and_ascii(plan, run: Run, phrase, code: str)
 @pytest.mark.parametrize("field, value", [
     ("due", '"0000-06"'), ("due", '"9999"'), ("due", '"2200Q1"'), ("due", '"٢٠٠٩"'), ("due", '"１９９９"'),
 ])
-def test_due_overrides_are_bounded_and_ascii(plan, run: Run, field: str, value: str) -> None:
+def test_due_overrides_are_bounded_and_ascii(plan: Path, run: Run, field: str, value: str) -> None:
     (plan / PILLAR).write_bytes(CLEAN.replace(DEADLINE, DEADLINE + f"\n            {field}: {value}".encode()))
     errors = refused(run, plan)
     assert errors[0].startswith(f"{plan / PILLAR}:23:18: [error] ") and errors[0].endswith("(invalid-value)"), errors
@@ -940,14 +940,14 @@ def test_due_overrides_are_bounded_and_ascii(plan, run: Run, field: str, value: 
     ('{start: "0000-01", end: "2010-12"}', "1900–2199"), ('{start: "2008-01", end: "9999-12"}', "1900–2199"),
     ('{start: "٢٠٠٨-01", end: "2010-12"}', "is not a month like 2008-01"),
 ])
-def test_plan_period_is_bounded(plan, run: Run, text: str, expected: str) -> None:
+def test_plan_period_is_bounded(plan: Path, run: Run, text: str, expected: str) -> None:
     meta = (plan / "plan.yaml").read_text(encoding="utf-8")
     (plan / "plan.yaml").write_text(meta.replace('{start: "2008-01", end: "2010-12"}', text), encoding="utf-8")
     errors = refused(run, plan, "plan.yaml")
     assert errors and errors[0].endswith("(invalid-value)") and expected in errors[0], errors
 
 
-def test_progress_dates_are_bounded(plan, run: Run) -> None:
+def test_progress_dates_are_bounded(plan: Path, run: Run) -> None:
     log = plan / "progress" / "2009Q2" / "demo.yaml"
     log.write_text(log.read_text(encoding="utf-8").replace('"2008-12-31"', '"0001-12-31"'), encoding="utf-8")
     errors = refused(run, plan, "progress/2009Q2/demo.yaml")
@@ -975,7 +975,7 @@ def test_progress_dates_are_bounded(plan, run: Run) -> None:
     (["progress", "template", "--quarter", "0000Q1", "--institution", "ZKKA"], "year 0000 is outside"),
     (["progress", "template", "--quarter", "9999Q4", "--institution", "ZKKA"], "year 9999 is outside"),
 ])
-def test_command_line_years_are_bounded(plan, run: Run, args, message: str) -> None:
+def test_command_line_years_are_bounded(plan: Path, run: Run, args, message: str) -> None:
     """Each of these crashed (`year 0 is out of range`, an OverflowError) or read ١٩٩٩ as 1999."""
     result = run(*args, "--plan", plan)
     assert result.exit_code in (1, 2), result.stdout
@@ -983,7 +983,7 @@ def test_command_line_years_are_bounded(plan, run: Run, args, message: str) -> N
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_the_last_year_still_works(plan, run: Run) -> None:
+def test_the_last_year_still_works(plan: Path, run: Run) -> None:
     """At the bounds, every query still answers: the horizon's end (2299) stays a date."""
     for args in (["upcoming", "--as-of", "2199-12", "--within", "100y"], ["overdue", "--as-of", "1900"],
                  ["report", "--as-of", "2199-12"], ["stats", "--as-of", "2199"]):
@@ -997,7 +997,7 @@ def test_the_last_year_still_works(plan, run: Run) -> None:
     b'"' + b"Fundi i 2008 - " * 6_000 + b'2009"',  # 90,000 characters on one line (the line cap)
     b'"' + b"2009 -\n  " * 500_000 + b'2009"',  # 4.5 MB over 500,000 lines (0.5 MB took 4.8 s, 2 MB 57 s)
 ], ids=["one-line", "many-lines"])
-def test_long_deadline_phrase_is_refused_quickly(plan, run: Run, phrase) -> None:
+def test_long_deadline_phrase_is_refused_quickly(plan: Path, run: Run, phrase) -> None:
     """A phrase is at most MAX_PHRASE characters: refused at once, quoting a short excerpt."""
     from ap_cli.periods import MAX_PHRASE
 
@@ -1007,7 +1007,7 @@ def test_long_deadline_phrase_is_refused_quickly(plan, run: Run, phrase) -> None
     assert f"the limit is {MAX_PHRASE}" in errors[0] and errors[0].endswith("(deadline-too-long)")
 
 
-def test_phrase_at_the_cap_is_read(plan, run: Run) -> None:
+def test_phrase_at_the_cap_is_read(plan: Path, run: Run) -> None:
     from ap_cli.periods import MAX_PHRASE
 
     phrase = "Deri në fund të 2009" + " " * (MAX_PHRASE - 20)
@@ -1016,7 +1016,7 @@ def test_phrase_at_the_cap_is_read(plan, run: Run) -> None:
     assert run("check", "--plan", plan).exit_code == 0
 
 
-def test_worst_case_16_mib_plan_is_checked_in_seconds(plan, run: Run) -> None:
+def test_worst_case_16_mib_plan_is_checked_in_seconds(plan: Path, run: Run) -> None:
     """A pillar file at the size cap holding ~50,000 distinct phrases of MAX_PHRASE characters, each
     built to make the grammar work (separators, years, recurring and ongoing words), none readable."""
     import random
@@ -1057,14 +1057,14 @@ LONG = 90_000  # under the line cap
     b'? "' + b"k" * LONG + b'"\n            : 1',  # an explicit key: an implicit one stops at 1,024
     b'due: "' + b"2" * LONG + b'"',
 ], ids=["ref-of-spaces", "ref-pillar-spaces", "ref-of-words", "long-body", "long-key", "long-due"])
-def test_very_long_single_tokens_are_refused_quickly_and_briefly(plan, run: Run, entry) -> None:
+def test_very_long_single_tokens_are_refused_quickly_and_briefly(plan: Path, run: Run, entry) -> None:
     """Every value a message quotes is cut to a short excerpt; no reading is worse than linear."""
     (plan / PILLAR).write_bytes(CLEAN.replace(DEADLINE, DEADLINE + b"\n            " + entry))
     errors = refused(run, plan)
     assert errors and all(len(line) < 1000 for line in errors), max(map(len, errors))
 
 
-def test_long_ref_on_the_command_line(plan, run: Run) -> None:
+def test_long_ref_on_the_command_line(plan: Path, run: Run) -> None:
     cpu = time.process_time()
     result = run("show", "a" + " " * LONG + "x", "--plan", plan)
     assert result.exit_code == 2 and len(result.stderr) < 400
@@ -1102,7 +1102,7 @@ TEXT_OPTIONS = [  # (arguments before the bad value, the option or argument the 
 
 @pytest.mark.parametrize("bad", ["\udcff", "ok\udce9x", "a\x00b"], ids=["invalid-utf8", "latin1-byte", "nul"])
 @pytest.mark.parametrize("before, name", TEXT_OPTIONS, ids=[" ".join(a[:2]) + " " + n for a, n in TEXT_OPTIONS])
-def test_text_arguments_must_be_text(plan, run: Run, before, name, bad: str) -> None:
+def test_text_arguments_must_be_text(plan: Path, run: Run, before, name, bad: str) -> None:
     """`--note $'\\xff'` gave a pydantic traceback: every text argument that is not UTF-8 (the shell
     hands it on as a surrogate escape) or holds a NUL is a usage error naming it, before any work."""
     cut = 2 if before[0] == "progress" else 1  # --plan belongs to the (sub)command
@@ -1113,7 +1113,7 @@ def test_text_arguments_must_be_text(plan, run: Run, before, name, bad: str) -> 
     assert not (plan / "progress" / "2009Q2" / "mpcsshb.yaml").exists()
 
 
-def test_paths_may_be_any_bytes_but_nul(plan, run: Run, tmp_path: Path) -> None:
+def test_paths_may_be_any_bytes_but_nul(plan: Path, run: Run, tmp_path: Path) -> None:
     """A file name need not be UTF-8: a plan directory named with byte 0xff works; NUL is refused."""
     odd = tmp_path / "plan\udcff"
     try:
@@ -1128,7 +1128,7 @@ def test_paths_may_be_any_bytes_but_nul(plan, run: Run, tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------- YAML escapes
 
-def test_surrogate_pair_escape_is_one_character(plan, run: Run) -> None:
+def test_surrogate_pair_escape_is_one_character(plan: Path, run: Run) -> None:
     """"\\ud83d\\ude00" is valid YAML (JSON writes 😀 so): one character; positions after it stay exact.
     In plain or single-quoted text, and in comments, the same letters are only letters."""
     text = CLEAN.replace(b'title: "Trajnimi i stafit"',
@@ -1149,7 +1149,7 @@ def test_surrogate_pair_escape_is_one_character(plan, run: Run) -> None:
 @pytest.mark.parametrize("escape, col", [  # the column of the bad escape's hex digits, as libyaml points
     (b'"\\ud83d"', 26), (b'"\\ude00\\ud83d"', 26), (b'"ok \\ud83d x"', 29), (b'"\\ud83d\\ude00 \\ud83d"', 39),
 ], ids=["high-alone", "reversed", "high-in-text", "after-a-pair"])
-def test_lone_surrogate_escape_stays_an_error(plan, run: Run, escape: bytes, col: int) -> None:
+def test_lone_surrogate_escape_stays_an_error(plan: Path, run: Run, escape: bytes, col: int) -> None:
     (plan / PILLAR).write_bytes(with_deadline(escape))
     errors = refused(run, plan)
     assert errors[0].startswith(f"{plan / PILLAR}:22:{col}: [error] ") and errors[0].endswith("(yaml-syntax)"), errors
@@ -1158,7 +1158,7 @@ def test_lone_surrogate_escape_stays_an_error(plan, run: Run, escape: bytes, col
 
 # ----------------------------------------------------------------------------- trojan source
 
-def test_check_flags_bidi_and_invisible_characters(plan, run: Run) -> None:
+def test_check_flags_bidi_and_invisible_characters(plan: Path, run: Run) -> None:
     """Bidi controls and invisible characters are warnings at their own line:col, comments too,
     as compilers flag "trojan source"; --strict fails on them."""
     text = CLEAN.replace(b'title: "Trajnimi i stafit"',
@@ -1178,7 +1178,7 @@ def test_check_flags_bidi_and_invisible_characters(plan, run: Run) -> None:
     assert run("check", "--strict", "--plan", plan).exit_code == 1
 
 
-def test_many_invisible_characters_are_summed_up(plan, run: Run) -> None:
+def test_many_invisible_characters_are_summed_up(plan: Path, run: Run) -> None:
     from ap_cli.source import MAX_HIDDEN_REPORTS
 
     (plan / PILLAR).write_bytes(CLEAN + ("# " + "\u200b" * 50_000 + "\n").encode() * 2)

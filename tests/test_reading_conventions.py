@@ -13,6 +13,7 @@ import pytest
 
 from ap_cli.institutions import fold, split_unit
 from ap_cli.loader import load_plan
+from ap_cli.plan import Plan
 from conftest import REAL_PLAN
 
 SOURCE = REAL_PLAN.parent.parent / "shared" / "seed" / "000_9c1b9a464e4fd42c.txt"
@@ -20,7 +21,7 @@ needs_source = pytest.mark.skipif(not SOURCE.is_file(), reason="the source text 
 
 
 @pytest.fixture(scope="module")
-def plan():
+def plan() -> Plan:
     loaded, _ = load_plan(REAL_PLAN)
     assert loaded is not None
     return loaded
@@ -47,7 +48,7 @@ R8_ROWS = ["II-1.(b).5", "II-2.(b).1", "II-2.(d).2", "II-3.(a).5", "II-3.(a).6",
            "III-3.(b).5", "III-3.(b).6", "IV-2.(a).1.4", "IV-4.(a).1.1"]
 
 
-def test_r8_municipalities_and_communes_as_a_pair_are_one_id(plan) -> None:
+def test_r8_municipalities_and_communes_as_a_pair_are_one_id(plan: Plan) -> None:
     """`Bashkitë/komunat`, `Bashki, komuna`, `bashkitë, komunat`: BASHKITE-KOMUNAT, never the two ids
     side by side (its members are BASHKITE and KOMUNAT)."""
     pairs = [(rec.ref, where, field) for rec in plan.activities for where, field, entries in fields(rec)
@@ -61,7 +62,7 @@ def test_r8_municipalities_and_communes_as_a_pair_are_one_id(plan) -> None:
 # ----------------------------------------------------------------------------- R6: units
 
 
-def test_r6_a_unit_is_written_without_the_words_naming_its_body(plan) -> None:
+def test_r6_a_unit_is_written_without_the_words_naming_its_body(plan: Plan) -> None:
     """`Grupi i punës së MKR-së` of MKR is `MKR/Grupi i punës`, as `Grupi i Punës i MKR-së` is."""
     repeated = []
     for rec in plan.activities:
@@ -78,7 +79,7 @@ def test_r6_a_unit_is_written_without_the_words_naming_its_body(plan) -> None:
     assert not repeated, f"units that repeat their body: {repeated}"
 
 
-def test_r6_one_spelling_of_mkr_working_group(plan) -> None:
+def test_r6_one_spelling_of_mkr_working_group(plan: Plan) -> None:
     units = {split_unit(e)[1] for rec in plan.activities for _, _, entries in fields(rec)
              for e in entries if e.startswith("MKR/")}
     assert {u.lower() for u in units} == {"grupi i punës", "grupi", "grupi i ekspertëve"}
@@ -87,7 +88,7 @@ def test_r6_one_spelling_of_mkr_working_group(plan) -> None:
 # ----------------------------------------------------------------------------- R10: layout of milestones
 
 
-def test_r10_a_milestone_without_its_own_text_has_a_deadline(plan) -> None:
+def test_r10_a_milestone_without_its_own_text_has_a_deadline(plan: Plan) -> None:
     """An indicator printed below the last deadline, with nothing beside it, belongs to the
     milestone above it; a milestone of its own with `deadline: null` would leave it undated."""
     undated = [(rec.ref, i + 1) for rec in plan.activities for i, m in enumerate(rec.activity.milestones or [])
@@ -105,7 +106,7 @@ PRINTED_CELL = re.compile(r"(?:Responsible|Support|Continuation-row responsible)
 R1_EXCEPTIONS = {"II-2.(b).1"}
 
 
-def test_r1_bodies_after_me_are_support(plan) -> None:
+def test_r1_bodies_after_me_are_support(plan: Plan) -> None:
     """Every row whose note quotes a responsible cell with a support phrase has support bodies,
     except the listed rows, whose notes say why."""
     missing = []
@@ -135,7 +136,7 @@ R4_PINNED = [  # (ref, field, the ids in printed order: the group first, then th
 
 
 @pytest.mark.parametrize("ref,field,ids", R4_PINNED, ids=[f"{r}-{f}" for r, f, _ in R4_PINNED])
-def test_r4_group_first_then_the_bodies_it_names(plan, ref, field, ids) -> None:
+def test_r4_group_first_then_the_bodies_it_names(plan: Plan, ref, field, ids) -> None:
     got = bodies(plan.by_ref[ref], field)
     start = got.index(ids[0])
     assert got[start:start + len(ids)] == ids, got
@@ -144,7 +145,7 @@ def test_r4_group_first_then_the_bodies_it_names(plan, ref, field, ids) -> None:
 PARENTHESIS = re.compile(r"(Buxheti i \w+|\bMB|Ministria e Brendshme|\bAP) \(([^)]*)\)")
 
 
-def test_r5_a_body_with_another_body_in_parentheses_is_the_body_only(plan) -> None:
+def test_r5_a_body_with_another_body_in_parentheses_is_the_body_only(plan: Plan) -> None:
     """`Buxheti i Shtetit (KRAT)`, `MB (KRAT)`, `AP (Ministritë e linjës …)`, `Ministria e Brendshme
     (Policia e Shtetit)`: the body in parentheses says who staffs it or whose budget line it is."""
     from ap_cli.institutions import UnknownInstitution
@@ -240,7 +241,7 @@ def test_every_te_tjere_of_the_action_plan_has_its_reading() -> None:
 
 
 @pytest.mark.parametrize("line,ref,field,ids,absent", TE_TJERE, ids=[f"{n}-{r}" for n, r, *_ in TE_TJERE])
-def test_te_tjere_read_one_way(plan, line, ref, field, ids, absent) -> None:
+def test_te_tjere_read_one_way(plan: Plan, line, ref, field, ids, absent) -> None:
     got = bodies(plan.by_ref[ref], field)
     positions = [got.index(i) if i in got else None for i in ids]
     assert None not in positions and positions == sorted(positions), (got, ids)

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import termios
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ class Drain(threading.Thread):
 
 
 @pytest.fixture
-def on_pty():
+def on_pty() -> Callable[..., str]:
     """Run apcli in-process with stdout on a pty of the given size; returns what the screen got."""
     from ap_cli.cli import app
 
@@ -178,7 +179,7 @@ def plan_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("command", SWEEP)
-def test_no_value_is_cut_at_any_width(on_pty, run: Run, plan_read_once: None, command) -> None:
+def test_no_value_is_cut_at_any_width(on_pty: Callable[..., str], run: Run, plan_read_once: None, command) -> None:
     args, first_header, expected = SWEEP[command]
     rows = expected(json_of(run, *args, "--plan", REAL_PLAN))
     assert rows, "the sweep needs rows to check"
@@ -188,7 +189,7 @@ def test_no_value_is_cut_at_any_width(on_pty, run: Run, plan_read_once: None, co
         check_rows(screen, first_header, rows)
 
 
-def test_stats_totals_print_whole_at_60_columns(on_pty) -> None:
+def test_stats_totals_print_whole_at_60_columns(on_pty: Callable[..., str]) -> None:
     """The issue's screen: pillars `I, I, I, I, a` and an overdue total of `11` instead of 112."""
     screen = on_pty("stats", "--as-of", "2009-06", "--plan", REAL_PLAN, "--no-pager", columns=60)
     plain = SGR.sub("", screen)
@@ -199,7 +200,7 @@ def test_stats_totals_print_whole_at_60_columns(on_pty) -> None:
     assert re.search(r"^  activities: +226$", total, re.M), total
 
 
-def test_overdue_refs_and_dates_whole_at_60_columns(on_pty) -> None:
+def test_overdue_refs_and_dates_whole_at_60_columns(on_pty: Callable[..., str]) -> None:
     screen = on_pty("overdue", "--as-of", "2009-06", "--plan", REAL_PLAN, "--no-pager", columns=60,
                     env={"NO_COLOR": "1"})
     assert "ref: II-2.(c).2\n" in screen
@@ -207,7 +208,7 @@ def test_overdue_refs_and_dates_whole_at_60_columns(on_pty) -> None:
     assert re.search(r"^  late \(months\): 12$", screen, re.M)
 
 
-def test_wide_terminal_keeps_the_boxed_table(on_pty) -> None:
+def test_wide_terminal_keeps_the_boxed_table(on_pty: Callable[..., str]) -> None:
     screen = on_pty("stats", "--as-of", "2009-06", "--plan", REAL_PLAN, "--no-pager", columns=200,
                     env={"NO_COLOR": "1"})
     row = next(line for line in screen.splitlines() if line.startswith("│ all "))
@@ -217,7 +218,7 @@ def test_wide_terminal_keeps_the_boxed_table(on_pty) -> None:
     assert "│        226 │" in row  # numbers right-aligned
 
 
-def test_the_window_size_alone_sets_the_width(on_pty) -> None:
+def test_the_window_size_alone_sets_the_width(on_pty: Callable[..., str]) -> None:
     screen = on_pty("stats", "--as-of", "2009-06", "--plan", REAL_PLAN, "--no-pager", columns=60, lines=100,
                     set_columns=False, env={"NO_COLOR": "1"})
     assert "pillar: all\n" in screen  # 60 columns: stacked, as the window says
@@ -229,7 +230,7 @@ def test_the_window_size_alone_sets_the_width(on_pty) -> None:
 # ----------------------------------------------------------------------------- colour
 
 
-def test_terminal_output_is_coloured(on_pty) -> None:
+def test_terminal_output_is_coloured(on_pty: Callable[..., str]) -> None:
     screen = on_pty("overdue", "--as-of", "2009-06", "--plan", MINI_PLAN, columns=200)
     assert "\x1b[31m" in screen  # lateness in red
     assert "\x1b[2m≈" in screen  # ≈ dimmed
@@ -238,13 +239,13 @@ def test_terminal_output_is_coloured(on_pty) -> None:
 
 @pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"NO_COLOR": "1", "FORCE_COLOR": "1"}])
 @pytest.mark.parametrize("columns", [60, 200])
-def test_no_color_means_no_escape_sequence_at_all(on_pty, env, columns: int) -> None:
+def test_no_color_means_no_escape_sequence_at_all(on_pty: Callable[..., str], env, columns: int) -> None:
     for args in (["overdue", "--as-of", "2009-06"], ["stats", "--as-of", "2009-06"], ["deadlines"]):
         screen = on_pty(*args, "--plan", MINI_PLAN, columns=columns, env=env)
         assert "\x1b" not in screen, screen
 
 
-def test_an_empty_no_color_does_not_count(on_pty) -> None:
+def test_an_empty_no_color_does_not_count(on_pty: Callable[..., str]) -> None:
     assert "\x1b[" in on_pty("stats", "--as-of", "2009-06", "--plan", MINI_PLAN, columns=200, env={"NO_COLOR": ""})
 
 
@@ -268,21 +269,21 @@ def recording_pager(tmp_path: Path) -> tuple[str, Path]:
     return shlex.join([sys.executable, "-c", script, str(record)]), record
 
 
-def test_long_output_on_a_terminal_goes_through_the_pager(on_pty, tmp_path: Path) -> None:
+def test_long_output_on_a_terminal_goes_through_the_pager(on_pty: Callable[..., str], tmp_path: Path) -> None:
     pager, record = recording_pager(tmp_path)
     screen = on_pty("list", "--plan", MINI_PLAN, columns=80, lines=10, env={"APCLI_PAGER": pager})
     assert screen == ""  # the pager had it all
     assert "ref: II-1.(a).1" in SGR.sub("", record.read_text(encoding="utf-8"))
 
 
-def test_pager_comes_from_pager_when_apcli_pager_is_unset(on_pty, tmp_path: Path) -> None:
+def test_pager_comes_from_pager_when_apcli_pager_is_unset(on_pty: Callable[..., str], tmp_path: Path) -> None:
     pager, record = recording_pager(tmp_path)
     on_pty("list", "--plan", MINI_PLAN, columns=80, lines=10, env={"APCLI_PAGER": None, "PAGER": pager})
     assert record.exists()
 
 
 @pytest.mark.parametrize("how", ["short", "global", "option", "empty", "cat"])
-def test_no_pager(on_pty, tmp_path: Path, how: str) -> None:
+def test_no_pager(on_pty: Callable[..., str], tmp_path: Path, how: str) -> None:
     pager, record = recording_pager(tmp_path)
     env = {"APCLI_PAGER": {"empty": "", "cat": "cat"}.get(how, pager), "PAGER": pager}
     args = {"global": ["--no-pager", "list"], "option": ["list", "--no-pager"]}.get(how, ["list"])
@@ -291,7 +292,7 @@ def test_no_pager(on_pty, tmp_path: Path, how: str) -> None:
     assert "II-1.(a).1" in screen
 
 
-def test_a_missing_pager_prints_directly(on_pty, tmp_path: Path) -> None:
+def test_a_missing_pager_prints_directly(on_pty: Callable[..., str], tmp_path: Path) -> None:
     screen = on_pty("list", "--plan", MINI_PLAN, columns=80, lines=10,
                     env={"APCLI_PAGER": str(tmp_path / "no-such-pager")})
     assert "II-1.(a).1" in screen
@@ -343,7 +344,7 @@ def test_the_real_process_on_a_pty_sized_by_its_window(tmp_path: Path) -> None:
 HOSTILE = "Ligji [nr. 9669] [bold]jo[/bold]\u202e\u2066 tab\there\nnewline"
 
 
-def test_control_characters_in_plan_text_never_reach_the_terminal(on_pty, tmp_path: Path) -> None:
+def test_control_characters_in_plan_text_never_reach_the_terminal(on_pty: Callable[..., str], tmp_path: Path) -> None:
     plan = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, plan)
     path = plan / "2-mbrojtja.yaml"
