@@ -27,8 +27,9 @@ def unique_ids(plan: Plan, today: date) -> Iterator[Diagnostic]:
         first = seen.get(rec.ref)
         if first:
             line, col = _at(rec, "id")
+            where = f"line {first.pos[0]}" if first.file == rec.file else f"{first.file}:{first.pos[0]}"
             yield error(rec.file, line, col, "duplicate-id",
-                        f"activity id {excerpt(rec.id)} repeats {first.ref} (line {first.pos[0]}); "
+                        f"activity id {excerpt(rec.id)} repeats {first.ref} ({where}); "
                         "give the later one a suffix (e.g. 3b) and keep the printed number in printed_id")
         else:
             seen[rec.ref] = rec
@@ -42,10 +43,13 @@ def unique_ids(plan: Plan, today: date) -> Iterator[Diagnostic]:
 
 def unique_institutions(plan: Plan, today: date) -> Iterator[Diagnostic]:
     seen: set[str] = set()
+    reg = plan.registry
     name = next((f for f in plan.files if f.endswith("institutions.yaml")), "institutions.yaml")
-    for inst in plan.registry.institutions:
+    for n, inst in enumerate(reg.institutions):
         if inst.id in seen:
-            yield error(name, 1, 1, "duplicate-institution", f"institution id {excerpt(inst.id)} is defined twice")
+            raw = reg.raw[n] if n < len(reg.raw) else None  # at the repeated id, not the file's top
+            yield error(name, *position(raw, ("id",)), "duplicate-institution",
+                        f"institution id {excerpt(inst.id)} is defined twice")
         seen.add(inst.id)
 
 
