@@ -82,7 +82,8 @@ def test_default_cutoff_is_the_current_quarter_clamped_to_the_plan(today: str, e
     "id: x\nperiod:\n  start: '2008-01'\n  end: '2009-05'\nadopted: {date: '2008-05-30'}\n",
 ])
 @pytest.mark.parametrize("with_ruamel", [True, False])
-def test_plan_end_is_read_from_plan_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, yaml_text: str, with_ruamel: bool) -> None:
+def test_plan_end_is_read_from_plan_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, yaml_text: str,
+                                         with_ruamel: bool) -> None:
     if not with_ruamel:  # the fallback when the Python running it has no ruamel.yaml
         monkeypatch.setitem(sys.modules, "ruamel.yaml", None)
     (tmp_path / "plan.yaml").write_text(yaml_text, encoding="utf-8")
@@ -326,7 +327,8 @@ def test_action_on_a_pull_request(installed: dict[str, str], plan_repo: tuple[Pa
     assert run["ctx"]["steps.check.outputs.status"] == "0"
 
 
-def test_action_on_a_push_defaults_the_cutoff(installed: dict[str, str], plan_repo: tuple[Path, str], tmp_path: Path) -> None:
+def test_action_on_a_push_defaults_the_cutoff(installed: dict[str, str], plan_repo: tuple[Path, str],
+                                              tmp_path: Path) -> None:
     repo, _ = plan_repo
     run = run_action(repo, tmp_path, {"formats": "html", "lang": "en"}, {}, installed)
     assert states(run)["Describe the change"] == "skipped"  # no pull request, no base
@@ -340,7 +342,8 @@ def test_action_on_a_push_defaults_the_cutoff(installed: dict[str, str], plan_re
         assert note in run["summary"]
 
 
-def test_action_fails_on_a_broken_plan_and_says_so(installed: dict[str, str], plan_repo: tuple[Path, str], tmp_path: Path) -> None:
+def test_action_fails_on_a_broken_plan_and_says_so(installed: dict[str, str], plan_repo: tuple[Path, str],
+                                                   tmp_path: Path) -> None:
     repo, base = plan_repo
     provat = repo / "plan" / "1-provat.yaml"
     provat.write_text(provat.read_text(encoding="utf-8").replace("[PSH, ZKKA]", "[PSHX, ZKKA]"), encoding="utf-8")
@@ -354,7 +357,8 @@ def test_action_fails_on_a_broken_plan_and_says_so(installed: dict[str, str], pl
     assert state == "failure" and "::error title=apcli check::the plan has errors (apcli check exited 1)" in log
 
 
-def test_action_refuses_a_bad_input_before_running_apcli(installed: dict[str, str], plan_repo: tuple[Path, str], tmp_path: Path) -> None:
+def test_action_refuses_a_bad_input_before_running_apcli(installed: dict[str, str], plan_repo: tuple[Path, str],
+                                                         tmp_path: Path) -> None:
     repo, _ = plan_repo
     run = run_action(repo, tmp_path, {"as-of": "2009Q2; touch pwned"}, {}, installed)
     assert run["failed"]

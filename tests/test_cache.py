@@ -51,7 +51,8 @@ def test_content_read_once_is_not_encoded(cache_home: Path, mini_plan: Path) -> 
     assert len(entries(cache_home)) == 5 and not list(cache_home.glob("*.seen"))
 
 
-def test_third_load_comes_from_the_cache(cache_home: Path, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_third_load_comes_from_the_cache(cache_home: Path, mini_plan: Path, run: Run,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
     first = warm(run, mini_plan)
     assert len(entries(cache_home)) == 5  # plan, registry, two pillars, one progress file
     assert not list(cache_home.glob("*.seen"))
@@ -71,7 +72,8 @@ def test_a_changed_file_is_never_served_stale(cache_home: Path, mini_plan: Path,
     assert "Trajnimi i stafiT" in [row["title"] for row in exported]
 
 
-def test_positions_from_the_cache_are_the_parser_s(cache_home: Path, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_positions_from_the_cache_are_the_parser_s(cache_home: Path, mini_plan: Path, run: Run,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     text = (mini_plan / "1-provat.yaml").read_text(encoding="utf-8")
     (mini_plan / "1-provat.yaml").write_text(text.replace("[DONATORET]", "[DONATORETX]"), encoding="utf-8")
     cold = run("check", "--plan", mini_plan).stdout
@@ -110,7 +112,8 @@ def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home: Path, mini
     assert answers(run, mini_plan) == expected
 
 
-def test_an_unwritable_cache_only_costs_speed(tmp_path: Path, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unwritable_cache_only_costs_speed(tmp_path: Path, mini_plan: Path, run: Run,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     expected = answers(run, mini_plan)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -128,7 +131,8 @@ def test_cache_off(cache_home: Path, mini_plan: Path, run: Run, monkeypatch: pyt
     assert not cache_home.exists()
 
 
-def test_a_new_parser_does_not_read_old_entries(cache_home: Path, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_parser_does_not_read_old_entries(cache_home: Path, mini_plan: Path, run: Run,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     warm(run, mini_plan)
     monkeypatch.setattr(cache, "_FINGERPRINT", [b"another parser"])
     parsed = []

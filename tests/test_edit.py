@@ -164,7 +164,8 @@ def test_write_atomic_creates_directories(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("victim", ["replace", "fsync"])
-def test_a_failure_during_the_write_leaves_the_original_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, victim: str) -> None:
+def test_a_failure_during_the_write_leaves_the_original_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               victim: str) -> None:
     path = tmp_path / "f.yaml"
     path.write_bytes(b"original\n")
     written = []

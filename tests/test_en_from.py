@@ -338,7 +338,8 @@ def test_missing_translation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     ]
 
 
-def test_languages_sq_needs_no_english_but_what_english_there_is_must_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_languages_sq_needs_no_english_but_what_english_there_is_must_fit(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     found = findings(tmp_path, monkeypatch, PARTLY_TRANSLATED, 'languages: [sq]\nprinciples:\n  - text: "Parimi,"\n')
     assert [f.split(": [")[0] for f in found if "missing-translation" in f] == [
         "1-p.yaml:7:16",  # target_en without a target
@@ -394,7 +395,8 @@ def test_stale_translation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     ]
 
 
-def test_stamp_then_edit_the_albanian_then_the_english(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run) -> None:
+def test_stamp_then_edit_the_albanian_then_the_english(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       run: Run) -> None:
     findings(tmp_path, monkeypatch, STALE)
     assert run("fmt", "--stamp", "--plan", ".").exit_code == 0
     path = tmp_path / "plan" / "1-p.yaml"

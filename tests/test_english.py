@@ -619,7 +619,8 @@ Institutions added (1)
                                                             "Regional Anti-Trafficking Committees")
 
 
-def test_diff_lang_is_checked_and_read_from_the_environment(run: Run, grown_plan: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diff_lang_is_checked_and_read_from_the_environment(run: Run, grown_plan: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     bad = run("diff", EN_PLAN, grown_plan, "--lang", "xx")
     assert bad.exit_code == 2 and "unknown language 'xx' (--lang)" in bad.stderr
     monkeypatch.setenv("APCLI_LANG", "en")

@@ -452,7 +452,8 @@ def sneaky_out(run, plan, args, fmt=None):
 
 
 @pytest.mark.parametrize("command", [c for c in SNEAKY_COMMANDS if c != "export"])
-def test_tables_show_unsafe_characters_escaped(run: Run, sneaky: Path, command, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tables_show_unsafe_characters_escaped(run: Run, sneaky: Path, command,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Plain and rich tables: each cell one line, every unsafe character an escape."""
     plain = sneaky_out(run, sneaky, SNEAKY_COMMANDS[command])
     assert not raw(plain)
@@ -614,7 +615,8 @@ def template(tmp_path, name: str, body: str) -> Path:
     ('{% for p in pillars %}\n{{ p.update({"numeral": "X"}) }}\n{% endfor %}\n', 2),
 ], ids=["cycler-popen", "joiner-system", "lipsum-globals", "subclasses", "format-dunder", "list-append",
         "clear-data", "update-data"])
-def test_user_template_runs_in_the_sandbox(run: Run, plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, line: int) -> None:
+def test_user_template_runs_in_the_sandbox(run: Run, plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           body: str, line: int) -> None:
     """`--template` may come from a pull request: jinja2's immutable sandbox refuses any way out,
     and the refusal names the template's file and line; nothing runs."""
     monkeypatch.chdir(tmp_path)

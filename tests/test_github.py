@@ -38,7 +38,8 @@ def test_annotations_then_the_full_plain_list() -> None:
     ]
 
 
-def test_check_on_actions_escapes_what_the_plan_says(run: Run, mini_plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_on_actions_escapes_what_the_plan_says(run: Run, mini_plan: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A plan directory and a body name full of the characters annotations must escape."""
     odd = tmp_path / "plan,v1:50%"
     mini_plan.rename(odd)

@@ -325,7 +325,8 @@ def test_twenty_concurrent_writers_lose_no_entry(plan: Path, run: Run) -> None:
     assert not list(plan.rglob("*.tmp"))
 
 
-def test_a_writer_waits_for_the_lock_and_gives_up_with_a_message(plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_writer_waits_for_the_lock_and_gives_up_with_a_message(plan: Path, run: Run,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from filelock import FileLock
 
     monkeypatch.setattr(edit, "LOCK_TIMEOUT", 0.3)
@@ -423,7 +424,8 @@ def test_a_linked_progress_file_is_never_replaced_nor_read_twice(plan: Path, run
         "put a file there instead of the link (symlink)"]
 
 
-def test_a_progress_folder_linked_out_of_the_plan_is_neither_read_nor_written(plan: Path, run: Run, tmp_path: Path) -> None:
+def test_a_progress_folder_linked_out_of_the_plan_is_neither_read_nor_written(plan: Path, run: Run,
+                                                                              tmp_path: Path) -> None:
     outside = tmp_path / "outside-progress"
     shutil.move(plan / "progress", outside)
     (plan / "progress").symlink_to(outside)
@@ -543,7 +545,8 @@ OUT_COMMANDS = {
 
 @pytest.mark.parametrize("command, kind", [(c, k) for c in OUT_COMMANDS for k in KINDS]
                          + [("template", "directory")])  # report --out DIR writes DIR/report.<format>
-def test_out_writes_only_regular_files(plan: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command, kind) -> None:
+def test_out_writes_only_regular_files(plan: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command,
+                                       kind) -> None:
     """Before: `report --out /dev/stdout` (or /dev/null, a device) replaced it with a file, exit 0;
     `progress template --out DIR --force` was an IsADirectoryError traceback."""
     out = Path(tempfile.mkdtemp(dir=tmp_path)) / "o"
@@ -574,7 +577,8 @@ def test_out_never_replaces_a_file_of_the_plan(plan: Path, run: Run, command: st
 
 
 @pytest.mark.parametrize("command", OUT_COMMANDS)
-def test_out_dash_is_standard_output(plan: Path, run: Run, tmp_path: Path, command, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_out_dash_is_standard_output(plan: Path, run: Run, tmp_path: Path, command,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     args = [a.format(plan=plan, out="-") for a in OUT_COMMANDS[command]]
     result = run(*args)
@@ -678,7 +682,8 @@ EMPTY_PATHS = {
 
 @pytest.mark.parametrize("value", ["", "   "], ids=["empty", "blank"])
 @pytest.mark.parametrize("args", EMPTY_PATHS.values(), ids=EMPTY_PATHS.keys())
-def test_empty_or_blank_paths_are_usage_errors(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args, value: str) -> None:
+def test_empty_or_blank_paths_are_usage_errors(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args,
+                                               value: str) -> None:
     """Before: `fmt ""` reformatted YAML in the working directory, `--progress ""` read all of it,
     and `diff ""` compared ./plan with itself, printed 'No changes' and exited 0."""
     shutil.copytree(MINI_PLAN, tmp_path / "plan")
@@ -727,7 +732,8 @@ def test_a_file_vanishing_before_fmt_reads_it(plan: Path, run: Run, monkeypatch:
     assert f"{plan / 'gone.yaml'}:0:0: [error] cannot read file: No such file or directory (unreadable)" in result.stderr
 
 
-def test_writing_commands_never_change_the_bundled_plan(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writing_commands_never_change_the_bundled_plan(run: Run, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Run from a folder without ./plan, `progress add` and `fmt` used to edit the plan shipped
     with apcli (site-packages, or the source checkout)."""
     from ap_cli.loader import bundled_plan_dir
@@ -867,7 +873,8 @@ WRITERS = {
 
 @pytest.mark.parametrize("failure", FAILURES)
 @pytest.mark.parametrize("writer", WRITERS)
-def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer, failure) -> None:
+def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan: Path, run: Run, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch, writer, failure) -> None:
     """Before: ENOSPC, EROFS were tracebacks in `template --out` and `fmt`; `report` said
     'cannot write None'."""
     (plan / PILLAR).write_bytes(CLEAN.replace(b"\n", b"   \n"))  # so that fmt has something to write

@@ -13,7 +13,8 @@ def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_init_writes_a_working_copy_that_checks_clean(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_writes_a_working_copy_that_checks_clean(run: Run, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "zkka-plan"
     result = run("init", target)
     assert result.exit_code == 0, result.stderr

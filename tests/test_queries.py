@@ -156,7 +156,8 @@ def test_due_override_replaces_the_reading(tmp_path: Path) -> None:
     ("Fundi i 2008 – fillimi i 2009", "2009-03"), ("Duke filluar nga 2009", None),
     ("Deri në shkurt të çdo viti", "2008-02"),
 ])
-def test_every_deadline_kind_falls_due_at_the_end_of_its_period(tmp_path: Path, phrase: str, first_overdue: str | None) -> None:
+def test_every_deadline_kind_falls_due_at_the_end_of_its_period(tmp_path: Path, phrase: str,
+                                                                first_overdue: str | None) -> None:
     plan = make_plan(tmp_path, f"- {{id: 1.(a).1, title: A, responsible: [MB], deadline: '{phrase}'}}\n")
     months = [f"{y}-{m:02d}" for y in (2008, 2009, 2010) for m in range(1, 13)]
     found = next((m for m in months if overdue_refs(plan, m)), None)
