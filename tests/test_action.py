@@ -73,7 +73,7 @@ def test_default_cutoff_is_the_current_quarter_clamped_to_the_plan(today: str, e
     assert (note is not None) == clamped
     if clamped:
         year, q = tool.quarter(date.fromisoformat(today))
-        assert f"as of 2010Q4, the last quarter of the plan period (it ends 2010-12)" in note
+        assert "as of 2010Q4, the last quarter of the plan period (it ends 2010-12)" in note
         assert f"instead of the current quarter {year}Q{q}" in note
 
 

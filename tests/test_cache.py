@@ -145,7 +145,7 @@ def test_a_new_parser_does_not_read_old_entries(cache_home: Path, mini_plan: Pat
 def test_files_with_problems_are_not_cached(cache_home: Path, mini_plan: Path) -> None:
     (mini_plan / "2-mbrojtja.yaml").write_bytes(b"pillar: &a II\n")
     load_plan(mini_plan)
-    plan, diags = load_plan(mini_plan)
+    _plan, diags = load_plan(mini_plan)
     assert [d.code for d in diags if d.severity == "error"] == ["yaml-anchor"]
     assert len(entries(cache_home)) == 4
 

@@ -68,7 +68,7 @@ def test_fixture_base_is_the_mini_plan() -> None:
 
 
 def test_activity_added_and_removed(pair: tuple[Path, Path]) -> None:
-    base, head = pair
+    _base, head = pair
     edit(head, "1-provat.yaml", '''          - id: "1.(a).11"
             title: "Pa afat"
             responsible: [MB]

@@ -261,7 +261,7 @@ def test_missing_english_shows_the_albanian_marked(run: Run) -> None:
     """The mini plan has no English: every text shows in Albanian behind `[sq] `, never silently."""
     out = ok(run("overdue", "--as-of", "2009-06", "--lang", "en", "--plan", MINI_PLAN))
     assert "[sq] Hapja e strehëzave <b>të reja</b>" in out
-    rows = [line for line in out.splitlines()[1:-2]]
+    rows = out.splitlines()[1:-2]
     assert len(rows) == 6 and all("  [sq] " in line for line in rows)
     shown = ok(run("show", "I-1.(a).1", "--as-of", "2009-06", "--lang", "en", "--plan", MINI_PLAN))
     assert shown.splitlines()[:3] == ["I-1.(a).1  [sq] Afati në muajin e cut-off", "",
@@ -479,7 +479,7 @@ def test_english_report_cells_are_the_english_of_their_activity(english_reports:
 
 
 def test_english_report_has_no_albanian_left_but_names(english_reports: tuple[Plan, dict[str, str]]) -> None:
-    plan, pages = english_reports
+    _plan, pages = english_reports
     for name, page in pages.items():
         cells = Cells()
         cells.feed(page)

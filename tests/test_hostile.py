@@ -40,7 +40,7 @@ def nested_block(levels: int) -> bytes:
 
 def billion_laughs() -> bytes:
     lines = [b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for prev, name in zip("abcdefgh", "bcdefghi"):
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [{','.join('*' + prev for _ in range(9))}]".encode())
     return b"\n".join(lines) + b"\n"
 
@@ -725,7 +725,7 @@ def test_an_unforeseen_file_system_error_is_one_line(run: Run, plan: Path, monke
 def test_a_file_vanishing_before_fmt_reads_it(plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     from ap_cli import formatting
 
-    listed = formatting.plan_files(plan) + [plan / "gone.yaml"]
+    listed = [*formatting.plan_files(plan), plan / "gone.yaml"]
     monkeypatch.setattr(formatting, "plan_files", lambda root: listed)
     result = run("fmt", "--plan", plan)
     assert result.exit_code == 1
@@ -883,7 +883,7 @@ def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan: Path, run: R
     out = out_dir / "form.yaml"
     out.write_bytes(b"old\n")
     args, where = WRITERS[writer]
-    fill = dict(plan=plan, out=out, dir=out_dir, pillar=PILLAR)
+    fill = {"plan": plan, "out": out, "dir": out_dir, "pillar": PILLAR}
     module, name, code, reason = FAILURES[failure]
     real = getattr(module, name)
 
@@ -1175,7 +1175,7 @@ def test_check_flags_bidi_and_invisible_characters(plan: Path, run: Run) -> None
     result = run("check", "--plan", plan)
     assert result.exit_code == 0, result.stdout
     found = [line for line in result.stdout.splitlines() if line.startswith(str(plan / PILLAR))]
-    assert [line.split(" [warning] ")[0].rsplit(":", 3)[1:3] + [line.rsplit("(", 1)[1]] for line in found] == [
+    assert [[*line.split(" [warning] ")[0].rsplit(":", 3)[1:3], line.rsplit("(", 1)[1]] for line in found] == [
         ["3", "11", "invisible-character)"],  # U+2028 (a line break to YAML: the next line is 4)
         ["4", "6", "invisible-character)"],  # a tag character
         ["22", "32", "bidi-control)"], ["22", "39", "bidi-control)"],  # the title, line 20 before

@@ -47,7 +47,7 @@ def test_unknown_suggests(registry: Registry) -> None:
 
 
 def test_unknown_without_suggestion(registry: Registry) -> None:
-    with pytest.raises(UnknownInstitution, match="unknown institution 'XYZQW'$"):
+    with pytest.raises(UnknownInstitution, match=r"unknown institution 'XYZQW'$"):
         registry.resolve("XYZQW")
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import re
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -182,7 +183,7 @@ def test_template_lists_the_bodys_open_work_by_section(run: Run, mini_plan: Path
     refs = [line[len("# - ref: "):] for line in form.splitlines() if line.startswith("# - ref: ")]
     assert refs == ["II-1.(a).1", "I-1.(a).9", "I-1.(a).2", "II-1.(a).1.1"]
     lines = form.splitlines()
-    headings = [line for before, line in zip(lines, lines[1:]) if before == "# " + "=" * 78 and line]
+    headings = [line for before, line in pairwise(lines) if before == "# " + "=" * 78 and line]
     assert headings == ["# Overdue: due before the quarter and not done when it began (1)", "# Due this quarter (1)",
                         "# Under way, due after this quarter (2)"]
     # the plan text in English; the mini plan has none, so its Albanian shows marked

@@ -66,7 +66,7 @@ def test_r6_a_unit_is_written_without_the_words_naming_its_body(plan: Plan) -> N
     """`Grupi i punës së MKR-së` of MKR is `MKR/Grupi i punës`, as `Grupi i Punës i MKR-së` is."""
     repeated = []
     for rec in plan.activities:
-        for where, field, entries in fields(rec):
+        for _where, field, entries in fields(rec):
             for entry in entries:
                 body, unit = split_unit(entry)
                 if not unit or body not in plan.registry.by_id:
@@ -95,7 +95,7 @@ def test_r10_a_milestone_without_its_own_text_has_a_deadline(plan: Plan) -> None
                if m.title is None and m.deadline is None and m.due is None]
     assert not undated, f"milestones without a deadline: {undated}"
     iv = plan.by_ref["IV-1.(c).1.1"]
-    assert [(d.phrase, len(m.indicators)) for d, m in zip(iv.deadlines, iv.activity.milestones)] == \
+    assert [(d.phrase, len(m.indicators)) for d, m in zip(iv.deadlines, iv.activity.milestones, strict=True)] == \
         [("Fillim i 2009", 1), ("Fillim i 2009", 2)]
 
 

@@ -15,7 +15,7 @@ from conftest import REAL_PLAN, Run
 
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    plan, diags = load_plan(REAL_PLAN)
+    plan, _diags = load_plan(REAL_PLAN)
     assert plan is not None
     return plan
 
@@ -86,7 +86,7 @@ SOURCE = REAL_PLAN.parent.parent / "shared" / "seed" / "000_9c1b9a464e4fd42c.txt
 @pytest.mark.skipif(not SOURCE.is_file(), reason="the source text (../shared/seed) is not beside this checkout")
 def test_every_glossary_acronym_is_in_the_registry(plan: Plan) -> None:
     lines = SOURCE.read_text(encoding="utf-8").splitlines()[779:826]  # "Fjalorth i Shkurtimeve"
-    acronyms = [line.split()[0] for line in lines if line.strip() and line.split()[0].isupper()
+    acronyms = [line.split()[0] for line in lines if (line.strip() and line.split()[0].isupper())
                 or line.strip()[:3] in ("NjM", "TdH")]
     acronyms = [a for a in acronyms if a not in ("Fjalorth", "Trafikimit")]
     assert len(acronyms) == 46

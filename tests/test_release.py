@@ -275,14 +275,14 @@ def test_release_notes_are_the_versions_section() -> None:
     assert changelog.section("0.2.0", SAMPLE, dated=True) == "### Fixed\n\n- a thing\n"
     assert changelog.section("0.1.0", SAMPLE, dated=True) == "The first release.\n"
     assert changelog.check_tag("v0.2.0", SAMPLE, "0.2.0") == "0.2.0"
-    with pytest.raises(changelog.ReleaseError, match="does not match the package version 0.1.0"):
+    with pytest.raises(changelog.ReleaseError, match=r"does not match the package version 0\.1\.0"):
         changelog.check_tag("v0.2.0", SAMPLE, "0.1.0")
-    with pytest.raises(changelog.ReleaseError, match="no section ## \\[0.3.0\\]"):
+    with pytest.raises(changelog.ReleaseError, match=r"no section ## \[0\.3\.0\]"):
         changelog.check_tag("v0.3.0", SAMPLE, "0.3.0")
     with pytest.raises(changelog.ReleaseError, match="not a release tag"):
         changelog.check_tag("0.2.0", SAMPLE, "0.2.0")
     undated = SAMPLE.replace("## [0.2.0] - 2027-01-15", "## [0.2.0] - Unreleased")
-    with pytest.raises(changelog.ReleaseError, match="give ## \\[0.2.0\\] its release date"):
+    with pytest.raises(changelog.ReleaseError, match=r"give ## \[0\.2\.0\] its release date"):
         changelog.check_tag("v0.2.0", undated, "0.2.0")
 
 

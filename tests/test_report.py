@@ -223,12 +223,12 @@ def test_stacked_bars_in_html_are_labelled_and_add_up(tmp_path: Path) -> None:
     bars.feed(html)
     assert len(bars.bars) == len(plan.pillars) + 1  # one per pillar and the whole plan
     totals = [55, 59, 59, 53, 226]
-    for bar, total in zip(bars.bars, totals):
+    for bar, total in zip(bars.bars, totals, strict=True):
         assert bar["role"] == "img"
         counts = [int(n) for n in re.findall(r" (\d+) \(", bar["label"])]
         assert sum(counts) == total, bar["label"]
         assert abs(sum(w for w, _, _ in bar["segs"]) - 100) < 0.05
-        for width, title, text in bar["segs"]:  # a segment's visible text is its own count
+        for _width, title, text in bar["segs"]:  # a segment's visible text is its own count
             assert text == "" or text.split()[0] == re.search(r": (\d+) ", title).group(1)
     whole = bars.bars[-1]["label"]
     assert whole.startswith("Whole plan: Completed 2 (1%); In progress, not overdue 1 (<1%); Overdue 109 (48%); ")
@@ -770,7 +770,7 @@ def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
 
 def not_blank(path: Path) -> tuple[float, int]:
     """(share of pixels that differ from the most common colour, number of distinct colours)."""
-    width, bpp, rows = png_pixels(path)
+    _width, bpp, rows = png_pixels(path)
     counts: dict[bytes, int] = {}
     for row in rows:
         for x in range(0, len(row), bpp):

@@ -116,13 +116,13 @@ def row_segments(screen: str, first_header: str) -> list[str]:
     lines = screen.splitlines()
     boxed = any(line.startswith("┏") for line in lines)
     if boxed:
-        body = lines[[i for i, line in enumerate(lines) if line.startswith("┡")][0] + 1:]
+        body = lines[next(i for i, line in enumerate(lines) if line.startswith("┡")) + 1:]
         starts = [i for i, line in enumerate(body) if line.startswith("│") and line[2] != " "]
     else:
         body = lines
         starts = [i for i, line in enumerate(body) if line.startswith(f"{first_header}: ")]
-    ends = starts[1:] + [len(body)]
-    return ["\n".join(body[s:e]) for s, e in zip(starts, ends)]
+    ends = [*starts[1:], len(body)]
+    return ["\n".join(body[s:e]) for s, e in zip(starts, ends, strict=True)]
 
 
 def whole(value: str, text: str) -> bool:
@@ -139,7 +139,7 @@ def check_rows(screen: str, first_header: str, rows: list[list]) -> None:
     """One segment per row, in order; every value of the row whole inside its own segment."""
     segments = row_segments(screen, first_header)
     assert len(segments) == len(rows), screen
-    for segment, values in zip(segments, rows):
+    for segment, values in zip(segments, rows, strict=True):
         for value in values:
             value = output.cell_text(value)
             if value:
@@ -436,7 +436,7 @@ def test_escape_controls() -> None:
     assert output.one_line("a\n  b\tc\u2028d") == "a b c d"
 
 
-ALPHABET = st.sampled_from(list("abcXYZ019 -.()[]/:;,'\"") + ["ë", "Ç", "≈", "–", "漢", "[bold]", "[/bold]",
+ALPHABET = st.sampled_from([*"abcXYZ019 -.()[]/:;,'\"", "ë", "Ç", "≈", "–", "漢", "[bold]", "[/bold]",
                                                                "[link=x]", "\x1b", "\x1b[2J", "\x07", "\x00",
                                                                "\x9b", "\x7f", "\n", "\t", "\r", "\u202e",
                                                                "\u2066", "\u200f", "\u2028", "Ligji [nr. 9669]"])
@@ -485,6 +485,6 @@ def test_plain_renderer_never_cuts_nor_emits_control_characters(table) -> None:
     text = output.render_plain(table)
     assert not RAW_CONTROL.search(text), repr(text)
     body = text.splitlines()[1:1 + len(table.rows)]
-    for row, line in zip(table.rows, body):
+    for row, line in zip(table.rows, body, strict=True):
         for c in table.columns:
             assert output.one_line(row.get(c.key)) in line
