@@ -139,7 +139,8 @@ def test_prepare_writes_step_outputs_and_the_note(tmp_path: Path) -> None:
 
 
 def test_bad_input_is_an_error_annotation(tmp_path: Path) -> None:
-    done = run_tool("prepare", "--as-of", "2009Q2\n::warning::injected 100%", env={"GITHUB_OUTPUT": str(tmp_path / "o")})
+    done = run_tool("prepare", "--as-of", "2009Q2\n::warning::injected 100%",
+                    env={"GITHUB_OUTPUT": str(tmp_path / "o")})
     assert done.returncode == 2
     assert done.stdout.splitlines() == [
         "::error title=apcli action input as-of::'2009Q2\\n::warning::injected 100%25' is not a period: "
@@ -374,7 +375,8 @@ def test_action_diff_needs_the_history(installed: dict[str, str], plan_repo: tup
     run = run_action(repo, tmp_path, {"as-of": "2009"}, {"event.pull_request.base.sha": missing}, installed)
     state, log = run["steps"]["Describe the change"]
     assert state == "failure"
-    assert f"::error title=apcli diff::the base revision {missing} is not in this checkout: check out with fetch-depth: 0" in log
+    assert (f"::error title=apcli diff::the base revision {missing} is not in this checkout: "
+            "check out with fetch-depth: 0") in log
     assert states(run)["Render the reports"] == "success"  # the reports do not depend on the diff
     assert (repo / "reports" / "plan-2009.md").is_file()
 

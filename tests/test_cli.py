@@ -17,11 +17,11 @@ def test_overdue_plain_table(run: Run) -> None:
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "ref         lead     due         ≈  late (months)  state        deadline                            title",
-        "I-1.(a).10  MB       2009-02-28  ≈  4              not_started  Dimër 2009                          Dimër me afat të saktë",
+        "I-1.(a).10  MB       2009-02-28  ≈  4              not_started  Dimër 2009                          Dimër me afat të saktë",  # noqa: E501
         "I-1.(a).6   MB       2009-03-31  ≈  3              suspended    Fillimi i 2009-ës                   Pezulluar",
-        "I-1.(a).8   ZKKA     2009-03-31     3              not_started  Deri në mars të çdo viti pasardhës  Raport vjetor",
-        "II-1.(a).1  MPÇSSHB  2009-03-31  ≈  3              not_started  Fundi i 2008 – fillimi i 2009       Hapja e strehëzave <b>të reja</b>",
-        "I-1.(a).1   PSH      2009-06-30     0              not_started  qershor 2009                        Afati në muajin e cut-off",
+        "I-1.(a).8   ZKKA     2009-03-31     3              not_started  Deri në mars të çdo viti pasardhës  Raport vjetor",  # noqa: E501
+        "II-1.(a).1  MPÇSSHB  2009-03-31  ≈  3              not_started  Fundi i 2008 – fillimi i 2009       Hapja e strehëzave <b>të reja</b>",  # noqa: E501
+        "I-1.(a).1   PSH      2009-06-30     0              not_started  qershor 2009                        Afati në muajin e cut-off",  # noqa: E501
         "I-1.(a).9   MPÇSSHB  2009-06-30  ≈  0              not_started  Mesi i 2009-ës                      Dy etapa",
         "6 overdue as of 2009-06-30 (4 with approximate deadlines ≈); 5 with no progress reported",
     ]
@@ -164,7 +164,7 @@ def test_stats(run: Run) -> None:
         "pillar  activities  completed  in progress  overdue  no evidence  ongoing  stale  no deadline  title",
         "I       11          2          1            5        6            1        0      1            PROVAT",
         "II      2           0          0            1        2            0        0      0            MBROJTJA",
-        "all     13          2          1            6        8            1        0      1            Plani i vogël provë",
+        "all     13          2          1            6        8            1        0      1            Plani i vogël provë",  # noqa: E501
         "as of 2009-06-30",
     ]
 

@@ -336,7 +336,8 @@ def test_an_albanian_edit_that_leaves_the_english_stale_says_so(pair: tuple[Path
     ]
     md = render(diff_plans(load(pair[0]), load(pair[1])), "md")
     assert "**2 changes:** 1 title edited, 1 translation left stale" in md
-    assert ("#### English left stale by an Albanian edit (1)\n\n| ref | Albanian edited | English to update | en_from |\n"
+    assert ("#### English left stale by an Albanian edit (1)\n\n"
+            "| ref | Albanian edited | English to update | en_from |\n"
             f"|---|---|---|---|\n| I-1.(a).1 | title | title\\_en | {stamp}, Albanian now {now} |") in md
     text = render(diff_plans(load(pair[0]), load(pair[1])), "text")
     assert f"  I-1.(a).1  title  title_en  {stamp}, Albanian now {now}" in text.splitlines()
@@ -402,7 +403,8 @@ def test_en_from_alone_reports_nothing(pair: tuple[Path, Path]) -> None:
 def test_word_diff_keeps_a_little_context() -> None:
     before = "një dy tre katër pesë gjashtë shtatë tetë nëntë dhjetë njëmbëdhjetë"
     after = "një dy tre katër pesë gjashtë SHTATË tetë nëntë dhjetë njëmbëdhjetë"
-    assert wdiff(word_diff(before, after)) == "… tre katër pesë gjashtë [-shtatë-] {+SHTATË+} tetë nëntë dhjetë njëmbëdhjetë"
+    assert (wdiff(word_diff(before, after))
+            == "… tre katër pesë gjashtë [-shtatë-] {+SHTATË+} tetë nëntë dhjetë njëmbëdhjetë")
     assert wdiff(word_diff("a  b\nc", "a b c")) == "(only spacing or line breaks changed)"
 
 
@@ -424,7 +426,8 @@ def test_markdown_summary_sections_and_escaping(pair: tuple[Path, Path]) -> None
     assert md.splitlines()[:3] == ["### Plan changes: main → a\\|b", "", "**1 change:** 1 title edited"]
     assert "#### Titles edited (1)" in md
     row = next(line for line in md.splitlines() if line.startswith("| II-1.(a).1 "))
-    assert row == ("| II-1.(a).1 | Hapja e strehëzave \\<b\\>të reja\\</b\\> **\\| \\*\\[x\\](javascript:alert(1))\\*** |")
+    assert row == ("| II-1.(a).1 | Hapja e strehëzave \\<b\\>të reja\\</b\\> "
+                   "**\\| \\*\\[x\\](javascript:alert(1))\\*** |")
     assert "<b>" not in md
 
 
@@ -445,7 +448,8 @@ def test_markdown_folds_long_sections(pair: tuple[Path, Path]) -> None:
 
 
 def test_markdown_when_nothing_changed() -> None:
-    assert render([], "md", "main", "working tree") == "### Plan changes: main → working tree\n\nNo changes to the plan.\n"
+    assert (render([], "md", "main", "working tree")
+            == "### Plan changes: main → working tree\n\nNo changes to the plan.\n")
 
 
 def test_json_is_a_stable_utf8_list() -> None:
@@ -589,7 +593,8 @@ def test_git_revision_with_a_broken_plan(run: Run, repo: Path) -> None:
 
 
 def test_plan_metadata_edits_name_the_nested_field(pair: tuple[Path, Path]) -> None:
-    edit(pair[1], "plan.yaml", 'period: {start: "2008-01", end: "2010-12"}', 'period: {start: "2008-01", end: "2011-06"}')
+    edit(pair[1], "plan.yaml", 'period: {start: "2008-01", end: "2010-12"}',
+         'period: {start: "2008-01", end: "2011-06"}')
     edit(pair[1], "plan.yaml", 'adopted: {date: "2008-05-30", by: KSHLKT}',
          'adopted: {date: "2008-05-30", by: KSHLKT}\nprinciples: [{text: "Mbrojtja e viktimave"}]')
     assert [(c["field"], c["before"], c["after"]) for c in changes(pair) if c["kind"] == "plan_edited"] == [

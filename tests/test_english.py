@@ -148,7 +148,7 @@ I-1.(a).1   PSH      2009-06-30     0              not_started  June 2009       
 I-1.(a).9   MPÇSSHB  2009-06-30  ≈  0              not_started  Mid-2009                         Two stages
 6 overdue as of 2009-06-30 (4 with approximate deadlines ≈); 5 with no progress reported
 {NOTE}
-"""
+"""  # noqa: E501
 
 
 def test_upcoming_list_and_stats_in_english(run: Run) -> None:
@@ -185,7 +185,7 @@ I-1.(a).8   lead         2009-03-31  not_started  overdue            Annual repo
 II-1.(a).1  support      2009-03-31  not_started  overdue            Opening of <b>new</b> shelters
 ZKKA (Office of the National Anti-Trafficking Coordinator) as of 2009-06-30: 5 activities naming it (it belongs to no collective), each counted once in its strongest role, direct before via (lead 3, responsible 1, support 1); overdue 3, completed 2 (1 late)
 {NOTE}
-"""
+"""  # noqa: E501
     sq = ok(run("by-institution", "zkka", "--as-of", "2009-06", *P))
     assert "ZKKA (Zyra e Koordinatorit Kombëtar për Anti-trafikimin) as of" in sq and NOTE not in sq
 
@@ -217,7 +217,8 @@ def test_institutions_show_both_names(run: Run) -> None:
     assert en[-2].startswith("6 bodies; ") and en[-1] == NOTE
     sq = ok(run("institutions", *P)).splitlines()
     assert sq[0].split() == ["id", "kind", "leads", "in", "via", "name", "name", "in", "English", "group"]
-    assert sq[2].startswith("ZKKA       coordination  3      5   0    Zyra e Koordinatorit Kombëtar për Anti-trafikimin")
+    assert sq[2].startswith("ZKKA       coordination  3      5   0    "
+                            "Zyra e Koordinatorit Kombëtar për Anti-trafikimin")
     assert sq[2].rstrip().endswith("Office of the National Anti-Trafficking Coordinator")
     assert sq[-1] == NOTE  # English names are shown in both
 

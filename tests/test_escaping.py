@@ -354,7 +354,7 @@ from pathlib import Path  # noqa: E402
 
 from ap_cli.diagnostics import UNSAFE, escape_line  # noqa: E402
 
-SNEAKY = "Strehëza\t<b>x</b> \u202eevil\u202c z\u200bw\u2060j \u00adhy\u2028line\u2029para\nend \U000e0041\n::add-mask::secret"
+SNEAKY = "Strehëza\t<b>x</b> \u202eevil\u202c z\u200bw\u2060j \u00adhy\u2028line\u2029para\nend \U000e0041\n::add-mask::secret"  # noqa: E501
 SNEAKY_KEY = "zz\n::add-mask::secret"
 SNEAKY_BODY = "B\u202eODY"
 SNEAKY_FILES = ["a\n::error title=X::pwned\n.yaml", "b\x1b]0;T\x07\x1b[2J\x1b[31m.yaml", "c\x9b31m\x85\u2028.yaml"]
@@ -409,7 +409,8 @@ def test_check_lines_cannot_be_injected_by_keys_or_file_names(run: Run, sneaky: 
     assert not raw(result.stdout) and not raw(result.stderr)
     lines = result.stdout.splitlines()
     ours = ("::error file=", "::warning file=") if fmt == "github" else ()
-    assert all(line.startswith((str(plan), *ours)) for line in lines), [ln for ln in lines if not ln.startswith(str(plan))]
+    assert all(line.startswith((str(plan), *ours)) for line in lines), \
+        [ln for ln in lines if not ln.startswith(str(plan))]
     assert sum("pwned" in line for line in lines) == (2 if fmt == "github" else 1)
     assert f"{plan}/progress/2009Q2/b\\x1b]0;T\\x07\\x1b[2J\\x1b[31m.yaml:1:1: [error]" in result.stdout
     assert f"{plan}/progress/2009Q2/c\\x9b31m\\x85\\u2028.yaml:1:1: [error]" in result.stdout

@@ -43,7 +43,7 @@ goals:
 # final comment
 
 
-"""
+"""  # noqa: E501
 
 HOUSE = """\
 # top comment

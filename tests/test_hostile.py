@@ -729,7 +729,8 @@ def test_a_file_vanishing_before_fmt_reads_it(plan: Path, run: Run, monkeypatch:
     monkeypatch.setattr(formatting, "plan_files", lambda root: listed)
     result = run("fmt", "--plan", plan)
     assert result.exit_code == 1
-    assert f"{plan / 'gone.yaml'}:0:0: [error] cannot read file: No such file or directory (unreadable)" in result.stderr
+    assert (f"{plan / 'gone.yaml'}:0:0: [error] cannot read file: No such file or directory (unreadable)"
+            in result.stderr)
 
 
 def test_writing_commands_never_change_the_bundled_plan(run: Run, tmp_path: Path,
@@ -772,7 +773,8 @@ def test_import_is_capped_in_size_rows_and_errors_shown(plan: Path, run: Run, tm
         f.truncate(MAX_FILE_BYTES + 10)
     result = run("progress", "import", big, "--plan", plan)
     assert result.exit_code == 1
-    assert f"[error] file is {MAX_FILE_BYTES + 10:,} bytes; the limit is {MAX_FILE_BYTES:,} (file-too-large)" in result.stderr
+    assert (f"[error] file is {MAX_FILE_BYTES + 10:,} bytes; the limit is {MAX_FILE_BYTES:,} (file-too-large)"
+            in result.stderr)
 
     many = tmp_path / "many.csv"
     many.write_text("ref,status,date\n" + "I-1.(a).1,in_progress,2009-06-01\n" * (MAX_ROWS + 5), encoding="utf-8")
@@ -794,7 +796,8 @@ def test_import_of_an_unclosed_quote_is_located(plan: Path, run: Run, tmp_path: 
                     encoding="utf-8")
     result = run("progress", "import", path, "--plan", plan)
     assert result.exit_code == 1
-    assert f"{path}:2:1: [error] cannot read the CSV from here: a cell is longer than 131,072 characters" in result.stderr
+    assert (f"{path}:2:1: [error] cannot read the CSV from here: a cell is longer than 131,072 characters"
+            in result.stderr)
 
 
 # ----------------------------------------------------------------------------- diff against git

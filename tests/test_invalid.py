@@ -71,7 +71,8 @@ def test_schema_errors_name_the_activity_and_speak_plainly(tmp_path: Path, run: 
     plan = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, plan)
     text = (plan / "1-provat.yaml").read_text()
-    text = text.replace('            title: "Përfunduar në ditën e afatit"', '            titel: "Përfunduar në ditën e afatit"')
+    text = text.replace('            title: "Përfunduar në ditën e afatit"',
+                        '            titel: "Përfunduar në ditën e afatit"')
     text = text.replace("            responsible: [MB]\n", "            responsible: MB\n", 1)
     (plan / "1-provat.yaml").write_text(text)
     name = plan / "1-provat.yaml"

@@ -203,7 +203,7 @@ def test_template_is_in_albanian_by_default_and_english_with_lang_en(run: Run, m
     assert sq_lines[1:4] == [
         "# Raporti tremujor i progresit 2009Q2 (2009-04-01 – 2009-06-30)",
         "# Institucioni: MPÇSSHB — Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta",
-        "# Krijuar me `apcli progress template --quarter 2009Q2 --institution MPÇSSHB`; gjendja është ajo më 2009-06-30.",
+        "# Krijuar me `apcli progress template --quarter 2009Q2 --institution MPÇSSHB`; gjendja është ajo më 2009-06-30.",  # noqa: E501
     ]
     assert "# Si plotësohet:" in sq_lines and "# How to fill it in:" in en_lines
     assert "#             (pa filluar | në proces | përfunduar | anuluar | pezulluar)" in sq_lines
@@ -353,7 +353,8 @@ def test_import_reports_every_bad_row_by_line_and_writes_nothing(run: Run, mini_
     lines = result.stderr.splitlines()
     assert any(line.startswith(f"{csv}:4:1: [error] no activity 'I-9.(z).1'") for line in lines), result.stderr
     assert any(line.startswith(f"{csv}:5:") and "needs evidence" in line for line in lines)
-    assert any(line.startswith(f"{csv}:7:") and "before the latest entry for it in the same file (2009-06-20, " in line for line in lines)
+    assert any(line.startswith(f"{csv}:7:") and "before the latest entry for it in the same file (2009-06-20, " in line
+               for line in lines)
     assert not any(f"{csv}:2:" in line or f"{csv}:6:" in line for line in lines)
     assert "nothing written" in result.stderr
     assert tree(mini_plan) == before

@@ -17,7 +17,8 @@ from ap_cli.plan import Plan
 from conftest import REAL_PLAN
 
 SOURCE = REAL_PLAN.parent.parent / "shared" / "seed" / "000_9c1b9a464e4fd42c.txt"
-needs_source = pytest.mark.skipif(not SOURCE.is_file(), reason="the source text (../shared/seed) is not beside this checkout")
+needs_source = pytest.mark.skipif(not SOURCE.is_file(),
+                                  reason="the source text (../shared/seed) is not beside this checkout")
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,8 @@ def golden(name: str, text: str, update: bool) -> None:
         return
     assert path.is_file(), f"{path} missing: run pytest --update-golden"
     expected = path.read_bytes().decode("utf-8")
-    assert text == expected, f"{name} differs from the golden file; if the change is intended, run pytest --update-golden"
+    assert text == expected, \
+        f"{name} differs from the golden file; if the change is intended, run pytest --update-golden"
 
 
 def report(run, tmp_path, *args) -> str:
@@ -100,7 +101,8 @@ SENTENCE_EN = re.compile(
     r"|None of the (?P<n0>\d+) activit(?:y|ies) is overdue) as of (?P<day>\d+ \w+ \d{4})"
     r"(?:; (?P<approx>\d+) of them rests? on (?:an )?approximate deadlines? \(≈\))?"
     r"; (?:(?P<none>no progress has been recorded yet)"
-    r"|(?P<done>\d+) (?:is|are) completed and (?P<busy>\d+) in progress; (?P<silent>\d+) (?:has|have) no progress recorded)\.$",
+    r"|(?P<done>\d+) (?:is|are) completed and (?P<busy>\d+) in progress; "
+    r"(?P<silent>\d+) (?:has|have) no progress recorded)\.$",
     re.M)
 SENTENCE_SQ = re.compile(
     r"^(?:(?P<late>\d+) nga (?P<n>\d+) aktivitete \(\\?[<>]?\d+%\) (?:janë|është) me vonesë"
@@ -698,7 +700,7 @@ PROBE = """<script>(function () {
     out.textContent = JSON.stringify({errors: errs, pillars: seen, filter: !!(f && !f.hidden), filtered: shown});
     document.body.appendChild(out);
   }, 0); });
-})();</script>"""
+})();</script>"""  # noqa: E501
 
 
 def chromium() -> str:
@@ -841,12 +843,12 @@ LAYOUT = """<script>addEventListener("load", function () { setTimeout(function (
   parent.postMessage(JSON.stringify({width: w, scroll: document.documentElement.scrollWidth, overflowing: wide,
     charts: charts.filter(function (c, i) { return charts.indexOf(c) === i; }),
     thead: shown("#overdue table thead"), summary: shown("p.summary"), stacks: document.querySelectorAll(".stack").length}), "*");
-}, 0); });</script>"""
+}, 0); });</script>"""  # noqa: E501
 # headless Chromium lays a window out at 500 px at least, so a phone's 390 px is an iframe
 HOST = """<!DOCTYPE html><html><body style="margin:0"><iframe src="page.html" style="border:0;width:__W__px;height:1600px"></iframe>
 <script>addEventListener("message", function (e) {
   var out = document.createElement("pre"); out.id = "__layout"; out.textContent = e.data; document.body.appendChild(out);
-});</script></body></html>"""
+});</script></body></html>"""  # noqa: E501
 
 
 @pytest.mark.parametrize("width", [390, 1200])
