@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from ap_cli import language
 from ap_cli.periods import deadline_en, read_deadline, read_override
@@ -29,7 +30,7 @@ P = ("--plan", EN_PLAN)
 NOTE = "English: unofficial translation; the Albanian is official."
 
 
-def ok(result):
+def ok(result: Result) -> str:
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
@@ -101,7 +102,7 @@ COMMANDS = {
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_unknown_language_is_a_usage_error(run: Run, command, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_language_is_a_usage_error(run: Run, command: str, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = run(*COMMANDS[command], "--plan", EN_PLAN, "--lang", "de")
     assert bad.exit_code == 2
     assert bad.stderr == "apcli: unknown language 'de' (--lang); use one of: sq, en\n"
@@ -112,7 +113,8 @@ def test_unknown_language_is_a_usage_error(run: Run, command, monkeypatch: pytes
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_apcli_lang_sets_the_default_and_lang_overrides_it(run: Run, command, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_apcli_lang_sets_the_default_and_lang_overrides_it(run: Run, command: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     args = [*COMMANDS[command], "--plan", EN_PLAN]
     sq, en = ok(run(*args)), ok(run(*args, "--lang", "en"))
     assert sq != en
@@ -404,11 +406,16 @@ class Cells(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.rows, self.tooltips, self.visible = [], [], []
-        self.row, self.cell, self.stack, self.skip = None, None, [], 0
+        self.rows: list[dict[str, tuple[str, str | None]]] = []
+        self.tooltips: list[str] = []
+        self.visible: list[str] = []
+        self.row: dict[str, tuple[str, str | None]] | None = None
+        self.cell: list[str | None] | None = None  # class, text, lang
+        self.stack: list[str] = []
+        self.skip = 0
 
-    def handle_starttag(self, tag, attrs) -> None:
-        attrs = dict(attrs)
+    def handle_starttag(self, tag: str, pairs: list[tuple[str, str | None]]) -> None:
+        attrs = dict(pairs)
         self.stack.append(tag)
         if self.skip or attrs.get("lang") == "sq" or tag in ("script", "style", "title"):
             self.skip += 1
@@ -417,23 +424,25 @@ class Cells(HTMLParser):
         elif tag == "td" and self.row is not None:
             self.cell = [attrs.get("class") or "", "", attrs.get("lang")]
 
-    def handle_endtag(self, tag) -> None:
+    def handle_endtag(self, tag: str) -> None:
         while self.stack:
             top = self.stack.pop()
             if self.skip:
                 self.skip -= 1
             if top == tag:
                 break
-        if tag == "td" and self.cell is not None:
-            self.row[self.cell[0]] = (" ".join(self.cell[1].split()), self.cell[2])
+        if tag == "td" and self.cell is not None and self.row is not None:
+            cls, text, lang = self.cell
+            assert cls is not None and text is not None
+            self.row[cls] = (" ".join(text.split()), lang)
             self.cell = None
         elif tag == "tr" and self.row is not None:
             self.rows.append(self.row)
             self.row = None
 
-    def handle_data(self, data) -> None:
+    def handle_data(self, data: str) -> None:
         if self.cell is not None:
-            self.cell[1] += data
+            self.cell[1] = (self.cell[1] or "") + data
         if self.stack and self.stack[-1] == "title" and "svg" in self.stack:
             self.tooltips.append(data)
         if not self.skip:
@@ -447,6 +456,7 @@ def english_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, dic
     from ap_cli.render import render_report, report_files
 
     plan = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")[0]
+    assert plan is not None
     pages = {"report.html": render_report(plan, date(2009, 6, 30), "html", "en"),
              **report_files(plan, date(2009, 6, 30), "html", "en")}
     return plan, pages
@@ -540,6 +550,7 @@ def test_english_form_shows_the_english_of_each_activity(run: Run) -> None:
     from ap_cli.loader import load_plan
 
     plan = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")[0]
+    assert plan is not None
     form = ok(run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--lang", "en",
                   "--plan", REAL_PLAN))
     assert "# The activities' titles and indicators below are an unofficial English translation and\n" in form
@@ -638,6 +649,7 @@ def test_english_report_in_a_browser_filters_in_either_language(tmp_path: Path) 
 
     chromium()
     plan = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")[0]
+    assert plan is not None
     html = render_report(plan, date(2009, 6, 30), "html", "en")
     english = probe(html, tmp_path, "en.html", query="shelter")
     assert english["errors"] == [] and english["console"] == [], english

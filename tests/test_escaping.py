@@ -99,7 +99,7 @@ def test_the_hostile_plan_is_valid(run: Run, plan: Path) -> None:
 
 
 @pytest.mark.parametrize("command", TABULAR)
-def test_plain_table_prints_text_literally_one_row_per_line(cli: Callable[..., str], command) -> None:
+def test_plain_table_prints_text_literally_one_row_per_line(cli: Callable[..., str], command: str) -> None:
     out = cli(*TABULAR[command])
     for title in TITLES:
         assert folded(title) in out, title
@@ -108,7 +108,8 @@ def test_plain_table_prints_text_literally_one_row_per_line(cli: Callable[..., s
 
 
 @pytest.mark.parametrize("command", TABULAR)
-def test_rich_table_prints_markup_literally(cli: Callable[..., str], command, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rich_table_prints_markup_literally(cli: Callable[..., str], command: str,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(output, "is_terminal", lambda: True)
     monkeypatch.setenv("COLUMNS", "2000")
     out = cli(*TABULAR[command])
@@ -469,7 +470,7 @@ def test_tables_show_unsafe_characters_escaped(run: Run, sneaky: Path, command,
 
 
 @pytest.mark.parametrize("command", SNEAKY_COMMANDS)
-def test_json_stays_valid_exact_and_escaped(run: Run, sneaky: Path, command) -> None:
+def test_json_stays_valid_exact_and_escaped(run: Run, sneaky: Path, command: str) -> None:
     """JSON escapes what a terminal would obey as \\u escapes, so a tool reads the text exactly."""
     out = sneaky_out(run, sneaky, SNEAKY_COMMANDS[command], "json")
     assert not raw(out)
@@ -481,7 +482,7 @@ def test_json_stays_valid_exact_and_escaped(run: Run, sneaky: Path, command) -> 
 
 
 @pytest.mark.parametrize("command", SNEAKY_COMMANDS)
-def test_markdown_and_csv_show_unsafe_characters_escaped(run: Run, sneaky: Path, command) -> None:
+def test_markdown_and_csv_show_unsafe_characters_escaped(run: Run, sneaky: Path, command: str) -> None:
     if command != "export":
         rendered = markdown_html(sneaky_out(run, sneaky, SNEAKY_COMMANDS[command], "md"))
         assert not raw(rendered, "\n\t")

@@ -577,7 +577,7 @@ def test_out_never_replaces_a_file_of_the_plan(plan: Path, run: Run, command: st
 
 
 @pytest.mark.parametrize("command", OUT_COMMANDS)
-def test_out_dash_is_standard_output(plan: Path, run: Run, tmp_path: Path, command,
+def test_out_dash_is_standard_output(plan: Path, run: Run, tmp_path: Path, command: str,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     args = [a.format(plan=plan, out="-") for a in OUT_COMMANDS[command]]
@@ -877,7 +877,8 @@ WRITERS = {
 @pytest.mark.parametrize("failure", FAILURES)
 @pytest.mark.parametrize("writer", WRITERS)
 def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan: Path, run: Run, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch, writer, failure) -> None:
+                                                              monkeypatch: pytest.MonkeyPatch, writer: str,
+                                                              failure: str) -> None:
     """Before: ENOSPC, EROFS were tracebacks in `template --out` and `fmt`; `report` said
     'cannot write None'."""
     (plan / PILLAR).write_bytes(CLEAN.replace(b"\n", b"   \n"))  # so that fmt has something to write
@@ -1112,7 +1113,7 @@ TEXT_OPTIONS = [  # (arguments before the bad value, the option or argument the 
 
 @pytest.mark.parametrize("bad", ["\udcff", "ok\udce9x", "a\x00b"], ids=["invalid-utf8", "latin1-byte", "nul"])
 @pytest.mark.parametrize("before, name", TEXT_OPTIONS, ids=[" ".join(a[:2]) + " " + n for a, n in TEXT_OPTIONS])
-def test_text_arguments_must_be_text(plan: Path, run: Run, before, name, bad: str) -> None:
+def test_text_arguments_must_be_text(plan: Path, run: Run, before, name: str, bad: str) -> None:
     """`--note $'\\xff'` gave a pydantic traceback: every text argument that is not UTF-8 (the shell
     hands it on as a surrogate escape) or holds a NUL is a usage error naming it, before any work."""
     cut = 2 if before[0] == "progress" else 1  # --plan belongs to the (sub)command

@@ -61,7 +61,7 @@ READINGS = [
 
 
 @pytest.mark.parametrize("phrase,kind,start,end,due,approx", READINGS)
-def test_reading(phrase, kind, start, end, due, approx) -> None:
+def test_reading(phrase: str, kind: str, start: str | None, end: str, due: str | None, approx: bool) -> None:
     r = read_deadline(phrase)
     assert (r.kind, str(r.start) if r.start else None, str(r.end), r.due.isoformat() if r.due else None,
             r.approx) == (kind, start, end, due, approx)

@@ -31,7 +31,7 @@ def invoke(run, *args, progress=None):
 
 @pytest.mark.parametrize("log", LOGS)
 @pytest.mark.parametrize("month", MONTHS)
-def test_every_command_answers_at_every_month(run: Run, month, log) -> None:
+def test_every_command_answers_at_every_month(run: Run, month, log: str) -> None:
     progress = LOGS[log]
     over = json.loads(invoke(run, "overdue", "--as-of", month, "--format", "json", progress=progress))
     stats = json.loads(invoke(run, "stats", "--as-of", month, "--format", "json", progress=progress))
@@ -57,7 +57,7 @@ def test_every_command_answers_at_every_month(run: Run, month, log) -> None:
 
 @pytest.mark.parametrize("log", LOGS)
 @pytest.mark.parametrize("quarter", QUARTERS)
-def test_every_format_at_every_quarter(run: Run, quarter, log, tmp_path: Path) -> None:
+def test_every_format_at_every_quarter(run: Run, quarter, log: str, tmp_path: Path) -> None:
     progress = LOGS[log]
     for fmt in ("table", "csv", "md"):
         for command in (("overdue",), ("stats",), ("upcoming", "--within", "1y"), ("list",),

@@ -179,7 +179,7 @@ def plan_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("command", SWEEP)
-def test_no_value_is_cut_at_any_width(on_pty: Callable[..., str], run: Run, plan_read_once: None, command) -> None:
+def test_no_value_is_cut_at_any_width(on_pty: Callable[..., str], run: Run, plan_read_once: None, command: str) -> None:
     args, first_header, expected = SWEEP[command]
     rows = expected(json_of(run, *args, "--plan", REAL_PLAN))
     assert rows, "the sweep needs rows to check"
