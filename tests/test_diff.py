@@ -5,24 +5,26 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ap_cli.diff import Change, diff_plans, failing, list_diff, parse_fail_on, wdiff, word_diff
 from ap_cli.diffrender import render
 from ap_cli.loader import load_plan
+from ap_cli.plan import Plan
 from conftest import DATA, MINI_PLAN, Run
 
 DIFF = DATA / "diff"
 
 
-def load(path):
+def load(path: Path) -> Plan:
     plan, diags = load_plan(path)
     assert plan is not None and not [d for d in diags if d.severity == "error"], diags
     return plan
 
 
-def edit(root, file, old, new) -> None:
+def edit(root: Path, file: str, old: str, new: str) -> None:
     path = root / file
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} should occur once in {file}"
@@ -38,11 +40,11 @@ def pair(tmp_path: Path) -> tuple[Path, Path]:
     return base, head
 
 
-def changes(pair):
+def changes(pair: tuple[Path, Path]) -> list[dict[str, Any]]:
     return [c.as_json() for c in diff_plans(load(pair[0]), load(pair[1]))]
 
 
-def kinds(pair):
+def kinds(pair: tuple[Path, Path]) -> list[tuple[str, str]]:
     return [(c["kind"], c["ref"]) for c in changes(pair)]
 
 
@@ -298,7 +300,8 @@ def test_plan_and_pillar_headings(pair: tuple[Path, Path]) -> None:
 # ----------------------------------------------------------------------------- the English
 
 
-def translate(pair, title_en="Deadline in the cut-off month", sq_title="Afati në muajin e cut-off"):
+def translate(pair: tuple[Path, Path], title_en: str = "Deadline in the cut-off month",
+              sq_title: str = "Afati në muajin e cut-off") -> str:
     """Give I-1.(a).1 its English, stamped, on both sides."""
     from ap_cli.translation import fingerprint
 
@@ -353,6 +356,7 @@ def test_an_albanian_edit_with_its_english_updated_and_stamped(pair: tuple[Path,
     from ap_cli.stamp import stamp_file
 
     new, count, _ = stamp_file(pair[1] / "1-provat.yaml")
+    assert new is not None
     (pair[1] / "1-provat.yaml").write_bytes(new)
     assert count == 1
     assert kinds(pair) == [("title_edited", "I-1.(a).1"), ("translation_edited", "I-1.(a).1")]
@@ -415,7 +419,7 @@ def test_list_diff() -> None:
 # ----------------------------------------------------------------------------- rendering
 
 
-def proposal():
+def proposal() -> list[Change]:
     return diff_plans(load(DIFF / "base"), load(DIFF / "proposal"))
 
 
@@ -519,7 +523,7 @@ def test_cli_side_with_errors_exits_1(run: Run, pair: tuple[Path, Path]) -> None
 # ----------------------------------------------------------------------------- git revisions
 
 
-def git(repo, *args):
+def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.org",
                            "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
                           cwd=repo, check=True, capture_output=True, text=True).stdout
