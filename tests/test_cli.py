@@ -77,7 +77,7 @@ def test_fail_if_any(run: Run) -> None:
     (("by-institution", "Ministria e Bujqësisë"), "unknown institution 'Ministria e Bujqësisë'"),
     (("list", "--status", "late"), "unknown status 'late'"),
 ])
-def test_usage_errors_exit_2(run: Run, args, message: str) -> None:
+def test_usage_errors_exit_2(run: Run, args: tuple[str, ...], message: str) -> None:
     result = run(*args, *P)
     assert result.exit_code == 2
     assert message in result.stderr

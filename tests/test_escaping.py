@@ -309,7 +309,7 @@ def slug():
 @pytest.mark.parametrize("name", ["../../etc/passwd", "..", ".", "", "a/b\\c", "C:\\x", "CON", "nul", "com1", "LPT9",
                                   "MPÇSSHB", "PSH/Drejtoria", "ZKKA-së", " spaces ", "index", "\u202etxt.exe",
                                   "x" * 300, "ë" * 300])
-def test_report_slugs_are_safe_file_names(name) -> None:
+def test_report_slugs_are_safe_file_names(name: str) -> None:
     to_slug, _ = slug()
     stem = to_slug(name)
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-?", stem), stem

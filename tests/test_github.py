@@ -111,5 +111,5 @@ def assert_runs_existing_commands(invocations) -> None:
     ("a && apcli check --format=github | tee x", [["apcli", "check", "--format=github"]]),
     ("apcli report \\\n  --out r.md", [["apcli", "report", "--out", "r.md"]]),
 ])
-def test_apcli_invocations_reader(script: str, expected) -> None:
+def test_apcli_invocations_reader(script: str, expected: list[list[str]]) -> None:
     assert apcli_invocations(script) == expected

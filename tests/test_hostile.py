@@ -21,13 +21,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ap_cli import edit
 from ap_cli.source import MAX_DEPTH, MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_NODES, parse_text
 from conftest import MINI_PLAN, ROOT, Run
+
+if TYPE_CHECKING:
+    from click.testing import Result
 
 PILLAR = "2-mbrojtja.yaml"
 CLEAN = (MINI_PLAN / PILLAR).read_bytes()
@@ -124,7 +129,7 @@ def plan(tmp_path: Path) -> Path:
     return target
 
 
-def refused(run, plan, name=PILLAR):
+def refused(run: Run, plan: Path, name: str = PILLAR) -> list[str]:
     """Run `check`; return its error lines about `name`, after the common assertions.
 
     "Within a second" is CPU time of this process (the CLI runs in it), which other jobs on a
@@ -142,7 +147,7 @@ def refused(run, plan, name=PILLAR):
 
 
 @pytest.mark.parametrize("content, line, col, code", [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
-def test_refused_with_exact_position(plan: Path, run: Run, content, line, col, code) -> None:
+def test_refused_with_exact_position(plan: Path, run: Run, content: bytes, line: int, col: int, code: str) -> None:
     (plan / PILLAR).write_bytes(content)
     errors = refused(run, plan)
     assert errors, "no error reported for the replaced file"
@@ -227,10 +232,11 @@ def test_fifo_or_device_is_not_waited_on(plan: Path, run: Run) -> None:
 # ----------------------------------------------------------------------------- sloppy but valid
 
 
-def export(run, plan) -> list:
+def export(run: Run, plan: Path) -> list[dict[str, Any]]:
     result = run("export", "--format", "json", "--plan", plan)
     assert result.exit_code == 0, result.stdout + result.stderr
-    return json.loads(result.stdout)
+    rows: list[dict[str, Any]] = json.loads(result.stdout)
+    return rows
 
 
 SLOPPY = {
@@ -245,7 +251,7 @@ SLOPPY = {
 
 
 @pytest.mark.parametrize("damage", SLOPPY.values(), ids=SLOPPY.keys())
-def test_sloppy_but_valid_reads_the_same(plan: Path, run: Run, damage) -> None:
+def test_sloppy_but_valid_reads_the_same(plan: Path, run: Run, damage: Callable[[bytes], bytes]) -> None:
     expected = export(run, plan)
     for name in ("plan.yaml", "institutions.yaml", "1-provat.yaml", PILLAR):
         (plan / name).write_bytes(damage((plan / name).read_bytes()))
@@ -254,7 +260,7 @@ def test_sloppy_but_valid_reads_the_same(plan: Path, run: Run, damage) -> None:
 
 
 @pytest.mark.parametrize("damage", SLOPPY.values(), ids=SLOPPY.keys())
-def test_sloppy_files_report_the_same_positions(plan: Path, run: Run, damage) -> None:
+def test_sloppy_files_report_the_same_positions(plan: Path, run: Run, damage: Callable[[bytes], bytes]) -> None:
     broken = CLEAN.replace(b"deadline: \"Deri n\xc3\xab fund t\xc3\xab 2009\"", b"deadline: \"korrik\"")
     (plan / PILLAR).write_bytes(broken)
     expected = refused(run, plan)
@@ -273,7 +279,7 @@ REFS = ["I-1.(a).1", "I-1.(a).2", "I-1.(a).3", "I-1.(a).4", "I-1.(a).5", "I-1.(a
 ADD = ("progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-08-20", "--by", "ZKKA")
 
 
-def apcli(*args, **kwargs) -> subprocess.Popen:
+def apcli(*args: object, **kwargs: Any) -> subprocess.Popen[str]:
     """A separate `apcli` process (for concurrency and kill tests), of the code under test."""
     import ap_cli
 
@@ -282,22 +288,22 @@ def apcli(*args, **kwargs) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
-def entries(path) -> list:
+def entries(path: Path) -> list[Any]:
     return list(parse_text(path.read_text(encoding="utf-8")) or [])
 
 
-def one_line_failure(result, *needles, code=1) -> str:
+def one_line_failure(result: Result, *needles: str, code: int = 1) -> str:
     """The command failed with `code` and one `apcli: …` line holding each needle; no traceback."""
     output = result.stdout + result.stderr
     assert result.exit_code == code, output
     assert "Traceback" not in output
     assert all(n in result.stderr for n in needles), result.stderr
-    return result.stderr
+    return str(result.stderr)
 
 
-def snapshot(root) -> dict:
+def snapshot(root: Path) -> dict[str, tuple[str, str | bytes | None]]:
     """Every entry under `root` (links as links): name → (kind, content or target)."""
-    out = {}
+    out: dict[str, tuple[str, str | bytes | None]] = {}
     for p in sorted(root.rglob("*")):
         if p.name == ".apcli.lock":  # the lock itself is apcli's bookkeeping, not data
             continue
@@ -504,7 +510,7 @@ def test_a_hard_link_from_outside_is_never_written_through(plan: Path, run: Run,
 # ----------------------------------------------------------------------------- devices, FIFOs, folders
 
 
-def special(kind: str, path) -> None:
+def special(kind: str, path: Path) -> None:
     """Make a FIFO, a character device (like /dev/null), a socket, a folder, or a link to a FIFO
     (what /dev/stdout is to a pipe), at `path`, under a temporary directory."""
     if "fifo" in kind and not hasattr(os, "mkfifo"):
@@ -545,15 +551,15 @@ OUT_COMMANDS = {
 
 @pytest.mark.parametrize("command, kind", [(c, k) for c in OUT_COMMANDS for k in KINDS]
                          + [("template", "directory")])  # report --out DIR writes DIR/report.<format>
-def test_out_writes_only_regular_files(plan: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command,
-                                       kind) -> None:
+def test_out_writes_only_regular_files(plan: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       command: str, kind: str) -> None:
     """Before: `report --out /dev/stdout` (or /dev/null, a device) replaced it with a file, exit 0;
     `progress template --out DIR --force` was an IsADirectoryError traceback."""
     out = Path(tempfile.mkdtemp(dir=tmp_path)) / "o"
     special(kind, out)
     before = os.lstat(out)
 
-    def no_write(*args, **kwargs) -> None:
+    def no_write(*args: object, **kwargs: object) -> None:
         raise AssertionError("opened for writing")
 
     monkeypatch.setattr(edit, "write_atomic", no_write)
@@ -567,7 +573,7 @@ def test_out_writes_only_regular_files(plan: Path, run: Run, tmp_path: Path, mon
 
 @pytest.mark.parametrize("command, victim", [("report", "plan.yaml"), ("report-html", PILLAR),
                                              ("template", "progress/2009Q2/demo.yaml")])
-def test_out_never_replaces_a_file_of_the_plan(plan: Path, run: Run, command: str, victim) -> None:
+def test_out_never_replaces_a_file_of_the_plan(plan: Path, run: Run, command: str, victim: str) -> None:
     """Before: `report --out plan/plan.yaml` replaced the plan's metadata with a report, and a
     form saved with --force over a progress file dropped its entries."""
     before = snapshot(plan)
@@ -682,8 +688,8 @@ EMPTY_PATHS = {
 
 @pytest.mark.parametrize("value", ["", "   "], ids=["empty", "blank"])
 @pytest.mark.parametrize("args", EMPTY_PATHS.values(), ids=EMPTY_PATHS.keys())
-def test_empty_or_blank_paths_are_usage_errors(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args,
-                                               value: str) -> None:
+def test_empty_or_blank_paths_are_usage_errors(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               args: tuple[str, ...], value: str) -> None:
     """Before: `fmt ""` reformatted YAML in the working directory, `--progress ""` read all of it,
     and `diff ""` compared ./plan with itself, printed 'No changes' and exited 0."""
     shutil.copytree(MINI_PLAN, tmp_path / "plan")
@@ -703,7 +709,7 @@ def test_empty_or_blank_paths_are_usage_errors(run: Run, tmp_path: Path, monkeyp
     ("plan\0x", "the path holds a NUL character"),
 ])
 @pytest.mark.parametrize("option", ["--plan", "--progress", "--out"])
-def test_impossible_paths_are_usage_errors(run: Run, option: str, value, message: str) -> None:
+def test_impossible_paths_are_usage_errors(run: Run, option: str, value: str, message: str) -> None:
     """Before: OSError 36 (File name too long), a traceback."""
     args = ("report", option, value) if option == "--out" else ("stats", option, value)
     result = run(*args)
@@ -715,7 +721,7 @@ def test_an_unforeseen_file_system_error_is_one_line(run: Run, plan: Path, monke
     """A file vanishing mid-run, or permission denied where no command expected it."""
     from ap_cli import loader
 
-    def vanished(*args, **kwargs) -> None:
+    def vanished(*args: object, **kwargs: object) -> None:
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(plan / "institutions.yaml"))
 
     monkeypatch.setattr(loader, "load_plan", vanished)
@@ -803,7 +809,7 @@ def test_import_of_an_unclosed_quote_is_located(plan: Path, run: Run, tmp_path: 
 # ----------------------------------------------------------------------------- diff against git
 
 
-def git(repo, *args):
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args], cwd=repo,
                           check=True, capture_output=True)
 
@@ -891,7 +897,7 @@ def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan: Path, run: R
     module, name, code, reason = FAILURES[failure]
     real = getattr(module, name)
 
-    def broken(*a, **k) -> None:
+    def broken(*a: object, **k: object) -> None:
         raise OSError(code, reason)
 
     monkeypatch.setattr(module, name, broken)
@@ -927,7 +933,7 @@ def with_deadline(phrase: bytes) -> bytes:
     ('"qershor ٢٠٠٩"'.encode(), "unparsed-deadline"),  # Arabic-Indic digits
     ('"qershor ２００９"'.encode(), "unparsed-deadline"),  # full-width digits
 ])
-def test_deadline_years_are_bounded_and_ascii(plan: Path, run: Run, phrase, code: str) -> None:
+def test_deadline_years_are_bounded_and_ascii(plan: Path, run: Run, phrase: bytes, code: str) -> None:
     """Years outside 1900–2199 and digits other than 0-9 are refused by `check`, so queries and
     reports never meet a date Python cannot hold (`qershor 0000`, `9999` crashed overdue/report)."""
     (plan / PILLAR).write_bytes(with_deadline(phrase))
@@ -986,7 +992,7 @@ def test_progress_dates_are_bounded(plan: Path, run: Run) -> None:
     (["progress", "template", "--quarter", "0000Q1", "--institution", "ZKKA"], "year 0000 is outside"),
     (["progress", "template", "--quarter", "9999Q4", "--institution", "ZKKA"], "year 9999 is outside"),
 ])
-def test_command_line_years_are_bounded(plan: Path, run: Run, args, message: str) -> None:
+def test_command_line_years_are_bounded(plan: Path, run: Run, args: list[str], message: str) -> None:
     """Each of these crashed (`year 0 is out of range`, an OverflowError) or read ١٩٩٩ as 1999."""
     result = run(*args, "--plan", plan)
     assert result.exit_code in (1, 2), result.stdout
@@ -1008,7 +1014,7 @@ def test_the_last_year_still_works(plan: Path, run: Run) -> None:
     b'"' + b"Fundi i 2008 - " * 6_000 + b'2009"',  # 90,000 characters on one line (the line cap)
     b'"' + b"2009 -\n  " * 500_000 + b'2009"',  # 4.5 MB over 500,000 lines (0.5 MB took 4.8 s, 2 MB 57 s)
 ], ids=["one-line", "many-lines"])
-def test_long_deadline_phrase_is_refused_quickly(plan: Path, run: Run, phrase) -> None:
+def test_long_deadline_phrase_is_refused_quickly(plan: Path, run: Run, phrase: bytes) -> None:
     """A phrase is at most MAX_PHRASE characters: refused at once, quoting a short excerpt."""
     from ap_cli.periods import MAX_PHRASE
 
@@ -1068,7 +1074,7 @@ LONG = 90_000  # under the line cap
     b'? "' + b"k" * LONG + b'"\n            : 1',  # an explicit key: an implicit one stops at 1,024
     b'due: "' + b"2" * LONG + b'"',
 ], ids=["ref-of-spaces", "ref-pillar-spaces", "ref-of-words", "long-body", "long-key", "long-due"])
-def test_very_long_single_tokens_are_refused_quickly_and_briefly(plan: Path, run: Run, entry) -> None:
+def test_very_long_single_tokens_are_refused_quickly_and_briefly(plan: Path, run: Run, entry: bytes) -> None:
     """Every value a message quotes is cut to a short excerpt; no reading is worse than linear."""
     (plan / PILLAR).write_bytes(CLEAN.replace(DEADLINE, DEADLINE + b"\n            " + entry))
     errors = refused(run, plan)
@@ -1113,7 +1119,7 @@ TEXT_OPTIONS = [  # (arguments before the bad value, the option or argument the 
 
 @pytest.mark.parametrize("bad", ["\udcff", "ok\udce9x", "a\x00b"], ids=["invalid-utf8", "latin1-byte", "nul"])
 @pytest.mark.parametrize("before, name", TEXT_OPTIONS, ids=[" ".join(a[:2]) + " " + n for a, n in TEXT_OPTIONS])
-def test_text_arguments_must_be_text(plan: Path, run: Run, before, name: str, bad: str) -> None:
+def test_text_arguments_must_be_text(plan: Path, run: Run, before: list[str], name: str, bad: str) -> None:
     """`--note $'\\xff'` gave a pydantic traceback: every text argument that is not UTF-8 (the shell
     hands it on as a surrogate escape) or holds a NUL is a usage error naming it, before any work."""
     cut = 2 if before[0] == "progress" else 1  # --plan belongs to the (sub)command

@@ -255,7 +255,7 @@ def test_an_untouched_form_is_only_comments(run: Run, mini_plan: Path, tmp_path:
     (["--quarter", "2012Q1", "--institution", "ZKKA"], "outside the plan period"),
     (["--quarter", "2009Q2", "--institution", "Ministria e Askujt"], "unknown institution"),
 ])
-def test_template_usage_errors(run: Run, mini_plan: Path, args, message: str) -> None:
+def test_template_usage_errors(run: Run, mini_plan: Path, args: list[str], message: str) -> None:
     result = run("progress", "template", *args, "--plan", mini_plan)
     assert result.exit_code == 2 and message in result.stderr
 

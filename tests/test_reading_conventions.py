@@ -137,7 +137,7 @@ R4_PINNED = [  # (ref, field, the ids in printed order: the group first, then th
 
 
 @pytest.mark.parametrize("ref,field,ids", R4_PINNED, ids=[f"{r}-{f}" for r, f, _ in R4_PINNED])
-def test_r4_group_first_then_the_bodies_it_names(plan: Plan, ref: str, field: str, ids) -> None:
+def test_r4_group_first_then_the_bodies_it_names(plan: Plan, ref: str, field: str, ids: list[str]) -> None:
     got = bodies(plan.by_ref[ref], field)
     start = got.index(ids[0])
     assert got[start:start + len(ids)] == ids, got
@@ -242,7 +242,7 @@ def test_every_te_tjere_of_the_action_plan_has_its_reading() -> None:
 
 
 @pytest.mark.parametrize("line,ref,field,ids,absent", TE_TJERE, ids=[f"{n}-{r}" for n, r, *_ in TE_TJERE])
-def test_te_tjere_read_one_way(plan: Plan, line: int, ref: str, field: str, ids, absent: str | None) -> None:
+def test_te_tjere_read_one_way(plan: Plan, line: int, ref: str, field: str, ids: list[str], absent: str | None) -> None:
     got = bodies(plan.by_ref[ref], field)
     positions = [got.index(i) if i in got else None for i in ids]
     assert None not in positions and positions == sorted(positions), (got, ids)

@@ -557,7 +557,7 @@ def test_out_agreeing_with_format_and_template(run: Run, tmp_path: Path) -> None
     (["--out", "{d}/r.md", "--template", "{d}/t.html.j2"],
      "--out {d}/r.md (a Markdown file name) conflicts with --template {d}/t.html.j2 (an HTML template)"),
 ])
-def test_out_conflicting_with_format_is_a_usage_error(run: Run, tmp_path: Path, args, message: str) -> None:
+def test_out_conflicting_with_format_is_a_usage_error(run: Run, tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "t.html.j2").write_text("x\n", encoding="utf-8")
     result = write_report(run, *[a.format(d=tmp_path) for a in args])
     assert result.exit_code == 2
