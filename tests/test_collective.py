@@ -106,6 +106,7 @@ def test_membership_cycle_is_a_located_error(tmp_path: Path) -> None:
     problems = check_codes(tmp_path, registry)
     assert [(p[0], p[2], p[3]) for p in problems] == [(7, "member-cycle", "membership cycle: BK → PV → BK")]
     loaded, _ = load_plan(tmp_path)
+    assert loaded is not None
     assert loaded.registry.all_members("PV") == ["BK", "BASHKITE", "KOMUNAT"]  # no endless loop
 
 

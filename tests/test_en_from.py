@@ -77,6 +77,7 @@ def test_a_mapping_fingerprints_like_its_model() -> None:
 
 def test_the_walk_visits_every_node_of_the_real_plan() -> None:
     plan, _ = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")
+    assert plan is not None
     nodes = list(walk(plan))
     kinds = {k: sum(n.kind == k for n in nodes) for k in
              ("plan", "principle", "policy", "goal", "objective", "activity", "milestone")}
@@ -433,5 +434,6 @@ def test_the_recipe_in_translating_md_gives_the_fingerprint_in_the_plan() -> Non
     expected = recipe.split("# '", 1)[1].split("'", 1)[0]
     assert eval(last, scope) == expected
     plan, _ = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")
+    assert plan is not None
     activity = plan.by_ref["II-1.(a).1"].activity
     assert activity.en_from == expected == fingerprint(activity)

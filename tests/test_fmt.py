@@ -156,8 +156,10 @@ def test_fmt_keeps_the_plan_loading_the_same(run: Run, tmp_path: Path) -> None:
         (plan / "1-provat.yaml").read_text(encoding="utf-8").replace("\n", "  \n").replace("  ", "    "),
         encoding="utf-8")
     loaded, _ = load_plan(plan)
+    assert loaded is not None
     run("fmt", "--plan", plan)
     reloaded, _ = load_plan(plan)
+    assert reloaded is not None
     assert [a.activity for a in reloaded.activities] == [a.activity for a in loaded.activities]
     assert [p.entry for p in reloaded.progress] == [p.entry for p in loaded.progress]
 

@@ -429,7 +429,9 @@ def test_the_real_log_holds_no_invented_progress() -> None:
     from ap_cli.loader import load_plan
 
     plan, _ = load_plan(REAL_PLAN)
+    assert plan is not None
     demo, _ = load_plan(REAL_PLAN, DEMO)
+    assert demo is not None
     assert plan is not None and demo is not None
     invented = {(rec.entry.ref, rec.entry.date, rec.entry.status) for rec in demo.progress}
     assert not invented & {(rec.entry.ref, rec.entry.date, rec.entry.status) for rec in plan.progress}

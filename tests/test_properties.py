@@ -19,6 +19,7 @@ from ap_cli.plan import ProgressRecord
 from conftest import REAL_PLAN
 
 REAL = load_plan(REAL_PLAN, REAL_PLAN / "nonexistent-progress")[0]
+assert REAL is not None
 REFS = [rec.ref for rec in REAL.activities]
 FIRST, LAST = date(2007, 12, 1), date(2011, 3, 31)
 BODIES = ("ZKKA", "MPÇSSHB", "PSH", "MB", "BASHKITE", "KRAT", "DONATORET", "PP", "KOMUNAT", "BASHKITE-KOMUNAT",

@@ -14,6 +14,7 @@ import zlib
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,9 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from conftest import DATA, MINI_PLAN, REAL_PLAN, ROOT, Run
+
+if TYPE_CHECKING:
+    from click.testing import Result
 
 GOLDEN = ROOT / "tests" / "golden"
 EN_PLAN = DATA / "mini-plan-en"  # the mini plan with English beside every text
@@ -46,7 +50,7 @@ def golden(name: str, text: str, update: bool) -> None:
         f"{name} differs from the golden file; if the change is intended, run pytest --update-golden"
 
 
-def report(run, tmp_path, *args) -> str:
+def report(run: Run, tmp_path: Path, *args: object) -> str:
     """Run `apcli report … --out FILE` and return the file's text (exact bytes)."""
     out = tmp_path / f"out-{len(list(tmp_path.iterdir()))}"
     result = run("report", "--as-of", AS_OF, "--out", out, *args)
@@ -110,7 +114,7 @@ SENTENCE_SQ = re.compile(
     r"(?:; (?P<approx>\d+) prej tyre (?:kanë|ka) afat të përafërt \(≈\))?; ", re.M)
 
 
-def cli_json(run, *args):
+def cli_json(run: Run, *args: object) -> Any:
     result = run(*args, "--format", "json")
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
@@ -118,7 +122,8 @@ def cli_json(run, *args):
 
 @pytest.mark.parametrize("progress", [None, DEMO], ids=["real-log", "demo-log"])
 @pytest.mark.parametrize("quarter", QUARTERS)
-def test_summary_sentence_counts_are_those_of_stats_and_overdue(run: Run, tmp_path: Path, quarter, progress) -> None:
+def test_summary_sentence_counts_are_those_of_stats_and_overdue(run: Run, tmp_path: Path, quarter: str,
+                                                                progress: Path | None) -> None:
     """The opening sentence says what `apcli stats` and `apcli overdue` say, at every quarter."""
     extra = ["--plan", REAL_PLAN] + (["--progress", progress] if progress else [])
     total = cli_json(run, "stats", "--as-of", quarter, *extra)[-1]
@@ -170,13 +175,14 @@ def test_percent() -> None:
 
 
 @pytest.mark.parametrize("as_of", [date(2008, 3, 31), date(2009, 6, 30), date(2009, 12, 31), date(2011, 3, 31)])
-def test_stacked_bar_segments_add_up(as_of) -> None:
+def test_stacked_bar_segments_add_up(as_of: date) -> None:
     """Each activity is in exactly one segment; completed and overdue are the counts of `stats`."""
     from ap_cli.loader import load_plan
     from ap_cli.queries import stats
     from ap_cli.report import build_context
 
     plan, _ = load_plan(REAL_PLAN, DEMO)
+    assert plan is not None
     ctx = build_context(plan, as_of, "en")
     rows = {r["pillar"]: r for r in stats(plan, as_of)}
     for p in [*ctx["pillars"], {"numeral": "all", "segments": ctx["segments"]}]:
@@ -194,23 +200,25 @@ class Stacks(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.bars: list[dict] = []
-        self._seg = None
+        self.bars: list[dict[str, Any]] = []
+        self._seg: list[Any] | None = None  # width, title, text
 
-    def handle_starttag(self, tag, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if "stack" in (a.get("class") or "").split():
             self.bars.append({"role": a.get("role"), "label": a.get("aria-label"), "segs": []})
         elif "seg" in (a.get("class") or "").split():
-            width = float(re.search(r"width:([\d.]+)%", a["style"]).group(1))
+            found = re.search(r"width:([\d.]+)%", a["style"] or "")
+            assert found, a
+            width = float(found.group(1))
             self._seg = [width, a["title"], ""]
             self.bars[-1]["segs"].append(self._seg)
 
-    def handle_endtag(self, tag) -> None:
+    def handle_endtag(self, tag: str) -> None:
         if tag == "span" and self._seg is not None and not self._seg[2].endswith("%"):
             self._seg = None
 
-    def handle_data(self, data) -> None:
+    def handle_data(self, data: str) -> None:
         if self._seg is not None:
             self._seg[2] += data
 
@@ -220,6 +228,7 @@ def test_stacked_bars_in_html_are_labelled_and_add_up(tmp_path: Path) -> None:
     from ap_cli.render import render_report
 
     plan, _ = load_plan(REAL_PLAN, DEMO)
+    assert plan is not None
     html = render_report(plan, date(2009, 6, 30), "html", "en")
     bars = Stacks()
     bars.feed(html)
@@ -231,7 +240,9 @@ def test_stacked_bars_in_html_are_labelled_and_add_up(tmp_path: Path) -> None:
         assert sum(counts) == total, bar["label"]
         assert abs(sum(w for w, _, _ in bar["segs"]) - 100) < 0.05
         for _width, title, text in bar["segs"]:  # a segment's visible text is its own count
-            assert text == "" or text.split()[0] == re.search(r": (\d+) ", title).group(1)
+            count = re.search(r": (\d+) ", title)
+            assert count, title
+            assert text == "" or text.split()[0] == count.group(1)
     whole = bars.bars[-1]["label"]
     assert whole.startswith("Whole plan: Completed 2 (1%); In progress, not overdue 1 (<1%); Overdue 109 (48%); ")
     # the legend names every segment, so the bar is read by its labels as well as its colours
@@ -257,6 +268,7 @@ def test_html_reports_fetch_nothing(run: Run, tmp_path: Path) -> None:
     from ap_cli.render import render_report
 
     plan, _ = load_plan(REAL_PLAN, DEMO)
+    assert plan is not None
     for lang in ("sq", "en"):
         html = render_report(plan, date(2009, 6, 30), "html", lang)
         assert external_references(html) == []
@@ -350,6 +362,7 @@ def check_tables(text: str) -> int:
         if tok.type == "table_open":
             width = None
         elif tok.type == "tr_open":
+            assert tok.map is not None
             cells, source = 0, lines[tok.map[0]]
         elif tok.type in ("th_open", "td_open"):
             cells += 1
@@ -383,7 +396,7 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"))
 
 @settings(max_examples=300, deadline=None)
 @given(_TEXT)
-def test_any_cell_text_survives_markdown(value) -> None:
+def test_any_cell_text_survives_markdown(value: str) -> None:
     """The cell shows the text itself; bidi and invisible characters as visible escapes."""
     from ap_cli.diagnostics import escape_line
     from ap_cli.render import md_cell
@@ -406,21 +419,21 @@ class Cells(HTMLParser):
         self.cells: list[tuple[str, list[str]]] = []
         self.tags: list[str] = []
         self.text: list[str] = []
-        self._cell: list | None = None
+        self._cell: list[Any] | None = None  # [text, child tags]
 
-    def handle_starttag(self, tag, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         if tag in ("td", "th"):
             self._cell = ["", []]
         elif self._cell is not None:
             self._cell[1].append(tag)
 
-    def handle_endtag(self, tag) -> None:
+    def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th") and self._cell is not None:
             self.cells.append((self._cell[0], self._cell[1]))
             self._cell = None
 
-    def handle_data(self, data) -> None:
+    def handle_data(self, data: str) -> None:
         self.text.append(data)
         if self._cell is not None:
             self._cell[0] += data
@@ -458,7 +471,9 @@ def test_payload_is_text_in_markdown(run: Run, tmp_path: Path, injected: Path) -
     assert (PAYLOAD, []) in page.cells
     assert not {"script", "img", "a", "em", "code", "del"} & set(page.tags)
     # the Mermaid block: one line per task, nothing that Mermaid or the fence would read
-    block = re.search(r"```mermaid\n(.*?)\n```", text, re.S).group(1)
+    mermaid = re.search(r"```mermaid\n(.*?)\n```", text, re.S)
+    assert mermaid, text
+    block = mermaid.group(1)
     task = next(ln for ln in block.split("\n") if ln.strip().startswith("I-1.(a).1 "))
     label = task.rsplit(" :", 1)[0]
     assert not set(":#;`<>") & set(label)
@@ -527,7 +542,7 @@ def tree(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) + ("/" if p.is_dir() else "") for p in root.rglob("*"))
 
 
-def write_report(run, *args):
+def write_report(run: Run, *args: object) -> Result:
     return run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, *args)
 
 
@@ -712,13 +727,13 @@ def chromium() -> str:
     pytest.skip("chromium is not installed (Debian package `chromium`); with CI=true this test fails instead")
 
 
-def browse(page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def browse(page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
     return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
                           capture_output=True, text=True, timeout=180)
 
 
-def probe(html: str, tmp_path: Path, name: str, query: str | None = None) -> dict:
+def probe(html: str, tmp_path: Path, name: str, query: str | None = None) -> dict[str, Any]:
     """Open `html` with the probe inserted (typing `query` into the table filter, if given); the
     probe's findings, plus the console lines Chromium logged."""
     page = tmp_path / name
@@ -729,7 +744,7 @@ def probe(html: str, tmp_path: Path, name: str, query: str | None = None) -> dic
     assert found, f"the page never finished loading: {done.stderr[-2000:]}"
     import html as html_lib
 
-    result = json.loads(html_lib.unescape(found.group(1)))
+    result: dict[str, Any] = json.loads(html_lib.unescape(found.group(1)))
     result["console"] = [ln for ln in done.stderr.splitlines() if ":CONSOLE" in ln]
     return result
 
@@ -824,6 +839,7 @@ def test_table_filter_in_a_browser(tmp_path: Path) -> None:
 
     chromium()
     plan, _ = load_plan(MINI_PLAN)
+    assert plan is not None
     result = probe(render_report(plan, date(2009, 6, 30), "html"), tmp_path, "mini.html", query="mpcsshb")
     assert result["errors"] == [] and result["console"] == [], result
     shown = result["filtered"]
@@ -860,6 +876,7 @@ def test_html_report_fits_a_phone_and_a_desktop(tmp_path: Path, width: int) -> N
 
     chromium()
     plan, _ = load_plan(REAL_PLAN, DEMO)
+    assert plan is not None
     page = tmp_path / "page.html"
     html = render_report(plan, date(2009, 6, 30), "html", "en")
     page.write_text(html.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + LAYOUT, 1), encoding="utf-8")

@@ -13,6 +13,7 @@ from ap_cli.loader import load_plan
 from conftest import REAL_PLAN, ROOT
 
 PLAN = load_plan(REAL_PLAN, REAL_PLAN / "nonexistent-progress")[0]
+assert PLAN is not None
 
 
 def pairs() -> Iterator[tuple[str, str, str | None]]:
