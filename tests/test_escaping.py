@@ -12,7 +12,7 @@ import io
 import json
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -129,7 +129,7 @@ def test_other_tables_print_names_and_titles_literally(cli: Callable[..., str]) 
 # ----------------------------------------------------------------------------- JSON
 
 
-def strings(node):
+def strings(node: object) -> Iterator[str]:
     if isinstance(node, dict):
         for value in node.values():
             yield from strings(value)
@@ -142,7 +142,7 @@ def strings(node):
 
 @pytest.mark.parametrize("args", [*TABULAR.values(), ["export"], ["show", "II-1.(a).1"], ["show", "II-1.(a).10"]],
                          ids=[*TABULAR, "export", "show-1", "show-10"])
-def test_json_keeps_text_exactly(cli: Callable[..., str], args) -> None:
+def test_json_keeps_text_exactly(cli: Callable[..., str], args: list[str]) -> None:
     found = set(strings(json.loads(cli(*args, fmt="json"))))
     expected = TITLES if args[0] != "show" else [TITLES[int(args[1].rsplit(".", 1)[1]) - 1]]
     for title in expected:
@@ -164,7 +164,7 @@ def csv_cells(text: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("args", [*TABULAR.values(), ["export"], ["institutions"], ["deadlines"]],
                          ids=[*TABULAR, "export", "institutions", "deadlines"])
-def test_csv_neutralises_formulas_and_keeps_rows(cli: Callable[..., str], args) -> None:
+def test_csv_neutralises_formulas_and_keeps_rows(cli: Callable[..., str], args: list[str]) -> None:
     rows = csv_cells(cli(*args, fmt="csv"))
     width = len(rows[0])
     assert all(len(row) == width for row in rows)
@@ -192,7 +192,7 @@ def test_csv_safe(value: str | None, cell: str) -> None:
 def markdown_html(text: str) -> str:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    return str(MarkdownIt("commonmark", {"html": True}).enable("table").render(text))
 
 
 def cell_texts(rendered: str) -> list[str]:
@@ -201,7 +201,7 @@ def cell_texts(rendered: str) -> list[str]:
 
 
 @pytest.mark.parametrize("command", [*TABULAR, "institutions", "stats", "deadlines"])
-def test_markdown_renders_text_not_syntax(cli: Callable[..., str], command) -> None:
+def test_markdown_renders_text_not_syntax(cli: Callable[..., str], command: str) -> None:
     args = TABULAR.get(command) or ([command, "--as-of", "2009-06"] if command == "stats" else [command])
     rendered = markdown_html(cli(*args, fmt="md"))
     tags = set(re.findall(r"<([a-z0-9]+)", rendered))
@@ -256,10 +256,10 @@ def test_check_formats_cannot_be_injected(run: Run, plan: Path) -> None:
 # ----------------------------------------------------------------------------- the report
 
 
-def report(run, plan, fmt: str) -> str:
+def report(run: Run, plan: Path, fmt: str) -> str:
     result = run("report", "--as-of", "2009-06", "--format", fmt, "--plan", plan)
     assert result.exit_code == 0, result.stdout + result.stderr
-    return result.stdout
+    return str(result.stdout)
 
 
 TASK = re.compile(r"\s+[^:#;`<>\n]+ :(crit, |done, |active, |milestone, )?[a-z0-9]+, \d{4}-\d{2}-\d{2}, "
@@ -299,7 +299,7 @@ def test_report_html_escapes_text(run: Run, plan: Path) -> None:
 # ----------------------------------------------------------------------------- report file names
 
 
-def slug():
+def slug() -> tuple[Callable[[str], str], Callable[[list[str]], dict[str, str]]]:
     from ap_cli.institutions import slug
     from ap_cli.report import slugs
 
@@ -379,7 +379,7 @@ def sneaky(tmp_path: Path) -> Path:
     return target
 
 
-def broken(plan):
+def broken(plan: Path) -> Path:
     """The sneaky plan with an unknown key and progress files with sneaky names, each an error."""
     with open(plan / "2-mbrojtja.yaml", "a", encoding="utf-8") as f:
         f.write(f"{q(SNEAKY_KEY)}: 1\n")
@@ -447,14 +447,14 @@ SNEAKY_COMMANDS = {
 }
 
 
-def sneaky_out(run, plan, args, fmt=None):
+def sneaky_out(run: Run, plan: Path, args: list[str], fmt: str | None = None) -> str:
     result = run(*args, "--plan", plan, *(["--format", fmt] if fmt else []))
     assert result.exit_code == 0, result.stdout + result.stderr
-    return result.stdout
+    return str(result.stdout)
 
 
 @pytest.mark.parametrize("command", [c for c in SNEAKY_COMMANDS if c != "export"])
-def test_tables_show_unsafe_characters_escaped(run: Run, sneaky: Path, command,
+def test_tables_show_unsafe_characters_escaped(run: Run, sneaky: Path, command: str,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Plain and rich tables: each cell one line, every unsafe character an escape."""
     plain = sneaky_out(run, sneaky, SNEAKY_COMMANDS[command])
@@ -599,7 +599,7 @@ def test_markdown_report_mermaid_cannot_be_broken_by_line_separators(run: Run, p
 
 # ----------------------------------------------------------------------------- user templates (issue 14)
 
-def template(tmp_path, name: str, body: str) -> Path:
+def template(tmp_path: Path, name: str, body: str) -> Path:
     folder = tmp_path / "templates-from-a-pr"
     folder.mkdir(exist_ok=True)
     (folder / name).write_text(body, encoding="utf-8")
