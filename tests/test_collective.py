@@ -7,6 +7,7 @@ from __future__ import annotations
 import textwrap
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from ap_cli import queries
 from ap_cli.checks import run_checks
 from ap_cli.loader import load_plan
 from ap_cli.periods import parse_as_of
-from ap_cli.plan import Plan
+from ap_cli.plan import ActivityRecord, Plan
 from conftest import Run
 
 PLAN = """\
@@ -54,7 +55,7 @@ ROWS = """\
 """
 
 
-def write_plan(where, registry: str = REGISTRY, rows: str = ROWS):
+def write_plan(where: Path, registry: str = REGISTRY, rows: str = ROWS) -> Path:
     (where / "plan.yaml").write_text(PLAN)
     (where / "institutions.yaml").write_text(registry)
     pillar = ("pillar: I\ntitle: P\ntitle_en: P\ngoals:\n  - id: '1'\n    title: G\n    objectives:\n"
@@ -86,7 +87,7 @@ def test_membership_is_transitive_and_cycle_safe(plan: Plan) -> None:
     assert reg.addressed_to("ALL") == [] and reg.addressed_to("PARTNERS") == []
 
 
-def check_codes(tmp_path, registry: str) -> list[tuple[int, int, str, str]]:
+def check_codes(tmp_path: Path, registry: str) -> list[tuple[int, int, str, str]]:
     loaded, diags = load_plan(write_plan(tmp_path, registry))
     assert loaded is not None, diags
     found = [d for d in diags + run_checks(loaded, date.today()) if d.file.endswith("institutions.yaml")]
@@ -131,7 +132,8 @@ def test_a_long_cycle_is_found_once_and_fast(tmp_path: Path) -> None:
 C = parse_as_of("2009-06")
 
 
-def answer(plan, body, role="any", direct=False):
+def answer(plan: Plan, body: str, role: str = "any",
+           direct: bool = False) -> tuple[list[tuple[str, list[str], str | None, bool]], Any]:
     rows, summary = queries.by_institution(plan, body, C, role, direct)
     return [(r.rec.id, r.roles, r.via, r.counted) for r in rows], summary
 
@@ -199,10 +201,10 @@ def test_select_and_overdue_include_collective_work_not_rows_for_all(plan: Plan)
 # ----------------------------------------------------------------------------- the command line
 
 
-def cli(run, where, *args):
+def cli(run: Run, where: Path, *args: object) -> str:
     result = run(*args, "--plan", where)
     assert result.exit_code == 0, result.stdout + result.stderr
-    return result.stdout
+    return str(result.stdout)
 
 
 def test_by_institution_is_the_same_in_every_format(run: Run, tmp_path: Path) -> None:
@@ -298,7 +300,7 @@ def real() -> Plan:
     return loaded
 
 
-def named(rec, body, role) -> bool:
+def named(rec: ActivityRecord, body: str, role: str) -> bool:
     return any(r in queries.COUNTED_ROLES[role] for r in queries.role_of(rec, body))
 
 
@@ -377,7 +379,8 @@ def test_diff_shows_a_membership_change(run: Run, tmp_path: Path) -> None:
     import json
 
     base, head = tmp_path / "base", tmp_path / "head"
-    base.mkdir(), head.mkdir()
+    base.mkdir()
+    head.mkdir()
     write_plan(base)
     write_plan(head, REGISTRY.replace("members: [MPÇSSHB, MASH]", "members: [MPÇSSHB]")
                .replace("kind: other, open: state", "kind: other, open: all"))

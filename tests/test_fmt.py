@@ -78,7 +78,7 @@ goals:
 """
 
 
-def shape(value):
+def shape(value: object) -> object:
     if isinstance(value, dict):
         return [(k, shape(v)) for k, v in value.items()]
     if isinstance(value, list):
@@ -100,7 +100,7 @@ def test_house_style() -> None:
     "# only a comment   \n\n\n",
     "a: {x: 1, y: [1, 2]}\nb: !!str 12\n",
 ])
-def test_fmt_is_idempotent_and_keeps_values(text) -> None:
+def test_fmt_is_idempotent_and_keeps_values(text: str) -> None:
     once = format_text(text)
     assert format_text(once) == once
     assert shape(parse_text(once)) == shape(parse_text(text.lstrip("\ufeff")))
@@ -120,14 +120,14 @@ def test_fmt_refuses_rather_than_drop_a_comment() -> None:
         format_text("a: [x, # inside a flow list\n  y]\n")
 
 
-def copy_plan(src, tmp_path):
+def copy_plan(src: Path, tmp_path: Path) -> Path:
     target = tmp_path / "plan"
     shutil.copytree(src, target)
     return target
 
 
 @pytest.mark.parametrize("src", [REAL_PLAN, MINI_PLAN, ROOT / "examples" / "progress-demo"])
-def test_fmt_never_changes_the_loaded_data_of_the_real_files(run: Run, tmp_path: Path, src) -> None:
+def test_fmt_never_changes_the_loaded_data_of_the_real_files(run: Run, tmp_path: Path, src: Path) -> None:
     from ap_cli.formatting import plan_files
 
     plan = copy_plan(src, tmp_path)

@@ -22,16 +22,16 @@ BODIES = ("ZKKA", "MPÇSSHB", "PSH", "BASHKITE", "KRAT")
 LOGS = {"empty-log": EMPTY, "demo-log": DEMO}
 
 
-def invoke(run, *args, progress=None):
+def invoke(run: Run, *args: object, progress: Path | None = None) -> str:
     extra = ("--progress", str(progress)) if progress else ()
     result = run(*args, *extra)
     assert result.exit_code == 0, (args, result.stdout, result.stderr)
-    return result.stdout
+    return str(result.stdout)
 
 
 @pytest.mark.parametrize("log", LOGS)
 @pytest.mark.parametrize("month", MONTHS)
-def test_every_command_answers_at_every_month(run: Run, month, log: str) -> None:
+def test_every_command_answers_at_every_month(run: Run, month: str, log: str) -> None:
     progress = LOGS[log]
     over = json.loads(invoke(run, "overdue", "--as-of", month, "--format", "json", progress=progress))
     stats = json.loads(invoke(run, "stats", "--as-of", month, "--format", "json", progress=progress))
@@ -57,7 +57,7 @@ def test_every_command_answers_at_every_month(run: Run, month, log: str) -> None
 
 @pytest.mark.parametrize("log", LOGS)
 @pytest.mark.parametrize("quarter", QUARTERS)
-def test_every_format_at_every_quarter(run: Run, quarter, log: str, tmp_path: Path) -> None:
+def test_every_format_at_every_quarter(run: Run, quarter: str, log: str, tmp_path: Path) -> None:
     progress = LOGS[log]
     for fmt in ("table", "csv", "md"):
         for command in (("overdue",), ("stats",), ("upcoming", "--within", "1y"), ("list",),
