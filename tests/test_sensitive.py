@@ -179,3 +179,21 @@ def test_check_is_quiet_on_ordinary_evidence(run: Run, plan: Path) -> None:
         f'- ref: I-1.(a).2\n  date: "2009-06-0{i + 1}"\n  status: in_progress\n  evidence: "{text}"\n'
         for i, text in enumerate(FALSE_POSITIVES[:9])))
     assert (code, lines) == (0, [])
+
+
+def test_an_internal_form_item_is_written_internal(run: Run, plan: Path) -> None:
+    """A filled-in form item marked `internal: true` keeps the mark in the log; other entries get
+    no `internal` line at all."""
+    form = plan / "form.yaml"
+    form.write_text('- ref: I-1.(a).2\n  date: "2009-06-20"\n  status: in_progress\n  by: MPÇSSHB\n'
+                    '  note: "Rasti në gjykim"\n  internal: true\n'
+                    '- ref: I-1.(a).9\n  date: "2009-06-20"\n  status: in_progress\n  by: MPÇSSHB\n',
+                    encoding="utf-8")
+    result = run("progress", "import", form, "--plan", plan)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    written = (plan / "progress" / "2009Q2" / "mpcsshb.yaml").read_text(encoding="utf-8")
+    assert written.endswith('- ref: I-1.(a).2\n  date: "2009-06-20"\n  status: in_progress\n  by: MPÇSSHB\n'
+                            '  note: "Rasti në gjykim"\n  internal: true\n'
+                            '- ref: I-1.(a).9\n  date: "2009-06-20"\n  status: in_progress\n  by: MPÇSSHB\n')
+    shown = json.loads(run("show", "I-1.(a).9", "--format", "json", "--plan", plan).stdout)
+    assert shown["progress"][-1] == {"ref": "I-1.(a).9", "date": "2009-06-20", "status": "in_progress", "by": "MPÇSSHB"}

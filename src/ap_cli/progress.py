@@ -57,6 +57,7 @@ class Draft:
     completion: str | None = None
     by: str | None = None
     note: str | None = None
+    internal: bool = False  # the note is not for publication (a form item may say so)
     file: str = "<command line>"
     line: int = 0
     cols: dict = field(default_factory=dict)  # field -> (line, col) where its value starts
@@ -271,6 +272,8 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
         return None, problems
     entry = {"ref": rec.ref, "date": day, "status": status, "completion": completion, "evidence": evidence,
              "by": by, "note": _text(d.note)}
+    if d.internal:
+        entry["internal"] = True  # written only when true
     ProgressEntry.model_validate(entry)  # the model is the last word on shape
     where = log.duplicate(entry)
     if where:
