@@ -22,6 +22,7 @@ import termios
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -29,6 +30,7 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from ap_cli import output
+from ap_cli.diagnostics import escape_line
 from ap_cli.output import FIXED, NUMBER, TEXT, Column, Table
 from conftest import MINI_PLAN, REAL_PLAN, Run
 
@@ -72,7 +74,8 @@ def on_pty() -> Callable[..., str]:
     """Run apcli in-process with stdout on a pty of the given size; returns what the screen got."""
     from ap_cli.cli import app
 
-    def invoke(*args, columns: int, lines: int = 50, env: dict | None = None, set_columns: bool = True) -> str:
+    def invoke(*args: object, columns: int, lines: int = 50, env: dict[str, str | None] | None = None,
+               set_columns: bool = True) -> str:
         with pytest.MonkeyPatch.context() as mp:
             for name in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "APCLI_PAGER", "PAGER"):
                 mp.delenv(name, raising=False)
@@ -101,7 +104,7 @@ def on_pty() -> Callable[..., str]:
     return invoke
 
 
-def json_of(run, *args):
+def json_of(run: Run, *args: object) -> Any:
     result = run(*args, "--format", "json")
     assert result.exit_code == 0, result.stdout
     return json.loads(result.stdout)
@@ -135,7 +138,7 @@ def assert_fits(screen: str, columns: int) -> None:
         assert cell_len(line) <= columns, f"{cell_len(line)} > {columns}: {line!r}"
 
 
-def check_rows(screen: str, first_header: str, rows: list[list]) -> None:
+def check_rows(screen: str, first_header: str, rows: list[list[Any]]) -> None:
     """One segment per row, in order; every value of the row whole inside its own segment."""
     segments = row_segments(screen, first_header)
     assert len(segments) == len(rows), screen
@@ -147,7 +150,7 @@ def check_rows(screen: str, first_header: str, rows: list[list]) -> None:
 
 
 # The commands of the issue, and for each the values that must show whole: from the JSON answer.
-SWEEP = {
+SWEEP: dict[str, tuple[list[str], str, Callable[[Any], list[list[Any]]]]] = {
     "stats": (["stats", "--as-of", "2009-06"], "pillar",
               lambda d: [[r["pillar"], *[r[k] for k in r if k not in ("pillar", "title", "title_en")]] for r in d]),
     "overdue": (["overdue", "--as-of", "2009-06"], "ref",
@@ -239,7 +242,8 @@ def test_terminal_output_is_coloured(on_pty: Callable[..., str]) -> None:
 
 @pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"NO_COLOR": "1", "FORCE_COLOR": "1"}])
 @pytest.mark.parametrize("columns", [60, 200])
-def test_no_color_means_no_escape_sequence_at_all(on_pty: Callable[..., str], env, columns: int) -> None:
+def test_no_color_means_no_escape_sequence_at_all(on_pty: Callable[..., str], env: dict[str, str],
+                                                  columns: int) -> None:
     for args in (["overdue", "--as-of", "2009-06"], ["stats", "--as-of", "2009-06"], ["deadlines"]):
         screen = on_pty(*args, "--plan", MINI_PLAN, columns=columns, env=env)
         assert "\x1b" not in screen, screen
@@ -432,7 +436,7 @@ def test_columns_still_unpack_as_key_and_header() -> None:
 
 
 def test_escape_controls() -> None:
-    assert output.escape_line("a\x1b[31mb\x07\u202ec\n\td\x9b") == "a\\x1b[31mb\\x07\\u202ec\\n\\td\\x9b"
+    assert escape_line("a\x1b[31mb\x07\u202ec\n\td\x9b") == "a\\x1b[31mb\\x07\\u202ec\\n\\td\\x9b"
     assert output.one_line("a\n  b\tc\u2028d") == "a b c d"
 
 
@@ -444,7 +448,7 @@ VALUES = st.one_of(st.lists(ALPHABET, max_size=30).map("".join), st.integers(0, 
 
 
 @st.composite
-def tables(draw):
+def tables(draw: st.DrawFn) -> Table:
     kinds = draw(st.lists(st.sampled_from([TEXT, FIXED, NUMBER]), min_size=1, max_size=7))
     columns = [Column(f"c{i}", draw(st.lists(ALPHABET, min_size=1, max_size=12).map("".join)), kind,
                       draw(st.sampled_from([None, "red", "dim", output.status_style])))
@@ -456,7 +460,8 @@ def tables(draw):
 
 @settings(max_examples=100, deadline=None)
 @given(table=tables(), width=st.integers(20, 250), styled=st.booleans())
-def test_renderer_never_cuts_fixed_cells_nor_emits_control_characters(table, width, styled) -> None:
+def test_renderer_never_cuts_fixed_cells_nor_emits_control_characters(table: Table, width: int,
+                                                                      styled: bool) -> None:
     screen = output.render_terminal(table, width, styled=styled)
     text = SGR.sub("", screen)
     assert not RAW_CONTROL.search(text), repr(text)
@@ -481,7 +486,7 @@ def test_renderer_never_cuts_fixed_cells_nor_emits_control_characters(table, wid
 
 @settings(max_examples=50, deadline=None)
 @given(table=tables())
-def test_plain_renderer_never_cuts_nor_emits_control_characters(table) -> None:
+def test_plain_renderer_never_cuts_nor_emits_control_characters(table: Table) -> None:
     text = output.render_plain(table)
     assert not RAW_CONTROL.search(text), repr(text)
     body = text.splitlines()[1:1 + len(table.rows)]
