@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from typer.testing import Result
 
 from ap_cli import language
 from ap_cli.periods import deadline_en, read_deadline, read_override

@@ -32,7 +32,7 @@ from ap_cli.source import MAX_DEPTH, MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_NODES, 
 from conftest import MINI_PLAN, ROOT, Run
 
 if TYPE_CHECKING:
-    from click.testing import Result
+    from typer.testing import Result
 
 PILLAR = "2-mbrojtja.yaml"
 CLEAN = (MINI_PLAN / PILLAR).read_bytes()

@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 from conftest import DATA, MINI_PLAN, REAL_PLAN, ROOT, Run
 
 if TYPE_CHECKING:
-    from click.testing import Result
+    from typer.testing import Result
 
 GOLDEN = ROOT / "tests" / "golden"
 EN_PLAN = DATA / "mini-plan-en"  # the mini plan with English beside every text
