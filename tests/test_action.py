@@ -13,6 +13,8 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -24,8 +26,9 @@ ACTION = ROOT / "action.yml"
 CI = ROOT / ".github" / "workflows" / "ci.yml"
 
 
-def load_tool(name: str):
+def load_tool(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"apcli_tools_{name}", ROOT / "tools" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -34,8 +37,9 @@ def load_tool(name: str):
 tool = load_tool("action")
 
 
-def action() -> dict:
-    return YAML(typ="safe").load(ACTION.read_text(encoding="utf-8"))
+def action() -> dict[str, Any]:
+    data: dict[str, Any] = YAML(typ="safe").load(ACTION.read_text(encoding="utf-8"))
+    return data
 
 
 # ----------------------------------------------------------------------------- tools/action.py
@@ -123,7 +127,7 @@ def test_formats_and_artifact_name() -> None:
         tool.artifact_name("a/b", "2009Q2")
 
 
-def run_tool(*args, env=None) -> subprocess.CompletedProcess:
+def run_tool(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(ROOT / "tools" / "action.py"), *args], capture_output=True,
                           text=True, env={**os.environ, **(env or {})})
 
@@ -204,14 +208,14 @@ def evaluate(condition: str, ctx: dict[str, str], failed: bool) -> bool:
     return result
 
 
-def resolve(value, ctx: dict[str, str]) -> str:
+def resolve(value: object, ctx: dict[str, str]) -> str:
     if isinstance(value, bool):  # YAML true/false reach an action as the strings 'true'/'false'
         return str(value).lower()
     return re.sub(r"\$\{\{\s*([\w.-]+)\s*\}\}", lambda m: ctx.get(m.group(1), ""), str(value))
 
 
 def run_action(workspace: Path, tmp_path: Path, inputs: dict[str, str], github: dict[str, str],
-               installed: dict[str, str] | None = None, only: set[str] | None = None) -> dict:
+               installed: dict[str, str] | None = None, only: set[str] | None = None) -> dict[str, Any]:
     """Run action.yml's steps in `workspace`; returns the context (step outputs and outcomes),
     the summary, each step's result and the artifact uploads."""
     a = action()
@@ -306,7 +310,7 @@ def plan_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, st
     return repo, base
 
 
-def states(run) -> dict[str, str]:
+def states(run: dict[str, Any]) -> dict[str, str]:
     return {name: state for name, (state, _) in run["steps"].items()}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,23 +23,23 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home / "apcli"
 
 
-def entries(directory) -> list:
+def entries(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.json")) if directory.exists() else []
 
 
-def warm(run, plan) -> tuple[str, str]:
+def warm(run: Run, plan: Path) -> tuple[str, str]:
     """Answers after the plan was read at least twice (entries are written on the second read)."""
     answers(run, plan)
     return answers(run, plan)
 
 
-def no_parsing(monkeypatch) -> None:
-    def refuse(text) -> None:
+def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(text: str) -> None:
         raise AssertionError("parsed although the cache holds this file")
     monkeypatch.setattr(source, "parse_text", refuse)
 
 
-def answers(run, plan) -> tuple[str, str]:
+def answers(run: Run, plan: Path) -> tuple[str, str]:
     checked = run("check", "--format", "json", "--plan", plan)
     exported = run("export", "--format", "json", "--plan", plan)
     return checked.stdout, exported.stdout
@@ -94,7 +95,8 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
-def test_a_corrupt_cache_is_a_miss(cache_home: Path, mini_plan: Path, run: Run, damage) -> None:
+def test_a_corrupt_cache_is_a_miss(cache_home: Path, mini_plan: Path, run: Run,
+                                   damage: Callable[[bytes], bytes]) -> None:
     expected = warm(run, mini_plan)
     for entry in entries(cache_home):
         entry.write_bytes(damage(entry.read_bytes()))
@@ -137,7 +139,11 @@ def test_a_new_parser_does_not_read_old_entries(cache_home: Path, mini_plan: Pat
     monkeypatch.setattr(cache, "_FINGERPRINT", [b"another parser"])
     parsed = []
     real = source.parse_text
-    monkeypatch.setattr(source, "parse_text", lambda text: parsed.append(1) or real(text))
+    def counted(text: str) -> object:
+        parsed.append(1)
+        return real(text)
+
+    monkeypatch.setattr(source, "parse_text", counted)
     load_plan(mini_plan)
     assert len(parsed) == 5
 

@@ -249,6 +249,7 @@ def test_help_has_an_example_for_every_command(run: Run) -> None:
     from ap_cli.cli import app
 
     for command in app.registered_commands:
+        assert command.callback is not None
         name = command.name or command.callback.__name__.replace("_", "-")
         result = run(name, "--help")
         assert result.exit_code == 0

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.core import TyperGroup
 
 from conftest import ROOT
 
@@ -23,6 +24,7 @@ def command_names() -> list[str]:
     from ap_cli.cli import app
 
     group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
     names = []
     for name, command in group.commands.items():
         subcommands = getattr(command, "commands", None)

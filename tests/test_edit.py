@@ -128,7 +128,7 @@ def test_scalars_read_back_as_the_same_text(value: str) -> None:
 # Control characters other than tab and newline are refused by the reader even when escaped
 # (progress.check_draft refuses them before anything is written).
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\t\n"), max_size=40))
-def test_any_text_reads_back(value) -> None:
+def test_any_text_reads_back(value: str) -> None:
     assert parse_text(f"k: {edit.scalar(value, plain=False)}\n")["k"] == value
     assert parse_text(f"k: {edit.scalar(value)}\n")["k"] == value
 
@@ -168,9 +168,9 @@ def test_a_failure_during_the_write_leaves_the_original_intact(tmp_path: Path, m
                                                                victim: str) -> None:
     path = tmp_path / "f.yaml"
     path.write_bytes(b"original\n")
-    written = []
+    written: list[bytes] = []
 
-    def boom(*args, **kwargs) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
         written.extend(p.read_bytes() for p in tmp_path.glob(".f.yaml.*.tmp"))
         raise OSError(28, "No space left on device")
 
@@ -208,7 +208,7 @@ def test_check_target_refuses_links_on_the_way_and_special_files(tmp_path: Path)
 
 
 def test_write_file_names_the_path_and_the_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def full(*args) -> None:
+    def full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full)

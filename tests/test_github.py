@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
+from typer.core import TyperGroup
 
 from ap_cli.diagnostics import Diagnostic, format_github
 from conftest import ROOT, Run
@@ -91,12 +92,14 @@ def apcli_invocations(script: str) -> list[list[str]]:
     return found
 
 
-def assert_runs_existing_commands(invocations) -> None:
+def assert_runs_existing_commands(invocations: list[list[str]]) -> None:
     import typer.main
 
     from ap_cli.cli import app
 
-    commands = typer.main.get_command(app).commands
+    group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
+    commands = group.commands
     for args in invocations:
         assert args[0] == "apcli" and len(args) > 1, args
         assert args[1] in commands, f"`apcli {args[1]}` is not a command of apcli (have: {sorted(commands)})"

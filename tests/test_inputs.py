@@ -32,7 +32,7 @@ def test_cutoff_errors_say_what_works(text: str, message: str) -> None:
 
 
 def test_entry_dates_and_quarters() -> None:
-    assert [parse_entry_date(t) and parse_entry_date(t).isoformat() for t in
+    assert [d.isoformat() if (d := parse_entry_date(t)) else None for t in
             ("2009-06-20", "20.06.2009", "20/06/2009", "June 2009", "٢٠٠٩-٠٦-٢٠")] == \
         ["2009-06-20", "2009-06-20", "2009-06-20", None, None]
     assert [str(parse_quarter(t)) for t in ("2009Q2", "2009-q2", "Q2 2009", "q2-2009")] == ["2009Q2"] * 4

@@ -21,7 +21,7 @@ def expectation(path: Path) -> tuple[int, int, str]:
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[p.stem for p in CORPUS])
-def test_refused_at_exact_position(case, tmp_path: Path, run: Run) -> None:
+def test_refused_at_exact_position(case: Path, tmp_path: Path, run: Run) -> None:
     plan = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, plan)
     shutil.copyfile(case, plan / "2-mbrojtja.yaml")

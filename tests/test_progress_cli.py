@@ -8,6 +8,7 @@ import re
 from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def overdue_refs(run, plan, as_of="2009Q2", *extra) -> list[str]:
+def overdue_refs(run: Run, plan: Path, as_of: str = "2009Q2", *extra: str) -> list[str]:
     result = run("overdue", "--plan", plan, "--as-of", as_of, "--format", "json", *extra)
     assert result.exit_code == 0, result.stderr
     return [item["ref"] for item in json.loads(result.stdout)]
@@ -112,7 +113,7 @@ TOMORROW = (date.today() + timedelta(days=1)).isoformat()
     (["I-1.(a).1", "--status", "in_progress", "--date", "2009-06-01", "--note", "zile\x07"],
      "note holds control character U+0007"),
 ])
-def test_add_refuses_and_writes_nothing(run: Run, mini_plan: Path, args, message: str) -> None:
+def test_add_refuses_and_writes_nothing(run: Run, mini_plan: Path, args: list[str], message: str) -> None:
     before = tree(mini_plan)
     result = run("progress", "add", *args, "--plan", mini_plan)
     assert result.exit_code == 2
@@ -142,7 +143,7 @@ def test_a_failed_write_leaves_the_log_intact(run: Run, mini_plan: Path, monkeyp
     run("progress", "add", "I-1.(a).2", "--status", "in_progress", "--date", "2009-05-01", "--plan", mini_plan)
     before = tree(mini_plan)
 
-    def boom(src, dst) -> None:
+    def boom(src: str, dst: str) -> None:
         assert Path(src).read_bytes().endswith("status: suspended\n  by: MPÇSSHB\n".encode())  # temp file complete
         raise OSError(28, "No space left on device")
 
@@ -220,8 +221,10 @@ def test_template_is_in_albanian_by_default_and_english_with_lang_en(run: Run, m
                  and english.search(line.split("`")[0])]
     assert leftovers == [], leftovers
     # the entries themselves are the same in both: the form is a progress file either way
-    entries = lambda lines: [ln.split("  #")[0] for ln in lines if ln.startswith(("# - ", "#   ref", "#   date",
-                                                                                    "#   status", "#   by"))]
+    def entries(lines: list[str]) -> list[str]:
+        return [ln.split("  #")[0] for ln in lines if ln.startswith(("# - ", "#   ref", "#   date",
+                                                                         "#   status", "#   by"))]
+
     assert entries(sq_lines) == entries(en_lines)
     bad = run("progress", "template", "--quarter", "2009Q2", "--institution", "ZKKA", "--plan", mini_plan,
               "--lang", "de")
@@ -382,9 +385,10 @@ def test_import_refuses_a_file_that_is_not_utf8(run: Run, mini_plan: Path, tmp_p
 # ----------------------------------------------------------------------------- stale ongoing work
 
 
-def stats_total(run, plan, as_of) -> dict:
+def stats_total(run: Run, plan: Path, as_of: str) -> dict[str, Any]:
     result = run("stats", "--plan", plan, "--as-of", as_of, "--format", "json")
-    return json.loads(result.stdout)[-1]
+    total: dict[str, Any] = json.loads(result.stdout)[-1]
+    return total
 
 
 def test_ongoing_work_without_a_report_last_quarter_is_stale(run: Run, mini_plan: Path) -> None:

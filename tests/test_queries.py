@@ -12,6 +12,7 @@ import pytest
 from ap_cli import queries
 from ap_cli.loader import load_plan
 from ap_cli.periods import parse_as_of
+from ap_cli.plan import Plan
 
 PLAN = """\
 id: t
@@ -28,7 +29,7 @@ INSTITUTIONS = """\
 """
 
 
-def make_plan(tmp_path, activities: str, progress: str = ""):
+def make_plan(tmp_path: Path, activities: str, progress: str = "") -> Plan:
     """A one-pillar plan whose activities are given as YAML list items (indented by 0)."""
     (tmp_path / "plan.yaml").write_text(PLAN)
     (tmp_path / "institutions.yaml").write_text(INSTITUTIONS)
@@ -44,7 +45,7 @@ def make_plan(tmp_path, activities: str, progress: str = ""):
     return plan
 
 
-def overdue_refs(plan, as_of: str) -> list[tuple[str, str, int]]:
+def overdue_refs(plan: Plan, as_of: str) -> list[tuple[str, str, int]]:
     return [(o.rec.ref, o.due.isoformat(), o.months_late) for o in queries.overdue(plan, parse_as_of(as_of))]
 
 

@@ -48,7 +48,7 @@ def test_export_counts_per_pillar(run: Run) -> None:
     assert counts == {"I": 55, "II": 59, "III": 59, "IV": 53}
 
 
-def overdue_at(plan, as_of):
+def overdue_at(plan: Plan, as_of: str) -> dict[str, queries.Overdue]:
     return {o.rec.ref: o for o in queries.overdue(plan, parse_as_of(as_of))}
 
 

@@ -6,21 +6,31 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from ap_cli.loader import load_plan
+from ap_cli.model import Policy, Principle
+from ap_cli.plan import Plan
 from conftest import REAL_PLAN, ROOT
 
-PLAN = load_plan(REAL_PLAN, REAL_PLAN / "nonexistent-progress")[0]
-assert PLAN is not None
+
+def _plan() -> Plan:
+    plan = load_plan(REAL_PLAN, REAL_PLAN / "nonexistent-progress")[0]
+    assert plan is not None
+    return plan
+
+
+PLAN = _plan()
 
 
 def pairs() -> Iterator[tuple[str, str, str | None]]:
     """(where, Albanian, English) for every text of the plan."""
     meta = PLAN.meta
     yield "plan.yaml vision", meta.vision or "", meta.vision_en
-    for i, item in enumerate([*meta.principles, *meta.policies]):
+    items: list[Principle | Policy] = [*meta.principles, *meta.policies]
+    for i, item in enumerate(items):
         yield f"plan.yaml text {i}", item.text, item.text_en
     for pillar in PLAN.pillars:
         for goal in pillar.goals:
@@ -34,7 +44,7 @@ def pairs() -> Iterator[tuple[str, str, str | None]]:
                         yield from node(f"{where} milestone {k + 1}", m)
 
 
-def node(where: str, n) -> Iterator[tuple[str, str, str | None]]:
+def node(where: str, n: Any) -> Iterator[tuple[str, str, str | None]]:
     if n.title:
         yield f"{where} title", n.title, n.title_en
     if getattr(n, "target", None):
@@ -80,7 +90,7 @@ def test_glossary_is_read() -> None:
 
 
 @pytest.mark.parametrize("albanian,english", GLOSSARY, ids=[a for a, _ in GLOSSARY])
-def test_glossary_renderings_are_used(albanian, english) -> None:
+def test_glossary_renderings_are_used(albanian: str, english: str) -> None:
     sq, en = re.compile(fold(albanian)), re.compile(english, re.I)
     wrong = [(where, text, translated) for where, text, translated in ALL
              if sq.search(fold(text)) and not en.search(translated or "")]
