@@ -38,7 +38,7 @@ def fields(rec):
 
 
 def bodies(rec, field: str) -> list[str]:
-    return {"responsible": rec.responsible_ids, "support": rec.support_ids, "resources": rec.resource_ids}[field]
+    return list({"responsible": rec.responsible_ids, "support": rec.support_ids, "resources": rec.resource_ids}[field])
 
 
 # ----------------------------------------------------------------------------- R8: bashki and komuna
@@ -171,8 +171,8 @@ def test_r5_a_body_with_another_body_in_parentheses_is_the_body_only(plan):
                             wrong.append((rec.ref, field, name))
     assert seen >= 15
     assert not wrong, f"bodies in parentheses recorded as parties: {wrong}"
-    assert plan.by_ref["I-1.(f).2"].resource_ids == ["MB", "MD"]
-    assert plan.by_ref["II-1.(b).2"].responsible_ids == ["ZKKA", "AP"]
+    assert plan.by_ref["I-1.(f).2"].resource_ids == ("MB", "MD")
+    assert plan.by_ref["II-1.(b).2"].responsible_ids == ("ZKKA", "AP")
 
 
 def _known(plan, text: str) -> bool:

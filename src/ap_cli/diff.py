@@ -168,6 +168,9 @@ def wdiff(ops) -> str:
 
 
 def _text_edit(kind: str, ref: str, before, after, field: str | None = None) -> Change:
+    # the plan holds tuples; a change reports lists, as JSON and the renderers show them
+    before = list(before) if isinstance(before, tuple) else before
+    after = list(after) if isinstance(after, tuple) else after
     if isinstance(before, str) and isinstance(after, str):
         words = word_diff(before, after)
     elif isinstance(before, list) and isinstance(after, list) and all(isinstance(x, str) for x in before + after):
@@ -445,11 +448,11 @@ def _translations(base: Plan, head: Plan) -> list[Change]:
     """The English of goals, objectives, activities and milestones edited (plan.yaml's is in
     `_headings`); and any node whose Albanian was edited while its English still carries the
     fingerprint of the old Albanian, or none (what `check` warns about as stale-translation)."""
-    from .translation import fingerprint, has_english, pairs, walk
+    from .translation import fingerprint, has_english, pairs
 
-    old = {node.key: node for node in walk(base)}
+    old = {node.key: node for node in base.nodes}
     out = []
-    for node in walk(head):
+    for node in head.nodes:
         was = old.get(node.key)
         if was is None:
             continue  # added: reported as an activity, goal or objective added

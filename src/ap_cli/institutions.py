@@ -9,10 +9,11 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .diagnostics import excerpt
-from .model import STATE_KINDS, Institution
+from .domain import STATE_KINDS, Institution
 
 # Albanian case endings written after a hyphen: ZKKA-së, ZKKA-ja, MKR-në, OJF-të, KVKTNj-në.
 _CASE_SUFFIX = re.compile(r"-(?:se|ja|ne|te|s|ve|it|in|ja|ise|ne|n|t|ja)$")
@@ -34,27 +35,36 @@ def split_unit(entry: str) -> tuple[str, str | None]:
 
 
 class UnknownInstitution(LookupError):
-    def __init__(self, name: str, suggestions: list[str], ambiguous: bool = False):
+    def __init__(self, name: str, suggestions: list[str], ambiguous: bool = False) -> None:
         self.name, self.suggestions, self.ambiguous = name, suggestions, ambiguous
         what = "ambiguous institution" if ambiguous else "unknown institution"
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
         super().__init__(f"{what} {excerpt(name)}{hint}")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Registry:
-    institutions: list[Institution]
-    raw: list = field(default_factory=list)  # the YAML items, for positions (parallel to institutions)
+    """The bodies of institutions.yaml (each knows where it was written: `Institution.where`)."""
+
+    institutions: Sequence[Institution]
     file: str = "institutions.yaml"
+    by_id: dict[str, Institution] = field(init=False, repr=False, compare=False)
+    _index: dict[str, set[str]] = field(init=False, repr=False, compare=False)
+    # answers computed on first use (a pure function of the registry; never visible as state)
+    _groups: dict[str, list[str]] = field(init=False, repr=False, compare=False)
+    _addressed: dict[str, list[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.by_id = {i.id: i for i in self.institutions}
-        self._groups: dict[str, list[str]] = {}
-        self._addressed: dict[str, list[str]] = {}
-        self._index: dict[str, set[str]] = {}
+        set_ = object.__setattr__  # a frozen dataclass sets its derived fields this way, once
+        set_(self, "institutions", tuple(self.institutions))
+        set_(self, "by_id", {i.id: i for i in self.institutions})
+        index: dict[str, set[str]] = {}
         for inst in self.institutions:
             for name in (inst.id, inst.name, inst.name_en, *inst.aliases):
-                self._index.setdefault(fold(name), set()).add(inst.id)
+                index.setdefault(fold(name), set()).add(inst.id)
+        set_(self, "_index", index)
+        set_(self, "_groups", {})
+        set_(self, "_addressed", {})
 
     def resolve(self, name: str) -> str:
         """The registry id for a lenient name; raises UnknownInstitution with suggestions."""

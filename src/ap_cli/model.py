@@ -7,17 +7,13 @@ belongs is reported, not guessed.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 from datetime import date
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from .domain import KINDS, LANGUAGES, OPEN_SCOPES, STATUSES
 from .periods import check_year
-
-KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local",
-         "ngo", "international", "donor", "budget", "other")
-STATUSES = ("not_started", "in_progress", "completed", "cancelled", "suspended")
 
 Text = Annotated[str, StringConstraints(min_length=1)]
 
@@ -44,7 +40,6 @@ Notes = list[Text]
 # First 8 hex digits of the SHA-256 of the Albanian texts an English rendering was made from
 # (translation.fingerprint); `check` compares it with the Albanian as it is now.
 Fingerprint = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]
-LANGUAGES = ("sq", "en")
 
 EN_FROM = ("Fingerprint of the Albanian this node's English was made from: the first 8 hex digits of the "
            "SHA-256 of its Albanian texts (title, target, text, vision, indicators) as compact JSON. Written by "
@@ -118,10 +113,7 @@ class PlanMeta(Strict):
 # ----------------------------------------------------------------------------- institutions.yaml
 
 
-# An open-ended group names no members: `all` rows are addressed to every body, `state` rows to
-# every state body (STATE_KINDS), `partners` rows to unnamed partners, so to no registered body.
-OPEN_SCOPES = ("all", "state", "partners")
-STATE_KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local")
+# OPEN_SCOPES: an open-ended group names no members (domain.py says whom its rows address).
 
 
 class Institution(Strict):
@@ -240,3 +232,8 @@ def json_schema() -> dict:
         ],
         "$defs": defs,
     }
+
+
+# The model of each file kind the loader validates (a list file's model is its entries').
+MODELS: dict[str, type[Strict]] = {"plan": PlanMeta, "pillar": Pillar, "institution": Institution,
+                                   "progress": ProgressEntry}

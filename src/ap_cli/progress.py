@@ -19,7 +19,8 @@ from pathlib import Path
 from . import edit
 from .diagnostics import Diagnostic, error, excerpt
 from .institutions import UnknownInstitution, slug
-from .model import STATUSES, ProgressEntry
+from .domain import STATUSES
+from .model import ProgressEntry
 from .periods import MAX_YEAR, MIN_YEAR, Quarter, check_year
 from .plan import Plan
 from .refs import RefError
