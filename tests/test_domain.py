@@ -115,3 +115,15 @@ def test_the_domain_imports_neither_pydantic_nor_the_yaml_parser():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'ruamel', '_ruamel_yaml')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_queries_take_the_cutoff_they_use():
+    from datetime import date
+
+    from ap_cli import queries
+
+    plan, _ = load_plan(MINI_PLAN)
+    with pytest.raises(ValueError, match="cut-off"):
+        queries.select(plan, status="overdue")
+    assert queries.select(plan, status="overdue", cutoff=date(2009, 6, 30)) == \
+        [r for r in plan.activities if queries.timeliness(plan, r, date(2009, 6, 30)) == "overdue"]

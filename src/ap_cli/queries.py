@@ -343,7 +343,10 @@ def select(plan: Plan, pillar: str | None = None, institution: str | None = None
            status: str | None = None, search: str | None = None, cutoff: date | None = None) -> list[ActivityRecord]:
     """Activities matching every filter given, in plan order. `search` matches the Albanian or the
     English, ignoring case and diacritics (`shelter`, `strehë`, `strehe`). A body's activities are
-    its own work: those naming it and those naming a collective it belongs to (see `reach`)."""
+    its own work: those naming it and those naming a collective it belongs to (see `reach`).
+    A `status` is a state at a day: it needs the `cutoff` (ValueError without one)."""
+    if status and cutoff is None:
+        raise ValueError("a status filter needs a cut-off day")
     needle = search_key(search) if search else None
     out = []
     for rec in plan.activities:
@@ -353,7 +356,7 @@ def select(plan: Plan, pillar: str | None = None, institution: str | None = None
             continue
         if needle and not any(needle in fold(t) for t in searchable(rec)):
             continue
-        if status and not _status_matches(plan, rec, status, cutoff):
+        if status and cutoff and not _status_matches(plan, rec, status, cutoff):
             continue
         out.append(rec)
     return out
@@ -363,8 +366,7 @@ STATUS_FILTERS = ("not_started", "in_progress", "completed", "cancelled", "suspe
                   "no_evidence", "ongoing", "stale", "no_deadline", "due_soon", "on_track")
 
 
-def _status_matches(plan: Plan, rec: ActivityRecord, status: str, cutoff: date | None) -> bool:
-    cutoff = cutoff or date.today()
+def _status_matches(plan: Plan, rec: ActivityRecord, status: str, cutoff: date) -> bool:
     state = state_at(plan, rec, cutoff)
     if status == "no_evidence":
         return not state.reported
