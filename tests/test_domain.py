@@ -12,7 +12,6 @@ from ap_cli import domain
 from ap_cli.loader import load_plan
 from ap_cli.model import Institution, Pillar, PlanMeta, ProgressEntry
 from ap_cli.source import read_file
-
 from conftest import MINI_PLAN, REAL_PLAN
 
 BUILDERS = {PlanMeta: domain.build_plan_meta, Pillar: domain.build_pillar, Institution: domain.build_institution,

@@ -49,8 +49,9 @@ class Registry:
     institutions: Sequence[Institution]
     file: str = "institutions.yaml"
     by_id: dict[str, Institution] = field(init=False, repr=False, compare=False)
+    # answers computed on first use (pure functions of the registry; never visible as state):
+    # the folded names (a query that resolves no name never folds ~500 of them)
     _index: dict[str, set[str]] = field(init=False, repr=False, compare=False)
-    # answers computed on first use (a pure function of the registry; never visible as state)
     _groups: dict[str, list[str]] = field(init=False, repr=False, compare=False)
     _addressed: dict[str, list[str]] = field(init=False, repr=False, compare=False)
 
@@ -58,13 +59,17 @@ class Registry:
         set_ = object.__setattr__  # a frozen dataclass sets its derived fields this way, once
         set_(self, "institutions", tuple(self.institutions))
         set_(self, "by_id", {i.id: i for i in self.institutions})
-        index: dict[str, set[str]] = {}
-        for inst in self.institutions:
-            for name in (inst.id, inst.name, inst.name_en, *inst.aliases):
-                index.setdefault(fold(name), set()).add(inst.id)
-        set_(self, "_index", index)
+        set_(self, "_index", {})
         set_(self, "_groups", {})
         set_(self, "_addressed", {})
+
+    def _names(self) -> dict[str, set[str]]:
+        """Each folded id, name, English name and alias → the ids it names."""
+        if not self._index and self.institutions:
+            for inst in self.institutions:
+                for name in (inst.id, inst.name, inst.name_en, *inst.aliases):
+                    self._index.setdefault(fold(name), set()).add(inst.id)
+        return self._index
 
     def resolve(self, name: str) -> str:
         """The registry id for a lenient name; raises UnknownInstitution with suggestions."""
@@ -72,7 +77,8 @@ class Registry:
             return name
         body, _ = split_unit(name)
         # A full name may itself hold a slash ("Bashkitë/komunat"): try it whole first.
-        ids = self._index.get(fold(name)) or self._index.get(fold(body), set())
+        index = self._names()
+        ids = index.get(fold(name)) or index.get(fold(body), set())
         if len(ids) == 1:
             return next(iter(ids))
         if len(ids) > 1:
@@ -80,15 +86,15 @@ class Registry:
         raise UnknownInstitution(name, self.suggest(body))
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
-        key = fold(name)
-        close = difflib.get_close_matches(key, list(self._index), n=limit, cutoff=0.6)
-        prefixed = [k for k in self._index if key and k.startswith(key)][:limit]
+        key, index = fold(name), self._names()
+        close = difflib.get_close_matches(key, list(index), n=limit, cutoff=0.6)
+        prefixed = [k for k in index if key and k.startswith(key)][:limit]
         words = set(key.replace(",", " ").split())
         # "Ministria e Punes": the names that hold every word typed come first
-        holding = [k for k in self._index if len(words) > 1 and words <= set(k.replace(",", " ").split())]
+        holding = [k for k in index if len(words) > 1 and words <= set(k.replace(",", " ").split())]
         ids: list[str] = []
         for k in [*holding[:limit], *prefixed, *close]:
-            for i in sorted(self._index[k]):
+            for i in sorted(index[k]):
                 if i not in ids:
                     ids.append(i)
         return ids[:limit]

@@ -15,8 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import domain, refs
-from .cache import read_file
+from . import cache, domain, refs
 from .diagnostics import Diagnostic, error, escape_line, excerpt
 from .institutions import Registry
 from .plan import ActivityRecord, PillarRecord, Plan, ProgressRecord, read_deadlines
@@ -187,35 +186,55 @@ def _type_name(value: object) -> str:
             float: "number"}.get(type(value), type(value).__name__)
 
 
-def _read(path: Path, name: str, diags: list[Diagnostic], root: Path) -> Any:
+def _read(path: Path, name: str, diags: list[Diagnostic], root: Path) -> tuple[Any, str | None]:
+    """(the parsed tree or None, the content's cache key or None)."""
     if _loops(path):
         diags.append(error(name, 0, 0, "unreadable", "cannot read file: it is a symbolic link loop"))
-        return None
+        return None, None
     if not _inside(root, path):
         diags.append(error(name, 0, 0, "outside-plan", f"links to a file outside {display_path(root)}"))
-        return None
-    source, problems = read_file(path, name)
+        return None, None
+    source, problems, key = cache.read(path, name)
     diags.extend(problems)
     if source is None:
-        return None
-    diags.extend(hidden_characters(source.text, name))
+        return None, None
+    if not cache.known_valid(key, "plain text"):  # no hidden characters: known for this content
+        hidden = hidden_characters(source.text, name)
+        diags.extend(hidden)
+        if not hidden:
+            cache.mark_valid(key, "plain text")
     if source.data is None:
         diags.append(error(name, 1, 1, "empty-file", "file is empty"))
-        return None
-    return source.data
+        return None, None
+    return source.data, key
+
+
+def _checked(kind: str, data: YMap, name: str, key: str | None) -> list[Diagnostic]:
+    """`_valid`, unless the cache knows this content is valid as `kind` (then pydantic is not
+    even imported); a valid tree is remembered as such."""
+    if cache.known_valid(key, kind):
+        return []
+    problems = _valid(kind, data, name)
+    if not problems:
+        cache.mark_valid(key, kind)
+    return problems
 
 
 def _read_list(path: Path, name: str, kind: str, diags: list[Diagnostic], root: Path) -> list[tuple[YMap, Pos]]:
     """A file holding a list of entries of `kind` → [(the valid entry's tree, its position)]."""
-    data = _read(path, name, diags, root)
+    data, key = _read(path, name, diags, root)
     if data is None:
         return []
     if not isinstance(data, YList):
         line, col = getattr(data, "start", (1, 1))
         diags.append(error(name, line, col, "wrong-type", "expected a list of entries"))
         return []
+    valid = cache.known_valid(key, f"{kind} list")
     out = []
     for i, item in enumerate(data):
+        if valid:
+            out.append((item, _item_pos(data, i)))
+            continue
         if not isinstance(item, YMap):
             line, col = _item_pos(data, i)
             diags.append(error(name, line, col, "wrong-type", f"[{i}]: expected a mapping, got {_type_name(item)}"))
@@ -225,12 +244,13 @@ def _read_list(path: Path, name: str, kind: str, diags: list[Diagnostic], root: 
             diags.extend(problems)
         else:
             out.append((item, _item_pos(data, i)))
+    if not valid and len(out) == len(data):
+        cache.mark_valid(key, f"{kind} list")
     return out
 
 
 def _item_pos(data: YList, i: int) -> Pos:
-    positions: list[Pos] = data.pos  # type: ignore[attr-defined]  # source.YList's slot
-    return positions[i]
+    return data.pos[i]
 
 
 # ----------------------------------------------------------------------------- the plan
@@ -265,10 +285,10 @@ def _load_plan(root: Path, progress_dir: str | os.PathLike[str] | None) -> tuple
     if not _is_file(root / PLAN_FILE):
         return None, [error(plan_name, 0, 0, "no-plan", f"no {PLAN_FILE} in {display_path(root)}")]
     files = [plan_name]
-    meta_raw = _read(root / PLAN_FILE, plan_name, diags, root)
+    meta_raw, key = _read(root / PLAN_FILE, plan_name, diags, root)
     meta = None
     if meta_raw is not None:
-        problems = _valid("plan", meta_raw, plan_name)
+        problems = _checked("plan", meta_raw, plan_name, key)
         diags.extend(problems)
         meta = None if problems else domain.build_plan_meta(meta_raw)
 
@@ -295,10 +315,10 @@ def _load_plan(root: Path, progress_dir: str | os.PathLike[str] | None) -> tuple
             found = "is not a regular file" if os.path.lexists(root / file) else "not found"
             diags.append(error(plan_name, *where, "missing-file", f"pillar file {excerpt(file)} {found}"))
             continue
-        raw = _read(root / file, name, diags, root)
+        raw, key = _read(root / file, name, diags, root)
         if raw is None:
             continue
-        problems = _valid("pillar", raw, name)
+        problems = _checked("pillar", raw, name, key)
         diags.extend(problems)
         if problems or meta is None:
             continue

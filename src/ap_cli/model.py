@@ -8,7 +8,7 @@ belongs is reported, not guessed.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -46,7 +46,7 @@ EN_FROM = ("Fingerprint of the Albanian this node's English was made from: the f
            "`apcli fmt --stamp`; `apcli check` warns (stale-translation) when the Albanian has changed since.")
 
 
-def english(of: str, required: bool = False, items: bool = False):
+def english(of: str, required: bool = False, items: bool = False) -> Any:
     """The field for the unofficial English of field `of`, described in the JSON Schema."""
     text = f"Unofficial English translation of `{of}`"
     if items:
@@ -211,12 +211,12 @@ class ProgressEntry(Strict):
 SCHEMA_ID = "https://apcli.invalid/schema/apcli.schema.json"
 
 
-def json_schema() -> dict:
+def json_schema() -> dict[str, Any]:
     """One schema document whose `oneOf` accepts any of the plan's file kinds."""
     from pydantic.json_schema import models_json_schema
 
-    models = [(PlanMeta, "validation"), (Pillar, "validation"), (Institution, "validation"),
-              (ProgressEntry, "validation")]
+    models: list[tuple[type[BaseModel], Literal["validation"]]] = [
+        (PlanMeta, "validation"), (Pillar, "validation"), (Institution, "validation"), (ProgressEntry, "validation")]
     _, top = models_json_schema(models, ref_template="#/$defs/{model}")
     defs = top["$defs"]
     return {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from . import refs
 from .domain import NOWHERE, Activity, Goal, Objective, PlanMeta, Pos, ProgressEntry, Where
@@ -192,6 +193,13 @@ def _deadline(phrase: str | None, due: str | None, milestone: int | None, pos: P
     if phrase is None:
         return Deadline(None, None, milestone, None, None, pos)
     try:
-        return Deadline(phrase, None, milestone, read_deadline(phrase, plan_start, plan_end), None, pos)
+        return Deadline(phrase, None, milestone, _reading(phrase, plan_start, plan_end), None, pos)
     except DeadlineError as exc:
         return Deadline(phrase, None, milestone, None, str(exc), pos, exc.code)
+
+
+@lru_cache(maxsize=4096)
+def _reading(phrase: str, plan_start: Month, plan_end: Month) -> Reading:
+    """`read_deadline`, once per phrase: a plan repeats a few dozen phrases (a `Reading` is frozen,
+    so activities may share one). A phrase that cannot be read raises again each time."""
+    return read_deadline(phrase, plan_start, plan_end)
