@@ -167,7 +167,7 @@ def refuse_validation(monkeypatch):
 
 def test_content_known_valid_is_not_validated_again(cache_home, mini_plan, run, monkeypatch):
     first = warm(run, mini_plan)
-    assert len(list(cache_home.glob("*.ok"))) == 5 * 2  # each file: valid as its kind, no hidden characters
+    assert len(list(cache_home.glob("*.ok"))) == 5  # each file: valid as its kind, no hidden characters
     refuse_validation(monkeypatch)
     no_parsing(monkeypatch)
     assert answers(run, mini_plan) == first
@@ -220,3 +220,13 @@ def test_a_warm_query_imports_neither_the_models_nor_the_parser(cache_home, mini
                       "ap_cli.queries", "ap_cli.domain", "ap_cli.institutions", "ap_cli.refs", "ap_cli.periods",
                       "ap_cli.translation", "ap_cli.plan", "ap_cli.checks", "ap_cli.source", "ap_cli.cache",
                       "ap_cli.loader", "ap_cli.progress", "ap_cli.dates"}, sorted(loaded)
+
+
+def test_hidden_characters_are_warned_about_on_every_run(cache_home, mini_plan):
+    pillar = mini_plan / "2-mbrojtja.yaml"
+    pillar.write_text(pillar.read_text(encoding="utf-8").replace('"Strehëzat"', '"Streh\u200bëzat"', 1),
+                      encoding="utf-8")
+    for _ in range(3):
+        _, diags = load_plan(mini_plan)
+        assert [d.code for d in diags if d.file.endswith("2-mbrojtja.yaml")] == ["invisible-character"]
+    assert len(list(cache_home.glob("*.ok"))) == 4  # every file but that one

@@ -24,7 +24,9 @@ from .diagnostics import Diagnostic
 from .source import MAX_FILE_BYTES, SourceFile, YList, YMap, read_capped
 
 HEADER = b"apcli-parse-cache 1 "  # then the payload's SHA-256, a newline, the payload
-MAX_ENTRIES = 4096  # files (entries and markers); the oldest go beyond this. An entry is ~1.1× its file
+# Files (entries and markers; a plan file has at most an entry and a validity marker, which is
+# empty): the oldest go beyond this. An entry is ~1.1× its file.
+MAX_ENTRIES = 16384
 
 
 def cache_dir() -> Path | None:

@@ -186,33 +186,38 @@ def _type_name(value: object) -> str:
             float: "number"}.get(type(value), type(value).__name__)
 
 
-def _read(path: Path, name: str, diags: list[Diagnostic], root: Path) -> tuple[Any, str | None]:
-    """(the parsed tree or None, the content's cache key or None)."""
+def _read(path: Path, name: str, diags: list[Diagnostic], root: Path,
+          kind: str) -> tuple[Any, str | None, bool]:
+    """(the parsed tree or None, the key to remember it as clean by, whether it is known clean).
+
+    Clean: valid as `kind` and free of hidden characters, as the cache may know of this exact
+    content (one marker per file, see `cache.known_valid`); then neither check runs again."""
     if _loops(path):
         diags.append(error(name, 0, 0, "unreadable", "cannot read file: it is a symbolic link loop"))
-        return None, None
+        return None, None, False
     if not _inside(root, path):
         diags.append(error(name, 0, 0, "outside-plan", f"links to a file outside {display_path(root)}"))
-        return None, None
+        return None, None, False
     source, problems, key = cache.read(path, name)
     diags.extend(problems)
     if source is None:
-        return None, None
-    if not cache.known_valid(key, "plain text"):  # no hidden characters: known for this content
+        return None, None, False
+    known = cache.known_valid(key, kind)
+    if not known:
         hidden = hidden_characters(source.text, name)
         diags.extend(hidden)
-        if not hidden:
-            cache.mark_valid(key, "plain text")
+        if hidden:
+            key = None  # warned about: checked again next time
     if source.data is None:
         diags.append(error(name, 1, 1, "empty-file", "file is empty"))
-        return None, None
-    return source.data, key
+        return None, None, False
+    return source.data, key, known
 
 
-def _checked(kind: str, data: YMap, name: str, key: str | None) -> list[Diagnostic]:
-    """`_valid`, unless the cache knows this content is valid as `kind` (then pydantic is not
-    even imported); a valid tree is remembered as such."""
-    if cache.known_valid(key, kind):
+def _checked(kind: str, data: YMap, name: str, key: str | None, known: bool) -> list[Diagnostic]:
+    """`_valid`, unless the file is known clean (then pydantic is not even imported); a clean
+    file is remembered as such."""
+    if known:
         return []
     problems = _valid(kind, data, name)
     if not problems:
@@ -222,19 +227,17 @@ def _checked(kind: str, data: YMap, name: str, key: str | None) -> list[Diagnost
 
 def _read_list(path: Path, name: str, kind: str, diags: list[Diagnostic], root: Path) -> list[tuple[YMap, Pos]]:
     """A file holding a list of entries of `kind` → [(the valid entry's tree, its position)]."""
-    data, key = _read(path, name, diags, root)
+    data, key, known = _read(path, name, diags, root, f"{kind} list")
     if data is None:
         return []
     if not isinstance(data, YList):
         line, col = getattr(data, "start", (1, 1))
         diags.append(error(name, line, col, "wrong-type", "expected a list of entries"))
         return []
-    valid = cache.known_valid(key, f"{kind} list")
+    if known:
+        return [(item, pos) for item, pos in zip(data, data.pos, strict=True)]
     out = []
     for i, item in enumerate(data):
-        if valid:
-            out.append((item, _item_pos(data, i)))
-            continue
         if not isinstance(item, YMap):
             line, col = _item_pos(data, i)
             diags.append(error(name, line, col, "wrong-type", f"[{i}]: expected a mapping, got {_type_name(item)}"))
@@ -244,7 +247,7 @@ def _read_list(path: Path, name: str, kind: str, diags: list[Diagnostic], root: 
             diags.extend(problems)
         else:
             out.append((item, _item_pos(data, i)))
-    if not valid and len(out) == len(data):
+    if len(out) == len(data):
         cache.mark_valid(key, f"{kind} list")
     return out
 
@@ -285,10 +288,10 @@ def _load_plan(root: Path, progress_dir: str | os.PathLike[str] | None) -> tuple
     if not _is_file(root / PLAN_FILE):
         return None, [error(plan_name, 0, 0, "no-plan", f"no {PLAN_FILE} in {display_path(root)}")]
     files = [plan_name]
-    meta_raw, key = _read(root / PLAN_FILE, plan_name, diags, root)
+    meta_raw, key, known = _read(root / PLAN_FILE, plan_name, diags, root, "plan")
     meta = None
     if meta_raw is not None:
-        problems = _checked("plan", meta_raw, plan_name, key)
+        problems = _checked("plan", meta_raw, plan_name, key, known)
         diags.extend(problems)
         meta = None if problems else domain.build_plan_meta(meta_raw)
 
@@ -315,10 +318,10 @@ def _load_plan(root: Path, progress_dir: str | os.PathLike[str] | None) -> tuple
             found = "is not a regular file" if os.path.lexists(root / file) else "not found"
             diags.append(error(plan_name, *where, "missing-file", f"pillar file {excerpt(file)} {found}"))
             continue
-        raw, key = _read(root / file, name, diags, root)
+        raw, key, known = _read(root / file, name, diags, root, "pillar")
         if raw is None:
             continue
-        problems = _checked("pillar", raw, name, key)
+        problems = _checked("pillar", raw, name, key, known)
         diags.extend(problems)
         if problems or meta is None:
             continue
