@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .diagnostics import excerpt
 from .domain import STATE_KINDS, Institution
@@ -28,6 +29,7 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
+@lru_cache(maxsize=4096)  # a plan names ~100 bodies some 300,000 times at 100×
 def split_unit(entry: str) -> tuple[str, str | None]:
     """`PSH/Drejtoria …` → (`PSH`, `Drejtoria …`)."""
     body, sep, unit = entry.partition("/")
