@@ -241,10 +241,10 @@ def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
     from .progress import file_key, order_problem, rule_problems
 
     last: dict[tuple[tuple[str, str], str], tuple[str, str]] = {}
-    for rec in plan.progress:
+    for rec, known in zip(plan.progress, plan.progress_refs, strict=True):
         e, line, col = rec.entry, rec.pos[0], rec.pos[1]
         try:
-            ref = plan.resolve_ref(e.ref)
+            ref = plan.by_ref[known] if known else plan.resolve_ref(e.ref)  # the latter raises
         except refs.RefError as exc:
             yield error(rec.file, *rec.entry.where.at("ref"), "unknown-ref", f"progress entry: {exc}")
             continue

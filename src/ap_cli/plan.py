@@ -127,6 +127,8 @@ class Plan:
     end: Month = field(init=False, repr=False, compare=False)
     progress_by_ref: dict[str, tuple[ProgressEntry, ...]] = field(init=False, repr=False, compare=False)
     """Entries per canonical ref, sorted by date (stable for equal dates)."""
+    progress_refs: tuple[str | None, ...] = field(init=False, repr=False, compare=False)
+    """Each progress record's canonical ref, None where it names no activity (parallel to `progress`)."""
     nodes: tuple[Node, ...] = field(init=False, repr=False, compare=False)
     """Every node that can carry English (`translation.Node`), in file order."""
 
@@ -139,12 +141,16 @@ class Plan:
         set_(self, "start", Month.parse(self.meta.period.start))
         set_(self, "end", Month.parse(self.meta.period.end))
         grouped: dict[str, list[ProgressEntry]] = {}
+        resolved: list[str | None] = []
         for rec in self.progress:
             try:
                 ref = refs.resolve(rec.entry.ref, index)
             except refs.RefError:
+                resolved.append(None)
                 continue
+            resolved.append(ref)
             grouped.setdefault(ref, []).append(rec.entry)
+        set_(self, "progress_refs", tuple(resolved))
         set_(self, "progress_by_ref", {ref: tuple(sorted(entries, key=lambda e: e.date))
                                        for ref, entries in grouped.items()})
         set_(self, "nodes", tuple(_nodes(self)))
