@@ -50,7 +50,7 @@ class Where:
 NOWHERE = Where()
 
 
-class Node:
+class Plain:
     """What the plan's classes share with the pydantic models they mirror: `model_fields` (the
     field names, in the models' order) and `model_dump`, so code written against the models,
     and JSON made from them, stay as they were."""
@@ -82,14 +82,14 @@ def _default(f: Any) -> object:
 
 
 def _dump(value: object, exclude_defaults: bool, exclude_none: bool) -> object:
-    if isinstance(value, Node):
+    if isinstance(value, Plain):
         return value.model_dump(exclude_defaults=exclude_defaults, exclude_none=exclude_none)
     if isinstance(value, tuple):
         return [_dump(v, exclude_defaults, exclude_none) for v in value]
     return value
 
 
-N = TypeVar("N", bound=type[Node])
+N = TypeVar("N", bound=type[Plain])
 
 
 def _named(cls: N) -> N:
@@ -103,21 +103,21 @@ def _named(cls: N) -> N:
 
 @_named
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PlanPeriod(Node):
+class PlanPeriod(Plain):
     start: str
     end: str
 
 
 @_named
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Adoption(Node):
+class Adoption(Plain):
     date: str
     by: str
 
 
 @_named
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Principle(Node):
+class Principle(Plain):
     title: str | None = None
     title_en: str | None = None
     text: str
@@ -128,7 +128,7 @@ class Principle(Node):
 
 @_named
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Policy(Node):
+class Policy(Plain):
     id: str
     title: str | None = None
     title_en: str | None = None
@@ -140,7 +140,7 @@ class Policy(Node):
 
 @_named
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PlanMeta(Node):
+class PlanMeta(Plain):
     id: str
     title: str
     title_en: str
@@ -163,7 +163,7 @@ class PlanMeta(Node):
 
 @_named
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Institution(Node):
+class Institution(Plain):
     id: str
     name: str
     name_en: str
@@ -180,7 +180,7 @@ class Institution(Node):
 
 @_named
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Milestone(Node):
+class Milestone(Plain):
     title: str | None = None
     title_en: str | None = None
     deadline: str | None
@@ -197,7 +197,7 @@ class Milestone(Node):
 
 @_named
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Activity(Node):
+class Activity(Plain):
     id: str
     printed_id: str | None = None
     title: str
@@ -217,7 +217,7 @@ class Activity(Node):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Heading(Node):
+class Heading(Plain):
     """What a strategic goal and a specific objective both print: id, title, target, indicators."""
 
     id: str
@@ -248,7 +248,7 @@ class Goal(Heading):
 
 @_named
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Pillar(Node):
+class Pillar(Plain):
     pillar: str
     title: str
     title_en: str
@@ -262,7 +262,7 @@ class Pillar(Node):
 
 @_named
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProgressEntry(Node):
+class ProgressEntry(Plain):
     ref: str
     date: str
     status: Status
