@@ -16,8 +16,8 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from .diagnostics import BIDI_CONTROLS, INVISIBLE, Diagnostic, error, warning
 
