@@ -4,9 +4,12 @@ positions where the checks need them."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from ap_cli import domain
 from ap_cli.loader import load_plan
@@ -14,11 +17,12 @@ from ap_cli.model import Institution, Pillar, PlanMeta, ProgressEntry
 from ap_cli.source import read_file
 from conftest import MINI_PLAN, REAL_PLAN
 
-BUILDERS = {PlanMeta: domain.build_plan_meta, Pillar: domain.build_pillar, Institution: domain.build_institution,
-            ProgressEntry: domain.build_progress_entry}
+BUILDERS: dict[type[BaseModel], Callable[[Any], domain.Plain]] = {
+    PlanMeta: domain.build_plan_meta, Pillar: domain.build_pillar, Institution: domain.build_institution,
+    ProgressEntry: domain.build_progress_entry}
 
 
-def trees(root: Path):
+def trees(root: Path) -> Iterator[tuple[type[BaseModel], Any]]:
     """(model, tree) for every file of the plan at `root` (each entry of a list file)."""
     yield PlanMeta, read_file(root / "plan.yaml")[0].data
     for item in read_file(root / "institutions.yaml")[0].data:
@@ -30,10 +34,11 @@ def trees(root: Path):
             yield ProgressEntry, item
 
 
-def dumped(model, tree, **how):
+def dumped(model: type[BaseModel], tree: Any, exclude_defaults: bool = False,
+           exclude_none: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """What pydantic and the domain dump for the same validated tree."""
-    want = model.model_validate(tree).model_dump(**how)
-    got = BUILDERS[model](tree).model_dump(**how)
+    want = model.model_validate(tree).model_dump(exclude_defaults=exclude_defaults, exclude_none=exclude_none)
+    got = BUILDERS[model](tree).model_dump(exclude_defaults=exclude_defaults, exclude_none=exclude_none)
     if "internal" not in model.model_fields:  # the schema's `internal` may come later (personal-data work)
         got.pop("internal", None)
     return got, want
@@ -41,7 +46,7 @@ def dumped(model, tree, **how):
 
 @pytest.mark.parametrize("root", [REAL_PLAN, MINI_PLAN], ids=["real", "mini"])
 @pytest.mark.parametrize("how", [{}, {"exclude_defaults": True}, {"exclude_none": True}], ids=str)
-def test_the_domain_holds_what_the_models_hold(root, how):
+def test_the_domain_holds_what_the_models_hold(root: Path, how: dict[str, bool]) -> None:
     count = 0
     for model, tree in trees(root):
         got, want = dumped(model, tree, **how)
@@ -50,7 +55,7 @@ def test_the_domain_holds_what_the_models_hold(root, how):
     assert count > 10
 
 
-def test_field_names_and_order_are_the_models():
+def test_field_names_and_order_are_the_models() -> None:
     pairs = [(domain.PlanMeta, PlanMeta), (domain.Pillar, Pillar), (domain.Institution, Institution)]
     from ap_cli import model
 
@@ -62,7 +67,7 @@ def test_field_names_and_order_are_the_models():
         [*ProgressEntry.model_fields] == [*domain.ProgressEntry.model_fields]
 
 
-def test_internal_defaults_to_false_and_reads_true():
+def test_internal_defaults_to_false_and_reads_true() -> None:
     entry = {"ref": "I-1.(a).1", "date": "2009-01-01", "status": "in_progress"}
     assert domain.build_progress_entry(entry).internal is False
     assert domain.build_progress_entry({**entry, "internal": True}).internal is True
@@ -70,7 +75,7 @@ def test_internal_defaults_to_false_and_reads_true():
         exclude_defaults=True) == {"ref": "x", "date": "2009-01-01", "status": "completed"}
 
 
-def test_a_loaded_plan_is_immutable_all_the_way_down():
+def test_a_loaded_plan_is_immutable_all_the_way_down() -> None:
     plan, _ = load_plan(MINI_PLAN)
     rec = plan.activities[0]
     for obj, name in [(plan, "activities"), (rec, "ref"), (rec.activity, "title"), (plan.meta, "id"),
@@ -84,14 +89,14 @@ def test_a_loaded_plan_is_immutable_all_the_way_down():
         assert isinstance(seq, tuple)
 
 
-def test_derived_values_follow_a_replaced_field():
+def test_derived_values_follow_a_replaced_field() -> None:
     plan, _ = load_plan(MINI_PLAN)
     bare = dataclasses.replace(plan, progress=())
     assert bare.progress_by_ref == {} and plan.progress_by_ref
     assert bare.by_ref.keys() == plan.by_ref.keys()
 
 
-def test_positions_are_where_the_values_were_written():
+def test_positions_are_where_the_values_were_written() -> None:
     plan, _ = load_plan(MINI_PLAN)
     for rec in plan.activities:
         text = Path(rec.file).read_text(encoding="utf-8").splitlines()
@@ -106,7 +111,7 @@ def test_positions_are_where_the_values_were_written():
     assert where.at("a", 0) == (5, 5) and where.at("a", 1) == (4, 3) and where.at("a", "x") == (4, 3)
 
 
-def test_the_domain_imports_neither_pydantic_nor_the_yaml_parser():
+def test_the_domain_imports_neither_pydantic_nor_the_yaml_parser() -> None:
     import subprocess
     import sys
 
@@ -116,7 +121,7 @@ def test_the_domain_imports_neither_pydantic_nor_the_yaml_parser():
     assert out.strip() == "[]"
 
 
-def test_queries_take_the_cutoff_they_use():
+def test_queries_take_the_cutoff_they_use() -> None:
     from datetime import date
 
     from ap_cli import queries
