@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from .domain import KINDS, LANGUAGES, OPEN_SCOPES, STATUSES
+from .domain import STATE_KINDS as STATE_KINDS  # re-exported: the vocabularies live in domain.py
 from .periods import check_year
 
 Text = Annotated[str, StringConstraints(min_length=1)]
