@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 BASELINE = [PY, "-c", "import typer, pydantic, ruamel.yaml, rich"]
-QUERY = ["overdue", "--as-of", "2009-06"]
+QUERY = ["overdue", "--as-of", "2009-06", "--format", "json"]
 
 TYPER_FLOOR = """
 from pathlib import Path
@@ -68,9 +68,9 @@ def measure(cmd: list[str], env: dict) -> tuple[float, int, int]:
     return wall, usage.ru_maxrss // 1024, proc.returncode  # ru_maxrss is in KiB on Linux
 
 
-def environment(cache: Path | None) -> dict:
+def environment(cache: Path | None, src: Path = ROOT / "src") -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "APCLI_PLAN")}
-    env["PYTHONPATH"] = str(ROOT / "src")
+    env["PYTHONPATH"] = str(src)
     if cache is None:
         env["APCLI_CACHE"] = "off"
     else:
@@ -104,7 +104,7 @@ def median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
 
-def startup(plan: Path, work: Path, runs: int) -> dict:
+def startup(plan: Path, work: Path, runs: int, before: Path | None = None) -> dict:
     cache = work / "cache-query"
     cases = {
         "baseline": (BASELINE, environment(None)),
@@ -112,6 +112,9 @@ def startup(plan: Path, work: Path, runs: int) -> dict:
         "apcli (cache)": (apcli(*QUERY, "--plan", plan), environment(cache)),
         "apcli (no cache)": (apcli(*QUERY, "--plan", plan), environment(None)),
     }
+    if before:  # another source tree (e.g. the main branch's src), measured in the same rounds
+        cases["before (cache)"] = (apcli(*QUERY, "--plan", plan), environment(work / "cache-before", before))
+        cases["before (no cache)"] = (apcli(*QUERY, "--plan", plan), environment(None, before))
     for _ in range(2):  # warm the OS file cache; apcli writes its cache entries on the second read
         for cmd, env in cases.values():
             measure(cmd, env)
@@ -128,7 +131,7 @@ def startup(plan: Path, work: Path, runs: int) -> dict:
                    "max_rss_mb": max(memory[name])} for name in cases}
 
 
-def scale(scales: list[int], work: Path, runs: int) -> list[dict]:
+def scale(scales: list[int], work: Path, runs: int, before: Path | None = None) -> list[dict]:
     rows = []
     for n in scales:
         target = work / f"plan-x{n}"
@@ -150,10 +153,24 @@ def scale(scales: list[int], work: Path, runs: int) -> list[dict]:
             shutil.rmtree(cache, ignore_errors=True)
         nocache = [measure(apcli("check", "--plan", target), environment(None))[0] for _ in range(runs)]
         size = sum(f.stat().st_size for f in target.rglob("*.yaml"))
-        rows.append({"N": n, "activities": activities, "mb": size / 1e6, "cold_s": statistics.median(cold),
-                     "second_s": statistics.median(second), "warm_s": statistics.median(warm),
-                     "nocache_s": statistics.median(nocache),
-                     "max_rss_mb": max(rss)})
+        row = {"N": n, "activities": activities, "mb": size / 1e6, "cold_s": statistics.median(cold),
+               "second_s": statistics.median(second), "warm_s": statistics.median(warm),
+               "nocache_s": statistics.median(nocache), "max_rss_mb": max(rss)}
+        if before:  # the other tree, warm and without a cache, alternating with this one's
+            cache = work / f"cache-before-x{n}"
+            shutil.rmtree(cache, ignore_errors=True)
+            for _ in range(2):
+                measure(apcli("check", "--plan", target), environment(cache, before))
+            warm_b, nocache_b, warm_a, rss_b = [], [], [], []
+            for _ in range(runs):
+                wall, peak, _ = measure(apcli("check", "--plan", target), environment(cache, before))
+                warm_b.append(wall)
+                rss_b.append(peak)
+                nocache_b.append(measure(apcli("check", "--plan", target), environment(None, before))[0])
+            shutil.rmtree(cache, ignore_errors=True)
+            row.update(before_warm_s=statistics.median(warm_b), before_nocache_s=statistics.median(nocache_b),
+                       before_max_rss_mb=max(rss_b))
+        rows.append(row)
     return rows
 
 
@@ -182,9 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", default="1,10,100")
     parser.add_argument("--work", type=Path, help="keep synthetic plans here between runs (default: a temp dir)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--before", type=Path, help="also time this source tree's apcli (a src/ directory)")
     args = parser.parse_args(argv)
 
     compileall.compile_dir(ROOT / "src" / "ap_cli", quiet=1)
+    if args.before:
+        compileall.compile_dir(args.before / "ap_cli", quiet=1)
     work = args.work or Path(tempfile.mkdtemp(prefix="apcli-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     plan = work / "plan"
@@ -192,16 +212,18 @@ def main(argv: list[str] | None = None) -> int:
     left_out = clean_plan(args.plan, plan)
 
     print(f"Machine: {machine()}\n")
-    first = startup(plan, work, args.runs)
+    first = startup(plan, work, args.runs, args.before)
     base = first["baseline"]["median_ms"]
+    floor = first["typer floor"]["median_ms"]
     print(f"## (a, b) `apcli {' '.join(QUERY)}` on the real plan, {args.runs} interleaved runs"
           + (f" (left out, with errors: {', '.join(left_out)})" if left_out else "") + "\n")
-    print("| command | median | min | × baseline | peak RSS |\n|---|---|---|---|---|")
+    print("| command | median | min | × baseline | × typer floor | peak RSS |\n|---|---|---|---|---|---|")
     for name, r in first.items():
         print(f"| {name} | {r['median_ms']:.0f} ms | {r['min_ms']:.0f} ms | {r['median_ms'] / base:.2f} | "
-              f"{r['max_rss_mb']} MB |")
+              f"{r['median_ms'] / floor:.2f} | {r['max_rss_mb']} MB |")
 
-    rows = scale([int(x) for x in args.scales.split(",") if x], work, args.scale_runs) if args.scales else []
+    rows = scale([int(x) for x in args.scales.split(",") if x], work, args.scale_runs, args.before) \
+        if args.scales else []
     if rows:
         print(f"\n## (c) `apcli check --plan DIR` on synthetic plans, median of {args.scale_runs}\n")
         print("| N | activities | YAML | empty cache | 2nd run (writes it) | warm cache | no cache | peak RSS "
@@ -210,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {r['N']} | {r['activities']:,} | {r['mb']:.1f} MB | {r['cold_s']:.2f} s | {r['second_s']:.2f} s "
                   f"| {r['warm_s']:.2f} s | {r['nocache_s']:.2f} s | {r['max_rss_mb']} MB "
                   f"| {r['warm_s'] / r['activities'] * 1e6:.0f} |")
+        if args.before:
+            print("\nThe other tree (--before), same plans: warm cache · no cache · peak RSS\n")
+            for r in rows:
+                print(f"- N={r['N']}: {r['before_warm_s']:.2f} s · {r['before_nocache_s']:.2f} s · "
+                      f"{r['before_max_rss_mb']} MB")
         by_n = {r["N"]: r for r in rows}
         if {1, 10, 100} <= set(by_n):
             print("\nGrowth from N=10 to N=100 (linear: ×10), in total and past the N=1 run "

@@ -3,6 +3,7 @@ a missing, unwritable or corrupt cache changes nothing but speed."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 from collections.abc import Callable
@@ -163,3 +164,81 @@ def test_the_cache_stays_bounded(cache_home: Path, monkeypatch: pytest.MonkeyPat
         data = source.parse_text(f"k: {i}\n")
         cache._store(cache_home, f"0{i:063x}", data)  # a key starting with 0 triggers the check
     assert len(entries(cache_home)) <= 20
+
+
+# ----------------------------------------------------------------------------- validity markers
+
+
+def refuse_validation(monkeypatch):
+    from ap_cli import loader
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("validated although the cache knows this content is valid")
+    monkeypatch.setattr(loader, "_valid", refuse)
+
+
+def test_content_known_valid_is_not_validated_again(cache_home, mini_plan, run, monkeypatch):
+    first = warm(run, mini_plan)
+    assert len(list(cache_home.glob("*.ok"))) == 5  # each file: valid as its kind, no hidden characters
+    refuse_validation(monkeypatch)
+    no_parsing(monkeypatch)
+    assert answers(run, mini_plan) == first
+
+
+def test_a_new_model_does_not_trust_old_markers(cache_home, mini_plan, run, monkeypatch):
+    warm(run, mini_plan)
+    monkeypatch.setattr(cache, "_MODEL_FINGERPRINT", [b"another model"])
+    from ap_cli import loader
+
+    validated = []
+    real = loader._valid
+    monkeypatch.setattr(loader, "_valid", lambda *a, **k: validated.append(a[0]) or real(*a, **k))
+    load_plan(mini_plan)
+    assert set(validated) == {"plan", "institution", "pillar", "progress"} and validated.count("pillar") == 2
+
+
+def test_an_edit_that_breaks_a_valid_file_is_reported(cache_home, mini_plan, run):
+    warm(run, mini_plan)
+    pillar = mini_plan / "2-mbrojtja.yaml"
+    pillar.write_text(pillar.read_text(encoding="utf-8").replace('title: "Strehëzat"', 'titel: "Strehëzat"', 1),
+                      encoding="utf-8")
+    for _ in range(3):
+        _, diags = load_plan(mini_plan)
+        assert "unknown-field" in [d.code for d in diags]
+
+
+def test_a_warm_query_imports_neither_the_models_nor_the_parser(cache_home, mini_plan):
+    """The query path: `apcli overdue` served from the cache imports no pydantic model, no YAML
+    parser, and none of the writing, diff, report or export modules."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home.parent), "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("APCLI_CACHE", None)
+    query = ["overdue", "--as-of", "2009-06", "--format", "json", "--plan", str(mini_plan)]
+    code = ("import runpy, sys; sys.argv = ['apcli', *sys.argv[1:]]\n"
+            "try:\n    runpy.run_module('ap_cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write(repr(sorted(sys.modules)))")
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", code, *query], env=env, capture_output=True, text=True)
+    modules = set(ast.literal_eval(done.stderr.splitlines()[-1]))
+    assert json.loads(done.stdout)
+    loaded = {m for m in modules if m.startswith("ap_cli.")}
+    assert {"ap_cli.model", "ap_cli.edit", "ap_cli.diff", "ap_cli.report", "ap_cli.render"} & loaded == set()
+    assert not {m for m in modules if m.startswith(("ruamel.yaml", "_ruamel_yaml", "jinja2", "openpyxl",
+                                                    "icalendar", "sqlite3", "playwright"))}
+    # the whole query path, so that a new import on it is a decision, not an accident
+    assert loaded <= {"ap_cli.__main__", "ap_cli.cli", "ap_cli.language", "ap_cli.output", "ap_cli.diagnostics",
+                      "ap_cli.queries", "ap_cli.domain", "ap_cli.institutions", "ap_cli.refs", "ap_cli.periods",
+                      "ap_cli.translation", "ap_cli.plan", "ap_cli.checks", "ap_cli.source", "ap_cli.cache",
+                      "ap_cli.loader", "ap_cli.progress", "ap_cli.dates", "ap_cli.sensitive"}, sorted(loaded)
+
+
+def test_hidden_characters_are_warned_about_on_every_run(cache_home, mini_plan):
+    pillar = mini_plan / "2-mbrojtja.yaml"
+    pillar.write_text(pillar.read_text(encoding="utf-8").replace('"Strehëzat"', '"Streh\u200bëzat"', 1),
+                      encoding="utf-8")
+    for _ in range(3):
+        _, diags = load_plan(mini_plan)
+        assert [d.code for d in diags if d.file.endswith("2-mbrojtja.yaml")] == ["invisible-character"]
+    assert len(list(cache_home.glob("*.ok"))) == 4  # every file but that one

@@ -40,9 +40,7 @@ def fields(rec: ActivityRecord) -> Iterator[tuple[str, str, list[str]]]:
 
 
 def bodies(rec: ActivityRecord, field: str) -> list[str]:
-    found: list[str] = {"responsible": rec.responsible_ids, "support": rec.support_ids,
-                        "resources": rec.resource_ids}[field]
-    return found
+    return list({"responsible": rec.responsible_ids, "support": rec.support_ids, "resources": rec.resource_ids}[field])
 
 
 # ----------------------------------------------------------------------------- R8: bashki and komuna
@@ -175,8 +173,8 @@ def test_r5_a_body_with_another_body_in_parentheses_is_the_body_only(plan: Plan)
                             wrong.append((rec.ref, field, name))
     assert seen >= 15
     assert not wrong, f"bodies in parentheses recorded as parties: {wrong}"
-    assert plan.by_ref["I-1.(f).2"].resource_ids == ["MB", "MD"]
-    assert plan.by_ref["II-1.(b).2"].responsible_ids == ["ZKKA", "AP"]
+    assert plan.by_ref["I-1.(f).2"].resource_ids == ("MB", "MD")
+    assert plan.by_ref["II-1.(b).2"].responsible_ids == ("ZKKA", "AP")
 
 
 def _known(plan: Plan, text: str) -> bool:

@@ -63,7 +63,7 @@ def test_due_in_june_2009_is_overdue_as_of_june_not_may(plan: Plan) -> None:
     # Source lines 3353-3370: 1.(i).3.1, "MB, Policia e Shtetit, ZKKA", Afati "qershor 2009".
     item = overdue_at(plan, "2009-06")["I-1.(i).3.1"]
     assert (item.rec.responsible_ids, item.due.isoformat(), item.months_late, item.approx) == \
-        (["MB", "PSH", "ZKKA"], "2009-06-30", 0, False)
+        (("MB", "PSH", "ZKKA"), "2009-06-30", 0, False)
     assert "I-1.(i).3.1" not in overdue_at(plan, "2009-05")
 
 

@@ -15,14 +15,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 from . import source
 from .diagnostics import Diagnostic
 from .source import MAX_FILE_BYTES, SourceFile, YList, YMap, read_capped
 
 HEADER = b"apcli-parse-cache 1 "  # then the payload's SHA-256, a newline, the payload
-MAX_ENTRIES = 4096  # files (entries and markers); the oldest go beyond this. An entry is ~1.1× its file
+# Files (entries and markers; a plan file has at most an entry and a validity marker, which is
+# empty): the oldest go beyond this. An entry is ~1.1× its file.
+MAX_ENTRIES = 16384
 
 
 def cache_dir() -> Path | None:
@@ -34,26 +38,96 @@ def cache_dir() -> Path | None:
 
 def read_file(path: Path | str, display: str | None = None) -> tuple[SourceFile | None, list[Diagnostic]]:
     """`source.read_file`, served from the cache when this exact content was parsed before."""
+    parsed, problems, _ = read(path, display)
+    return parsed, problems
+
+
+def read(path: Path | str, display: str | None = None) -> tuple[SourceFile | None, list[Diagnostic], str | None]:
+    """`read_file`, and the content's key (None when the cache is off): what `known_valid` and
+    `mark_valid` take."""
     directory = cache_dir()
     try:
         raw = read_capped(path) if directory is not None else None
     except (OSError, ValueError):
         raw = None
-    if raw is None or len(raw) > MAX_FILE_BYTES:  # no cache, or a problem the source reports
-        return source.read_file(path, display)
+    if directory is None or raw is None or len(raw) > MAX_FILE_BYTES:  # no cache, or a problem the source reports
+        parsed, problems = source.read_file(path, display)
+        return parsed, problems, None
     name = display or str(path)
     key = hashlib.sha256(_fingerprint() + raw).hexdigest()
     data = _lookup(directory, key)
     if data is not _MISS:
         text = (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw).decode("utf-8")
-        return SourceFile(name, text, data), []
+        return SourceFile(name, text, data), [], key
     parsed, problems = source.read_bytes(raw, name)
-    if parsed is not None and type(parsed.data) in _CONTAINERS:
+    if parsed is not None and isinstance(parsed.data, (YMap, YList)):
         _remember(directory, key, parsed.data)
-    return parsed, problems
+    return parsed, problems, key
 
 
-def _remember(directory: Path, key: str, data) -> None:
+# ----------------------------------------------------------------------------- validity
+#
+# A marker `<hash>.ok` records that the tree of one content validated without a problem as one
+# kind of file: the hash covers the content's key and the code validation depends on (model.py,
+# the vocabularies and year limits it imports, pydantic's own version), so a changed model or
+# pydantic never trusts an old marker. With it, a warm run builds the plan without pydantic.
+
+
+def known_valid(key: str | None, kind: str) -> bool:
+    directory = cache_dir()
+    if key is None or directory is None:
+        return False
+    return os.path.isfile(directory / f"{_valid_name(key, kind)}.ok")
+
+
+def mark_valid(key: str | None, kind: str) -> None:
+    directory = cache_dir()
+    if key is None or directory is None:
+        return
+    marker = directory / f"{_valid_name(key, kind)}.ok"
+    try:
+        try:
+            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600))
+        except FileNotFoundError:
+            directory.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600))
+    except Exception:  # an unwritable cache only costs the next run a validation
+        pass
+
+
+def _valid_name(key: str, kind: str) -> str:
+    return hashlib.sha256(_model_fingerprint() + f"{key}:{kind}".encode()).hexdigest()
+
+
+_MODEL_FINGERPRINT: list[bytes] = []
+
+
+def _model_fingerprint() -> bytes:
+    """What validity depends on besides the tree: the model, its vocabularies and year limits,
+    and pydantic (by the installed files' sizes and times, as the parser's)."""
+    if not _MODEL_FINGERPRINT:
+        here = Path(__file__).parent
+        parts = [b"valid", *((here / name).read_bytes() for name in ("model.py", "domain.py", "periods.py"))]
+        parts += [_installed("pydantic"), _installed("pydantic_core")]
+        _MODEL_FINGERPRINT.append(hashlib.sha256(b"\0".join(parts)).digest())
+    return _MODEL_FINGERPRINT[0]
+
+
+def _installed(module: str) -> bytes:
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(module)
+        origin = spec.origin if spec else None
+        if origin is None:
+            return module.encode()
+        stat = os.stat(origin)
+        return f"{origin}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+    except Exception:
+        return module.encode()
+
+
+def _remember(directory: Path, key: str, data: YMap | YList) -> None:
     """Store the entry the second time this content is read. Encoding costs half a parse, and
     content read once (a fresh CI runner, a file being edited) would never be read back."""
     seen = directory / f"{key}.seen"
@@ -78,7 +152,7 @@ def _remember(directory: Path, key: str, data) -> None:
 _MISS = object()
 
 
-def _lookup(directory: Path, key: str):
+def _lookup(directory: Path, key: str) -> Any:
     try:
         blob = (directory / f"{key}.json").read_bytes()
         header, _, payload = blob.partition(b"\n")
@@ -89,7 +163,7 @@ def _lookup(directory: Path, key: str):
         return _MISS
 
 
-def _store(directory: Path, key: str, data) -> None:
+def _store(directory: Path, key: str, data: YMap | YList) -> None:
     temp = directory / f".{key}.{os.getpid()}.tmp"
     try:
         payload = json.dumps(_encode(data), separators=(",", ":")).encode("ascii")
@@ -106,10 +180,8 @@ def _store(directory: Path, key: str, data) -> None:
         if key[0] == "0":  # one store in 16 looks at the directory's size
             _prune(directory)
     except Exception:  # an unwritable or full cache only costs the next run a parse
-        try:
+        with suppress(OSError):
             os.unlink(temp)
-        except OSError:
-            pass
 
 
 def _prune(directory: Path) -> None:
@@ -118,54 +190,45 @@ def _prune(directory: Path) -> None:
         return
     entries.sort(key=lambda e: e.stat().st_mtime_ns)
     for entry in entries[: len(entries) - MAX_ENTRIES * 3 // 4]:
-        try:
+        with suppress(OSError):
             os.unlink(entry.path)
-        except OSError:
-            pass
 
 
 # A container is [0 (mapping) or 1 (sequence), line, col, flat items]; scalars stay themselves.
 # Mapping items: key, key line, key col, value line, value col, value. Sequence: line, col, value.
 
 
-def _encode(node):
-    if type(node) is YMap:
+def _encode(node: YMap | YList) -> list[Any]:
+    if isinstance(node, YMap):
         key_pos, pos = node.key_pos, node.pos
         return [0, *node.start, [x for key, value in node.items() for x in (
             key, *key_pos[key], *pos[key], _encode(value) if type(value) in _CONTAINERS else value)]]
-    return [1, *node.start, [x for (line, col), value in zip(node.pos, node) for x in (
+    return [1, *node.start, [x for (line, col), value in zip(node.pos, node, strict=True) for x in (
         line, col, _encode(value) if type(value) in _CONTAINERS else value)]]
 
 
 _CONTAINERS = (YMap, YList)
 
 
-def _decode(node):
+def _decode(node: Any) -> Any:
     if type(node) is not list:
         return node
     kind, line, col, flat = node
-    if kind == 0:
+    if kind == 0:  # slices and zips: the loops run in C, ~2× faster than indexing in Python
         if len(flat) % 6:
             raise ValueError("truncated mapping")
-        out = YMap()
-        out.start, pos, key_pos = (line, col), {}, {}
-        out.pos, out.key_pos = pos, key_pos
-        for i in range(0, len(flat), 6):
-            key, value = flat[i], flat[i + 5]
-            key_pos[key] = (flat[i + 1], flat[i + 2])
-            pos[key] = (flat[i + 3], flat[i + 4])
-            out[key] = _decode(value) if type(value) is list else value
+        keys = flat[0::6]
+        out = YMap(zip(keys, [_decode(v) if type(v) is list else v for v in flat[5::6]], strict=True))
+        out.start = (line, col)
+        out.key_pos = dict(zip(keys, zip(flat[1::6], flat[2::6], strict=True), strict=True))
+        out.pos = dict(zip(keys, zip(flat[3::6], flat[4::6], strict=True), strict=True))
         return out
     if kind != 1 or len(flat) % 3:
         raise ValueError("not a container")
-    out = YList()
-    out.start, positions = (line, col), []
-    out.pos = positions
-    for i in range(0, len(flat), 3):
-        positions.append((flat[i], flat[i + 1]))
-        value = flat[i + 2]
-        out.append(_decode(value) if type(value) is list else value)
-    return out
+    items = YList([_decode(v) if type(v) is list else v for v in flat[2::3]])
+    items.start = (line, col)
+    items.pos = list(zip(flat[0::3], flat[1::3], strict=True))
+    return items
 
 
 _FINGERPRINT: list[bytes] = []
@@ -174,17 +237,7 @@ _FINGERPRINT: list[bytes] = []
 def _fingerprint() -> bytes:
     """What the parsed tree depends on besides the file: our parser's code and the YAML library's."""
     if not _FINGERPRINT:
-        from importlib.util import find_spec
-
-        from . import source
-
         parts = [HEADER, Path(source.__file__).read_bytes(), Path(__file__).read_bytes()]
-        for module in ("ruamel.yaml", "_ruamel_yaml"):
-            try:
-                origin = find_spec(module).origin
-                stat = os.stat(origin)
-                parts.append(f"{origin}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-            except Exception:
-                parts.append(module.encode())
+        parts += [_installed(module) for module in ("ruamel.yaml", "_ruamel_yaml")]
         _FINGERPRINT.append(hashlib.sha256(b"\0".join(parts)).digest())
     return _FINGERPRINT[0]

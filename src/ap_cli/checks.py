@@ -5,20 +5,31 @@ Adding a check is one function and one list entry. Each yields diagnostics and n
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Callable, Iterator
 
 from . import refs
 from .diagnostics import Diagnostic, error, excerpt, warning
-from .institutions import split_unit
+from .domain import Pos, Where
+from .institutions import Registry, split_unit
 from .plan import ActivityRecord, Plan
-from .source import position
 
 Check = Callable[[Plan, date], Iterator[Diagnostic]]
 
 
-def _at(rec: ActivityRecord, *loc) -> tuple[int, int]:
-    return position(rec.raw, loc) if loc else rec.pos
+def _at(rec: ActivityRecord, *loc: str | int) -> Pos:
+    """Where `loc` (a field of the activity, or `milestones, i, field…`) was written."""
+    if not loc:
+        return rec.pos
+    milestones = rec.activity.milestones or ()
+    if loc[0] == "milestones" and len(loc) > 2 and isinstance(loc[1], int) and 0 <= loc[1] < len(milestones):
+        return milestones[loc[1]].where.at(*loc[2:])
+    return rec.activity.where.at(*loc)
+
+
+def _where(raw: object) -> Where:
+    """A node's positions (`translation.Node.raw` holds a `domain.Where` for a loaded plan)."""
+    return raw if isinstance(raw, Where) else Where()
 
 
 def unique_ids(plan: Plan, today: date) -> Iterator[Diagnostic]:
@@ -33,7 +44,7 @@ def unique_ids(plan: Plan, today: date) -> Iterator[Diagnostic]:
                         "give the later one a suffix (e.g. 3b) and keep the printed number in printed_id")
         else:
             seen[rec.ref] = rec
-    numerals = {}
+    numerals: dict[str, str] = {}
     for pillar in plan.pillars:
         if pillar.numeral in numerals:
             yield error(pillar.file, 1, 1, "duplicate-pillar",
@@ -45,10 +56,9 @@ def unique_institutions(plan: Plan, today: date) -> Iterator[Diagnostic]:
     seen: set[str] = set()
     reg = plan.registry
     name = next((f for f in plan.files if f.endswith("institutions.yaml")), "institutions.yaml")
-    for n, inst in enumerate(reg.institutions):
+    for inst in reg.institutions:
         if inst.id in seen:
-            raw = reg.raw[n] if n < len(reg.raw) else None  # at the repeated id, not the file's top
-            yield error(name, *position(raw, ("id",)), "duplicate-institution",
+            yield error(name, *inst.where.at("id"), "duplicate-institution",  # the repeated id, not the file's top
                         f"institution id {excerpt(inst.id)} is defined twice")
         seen.add(inst.id)
 
@@ -57,19 +67,19 @@ def collective_members(plan: Plan, today: date) -> Iterator[Diagnostic]:
     """A collective lists registry ids, not itself, no open-ended group, and no cycle; an open
     group lists no members (it has none to list)."""
     reg = plan.registry
-    for n, inst in enumerate(reg.institutions):
-        raw = reg.raw[n] if n < len(reg.raw) else None
+    for inst in reg.institutions:
+        raw = inst.where
         if inst.members is None:
             continue
         if inst.open:
-            yield error(reg.file, *position(raw, ("open",)), "group-conflict",
+            yield error(reg.file, *raw.at("open"), "group-conflict",
                         f"{inst.id}: an open-ended group (open: {inst.open}) lists no members; "
                         "keep one of `members` and `open`")
         if not inst.members:
-            yield error(reg.file, *position(raw, ("members",)), "empty-members",
+            yield error(reg.file, *raw.at("members"), "empty-members",
                         f"{inst.id}: `members` is empty; list the members or remove the key")
         for i, member in enumerate(inst.members):
-            where = position(raw, ("members", i))
+            where = raw.at("members", i)
             if member not in reg.by_id:
                 hint = reg.suggest(member)
                 yield error(reg.file, *where, "unknown-member",
@@ -85,12 +95,11 @@ def collective_members(plan: Plan, today: date) -> Iterator[Diagnostic]:
                 yield warning(reg.file, *where, "duplicate-member", f"{inst.id}: member {member} is listed twice")
     for cycle in _member_cycles(reg):
         n = next(k for k, i in enumerate(reg.institutions) if i.id == cycle[0])
-        raw = reg.raw[n] if n < len(reg.raw) else None
-        yield error(reg.file, *position(raw, ("members",)), "member-cycle",
+        yield error(reg.file, *reg.institutions[n].where.at("members"), "member-cycle",
                     "membership cycle: " + " → ".join([*cycle, cycle[0]]))
 
 
-def _member_cycles(reg) -> list[list[str]]:
+def _member_cycles(reg: Registry) -> list[list[str]]:
     """One cycle per group of collectives that reach each other (a strongly connected component),
     starting at its first in registry order; linear in the registry, whatever its shape."""
     order = {i.id: k for k, i in enumerate(reg.institutions)}
@@ -120,7 +129,7 @@ def _member_cycles(reg) -> list[list[str]]:
                     low[node] = min(low[node], index[nxt])
                 continue
             if low[node] == index[node]:
-                component = []
+                component: list[str] = []
                 while True:
                     top = stack.pop()
                     on_stack.discard(top)
@@ -132,7 +141,7 @@ def _member_cycles(reg) -> list[list[str]]:
             if work:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
-    cycles = []
+    cycles: list[list[str]] = []
     for component in components:
         inside = set(component)
         start = min(component, key=order.__getitem__)
@@ -170,13 +179,13 @@ def known_institutions(plan: Plan, today: date) -> Iterator[Diagnostic]:
                             + (f"; did you mean {', '.join(hint)}?" if hint else ""))
 
 
-def _body_fields(rec: ActivityRecord):
+def _body_fields(rec: ActivityRecord) -> Iterator[tuple[str, tuple[str, ...], tuple[str | int, ...]]]:
     a = rec.activity
     for field in ("responsible", "support", "resources"):
         yield field, getattr(a, field), ()
     for i, m in enumerate(a.milestones or []):
         for field in ("responsible", "support", "resources"):
-            yield field, getattr(m, field) or [], ("milestones", i)
+            yield field, getattr(m, field) or (), ("milestones", i)
 
 
 def see_refs_resolve(plan: Plan, today: date) -> Iterator[Diagnostic]:
@@ -234,17 +243,17 @@ def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
     `order_problem` — the same ones `progress add` and `import` apply to new entries."""
     from .progress import file_key, order_problem, rule_problems
 
-    last: dict[tuple, tuple[str, str]] = {}
-    for rec in plan.progress:
+    last: dict[tuple[tuple[str, str], str], tuple[str, str]] = {}
+    for rec, known in zip(plan.progress, plan.progress_refs, strict=True):
         e, line, col = rec.entry, rec.pos[0], rec.pos[1]
         try:
-            ref = plan.resolve_ref(e.ref)
+            ref = plan.by_ref[known] if known else plan.resolve_ref(e.ref)  # the latter raises
         except refs.RefError as exc:
-            yield error(rec.file, *position(rec.raw, ("ref",)), "unknown-ref", f"progress entry: {exc}")
+            yield error(rec.file, *rec.entry.where.at("ref"), "unknown-ref", f"progress entry: {exc}")
             continue
         label = f"{ref.ref}: "
         if e.by and not plan.registry.is_known(e.by):
-            yield error(rec.file, *position(rec.raw, ("by",)), "unknown-institution",
+            yield error(rec.file, *rec.entry.where.at("by"), "unknown-institution",
                         f"{ref.ref}: by {excerpt(e.by)} is not in institutions.yaml")
         key = (file_key(rec.file), ref.ref)
         problems = [*rule_problems(label, e.status, e.completion, e.evidence, e.date, today),
@@ -252,7 +261,7 @@ def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
         for p in problems:
             if p is None:
                 continue
-            where = position(rec.raw, (p.field,)) if p.field in ("date", "completion") else (line, col)
+            where = rec.entry.where.at(p.field) if p.field in ("date", "completion") else (line, col)
             yield error(rec.file, *where, p.code, p.message)
         if key not in last or e.date >= last[key][0]:
             last[key] = (e.date, f"line {line}")
@@ -276,7 +285,7 @@ def personal_data(plan: Plan, today: date) -> Iterator[Diagnostic]:
             except refs.RefError:
                 ref = excerpt(e.ref)
             where = "an internal note" if field == "note" and e.internal else f"the {field}"
-            yield warning(rec.file, *position(rec.raw, (field,)), "personal-data",
+            yield warning(rec.file, *e.where.at(field), "personal-data",
                           f"{ref}: {where} looks like it holds {' and '.join(found)}; leave personal data "
                           "out of the progress log (refer to the case file instead)")
 
@@ -293,17 +302,17 @@ def translations_complete(plan: Plan, today: date) -> Iterator[Diagnostic]:
             albanian, english = getattr(node.model, sq), getattr(node.model, en)
             if sq == "indicators":
                 if english is not None and len(english) != len(albanian):
-                    yield error(node.file, *position(node.raw, (en,)), "missing-translation",
+                    yield error(node.file, *_where(node.raw).at(en), "missing-translation",
                                 f"{node.label}: {len(albanian)} indicator(s) but {len(english)} in indicators_en; "
                                 "give one English item per Albanian item, in the same order")
                 elif english is None and albanian and wanted:
-                    yield error(node.file, *position(node.raw, (sq,)), "missing-translation",
+                    yield error(node.file, *_where(node.raw).at(sq), "missing-translation",
                                 f"{node.label}: indicators without their English (indicators_en)")
             elif albanian is None and english is not None:
-                yield error(node.file, *position(node.raw, (en,)), "missing-translation",
+                yield error(node.file, *_where(node.raw).at(en), "missing-translation",
                             f"{node.label}: {en} without a {sq} to translate ({sq} is empty)")
             elif albanian is not None and english is None and wanted:
-                yield error(node.file, *position(node.raw, (sq,)), "missing-translation",
+                yield error(node.file, *_where(node.raw).at(sq), "missing-translation",
                             f"{node.label}: {sq} without its English ({en})")
 
 
@@ -316,13 +325,13 @@ def translations_current(plan: Plan, today: date) -> Iterator[Diagnostic]:
     for node in plan.nodes:
         if not has_english(node.model):
             continue
-        now, made_from = fingerprint(node.model), node.model.en_from
+        now, made_from = fingerprint(node.model), getattr(node.model, "en_from", None)
         if made_from is None:
             yield warning(node.file, *node.start, "stale-translation",
                           f"{node.label}: English without en_from, the fingerprint of the Albanian it was made "
                           "from; once the English is checked against the Albanian, run `apcli fmt --stamp`")
         elif made_from != now:
-            yield warning(node.file, *position(node.raw, ("en_from",)), "stale-translation",
+            yield warning(node.file, *_where(node.raw).at("en_from"), "stale-translation",
                           f"{node.label}: the Albanian changed after its English was made (en_from {made_from}, "
                           f"Albanian now {now}); update {', '.join(english_fields(node.model))}, "
                           "then run `apcli fmt --stamp`")

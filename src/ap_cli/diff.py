@@ -1,21 +1,25 @@
 """Semantic diff of two loaded plans, matched by ref: what a change means, not which lines moved.
 
 `diff_plans(base, head)` compares values only, so reformatting, reordering and comments
-report nothing; it returns `Change` records in a fixed order. `render(changes, fmt)` prints
-them as Markdown (PR comment, job summary), JSON (tools) or plain text. No I/O here.
+report nothing; it returns `Change` records in a fixed order, and `parse_fail_on`/`failing`
+pick the ones a CI gate fails on. Rendering them (Markdown, JSON, text) is `diffrender.py`'s
+business. No I/O here.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from . import language, refs
+from .domain import Goal, Objective, ProgressEntry
 from .institutions import fold, split_unit
 from .periods import months_between
-from .plan import ActivityRecord, Plan
-
+from .plan import ActivityRecord, Deadline, Plan
 
 # kind: (section heading, one, many). The order is the order of sections in every format.
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -81,8 +85,8 @@ class Change:
     def diff(self) -> str | None:
         return wdiff(self.words) if self.words is not None else None
 
-    def as_json(self) -> dict:
-        out = {"ref": self.ref, "kind": self.kind, "before": self.before, "after": self.after}
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"ref": self.ref, "kind": self.kind, "before": self.before, "after": self.after}
         for key in ("field", "role", "milestone", "months", "direction", "since", "diff", "english"):
             value = getattr(self, key)
             if value is not None:
@@ -139,7 +143,7 @@ def list_diff(before: list[str], after: list[str]) -> tuple[Op, ...]:
             continue
         olds, news = before[i1:i2], after[j1:j2]
         pairs = min(len(olds), len(news)) if tag == "replace" else 0
-        for old, new in zip(olds[:pairs], news[:pairs]):
+        for old, new in zip(olds[:pairs], news[:pairs], strict=True):
             _sep(ops)
             ops.extend(word_diff(old, new))
         for old in olds[pairs:]:
@@ -161,13 +165,16 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def wdiff(ops) -> str:
+def wdiff(ops: Iterable[Op]) -> str:
     """`kept [-removed-] {+added+} …`, as wdiff prints it."""
     parts = {"=": "{}", "-": "[-{}-]", "+": "{{+{}+}}", "…": "…", "·": "·"}
     return " ".join(parts[op].format(text) for op, text in ops)
 
 
-def _text_edit(kind: str, ref: str, before, after, field: str | None = None) -> Change:
+def _text_edit(kind: str, ref: str, before: object, after: object, field: str | None = None) -> Change:
+    # the plan holds tuples; a change reports lists, as JSON and the renderers show them
+    before = list(before) if isinstance(before, tuple) else before
+    after = list(after) if isinstance(after, tuple) else after
     if isinstance(before, str) and isinstance(after, str):
         words = word_diff(before, after)
     elif isinstance(before, list) and isinstance(after, list) and all(isinstance(x, str) for x in before + after):
@@ -209,7 +216,7 @@ def _activities(base: Plan, head: Plan, renames: dict[str, str]) -> list[Change]
     return out
 
 
-def _summary(rec: ActivityRecord) -> dict:
+def _summary(rec: ActivityRecord) -> dict[str, Any]:
     return {"title": rec.title, "lead": rec.lead, "deadline": "; ".join(_phrase(d) for d in rec.deadlines) or None,
             "title_en": rec.activity.title_en, "deadline_en": "; ".join(language.deadlines(rec, "en")) or None}
 
@@ -217,7 +224,7 @@ def _summary(rec: ActivityRecord) -> dict:
 def _activity(old: ActivityRecord, new: ActivityRecord, renames: dict[str, str]) -> list[Change]:
     ref = new.ref
     out = _deadlines(old, new)
-    old_lead = renames.get(old.lead, old.lead)
+    old_lead = renames.get(old.lead, old.lead) if old.lead else None
     if old_lead != new.lead:
         out.append(Change("lead_changed", ref, old_lead, new.lead))
     for role in ("responsible", "support"):
@@ -234,8 +241,8 @@ def _activity(old: ActivityRecord, new: ActivityRecord, renames: dict[str, str])
     if set(old_res) != set(new_res):
         ops = [("-", e) for e in old_res if e not in new_res] + [("+", e) for e in new_res if e not in old_res]
         out.append(Change("resources_edited", ref, old_res, new_res, words=tuple(ops)))
-    for field, before, after in _details(old, new):
-        out.append(_text_edit("details_edited", ref, before, after, field))
+    for field, was, now in _details(old, new):
+        out.append(_text_edit("details_edited", ref, was, now, field))
     return out
 
 
@@ -256,21 +263,22 @@ def _renamed(entry: str, renames: dict[str, str]) -> str:
     return renames[body] + (f"/{unit}" if unit else "")
 
 
-def _details(old: ActivityRecord, new: ActivityRecord):
+def _details(old: ActivityRecord, new: ActivityRecord) -> Iterator[tuple[str, object, object]]:
     a, b = old.activity, new.activity
-    fields = {
+    fields: dict[str, tuple[object, object]] = {
         "see": (sorted(a.see), sorted(b.see)),
         "printed_id": (a.printed_id, b.printed_id),
         "notes": (list(a.notes), list(b.notes)),
         "milestone titles": ([m.title or "" for m in a.milestones or []], [m.title or "" for m in b.milestones or []]),
-        "milestone notes": ([n for m in a.milestones or [] for n in m.notes], [n for m in b.milestones or [] for n in m.notes]),
+        "milestone notes": ([n for m in a.milestones or [] for n in m.notes],
+                            [n for m in b.milestones or [] for n in m.notes]),
     }
     for field, (before, after) in fields.items():
         if before != after:
             yield field, before, after
 
 
-def _phrase(d) -> str:
+def _phrase(d: Deadline) -> str:
     phrase = d.phrase if d.phrase is not None else "—"
     return f"{phrase} [due: {d.due_override}]" if d.due_override else phrase
 
@@ -279,20 +287,24 @@ def _deadlines(old: ActivityRecord, new: ActivityRecord) -> list[Change]:
     a, b = old.deadlines, new.deadlines
     if [(_phrase(d), d.milestone) for d in a] == [(_phrase(d), d.milestone) for d in b]:
         return []
-    paired = len(a) == len(b) and all(x.milestone == y.milestone for x, y in zip(a, b))
+    paired = len(a) == len(b) and all(x.milestone == y.milestone for x, y in zip(a, b, strict=True))
+    pairs: list[tuple[Sequence[Deadline], Sequence[Deadline], int | None]]
     if paired:
-        pairs = [([x], [y], None if x.milestone is None else x.milestone + 1) for x, y in zip(a, b)
+        pairs = [([x], [y], None if x.milestone is None else x.milestone + 1) for x, y in zip(a, b, strict=True)
                  if _phrase(x) != _phrase(y)]
     else:
         pairs = [(a, b, None)]
     return [_deadline_change(new.ref, xs, ys, milestone) for xs, ys, milestone in pairs]
 
 
-def _deadline_change(ref: str, before: list, after: list, milestone: int | None) -> Change:
+def _deadline_change(ref: str, before: Sequence[Deadline], after: Sequence[Deadline],
+                     milestone: int | None) -> Change:
     old_due, new_due = _last_due(before), _last_due(after)
+    months: int | None
+    direction: str | None
     if old_due and new_due:
-        months = months_between(old_due, new_due)
-        direction = "later" if months > 0 else "earlier" if months < 0 else "same"
+        moved = months_between(old_due, new_due)
+        months, direction = moved, "later" if moved > 0 else "earlier" if moved < 0 else "same"
     else:
         months = None
         direction = "undated" if old_due else "dated" if new_due else None
@@ -301,7 +313,7 @@ def _deadline_change(ref: str, before: list, after: list, milestone: int | None)
                   milestone=milestone, months=months, direction=direction)
 
 
-def _last_due(deadlines):
+def _last_due(deadlines: Sequence[Deadline]) -> date | None:
     days = [d.reading.due for d in deadlines if d.reading and d.reading.due]
     return max(days) if days else None
 
@@ -323,11 +335,11 @@ def _goals_and_objectives(base: Plan, head: Plan) -> list[Change]:
     return out
 
 
-def _goals(plan: Plan) -> dict:
+def _goals(plan: Plan) -> dict[str, Goal]:
     return {f"{p.numeral}-{g.id}": g for p in plan.pillars for g in p.goals}
 
 
-def _objectives(plan: Plan) -> dict:
+def _objectives(plan: Plan) -> dict[str, Objective]:
     return {f"{p.numeral}-{o.id}": o for p in plan.pillars for g in p.goals for o in g.objectives}
 
 
@@ -347,7 +359,7 @@ def _institutions(base: Plan, head: Plan) -> tuple[list[Change], dict[str, str]]
            for i in gone if i not in renames]
     out += [Change("institution_added", i, after=new[i].name, english=new[i].name_en)
             for i in came if i not in renames.values()]
-    pairs = [(i, i) for i in new if i in old] + [(o, n) for o, n in renames.items()]
+    pairs = [(i, i) for i in new if i in old] + list(renames.items())
     for old_id, new_id in pairs:
         a, b = old[old_id], new[new_id]
         if old_id != new_id:
@@ -372,7 +384,7 @@ def _progress(base: Plan, head: Plan) -> list[Change]:
     out = []
     for kind, counts in (("progress_removed", old - new), ("progress_added", new - old)):
         for key in sorted(counts.elements(), key=lambda k: (k[1], k[0])):
-            entry = {k: v for k, v in zip(_ENTRY_FIELDS, key) if v is not None}
+            entry = {k: v for k, v in zip(_ENTRY_FIELDS, key, strict=True) if v is not None}
             if kind == "progress_added":
                 out.append(Change(kind, key[0], after=entry))
             else:
@@ -383,7 +395,7 @@ def _progress(base: Plan, head: Plan) -> list[Change]:
 _ENTRY_FIELDS = ("ref", "date", "status", "completion", "evidence", "by", "note")
 
 
-def _entry(plan: Plan, entry) -> tuple:
+def _entry(plan: Plan, entry: ProgressEntry) -> tuple[str, ...]:
     try:
         ref = plan.resolve_ref(entry.ref).ref
     except refs.RefError:
@@ -407,13 +419,13 @@ def _status(base: Plan, head: Plan) -> list[Change]:
     return out
 
 
-def _rank(entry) -> int:
+def _rank(entry: ProgressEntry | None) -> int:
     if entry is None:
         return 0
     return _RANK[entry.status] + (entry.status == "in_progress" and entry.completion == "substantial")
 
 
-def _status_text(entry) -> str:
+def _status_text(entry: ProgressEntry) -> str:
     return entry.status + (f" ({entry.completion})" if entry.completion else "")
 
 
@@ -427,7 +439,8 @@ def _headings(base: Plan, head: Plan) -> list[Change]:
         if isinstance(before, list) or isinstance(after, list):
             before, after = before or [], after or []
         name = field.rsplit(".", 1)[-1]
-        if field.startswith("pillars") or name == "en_from" or before == after:  # renaming a pillar file changes nothing
+        # renaming a pillar file changes nothing
+        if field.startswith("pillars") or name == "en_from" or before == after:
             continue
         out.append(_text_edit("translation_edited" if name.endswith("_en") else "plan_edited", "plan",
                               before, after, field))
@@ -445,11 +458,11 @@ def _translations(base: Plan, head: Plan) -> list[Change]:
     """The English of goals, objectives, activities and milestones edited (plan.yaml's is in
     `_headings`); and any node whose Albanian was edited while its English still carries the
     fingerprint of the old Albanian, or none (what `check` warns about as stale-translation)."""
-    from .translation import fingerprint, has_english, pairs, walk
+    from .translation import fingerprint, has_english, pairs
 
-    old = {node.key: node for node in walk(base)}
+    old = {node.key: node for node in base.nodes}
     out = []
-    for node in walk(head):
+    for node in head.nodes:
         was = old.get(node.key)
         if was is None:
             continue  # added: reported as an activity, goal or objective added
@@ -461,14 +474,15 @@ def _translations(base: Plan, head: Plan) -> list[Change]:
                     change.milestone = node.milestone
                     out.append(change)
         now = fingerprint(b)
-        if now != fingerprint(a) and has_english(b) and b.en_from != now:
+        made_from = getattr(b, "en_from", None)
+        if now != fingerprint(a) and has_english(b) and made_from != now:
             edited = [node.prefix + sq for sq, _ in pairs(b) if getattr(a, sq) != getattr(b, sq)]
-            out.append(Change("translation_stale", node.ref, b.en_from, now, field=", ".join(edited),
+            out.append(Change("translation_stale", node.ref, made_from, now, field=", ".join(edited),
                               milestone=node.milestone))
     return out
 
 
-def _flatten(value, path: str = "") -> dict:
+def _flatten(value: object, path: str = "") -> dict[str, object]:
     """`{"period": {"start": …}, "principles": [{"text": …}]}` → `{"period.start": …, "principles[0].text": …}`;
     lists of text stay whole, so they get a list diff."""
     if isinstance(value, dict):

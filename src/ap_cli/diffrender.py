@@ -12,17 +12,18 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from . import language
-from .diff import CATEGORIES, KINDS, Change, Op, wdiff
 from .diagnostics import dump_json, escape_line
+from .diff import CATEGORIES, KINDS, Change, Op, wdiff
 from .output import md_escape
 
 FORMATS = ("md", "json", "text")
 
 
-def _md_words(ops) -> str:
+def _md_words(ops: Iterable[Op]) -> str:
     parts = {"=": "{}", "-": "~~{}~~", "+": "**{}**", "…": "…", "·": "·"}
     return " ".join(parts[op].format(md_escape(text)) for op, text in ops)
 
@@ -52,14 +53,18 @@ def in_language(c: Change, lang: str) -> Change:
     if lang != "en" or c.kind not in _ENGLISHED:
         return c
     if c.kind.startswith("activity_"):
-        def english(summary):
+        def english(summary: object) -> object:
             if not isinstance(summary, dict):
                 return summary
             return {**summary, "title": language.pick(summary.get("title"), summary.get("title_en"), lang),
                     "deadline": summary.get("deadline_en") or summary.get("deadline")}
         return dataclasses.replace(c, before=english(c.before), after=english(c.after))
-    return dataclasses.replace(c, before=language.pick(c.before, c.english, lang) if c.before is not None else None,
-                               after=language.pick(c.after, c.english, lang) if c.after is not None else None)
+    return dataclasses.replace(c, before=_pick(c.before, c.english, lang), after=_pick(c.after, c.english, lang))
+
+
+def _pick(text: object, english: str | None, lang: str) -> object:
+    """A body's or heading's name (text) in `lang`; anything else as it is."""
+    return language.pick(text, english, lang) if isinstance(text, str) else text
 
 
 def render_json(changes: list[Change]) -> str:
@@ -82,7 +87,7 @@ def summary(changes: list[Change]) -> str:
 
 
 def _slip_note(deadlines: list[Change]) -> str:
-    later = [c.months for c in deadlines if c.direction == "later"]
+    later = [c.months for c in deadlines if c.direction == "later" and c.months is not None]
     notes = []
     if later:
         notes.append(f"{len(later)} later, up to {max(later)} month{'s' if max(later) != 1 else ''}")
@@ -100,7 +105,7 @@ def attention(changes: list[Change]) -> str:
 
 
 def _moved(c: Change) -> str:
-    if c.direction in ("later", "earlier"):
+    if c.direction in ("later", "earlier") and c.months is not None:
         return f"{abs(c.months)} month{'s' if abs(c.months) != 1 else ''} {c.direction}"
     return {"same": "same due day", "undated": "no due day any more",
             "dated": "now has a due day"}.get(c.direction or "", "no due day either way")
@@ -110,11 +115,11 @@ def _where(c: Change) -> str:
     return c.ref + (f" (milestone {c.milestone})" if c.milestone else "")
 
 
-def _get(value, key):
+def _get(value: object, key: str) -> object:
     return value.get(key) if isinstance(value, dict) else None
 
 
-def _either(c: Change):
+def _either(c: Change) -> object:
     return c.after if c.after is not None else c.before
 
 
@@ -125,25 +130,33 @@ class Words:
     ops: tuple[Op, ...]
 
 
+def _words(c: Change) -> Words:
+    return Words(c.words or ())
+
+
+Column = tuple[str, Callable[[Change], object]]
+
+
 # kind → [(header, cell function)]; unlisted kinds use the generic edit columns.
-_ACTIVITY = [("ref", _where), ("lead", lambda c: _get(_either(c), "lead")),
+_ACTIVITY: list[Column] = [("ref", _where), ("lead", lambda c: _get(_either(c), "lead")),
              ("deadline", lambda c: _get(_either(c), "deadline")), ("title", lambda c: _get(_either(c), "title"))]
-_TITLED = [("ref", _where), ("title", _either)]
-_EDIT = [("ref", _where), ("field", lambda c: c.field), ("change", lambda c: Words(c.words) if c.words is not None
-                                                           else f"{_plain(c.before)} → {_plain(c.after)}")]
-_ENTRY = [("ref", _where), ("date", lambda c: _get(_either(c), "date")),
+_TITLED: list[Column] = [("ref", _where), ("title", _either)]
+_EDIT: list[Column] = [("ref", _where), ("field", lambda c: c.field),
+                       ("change", lambda c: Words(c.words) if c.words is not None
+                        else f"{_plain(c.before)} → {_plain(c.after)}")]
+_ENTRY: list[Column] = [("ref", _where), ("date", lambda c: _get(_either(c), "date")),
           ("status", lambda c: _status_cell(_either(c))), ("by", lambda c: _get(_either(c), "by")),
           ("evidence", lambda c: _get(_either(c), "evidence")), ("note", lambda c: _get(_either(c), "note"))]
-COLUMNS = {
+COLUMNS: dict[str, list[Column]] = {
     "activity_removed": _ACTIVITY, "activity_added": _ACTIVITY,
     "deadline_changed": [("ref", _where), ("before", lambda c: c.before or "—"), ("after", lambda c: c.after or "—"),
                          ("moved", _moved)],
     "lead_changed": [("ref", _where), ("before", lambda c: c.before), ("after", lambda c: c.after)],
     "body_added": [("ref", _where), ("role", lambda c: c.role), ("body", lambda c: c.after)],
     "body_removed": [("ref", _where), ("role", lambda c: c.role), ("body", lambda c: c.before)],
-    "title_edited": [("ref", _where), ("change", lambda c: Words(c.words))],
-    "indicators_edited": [("ref", _where), ("change", lambda c: Words(c.words))],
-    "resources_edited": [("ref", _where), ("change", lambda c: Words(c.words))],
+    "title_edited": [("ref", _where), ("change", _words)],
+    "indicators_edited": [("ref", _where), ("change", _words)],
+    "resources_edited": [("ref", _where), ("change", _words)],
     "goal_removed": _TITLED, "goal_added": _TITLED, "objective_removed": _TITLED, "objective_added": _TITLED,
     "institution_removed": [("id", _where), ("name", lambda c: c.before)],
     "institution_added": [("id", _where), ("name", lambda c: c.after)],
@@ -156,13 +169,13 @@ COLUMNS = {
 }
 
 
-def _status_cell(entry) -> str | None:
+def _status_cell(entry: object) -> str | None:
     if not isinstance(entry, dict):
         return None
-    return entry.get("status", "") + (f" ({entry['completion']})" if entry.get("completion") else "")
+    return str(entry.get("status", "")) + (f" ({entry['completion']})" if entry.get("completion") else "")
 
 
-def _plain(value) -> str:
+def _plain(value: object) -> str:
     if value is None:
         return "—"
     if isinstance(value, (dict, list)):
@@ -170,7 +183,7 @@ def _plain(value) -> str:
     return str(value)
 
 
-def _groups(changes: list[Change]):
+def _groups(changes: list[Change]) -> Iterator[tuple[str, list[Change]]]:
     for kind in KINDS:
         group = [c for c in changes if c.kind == kind]
         if group:
@@ -199,7 +212,7 @@ def render_md(changes: list[Change], base_label: str = "base", head_label: str =
     return "\n".join(lines) + "\n"
 
 
-def _md_cell(value) -> str:
+def _md_cell(value: object) -> str:
     if isinstance(value, Words):
         return _md_words(value.ops)
     return md_escape(value if value is not None else "")
@@ -222,7 +235,7 @@ def render_text(changes: list[Change], base_label: str = "base", head_label: str
     return "\n".join(lines) + "\n"
 
 
-def _text_cell(value) -> str:
+def _text_cell(value: object) -> str:
     if isinstance(value, Words):
         return escape_line(wdiff(value.ops))
     return escape_line(" ".join(str(value).split())) if value is not None else ""

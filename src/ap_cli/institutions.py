@@ -9,10 +9,12 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .diagnostics import excerpt
-from .model import STATE_KINDS, Institution
+from .domain import STATE_KINDS, Institution
 
 # Albanian case endings written after a hyphen: ZKKA-së, ZKKA-ja, MKR-në, OJF-të, KVKTNj-në.
 _CASE_SUFFIX = re.compile(r"-(?:se|ja|ne|te|s|ve|it|in|ja|ise|ne|n|t|ja)$")
@@ -27,6 +29,7 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
+@lru_cache(maxsize=4096)  # a plan names ~100 bodies some 300,000 times at 100×
 def split_unit(entry: str) -> tuple[str, str | None]:
     """`PSH/Drejtoria …` → (`PSH`, `Drejtoria …`)."""
     body, sep, unit = entry.partition("/")
@@ -34,27 +37,41 @@ def split_unit(entry: str) -> tuple[str, str | None]:
 
 
 class UnknownInstitution(LookupError):
-    def __init__(self, name: str, suggestions: list[str], ambiguous: bool = False):
+    def __init__(self, name: str, suggestions: list[str], ambiguous: bool = False) -> None:
         self.name, self.suggestions, self.ambiguous = name, suggestions, ambiguous
         what = "ambiguous institution" if ambiguous else "unknown institution"
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
         super().__init__(f"{what} {excerpt(name)}{hint}")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Registry:
-    institutions: list[Institution]
-    raw: list = field(default_factory=list)  # the YAML items, for positions (parallel to institutions)
+    """The bodies of institutions.yaml (each knows where it was written: `Institution.where`)."""
+
+    institutions: Sequence[Institution]
     file: str = "institutions.yaml"
+    by_id: dict[str, Institution] = field(init=False, repr=False, compare=False)
+    # answers computed on first use (pure functions of the registry; never visible as state):
+    # the folded names (a query that resolves no name never folds ~500 of them)
+    _index: dict[str, set[str]] = field(init=False, repr=False, compare=False)
+    _groups: dict[str, list[str]] = field(init=False, repr=False, compare=False)
+    _addressed: dict[str, list[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.by_id = {i.id: i for i in self.institutions}
-        self._groups: dict[str, list[str]] = {}
-        self._addressed: dict[str, list[str]] = {}
-        self._index: dict[str, set[str]] = {}
-        for inst in self.institutions:
-            for name in (inst.id, inst.name, inst.name_en, *inst.aliases):
-                self._index.setdefault(fold(name), set()).add(inst.id)
+        set_ = object.__setattr__  # a frozen dataclass sets its derived fields this way, once
+        set_(self, "institutions", tuple(self.institutions))
+        set_(self, "by_id", {i.id: i for i in self.institutions})
+        set_(self, "_index", {})
+        set_(self, "_groups", {})
+        set_(self, "_addressed", {})
+
+    def _names(self) -> dict[str, set[str]]:
+        """Each folded id, name, English name and alias → the ids it names."""
+        if not self._index and self.institutions:
+            for inst in self.institutions:
+                for name in (inst.id, inst.name, inst.name_en, *inst.aliases):
+                    self._index.setdefault(fold(name), set()).add(inst.id)
+        return self._index
 
     def resolve(self, name: str) -> str:
         """The registry id for a lenient name; raises UnknownInstitution with suggestions."""
@@ -62,7 +79,8 @@ class Registry:
             return name
         body, _ = split_unit(name)
         # A full name may itself hold a slash ("Bashkitë/komunat"): try it whole first.
-        ids = self._index.get(fold(name)) or self._index.get(fold(body), set())
+        index = self._names()
+        ids = index.get(fold(name)) or index.get(fold(body), set())
         if len(ids) == 1:
             return next(iter(ids))
         if len(ids) > 1:
@@ -70,15 +88,15 @@ class Registry:
         raise UnknownInstitution(name, self.suggest(body))
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
-        key = fold(name)
-        close = difflib.get_close_matches(key, list(self._index), n=limit, cutoff=0.6)
-        prefixed = [k for k in self._index if key and k.startswith(key)][:limit]
+        key, index = fold(name), self._names()
+        close = difflib.get_close_matches(key, list(index), n=limit, cutoff=0.6)
+        prefixed = [k for k in index if key and k.startswith(key)][:limit]
         words = set(key.replace(",", " ").split())
         # "Ministria e Punes": the names that hold every word typed come first
-        holding = [k for k in self._index if len(words) > 1 and words <= set(k.replace(",", " ").split())]
+        holding = [k for k in index if len(words) > 1 and words <= set(k.replace(",", " ").split())]
         ids: list[str] = []
         for k in [*holding[:limit], *prefixed, *close]:
-            for i in sorted(self._index[k]):
+            for i in sorted(index[k]):
                 if i not in ids:
                     ids.append(i)
         return ids[:limit]

@@ -10,18 +10,21 @@ import errno
 import gc
 import os
 import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
-from . import refs
-from .cache import read_file
+from . import cache, domain, refs
 from .diagnostics import Diagnostic, error, escape_line, excerpt
 from .institutions import Registry
-from .model import Institution, Pillar, PlanMeta, ProgressEntry
-from .plan import ActivityRecord, Plan, PillarRecord, ProgressRecord, read_deadlines
-from .source import YList, YMap, hidden_characters, key_position, position
+from .plan import ActivityRecord, PillarRecord, Plan, ProgressRecord, read_deadlines
+from .source import Pos, YList, YMap, hidden_characters, key_position, position
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 
 PLAN_FILE = "plan.yaml"
 INSTITUTIONS_FILE = "institutions.yaml"
@@ -36,7 +39,7 @@ def bundled_plan_dir() -> Path:
     return here.parent.parent / "plan"  # running from a source checkout
 
 
-def find_plan_dir(option: str | os.PathLike | None = None) -> Path:
+def find_plan_dir(option: str | os.PathLike[str] | None = None) -> Path:
     """`--plan DIR`, then `$APCLI_PLAN`, then `./plan`, then the bundled copy."""
     if option:
         return Path(option)
@@ -60,15 +63,25 @@ def display_path(path: Path) -> str:
 # ----------------------------------------------------------------------------- validation
 
 
-def validate(model: type[BaseModel], data, name: str, loc_prefix: tuple = ()) -> tuple[object | None, list[Diagnostic]]:
+def validate(model: type[M], data: object, name: str,
+             loc_prefix: tuple[int, ...] = ()) -> tuple[M | None, list[Diagnostic]]:
     """Validate `data` against `model`; map each pydantic error to the line:col it concerns."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, [_diagnostic(name, data, err, loc_prefix) for err in exc.errors()]
+        return None, [_diagnostic(name, data, dict(err), loc_prefix) for err in exc.errors()]
 
 
-def _diagnostic(name: str, data, err: dict, loc_prefix: tuple) -> Diagnostic:
+def _valid(kind: str, data: YMap, name: str, loc_prefix: tuple[int, ...] = ()) -> list[Diagnostic]:
+    """The problems of a tree as one of the plan's file kinds (`model.MODELS`), [] when it is valid."""
+    from .model import MODELS
+
+    return validate(MODELS[kind], data, name, loc_prefix)[1]
+
+
+def _diagnostic(name: str, data: object, err: dict[str, Any], loc_prefix: tuple[int, ...]) -> Diagnostic:
     """A pydantic error in plain words, named by what it concerns (`I-1.(a).2: …`), at its line:col."""
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     subject = _subject(data, loc, loc_prefix)
@@ -96,7 +109,8 @@ _TYPES = {"list_type": "a list", "string_type": "text", "dict_type": "a mapping"
           "model_attributes_type": "a mapping", "bool_type": "true or false", "int_type": "a whole number",
           "none_required": "nothing (null)"}
 _PATTERNS = {"date": "a date like 2009-06-20", "start": "a month like 2008-01", "end": "a month like 2010-12",
-             "due": "2009, 2009-06, 2009Q2 or 2009H1", "id": "an id like 1.(a).2", "pillar": "a Roman numeral (I, II, …)",
+             "due": "2009, 2009-06, 2009Q2 or 2009H1", "id": "an id like 1.(a).2",
+             "pillar": "a Roman numeral (I, II, …)",
              "en_from": "8 lowercase hex digits (apcli fmt --stamp writes it)"}
 
 
@@ -106,7 +120,7 @@ def _expected(kind: str, field: str) -> str:
     return f"expected {_TYPES.get(kind, kind.replace('_', ' '))}"
 
 
-def _plain_value_error(err: dict, field: str) -> str:
+def _plain_value_error(err: dict[str, Any], field: str) -> str:
     kind = err["type"]
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
@@ -118,11 +132,13 @@ def _plain_value_error(err: dict, field: str) -> str:
     return str(err.get("msg", "")).removeprefix("Value error, ")
 
 
-def _subject(data, loc: tuple, loc_prefix: tuple) -> str:
+def _subject(data: object, loc: tuple[str | int, ...], loc_prefix: tuple[int, ...]) -> str:
     """`II-1.(a).2: ` for a problem inside an activity (goal, objective, milestone path after it),
     `MPÇSSHB: ` inside a registry entry, `II-1.(a).1 entry: ` inside a progress entry; else the path."""
     numeral = data.get("pillar") if isinstance(data, YMap) and not loc_prefix else None
-    node, named, rest = data, None, []
+    node: Any = data
+    named: str | None = None
+    rest: list[str | int] = []
     for part in loc:
         try:
             node = node[part]
@@ -165,77 +181,110 @@ def _key(part: str) -> str:
 _WORD = re.compile(r"[A-Za-z0-9_]{1,60}")
 
 
-def _type_name(value) -> str:
+def _type_name(value: object) -> str:
     if value is None:
         return "null"
     return {str: "text", int: "number", bool: "true/false", YMap: "a mapping", YList: "a list",
             float: "number"}.get(type(value), type(value).__name__)
 
 
-def _read(path: Path, name: str, diags: list[Diagnostic], root: Path):
+def _read(path: Path, name: str, diags: list[Diagnostic], root: Path,
+          kind: str) -> tuple[Any, str | None, bool]:
+    """(the parsed tree or None, the key to remember it as clean by, whether it is known clean).
+
+    Clean: valid as `kind` and free of hidden characters, as the cache may know of this exact
+    content (one marker per file, see `cache.known_valid`); then neither check runs again."""
     if _loops(path):
         diags.append(error(name, 0, 0, "unreadable", "cannot read file: it is a symbolic link loop"))
-        return None
+        return None, None, False
     if not _inside(root, path):
         diags.append(error(name, 0, 0, "outside-plan", f"links to a file outside {display_path(root)}"))
-        return None
-    source, problems = read_file(path, name)
+        return None, None, False
+    source, problems, key = cache.read(path, name)
     diags.extend(problems)
     if source is None:
-        return None
-    diags.extend(hidden_characters(source.text, name))
+        return None, None, False
+    known = cache.known_valid(key, kind)
+    if not known:
+        hidden = hidden_characters(source.text, name)
+        diags.extend(hidden)
+        if hidden:
+            key = None  # warned about: checked again next time
     if source.data is None:
         diags.append(error(name, 1, 1, "empty-file", "file is empty"))
-        return None
-    return source.data
+        return None, None, False
+    return source.data, key, known
 
 
-def _read_list(path: Path, name: str, model, diags: list[Diagnostic], root: Path) -> list[tuple[object, object]]:
-    """A file holding a list of `model` entries → [(entry, raw item)]."""
-    data = _read(path, name, diags, root)
+def _checked(kind: str, data: YMap, name: str, key: str | None, known: bool) -> list[Diagnostic]:
+    """`_valid`, unless the file is known clean (then pydantic is not even imported); a clean
+    file is remembered as such."""
+    if known:
+        return []
+    problems = _valid(kind, data, name)
+    if not problems:
+        cache.mark_valid(key, kind)
+    return problems
+
+
+def _read_list(path: Path, name: str, kind: str, diags: list[Diagnostic], root: Path) -> list[tuple[YMap, Pos]]:
+    """A file holding a list of entries of `kind` → [(the valid entry's tree, its position)]."""
+    data, key, known = _read(path, name, diags, root, f"{kind} list")
     if data is None:
         return []
     if not isinstance(data, YList):
         line, col = getattr(data, "start", (1, 1))
         diags.append(error(name, line, col, "wrong-type", "expected a list of entries"))
         return []
+    if known:
+        return [(item, pos) for item, pos in zip(data, data.pos, strict=True)]
     out = []
     for i, item in enumerate(data):
         if not isinstance(item, YMap):
-            line, col = data.pos[i]
+            line, col = _item_pos(data, i)
             diags.append(error(name, line, col, "wrong-type", f"[{i}]: expected a mapping, got {_type_name(item)}"))
             continue
-        value, problems = validate(model, item, name, (i,))
+        problems = _valid(kind, item, name, (i,))
         if problems:
             diags.extend(problems)
         else:
-            out.append((value, item, data.pos[i]))
+            out.append((item, _item_pos(data, i)))
+    if len(out) == len(data):
+        cache.mark_valid(key, f"{kind} list")
     return out
+
+
+def _item_pos(data: YList, i: int) -> Pos:
+    return data.pos[i]
 
 
 # ----------------------------------------------------------------------------- the plan
 
 
-def load_plan(path: str | os.PathLike, progress_dir: str | os.PathLike | None = None) -> tuple[Plan | None, list[Diagnostic]]:
+def load_plan(path: str | os.PathLike[str],
+              progress_dir: str | os.PathLike[str] | None = None) -> tuple[Plan | None, list[Diagnostic]]:
     """Read and validate every file of the plan at `path`. Never raises on bad data."""
     with gc_paused():
         return _load_plan(Path(path), progress_dir)
 
 
 @contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while plan data is built or checked: that data is acyclic,
-    and collecting while it grows costs up to 40% of a 100× plan's load and checks."""
+    and collecting while it grows costs up to 40% of a 100× plan's load and checks. What was
+    built is then frozen (`gc.freeze`), so the first collection after does not walk it all
+    (~0.3 s at 100×); reference counting still frees it once it is dropped."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if collecting:
+            gc.freeze()
             gc.enable()
 
 
-def _load_plan(root: Path, progress_dir) -> tuple[Plan | None, list[Diagnostic]]:
+def _load_plan(root: Path, progress_dir: str | os.PathLike[str] | None) -> tuple[Plan | None, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     plan_name = display_path(root / PLAN_FILE)
     for looping in (root, root / PLAN_FILE):
@@ -244,43 +293,46 @@ def _load_plan(root: Path, progress_dir) -> tuple[Plan | None, list[Diagnostic]]
     if not _is_file(root / PLAN_FILE):
         return None, [error(plan_name, 0, 0, "no-plan", f"no {PLAN_FILE} in {display_path(root)}")]
     files = [plan_name]
-    meta_raw = _read(root / PLAN_FILE, plan_name, diags, root)
-    meta, problems = validate(PlanMeta, meta_raw, plan_name) if meta_raw is not None else (None, [])
-    diags.extend(problems)
+    meta_raw, key, known = _read(root / PLAN_FILE, plan_name, diags, root, "plan")
+    meta = None
+    if meta_raw is not None:
+        problems = _checked("plan", meta_raw, plan_name, key, known)
+        diags.extend(problems)
+        meta = None if problems else domain.build_plan_meta(meta_raw)
 
     inst_name = display_path(root / INSTITUTIONS_FILE)
     files.append(inst_name)
-    institutions = _read_list(root / INSTITUTIONS_FILE, inst_name, Institution, diags, root)
-    registry = Registry([inst for inst, _, _ in institutions], [raw for _, raw, _ in institutions], inst_name)
+    institutions = _read_list(root / INSTITUTIONS_FILE, inst_name, "institution", diags, root)
+    registry = Registry([domain.build_institution(tree) for tree, _ in institutions], inst_name)
 
     pillars: list[PillarRecord] = []
     activities: list[ActivityRecord] = []
-    for file in (meta.pillars if meta else []):
+    for n, file in enumerate(meta.pillars if meta else ()):
         name = display_path(root / file)
         files.append(name)
+        where = meta.where.at("pillars", n) if meta else (1, 1)
         if _loops(root / file):
-            line, col = position(meta_raw, ("pillars", meta.pillars.index(file)))
-            diags.append(error(plan_name, line, col, "unreadable", f"pillar file {file!r} is a symbolic link loop"))
+            diags.append(error(plan_name, *where, "unreadable", f"pillar file {file!r} is a symbolic link loop"))
             continue
         if not _inside(root, root / file):
-            line, col = position(meta_raw, ("pillars", meta.pillars.index(file)))
             how = "links to a file outside" if _quietly(Path.is_symlink, root / file) else "is not inside"
-            diags.append(error(plan_name, line, col, "outside-plan", f"pillar file {excerpt(file)} {how} the plan directory"))
+            diags.append(error(plan_name, *where, "outside-plan",
+                               f"pillar file {excerpt(file)} {how} the plan directory"))
             continue
         if not _is_file(root / file):
-            line, col = position(meta_raw, ("pillars", meta.pillars.index(file)))
             found = "is not a regular file" if os.path.lexists(root / file) else "not found"
-            diags.append(error(plan_name, line, col, "missing-file", f"pillar file {excerpt(file)} {found}"))
+            diags.append(error(plan_name, *where, "missing-file", f"pillar file {excerpt(file)} {found}"))
             continue
-        raw = _read(root / file, name, diags, root)
+        raw, key, known = _read(root / file, name, diags, root, "pillar")
         if raw is None:
             continue
-        pillar, problems = validate(Pillar, raw, name)
+        problems = _checked("pillar", raw, name, key, known)
         diags.extend(problems)
-        if pillar is None:
+        if problems or meta is None:
             continue
-        pillars.append(PillarRecord(pillar.pillar, pillar.title, pillar.title_en, name, pillar.goals, raw))
-        activities.extend(_activities(pillar, raw, name, meta))
+        pillar = domain.build_pillar(raw)
+        pillars.append(PillarRecord(pillar.pillar, pillar.title, pillar.title_en, name, pillar.goals, pillar.where))
+        activities.extend(_activities(pillar, name, meta))
 
     if progress_dir:  # the user's choice, wherever it leads
         progress = _load_progress(Path(progress_dir), diags, files, explicit=True)
@@ -293,11 +345,11 @@ def _load_plan(root: Path, progress_dir) -> tuple[Plan | None, list[Diagnostic]]
         progress = _load_progress(root / PROGRESS_DIR, diags, files)
     if meta is None:
         return None, sorted(diags)
-    plan = Plan(str(root), meta, registry, pillars, activities, progress, files, meta_raw=meta_raw)
+    plan = Plan(str(root), meta, registry, tuple(pillars), tuple(activities), tuple(progress), tuple(files))
     return plan, sorted(diags)
 
 
-def _quietly(test, path: Path) -> bool:
+def _quietly(test: Callable[[Path], bool], path: Path) -> bool:
     """`Path.is_file` and kin, False where they would raise (a name too long, a NUL in it)."""
     try:
         return test(path)
@@ -329,27 +381,14 @@ def _inside(root: Path, path: Path) -> bool:
         return False
 
 
-def _activities(pillar: Pillar, raw, name: str, meta: PlanMeta) -> list[ActivityRecord]:
+def _activities(pillar: domain.Pillar, name: str, meta: domain.PlanMeta) -> list[ActivityRecord]:
     from .periods import Month
 
     start, end = Month.parse(meta.period.start), Month.parse(meta.period.end)
-    out = []
-    for gi, goal in enumerate(pillar.goals):
-        for oi, objective in enumerate(goal.objectives):
-            for ai, activity in enumerate(objective.activities):
-                loc = ("goals", gi, "objectives", oi, "activities", ai)
-                act_raw = _walk(raw, loc)
-                out.append(ActivityRecord(
-                    ref=refs.canonical(pillar.pillar, activity.id), pillar=pillar.pillar, goal=goal,
-                    objective=objective, activity=activity, file=name, pos=position(raw, loc),
-                    deadlines=read_deadlines(activity, act_raw, start, end), raw=act_raw))
-    return out
-
-
-def _walk(raw, loc):
-    for part in loc:
-        raw = raw[part]
-    return raw
+    return [ActivityRecord(ref=refs.canonical(pillar.pillar, activity.id), pillar=pillar.pillar, goal=goal,
+                           objective=objective, activity=activity, file=name, pos=activity.where.start,
+                           deadlines=read_deadlines(activity, start, end))
+            for goal in pillar.goals for objective in goal.objectives for activity in objective.activities]
 
 
 def _load_progress(directory: Path, diags: list[Diagnostic], files: list[str],
@@ -373,8 +412,8 @@ def _load_progress(directory: Path, diags: list[Diagnostic], files: list[str],
             continue
         name = display_path(path)
         files.append(name)
-        for entry, raw, pos in _read_list(path, name, ProgressEntry, diags, directory):
-            out.append(ProgressRecord(entry, name, pos, raw))
+        for tree, pos in _read_list(path, name, "progress", diags, directory):
+            out.append(ProgressRecord(domain.build_progress_entry(tree), name, pos))
     return out
 
 

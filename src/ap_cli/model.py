@@ -7,17 +7,14 @@ belongs is reported, not guessed.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 from datetime import date
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from .domain import KINDS, LANGUAGES, OPEN_SCOPES, STATUSES
+from .domain import STATE_KINDS as STATE_KINDS  # re-exported: the vocabularies live in domain.py
 from .periods import check_year
-
-KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local",
-         "ngo", "international", "donor", "budget", "other")
-STATUSES = ("not_started", "in_progress", "completed", "cancelled", "suspended")
 
 Text = Annotated[str, StringConstraints(min_length=1)]
 
@@ -44,14 +41,13 @@ Notes = list[Text]
 # First 8 hex digits of the SHA-256 of the Albanian texts an English rendering was made from
 # (translation.fingerprint); `check` compares it with the Albanian as it is now.
 Fingerprint = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]
-LANGUAGES = ("sq", "en")
 
 EN_FROM = ("Fingerprint of the Albanian this node's English was made from: the first 8 hex digits of the "
            "SHA-256 of its Albanian texts (title, target, text, vision, indicators) as compact JSON. Written by "
            "`apcli fmt --stamp`; `apcli check` warns (stale-translation) when the Albanian has changed since.")
 
 
-def english(of: str, required: bool = False, items: bool = False):
+def english(of: str, required: bool = False, items: bool = False) -> Any:
     """The field for the unofficial English of field `of`, described in the JSON Schema."""
     text = f"Unofficial English translation of `{of}`"
     if items:
@@ -118,10 +114,7 @@ class PlanMeta(Strict):
 # ----------------------------------------------------------------------------- institutions.yaml
 
 
-# An open-ended group names no members: `all` rows are addressed to every body, `state` rows to
-# every state body (STATE_KINDS), `partners` rows to unnamed partners, so to no registered body.
-OPEN_SCOPES = ("all", "state", "partners")
-STATE_KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local")
+# OPEN_SCOPES: an open-ended group names no members (domain.py says whom its rows address).
 
 
 class Institution(Strict):
@@ -222,12 +215,12 @@ class ProgressEntry(Strict):
 SCHEMA_ID = "https://apcli.invalid/schema/apcli.schema.json"
 
 
-def json_schema() -> dict:
+def json_schema() -> dict[str, Any]:
     """One schema document whose `oneOf` accepts any of the plan's file kinds."""
     from pydantic.json_schema import models_json_schema
 
-    models = [(PlanMeta, "validation"), (Pillar, "validation"), (Institution, "validation"),
-              (ProgressEntry, "validation")]
+    models: list[tuple[type[BaseModel], Literal["validation"]]] = [
+        (PlanMeta, "validation"), (Pillar, "validation"), (Institution, "validation"), (ProgressEntry, "validation")]
     _, top = models_json_schema(models, ref_template="#/$defs/{model}")
     defs = top["$defs"]
     return {
@@ -243,3 +236,8 @@ def json_schema() -> dict:
         ],
         "$defs": defs,
     }
+
+
+# The model of each file kind the loader validates (a list file's model is its entries').
+MODELS: dict[str, type[Strict]] = {"plan": PlanMeta, "pillar": Pillar, "institution": Institution,
+                                   "progress": ProgressEntry}

@@ -12,18 +12,19 @@ import csv
 import io
 import os
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from . import edit
 from .diagnostics import Diagnostic, error, excerpt
+from .domain import STATUSES
 from .institutions import UnknownInstitution, slug
-from .model import STATUSES, ProgressEntry
-from .periods import MAX_YEAR, MIN_YEAR, Quarter, check_year
+from .periods import MAX_YEAR, MIN_YEAR, Quarter
 from .plan import Plan
 from .refs import RefError
+from .source import YMap
 
 COMPLETIONS = ("limited", "substantial")
 
@@ -60,7 +61,7 @@ class Draft:
     internal: bool = False  # the note is not for publication (a form item may say so)
     file: str = "<command line>"
     line: int = 0
-    cols: dict = field(default_factory=dict)  # field -> (line, col) where its value starts
+    cols: dict[str, tuple[int, int]] = field(default_factory=dict)  # field -> (line, col) where its value starts
 
     def at(self, name: str) -> tuple[int, int]:
         return self.cols.get(name, (self.line, 1 if self.line else 0))
@@ -123,7 +124,7 @@ def _text(text: str | None) -> str | None:
     return text or None
 
 
-def destination(progress_dir: Path, entry: dict) -> Path:
+def destination(progress_dir: Path, entry: dict[str, Any]) -> Path:
     """`progress/2009Q2/mpcsshb.yaml`: the entry's quarter and the body that reports it."""
     return Path(progress_dir) / str(Quarter.of(date.fromisoformat(entry["date"]))) / f"{slug(entry['by'])}.yaml"
 
@@ -137,7 +138,7 @@ def file_key(path: str | Path) -> tuple[str, str]:
     return p.parent.name, p.stem
 
 
-def entry_file_key(entry: dict) -> tuple[str, str]:
+def entry_file_key(entry: dict[str, Any]) -> tuple[str, str]:
     """The log file a new entry goes to (see `destination`)."""
     return str(Quarter.of(date.fromisoformat(entry["date"]))), slug(entry["by"])
 
@@ -175,8 +176,8 @@ class Log:
 
     def __init__(self, plan: Plan):
         self.plan = plan
-        self.latest: dict[tuple, tuple[str, str]] = {}  # (file key, ref) -> (date, where)
-        self.seen: dict[tuple, str] = {}
+        self.latest: dict[tuple[tuple[str, str], str], tuple[str, str]] = {}  # (file key, ref) -> (date, where)
+        self.seen: dict[tuple[str | None, ...], str] = {}
         for rec in plan.progress:
             try:
                 ref = plan.resolve_ref(rec.entry.ref).ref
@@ -186,36 +187,34 @@ class Log:
             entry["ref"] = ref
             self.accept(entry, f"{rec.file}:{rec.pos[0]}", file_key(rec.file))
 
-    def _key(self, entry: dict) -> tuple:
+    def _key(self, entry: dict[str, Any]) -> tuple[str | None, ...]:
         by = entry.get("by")
         if by:
-            try:
+            with suppress(UnknownInstitution):
                 by = self.plan.registry.resolve(by)
-            except UnknownInstitution:
-                pass
         return tuple(by if k == "by" else entry.get(k) for k in COLUMNS)
 
-    def accept(self, entry: dict, where: str, in_file: tuple[str, str] | None = None) -> None:
+    def accept(self, entry: dict[str, Any], where: str, in_file: tuple[str, str] | None = None) -> None:
         key = (in_file or entry_file_key(entry), entry["ref"])
         if key not in self.latest or entry["date"] >= self.latest[key][0]:
             self.latest[key] = (entry["date"], where)
         self.seen.setdefault(self._key(entry), where)
 
-    def latest_in_file(self, entry: dict) -> tuple[str, str] | None:
+    def latest_in_file(self, entry: dict[str, Any]) -> tuple[str, str] | None:
         return self.latest.get((entry_file_key(entry), entry["ref"]))
 
-    def duplicate(self, entry: dict) -> str | None:
+    def duplicate(self, entry: dict[str, Any]) -> str | None:
         return self.seen.get(self._key(entry))
 
 
 # ----------------------------------------------------------------------------- validation
 
 
-def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | None, list[Problem]]:
+def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The entry to write (canonical ref, registry ids) or every problem with it."""
     problems: list[Problem] = []
     rec = None
-    if not _text(d.ref):
+    if d.ref is None or not _text(d.ref):
         problems.append(Problem("ref", "missing-field", "ref is empty"))
     else:
         try:
@@ -227,7 +226,7 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
     status = status_of(d.status)
     if status is None:
         what = f"unknown status {excerpt(d.status)}" if _text(d.status) else "status is empty"
-        hint = status_hint(d.status) if _text(d.status) else ""
+        hint = status_hint(d.status) if d.status and _text(d.status) else ""
         problems.append(Problem("status", "unknown-status",
                                 f"{label}{what}; use one of: {', '.join(STATUSES)} "
                                 f"(or as the reports print them: Pa filluar, Në proces, Përfunduar, …){hint}"))
@@ -235,7 +234,8 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
     day = parse_day(d.date)
     if day is None:
         what = f"cannot read date {excerpt(d.date)}" if _text(d.date) else "date is empty"
-        problems.append(Problem("date", "bad-date", f"{label}{what}; write it as 2009-06-20 (or 20.06.2009, 20/06/2009), "
+        problems.append(Problem("date", "bad-date", f"{label}{what}; write it as 2009-06-20 "
+                                "(or 20.06.2009, 20/06/2009), "
                                 f"a year from {MIN_YEAR} to {MAX_YEAR}"))
 
     completion = _word(d.completion)
@@ -247,7 +247,7 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
                               today)
 
     by = None
-    if _text(d.by):
+    if d.by and _text(d.by):
         try:
             by = plan.registry.resolve(d.by.strip())
         except UnknownInstitution as exc:
@@ -268,12 +268,14 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
         late = order_problem(label, day, log.latest_in_file({"ref": rec.ref, "date": day, "by": by}))
         if late:
             problems.append(late)
-    if problems:
+    if problems or rec is None:
         return None, problems
     entry = {"ref": rec.ref, "date": day, "status": status, "completion": completion, "evidence": evidence,
              "by": by, "note": _text(d.note)}
     if d.internal:
         entry["internal"] = True  # written only when true
+    from .model import ProgressEntry
+
     ProgressEntry.model_validate(entry)  # the model is the last word on shape
     where = log.duplicate(entry)
     if where:
@@ -281,7 +283,7 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
     return entry, []
 
 
-def check_drafts(plan: Plan, drafts: list[Draft], today: date) -> tuple[list[dict], list[Diagnostic]]:
+def check_drafts(plan: Plan, drafts: list[Draft], today: date) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
     """All drafts in order, each checked against the log and the drafts accepted before it."""
     log = Log(plan)
     entries, diags = [], []
@@ -298,15 +300,18 @@ def check_drafts(plan: Plan, drafts: list[Draft], today: date) -> tuple[list[dic
 # ----------------------------------------------------------------------------- planning writes
 
 
-def plan_writes(plan: Plan, progress_dir: Path, entries: list[dict],
-                broken: set[Path] = frozenset(), root: Path | None = None) -> list[tuple[Path, bytes]]:
+def plan_writes(plan: Plan, progress_dir: Path, entries: list[dict[str, Any]],
+                broken: frozenset[Path] | set[Path] = frozenset(),
+                root: Path | None = None) -> list[tuple[Path, bytes]]:
     """For each file touched, its new bytes (entries appended; new files get the modeline).
 
     Raises edit.EditError when a file cannot take the entries, edit.WriteError when it must
     not be written (a link, a device, a directory, or a link on the way from `root`, by
     default `progress_dir`); nothing is written here.
     """
-    groups: dict[Path, list[dict]] = {}
+    from . import edit
+
+    groups: dict[Path, list[dict[str, Any]]] = {}
     for entry in entries:
         groups.setdefault(destination(progress_dir, entry), []).append(entry)
     writes = []
@@ -373,7 +378,8 @@ def read_csv(path: Path, name: str | None = None) -> tuple[list[Draft], list[Dia
             diags.append(error(name, line, 1, "extra-cells",
                                f"{len(row)} cells, but the header names {len(columns)} columns"))
             continue
-        values = {c: v.replace("\r\n", "\n").replace("\r", "\n") for c, v in zip(columns, row)}
+        # a short row leaves its last cells out
+        values = {c: v.replace("\r\n", "\n").replace("\r", "\n") for c, v in zip(columns, row, strict=False)}
         cols = {c: (line, starts[i] if i < len(starts) else 1) for i, c in enumerate(columns)}
         drafts.append(Draft(**{c: values.get(c) for c in COLUMNS}, file=name, line=line, cols=cols))
     return drafts, diags
@@ -381,12 +387,13 @@ def read_csv(path: Path, name: str | None = None) -> tuple[list[Draft], list[Dia
 
 def _read_capped(path: Path, name: str) -> tuple[bytes | None, list[Diagnostic]]:
     """An import's bytes, read as plan files are: regular files only, at most the size cap."""
+    from .edit import os_reason
     from .source import MAX_FILE_BYTES, read_capped
 
     try:
         raw = read_capped(path)
     except (OSError, ValueError) as exc:
-        return None, [error(name, 0, 0, "unreadable", f"cannot read file: {edit.os_reason(exc)}")]
+        return None, [error(name, 0, 0, "unreadable", f"cannot read file: {os_reason(exc)}")]
     if len(raw) > MAX_FILE_BYTES:
         try:
             size = f"{os.stat(path).st_size:,} bytes"
@@ -448,12 +455,10 @@ def _cell_starts(line: str, delimiter: str) -> list[int]:
 # ----------------------------------------------------------------------------- filled-in forms
 
 
-def _in_words_people_use(item):
+def _in_words_people_use(item: YMap) -> YMap:
     """A form entry with its date and status as the CLI and CSV imports read them (20.06.2009,
     20/06/2009; `Në proces`, `Përfunduar`) written the canonical way, positions kept; anything
     unreadable is left for the model to refuse where it stands."""
-    from .source import YMap
-
     fixed = YMap(item)
     fixed.pos, fixed.key_pos, fixed.start = item.pos, item.key_pos, item.start
     if isinstance(item.get("date"), str):
@@ -466,7 +471,8 @@ def _in_words_people_use(item):
 def read_form(path: Path, name: str | None = None) -> tuple[list[Draft], list[Diagnostic]]:
     """Entries of a filled-in quarterly form (or any progress file) as drafts."""
     from .loader import validate
-    from .source import YList, YMap, position, read_file
+    from .model import ProgressEntry
+    from .source import YList, position, read_file
 
     name = name or str(path)
     source, diags = read_file(path, name)
@@ -477,7 +483,8 @@ def read_form(path: Path, name: str | None = None) -> tuple[list[Draft], list[Di
         return [], [error(name, 1, 1, "empty-file",
                           "no entries: uncomment (remove the leading '# ' of) the entries you report")]
     if not isinstance(data, YList):
-        return [], [error(name, *data.start, "wrong-type", "expected a list of progress entries")]
+        line, col = getattr(data, "start", (1, 1))
+        return [], [error(name, line, col, "wrong-type", "expected a list of progress entries")]
     drafts = []
     for i, item in enumerate(data):
         if i >= MAX_ROWS:
@@ -487,7 +494,7 @@ def read_form(path: Path, name: str | None = None) -> tuple[list[Draft], list[Di
             diags.append(error(name, *data.pos[i], "wrong-type", f"[{i}]: expected an entry (ref, date, status, …)"))
             continue
         entry, problems = validate(ProgressEntry, _in_words_people_use(item), name, (i,))
-        if problems:
+        if problems or entry is None:
             diags += problems
             continue
         cols = {k: position(item, (k,)) for k in COLUMNS}

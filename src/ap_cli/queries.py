@@ -9,13 +9,16 @@ quarter before C.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from . import language
+from .domain import Milestone
 from .institutions import fold
-from .plan import ActivityRecord, Deadline, Plan
 from .periods import Month, Quarter, months_between
+from .plan import ActivityRecord, Deadline, Plan
 
 ROLES = ("lead", "responsible", "support", "funder", "any", "all")
 ROLE_HELP = ("lead: first responsible body; responsible: any responsible body; support: partner; "
@@ -24,19 +27,21 @@ ROLE_HELP = ("lead: first responsible body; responsible: any responsible body; s
 
 # ----------------------------------------------------------------------------- state
 
+_Day = date  # `State.date` shadows the name inside the class
+
 
 @dataclass(frozen=True)
 class State:
     """An activity's state at a cut-off: the latest progress entry dated ≤ C."""
 
     status: str
-    date: str | None = None
+    date: str | None = None  # an ISO day, as the log writes it
     evidence: str | None = None
     completion: str | None = None
     reported: bool = False  # False: no entry at all ("no evidence"), never guessed
     by: str | None = None  # the reporting body of that entry
 
-    def done_by(self, cutoff: date) -> bool:
+    def done_by(self, cutoff: _Day) -> bool:
         return self.status == "cancelled" or (self.status == "completed" and self.date is not None
                                               and self.date <= cutoff.isoformat())
 
@@ -70,12 +75,12 @@ class Overdue:
     def approx(self) -> bool:
         return bool(self.deadline.reading and self.deadline.reading.approx)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "ref": self.rec.ref,
             "title": self.rec.title,
             "lead": self.rec.lead,
-            "responsible": self.rec.responsible_ids,
+            "responsible": list(self.rec.responsible_ids),
             "deadline": self.deadline.phrase,
             "due": self.due.isoformat(),
             "months_late": self.months_late,
@@ -122,10 +127,10 @@ class Upcoming:
     due: date
     state: State
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "ref": self.rec.ref, "title": self.rec.title, "lead": self.rec.lead,
-            "responsible": self.rec.responsible_ids, "deadline": self.deadline.phrase,
+            "responsible": list(self.rec.responsible_ids), "deadline": self.deadline.phrase,
             "due": self.due.isoformat(),
             "approx": bool(self.deadline.reading and self.deadline.reading.approx),
             "state": self.state.status,
@@ -166,7 +171,7 @@ def parse_within(text: str) -> int:
 
     m = re.fullmatch(r"([0-9]+) *([mqyMQY])", text.strip())
     digits = m.group(1).lstrip("0") if m else ""
-    if not digits:
+    if m is None or not digits:
         raise ValueError(f"cannot read horizon {excerpt(text)}: use e.g. 1q, 3m, 6m or 1y")
     count = int(digits) if len(digits) <= 9 else MAX_WITHIN + 1  # no need to read more digits
     months = count * {"m": 1, "q": 3, "y": 12}[m.group(2).lower()]
@@ -266,7 +271,7 @@ def has_role(rec: ActivityRecord, inst_id: str, role: str) -> bool:
 def searchable(rec: ActivityRecord) -> list[str]:
     """The texts `--search` looks in: titles and indicators, in Albanian and in English."""
     a = rec.activity
-    milestones = a.milestones or []
+    milestones: Sequence[Milestone] = a.milestones or ()
     return [t for t in (a.title, a.title_en, *rec.indicators, *(x for x in language.indicators_en(rec) if x),
                         *(m.title for m in milestones), *(m.title_en for m in milestones)) if t]
 
@@ -319,7 +324,7 @@ def reach(plan: Plan, rec: ActivityRecord, inst_id: str, role: str = "any", dire
         return None
     named = rec.responsible_ids + rec.support_ids + rec.resource_ids
 
-    def strongest_first(pairs: list) -> list:
+    def strongest_first(pairs: list[tuple[str, tuple[str, ...]]]) -> list[tuple[str, tuple[str, ...]]]:
         return sorted(pairs, key=lambda pair: (ROLE_ORDER.index(strongest_role(r for r in pair[1] if r in wanted)),
                                                named.index(pair[0])))
 
@@ -343,7 +348,10 @@ def select(plan: Plan, pillar: str | None = None, institution: str | None = None
            status: str | None = None, search: str | None = None, cutoff: date | None = None) -> list[ActivityRecord]:
     """Activities matching every filter given, in plan order. `search` matches the Albanian or the
     English, ignoring case and diacritics (`shelter`, `strehë`, `strehe`). A body's activities are
-    its own work: those naming it and those naming a collective it belongs to (see `reach`)."""
+    its own work: those naming it and those naming a collective it belongs to (see `reach`).
+    A `status` is a state at a day: it needs the `cutoff` (ValueError without one)."""
+    if status and cutoff is None:
+        raise ValueError("a status filter needs a cut-off day")
     needle = search_key(search) if search else None
     out = []
     for rec in plan.activities:
@@ -353,7 +361,7 @@ def select(plan: Plan, pillar: str | None = None, institution: str | None = None
             continue
         if needle and not any(needle in fold(t) for t in searchable(rec)):
             continue
-        if status and not _status_matches(plan, rec, status, cutoff):
+        if status and cutoff and not _status_matches(plan, rec, status, cutoff):
             continue
         out.append(rec)
     return out
@@ -363,8 +371,7 @@ STATUS_FILTERS = ("not_started", "in_progress", "completed", "cancelled", "suspe
                   "no_evidence", "ongoing", "stale", "no_deadline", "due_soon", "on_track")
 
 
-def _status_matches(plan: Plan, rec: ActivityRecord, status: str, cutoff: date | None) -> bool:
-    cutoff = cutoff or date.today()
+def _status_matches(plan: Plan, rec: ActivityRecord, status: str, cutoff: date) -> bool:
     state = state_at(plan, rec, cutoff)
     if status == "no_evidence":
         return not state.reported
@@ -380,7 +387,7 @@ STAT_KEYS = ("activities", "completed", "in_progress", "overdue", "no_evidence",
              "no_deadline")
 
 
-def stats_row(plan: Plan, activities: list[ActivityRecord], cutoff: date) -> dict[str, int]:
+def stats_row(plan: Plan, activities: Iterable[ActivityRecord], cutoff: date) -> dict[str, int]:
     row = dict.fromkeys(STAT_KEYS, 0)
     for rec in activities:
         state = state_at(plan, rec, cutoff)
@@ -392,11 +399,11 @@ def stats_row(plan: Plan, activities: list[ActivityRecord], cutoff: date) -> dic
         row["no_evidence"] += not state.reported
         row["ongoing"] += rec.ongoing
         row["stale"] += t == "stale"
-        row["no_deadline"] += not rec.deadlines or not rec.due_days and not rec.ongoing
+        row["no_deadline"] += not rec.deadlines or (not rec.due_days and not rec.ongoing)
     return row
 
 
-def stats(plan: Plan, cutoff: date) -> list[dict]:
+def stats(plan: Plan, cutoff: date) -> list[dict[str, Any]]:
     """One row per pillar, then the total."""
     rows = []
     for pillar in plan.pillars:
@@ -423,7 +430,7 @@ class Involvement:
     def reach(self) -> str:
         return "direct" if self.via is None else "via" if self.counted else "for_all"
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"ref": self.rec.ref, "title": self.rec.title, "roles": self.roles,
                 "reach": self.reach, "via": self.via, "also_via": list(self.also_via),
                 "deadlines": self.rec.phrases, "due": self.due.isoformat() if self.due else None,
@@ -445,13 +452,13 @@ COUNTED_ROLES = {"lead": ("lead",), "responsible": ("lead", "responsible"), "sup
                  "funder": ("funder",), "any": ("lead", "responsible", "support"), "all": ROLE_ORDER}
 
 
-def strongest_role(roles) -> str:
+def strongest_role(roles: Iterable[str]) -> str:
     """lead > responsible > support > funder: the role an activity is counted under."""
     return min(roles, key=ROLE_ORDER.index)
 
 
 def by_institution(plan: Plan, inst_id: str, cutoff: date, role: str = "any",
-                   direct: bool = False) -> tuple[list[Involvement], dict]:
+                   direct: bool = False) -> tuple[list[Involvement], dict[str, Any]]:
     """Every activity that concerns the body in `role`, with a summary of its standing at C.
 
     Rows, in plan order: first the body's own work — rows naming it (`direct`) and rows naming
@@ -462,7 +469,8 @@ def by_institution(plan: Plan, inst_id: str, cutoff: date, role: str = "any",
     `role` selects, direct before via, so that direct + via = activities and the role counts
     add up; rows for all bodies are counted apart and never in `activities`."""
     counted = COUNTED_ROLES[role]
-    own, apart = [], []
+    own: list[Involvement] = []
+    apart: list[Involvement] = []
     for rec in plan.activities:
         r = reach(plan, rec, inst_id, role, direct)
         if r is None:
@@ -471,7 +479,7 @@ def by_institution(plan: Plan, inst_id: str, cutoff: date, role: str = "any",
                           timeliness(plan, rec, cutoff), r.via, r.counted, r.also_via)
         (own if r.counted else apart).append(row)
 
-    def part(rows: list[Involvement]) -> dict:
+    def part(rows: list[Involvement]) -> dict[str, Any]:
         strongest = [strongest_role(r for r in row.roles if r in counted) for row in rows]
         return {"activities": len(rows), "by_role": {r: strongest.count(r) for r in counted}}
 
@@ -524,7 +532,7 @@ def institution_counts(plan: Plan) -> dict[str, dict[str, int]]:
     return out
 
 
-def deadline_uses(plan: Plan) -> list[dict]:
+def deadline_uses(plan: Plan) -> list[dict[str, Any]]:
     """Every distinct deadline phrase (with its `due:` override) and its reading, with the
     activities that use it; unreadable phrases first, then by due day."""
     uses: dict[str, tuple[Deadline, list[str]]] = {}
@@ -532,7 +540,7 @@ def deadline_uses(plan: Plan) -> list[dict]:
         for d in rec.deadlines:
             if d.phrase is None and d.due_override is None:
                 continue
-            key = d.phrase if not d.due_override else f"{d.phrase} [due: {d.due_override}]"
+            key = f"{d.phrase} [due: {d.due_override}]" if d.due_override else d.phrase or ""
             refs = uses.setdefault(key, (d, []))[1]
             if rec.ref not in refs:
                 refs.append(rec.ref)
@@ -549,7 +557,7 @@ def deadline_uses(plan: Plan) -> list[dict]:
 EN_STATUS = "unofficial translation"
 
 
-def export_rows(plan: Plan) -> list[dict]:
+def export_rows(plan: Plan) -> list[dict[str, Any]]:
     """One row per activity, in plan order, for JSON/CSV export: every text in Albanian (the
     official text) and in English (`*_en`, null where missing), and `en_status` saying on every
     row that the English is an unofficial translation. The English keys come after the original
@@ -560,22 +568,23 @@ def export_rows(plan: Plan) -> list[dict]:
         "id": rec.id,
         "title": rec.title,
         "lead": rec.lead,
-        "responsible": rec.responsible_ids,
-        "support": rec.support_ids,
-        "resources": rec.resource_ids,
+        "responsible": list(rec.responsible_ids),
+        "support": list(rec.support_ids),
+        "resources": list(rec.resource_ids),
         "deadlines": rec.phrases,
         "due": [d.isoformat() for d in rec.due_days],
         "indicators": rec.indicators,
         "title_en": rec.activity.title_en,
         "deadlines_en": language.deadlines(rec, "en"),
         "indicators_en": language.indicators_en(rec),
-        "milestones": [_milestone(m, d) for m, d in zip(rec.activity.milestones, rec.deadlines)]
+        "milestones": [_milestone(m, d) for m, d in zip(rec.activity.milestones, rec.deadlines, strict=True)]
         if rec.activity.milestones else None,
         "en_status": EN_STATUS,
     } for rec in plan.activities]
 
 
-def _milestone(m, d: Deadline) -> dict:
+def _milestone(m: Milestone, d: Deadline) -> dict[str, Any]:
     return {"title": m.title, "title_en": m.title_en, "deadline": m.deadline,
-            "deadline_en": language.deadline_en(d), "due": [x.isoformat() for x in d.reading.due_days] if d.reading else [],
+            "deadline_en": language.deadline_en(d),
+            "due": [x.isoformat() for x in d.reading.due_days] if d.reading else [],
             "indicators": list(m.indicators), "indicators_en": language.en_items(m.indicators, m.indicators_en)}

@@ -17,6 +17,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .diagnostics import BIDI_CONTROLS, INVISIBLE, Diagnostic, error, warning
 
@@ -28,16 +29,21 @@ MAX_NODES = 200_000  # values per file, keys not counted: bounds time (~3 µs) a
 Pos = tuple[int, int]  # 1-based line, column
 
 
-class YMap(dict):
+class YMap(dict[str, Any]):
     """A mapping that remembers where each key and value starts."""
 
     __slots__ = ("pos", "key_pos", "start")
+    pos: dict[str, Pos]
+    key_pos: dict[str, Pos]
+    start: Pos
 
 
-class YList(list):
+class YList(list[Any]):
     """A sequence that remembers where each item starts."""
 
     __slots__ = ("pos", "start")
+    pos: list[Pos]
+    start: Pos
 
 
 @dataclass

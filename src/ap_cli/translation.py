@@ -56,7 +56,7 @@ def albanian(node: object) -> list[tuple[str, object]]:
     out: list[tuple[str, object]] = []
     for name, _ in pairs(node):
         value = _get(node, name)
-        if value is None or value == []:
+        if value is None or value == [] or value == ():
             continue
         out.append((name, value if isinstance(value, str) else list(value)))
     return out
@@ -171,8 +171,6 @@ def walk_pillar(numeral: str, goals: Sequence[Goal], raw: object, file: str) -> 
 
 
 def walk(plan: Plan) -> Iterator[Node]:
-    """Every translatable node of a loaded plan, in file order."""
-    plan_file = plan.files[0] if plan.files else "plan.yaml"
-    yield from walk_meta(plan.meta, getattr(plan, "meta_raw", None), plan_file)
-    for pillar in plan.pillars:
-        yield from walk_pillar(pillar.numeral, pillar.goals, pillar.raw, pillar.file)
+    """Every translatable node of a loaded plan, in file order (built with the plan: `Plan.nodes`,
+    each with its positions, a `domain.Where`, as `raw`)."""
+    yield from plan.nodes

@@ -1,0 +1,375 @@
+"""The plan's data as the queries see it: plain frozen dataclasses, built from validated trees.
+
+`model.py` (pydantic) validates each file at the boundary and publishes the JSON Schema; once a
+file's tree has validated, the `build_*` functions here turn it into these classes, which hold
+the same fields under the same names (lists become tuples), plus `where`: the line:col of each
+value, for diagnostics. Nothing here imports pydantic or the YAML parser, so a query that is
+served from the parse cache imports neither. No I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, ClassVar, Literal, TypeVar
+
+Pos = tuple[int, int]
+
+# The closed vocabularies, which model.py's Literal types and so the JSON Schema use.
+KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local",
+         "ngo", "international", "donor", "budget", "other")
+STATUSES = ("not_started", "in_progress", "completed", "cancelled", "suspended")
+LANGUAGES = ("sq", "en")
+# An open-ended group names no members: `all` rows are addressed to every body, `state` rows to
+# every state body (STATE_KINDS), `partners` rows to unnamed partners, so to no registered body.
+OPEN_SCOPES = ("all", "state", "partners")
+STATE_KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local")
+Status = Literal["not_started", "in_progress", "completed", "cancelled", "suspended"]
+Completion = Literal["limited", "substantial"]
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a mapping was written: its start, each key's value, and each item of a list value."""
+
+    start: Pos = (1, 1)
+    fields: Mapping[str, Pos] = field(default_factory=dict)
+    items: Mapping[str, Sequence[Pos]] = field(default_factory=dict)
+
+    def at(self, *loc: str | int) -> Pos:
+        """The position of `field` or `field, index`; the nearest written ancestor otherwise."""
+        if not loc or not isinstance(loc[0], str) or loc[0] not in self.fields:
+            return self.start
+        if len(loc) > 1 and isinstance(loc[1], int):
+            items = self.items.get(loc[0], ())
+            if 0 <= loc[1] < len(items):
+                return items[loc[1]]
+        return self.fields[loc[0]]
+
+
+NOWHERE = Where()
+
+
+class Plain:
+    """What the plan's classes share with the pydantic models they mirror: `model_fields` (the
+    field names, in the models' order) and `model_dump`, so code written against the models,
+    and JSON made from them, stay as they were."""
+
+    __slots__ = ()
+    model_fields: ClassVar[dict[str, None]] = {}
+
+    def model_dump(self, *, exclude_defaults: bool = False, exclude_none: bool = False) -> dict[str, Any]:
+        """The node as plain data (tuples as lists, nested nodes as dicts), as pydantic dumps it."""
+        out: dict[str, Any] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            if f.name == "where":
+                continue
+            value = getattr(self, f.name)
+            if exclude_none and value is None:
+                continue
+            if exclude_defaults and value == _default(f):
+                continue
+            out[f.name] = _dump(value, exclude_defaults, exclude_none)
+        return out
+
+
+def _default(f: Any) -> object:
+    if f.default is not MISSING:
+        return f.default
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    return MISSING
+
+
+def _dump(value: object, exclude_defaults: bool, exclude_none: bool) -> object:
+    if isinstance(value, Plain):
+        return value.model_dump(exclude_defaults=exclude_defaults, exclude_none=exclude_none)
+    if isinstance(value, tuple):
+        return [_dump(v, exclude_defaults, exclude_none) for v in value]
+    return value
+
+
+N = TypeVar("N", bound=type[Plain])
+
+
+def _named(cls: N) -> N:
+    cls.model_fields = {f.name: None for f in fields(cls) if f.name != "where"}  # type: ignore[arg-type]
+    return cls
+
+
+
+# ----------------------------------------------------------------------------- plan.yaml
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanPeriod(Plain):
+    start: str
+    end: str
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Adoption(Plain):
+    date: str
+    by: str
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Principle(Plain):
+    title: str | None = None
+    title_en: str | None = None
+    text: str
+    text_en: str | None = None
+    en_from: str | None = None
+    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy(Plain):
+    id: str
+    title: str | None = None
+    title_en: str | None = None
+    text: str
+    text_en: str | None = None
+    en_from: str | None = None
+    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanMeta(Plain):
+    id: str
+    title: str
+    title_en: str
+    languages: tuple[str, ...] = ("sq", "en")
+    period: PlanPeriod
+    adopted: Adoption
+    source: str | None = None
+    vision: str | None = None
+    vision_en: str | None = None
+    en_from: str | None = None
+    principles: tuple[Principle, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    pillars: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
+
+
+# ----------------------------------------------------------------------------- institutions.yaml
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Institution(Plain):
+    id: str
+    name: str
+    name_en: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+    members: tuple[str, ...] | None = None
+    open: str | None = None
+    notes: tuple[str, ...] = ()
+    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
+
+
+# ----------------------------------------------------------------------------- pillar files
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Milestone(Plain):
+    title: str | None = None
+    title_en: str | None = None
+    deadline: str | None
+    due: str | None = None
+    indicators: tuple[str, ...] = ()
+    indicators_en: tuple[str, ...] | None = None
+    en_from: str | None = None
+    responsible: tuple[str, ...] | None = None
+    support: tuple[str, ...] | None = None
+    resources: tuple[str, ...] | None = None
+    notes: tuple[str, ...] = ()
+    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Activity(Plain):
+    id: str
+    printed_id: str | None = None
+    title: str
+    title_en: str | None = None
+    see: tuple[str, ...] = ()
+    responsible: tuple[str, ...] = ()
+    support: tuple[str, ...] = ()
+    deadline: str | None = None
+    due: str | None = None
+    indicators: tuple[str, ...] = ()
+    indicators_en: tuple[str, ...] | None = None
+    en_from: str | None = None
+    milestones: tuple[Milestone, ...] | None = None
+    resources: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Heading(Plain):
+    """What a strategic goal and a specific objective both print: id, title, target, indicators."""
+
+    id: str
+    label: str | None = None
+    title: str
+    title_en: str | None = None
+    target: str | None = None
+    target_en: str | None = None
+    indicators: tuple[str, ...] = ()
+    indicators_en: tuple[str, ...] | None = None
+    en_from: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Objective(Heading):
+    activities: tuple[Activity, ...] = ()
+    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Goal(Heading):
+    objectives: tuple[Objective, ...] = ()
+    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pillar(Plain):
+    pillar: str
+    title: str
+    title_en: str
+    notes: tuple[str, ...] = ()
+    goals: tuple[Goal, ...] = ()
+    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
+
+
+# ----------------------------------------------------------------------------- progress log
+
+
+@_named
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProgressEntry(Plain):
+    ref: str
+    date: str
+    status: Status
+    completion: Completion | None = None
+    evidence: str | None = None
+    by: str | None = None
+    note: str | None = None
+    internal: bool = False  # a note for the bodies only: public outputs leave it out
+    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
+
+
+# ----------------------------------------------------------------------------- building
+#
+# Each builder takes a tree that has validated against its pydantic model (`source.YMap`s and
+# `YList`s, or the same shapes decoded from the parse cache): strict models coerce nothing, so
+# the tree's values are the model's values, and only defaults need filling in.
+
+Tree = Mapping[str, Any]
+
+
+def where_of(tree: Tree) -> Where:
+    """The positions a parsed mapping carries (`pos`, `start`, and each list value's `pos`)."""
+    pos = getattr(tree, "pos", None)
+    if pos is None:
+        return NOWHERE
+    items = {k: v.pos for k, v in tree.items() if isinstance(v, list) and hasattr(v, "pos")}
+    return Where(getattr(tree, "start", (1, 1)), pos, items)
+
+
+def _texts(tree: Tree, key: str) -> tuple[str, ...]:
+    value = tree.get(key)
+    return tuple(value) if value else ()
+
+
+def _maybe_texts(tree: Tree, key: str) -> tuple[str, ...] | None:
+    value = tree.get(key)
+    return None if value is None else tuple(value)
+
+
+def build_plan_meta(tree: Tree) -> PlanMeta:
+    period, adopted = tree["period"], tree["adopted"]
+    languages = tree.get("languages")
+    return PlanMeta(
+        id=tree["id"], title=tree["title"], title_en=tree["title_en"],
+        languages=("sq", "en") if languages is None else tuple(languages),
+        period=PlanPeriod(start=period["start"], end=period["end"]),
+        adopted=Adoption(date=adopted["date"], by=adopted["by"]),
+        source=tree.get("source"), vision=tree.get("vision"), vision_en=tree.get("vision_en"),
+        en_from=tree.get("en_from"),
+        principles=tuple(Principle(title=p.get("title"), title_en=p.get("title_en"), text=p["text"],
+                                   text_en=p.get("text_en"), en_from=p.get("en_from"), where=where_of(p))
+                         for p in tree.get("principles") or ()),
+        policies=tuple(Policy(id=p["id"], title=p.get("title"), title_en=p.get("title_en"), text=p["text"],
+                              text_en=p.get("text_en"), en_from=p.get("en_from"), where=where_of(p))
+                       for p in tree.get("policies") or ()),
+        pillars=tuple(tree["pillars"]), notes=_texts(tree, "notes"), where=where_of(tree))
+
+
+def build_institution(tree: Tree) -> Institution:
+    return Institution(id=tree["id"], name=tree["name"], name_en=tree["name_en"], kind=tree["kind"],
+                       aliases=_texts(tree, "aliases"), members=_maybe_texts(tree, "members"),
+                       open=tree.get("open"), notes=_texts(tree, "notes"), where=where_of(tree))
+
+
+def build_progress_entry(tree: Tree) -> ProgressEntry:
+    return ProgressEntry(ref=tree["ref"], date=tree["date"], status=tree["status"],
+                         completion=tree.get("completion"), evidence=tree.get("evidence"), by=tree.get("by"),
+                         note=tree.get("note"), internal=tree.get("internal") is True, where=where_of(tree))
+
+
+def build_pillar(tree: Tree) -> Pillar:
+    return Pillar(pillar=tree["pillar"], title=tree["title"], title_en=tree["title_en"],
+                  notes=_texts(tree, "notes"), goals=tuple(_goal(g) for g in tree.get("goals") or ()),
+                  where=where_of(tree))
+
+
+def _heading(tree: Tree) -> dict[str, Any]:
+    return {"id": tree["id"], "label": tree.get("label"), "title": tree["title"], "title_en": tree.get("title_en"),
+            "target": tree.get("target"), "target_en": tree.get("target_en"),
+            "indicators": _texts(tree, "indicators"), "indicators_en": _maybe_texts(tree, "indicators_en"),
+            "en_from": tree.get("en_from"), "notes": _texts(tree, "notes"), "where": where_of(tree)}
+
+
+def _goal(tree: Tree) -> Goal:
+    return Goal(**_heading(tree), objectives=tuple(_objective(o) for o in tree.get("objectives") or ()))
+
+
+def _objective(tree: Tree) -> Objective:
+    return Objective(**_heading(tree), activities=tuple(_activity(a) for a in tree.get("activities") or ()))
+
+
+def _activity(tree: Tree) -> Activity:
+    g = tree.get
+    milestones = g("milestones")
+    return Activity(
+        id=tree["id"], printed_id=g("printed_id"), title=tree["title"], title_en=g("title_en"),
+        see=_texts(tree, "see"), responsible=_texts(tree, "responsible"), support=_texts(tree, "support"),
+        deadline=g("deadline"), due=g("due"), indicators=_texts(tree, "indicators"),
+        indicators_en=_maybe_texts(tree, "indicators_en"), en_from=g("en_from"),
+        milestones=None if milestones is None else tuple(_milestone(m) for m in milestones),
+        resources=_texts(tree, "resources"), notes=_texts(tree, "notes"), where=where_of(tree))
+
+
+def _milestone(tree: Tree) -> Milestone:
+    g = tree.get
+    return Milestone(
+        title=g("title"), title_en=g("title_en"), deadline=tree["deadline"], due=g("due"),
+        indicators=_texts(tree, "indicators"), indicators_en=_maybe_texts(tree, "indicators_en"),
+        en_from=g("en_from"), responsible=_maybe_texts(tree, "responsible"), support=_maybe_texts(tree, "support"),
+        resources=_maybe_texts(tree, "resources"), notes=_texts(tree, "notes"), where=where_of(tree))
