@@ -156,37 +156,18 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def load(plan_dir: Optional[Path], progress: Optional[Path] = None, checked: bool = True):
-    """The plan, or exit 1 with its diagnostics when it has errors."""
-    from .checks import run_checks
-    from .diagnostics import format_text
-    from .loader import find_plan_dir, gc_paused, load_plan
+    """The plan (see app.open_plan); a plan with errors is refused where errors are mapped."""
+    from .app import open_plan
 
-    plan, diags = load_plan(find_plan_dir(plan_dir), progress)
-    if plan is not None and checked and not any(d.severity == "error" for d in diags):
-        with gc_paused():
-            diags = sorted(diags + run_checks(plan, date.today()))
-    errors = [d for d in diags if d.severity == "error"]
-    if plan is None or errors:
-        shown = (errors or diags)[:10]
-        sys.stderr.write(format_text(shown))
-        if len(errors) > len(shown):
-            sys.stderr.write(f"… and {len(errors) - len(shown)} more\n")
-        raise fail("the plan has errors (run `apcli check`); no answer given", 1)
-    return plan
+    return open_plan(plan_dir, progress=progress, require="clean" if checked else "valid")
 
 
 def cutoff(as_of: Optional[str], plan=None) -> date:
     """The cut-off day; a note on stderr when it lies outside the plan period, where the answer
     is still given but rarely what was meant (e.g. the default, yesterday, years after 2010)."""
-    from .dates import parse_cutoff
+    from .app import cutoff as parse
 
-    if as_of is None:
-        c = date.today() - timedelta(days=1)
-    else:
-        try:
-            c = parse_cutoff(as_of)
-        except ValueError as exc:
-            raise fail(str(exc))
+    c = parse(as_of)
     if plan is not None:
         note = output.cutoff_note(c, plan.start, plan.end, defaulted=as_of is None)
         if note:
@@ -766,8 +747,7 @@ def diff(
     from contextlib import ExitStack
 
     from . import diff as plandiff, diffrender
-    from .diagnostics import format_text
-    from .gitsource import SideError, open_plan
+    from .gitsource import open_plan
     from .loader import find_plan_dir
 
     check_format(fmt, diffrender.FORMATS)
@@ -777,14 +757,10 @@ def diff(
     except ValueError as exc:
         raise fail(str(exc))
     where = find_plan_dir(plan_dir)
-    try:
-        with ExitStack() as stack:
-            old, old_label = stack.enter_context(open_plan(base, where))
-            new, new_label = stack.enter_context(open_plan(head, where))
-            changes = plandiff.diff_plans(old, new)
-    except SideError as exc:
-        sys.stderr.write(format_text(exc.diagnostics))
-        raise fail(str(exc), exc.code)
+    with ExitStack() as stack:
+        old, old_label = stack.enter_context(open_plan(base, where))
+        new, new_label = stack.enter_context(open_plan(head, where))
+        changes = plandiff.diff_plans(old, new)
     sys.stdout.write(diffrender.render(changes, fmt, old_label, new_label, lang))
     hits = plandiff.failing(changes, fail_names)
     if hits:
@@ -1236,14 +1212,33 @@ def _clip(text: str, limit: int = 200) -> str:
 def _guarded(callback):
     @functools.wraps(callback)
     def run(*args, **kwargs):
+        from .errors import ApcliError, InvalidArgument, PlanInvalid
+
         try:
             return callback(*args, **kwargs)
+        except PlanInvalid as exc:
+            from .diagnostics import format_text
+
+            shown = exc.diagnostics[:MAX_PLAN_ERRORS]
+            sys.stderr.write(format_text(shown))
+            if len(exc.diagnostics) > len(shown):
+                sys.stderr.write(f"… and {len(exc.diagnostics) - len(shown)} more\n")
+            raise fail(str(exc), 1) from None
+        except ApcliError as exc:
+            if exc.diagnostics:
+                from .diagnostics import format_text
+
+                sys.stderr.write(format_text(exc.diagnostics))
+            raise fail(str(exc), 2 if isinstance(exc, InvalidArgument) else 1) from None
         except Exception as exc:
             message = _os_failure(exc)
             if message is None:
                 raise
             raise fail(message, 1) from None
     return run
+
+
+MAX_PLAN_ERRORS = 10  # a plan's errors shown before a refusal; the rest are counted
 
 
 for _info in (*app.registered_commands, *progress_app.registered_commands):

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from . import language, refs
+from .edit import ENTRY_KEYS
 from .institutions import fold, split_unit
 from .periods import months_between
 from .plan import ActivityRecord, Plan
@@ -380,7 +381,7 @@ def _progress(base: Plan, head: Plan) -> list[Change]:
     return out
 
 
-_ENTRY_FIELDS = ("ref", "date", "status", "completion", "evidence", "by", "note")
+_ENTRY_FIELDS = ENTRY_KEYS  # the fields of a progress entry, in a file's order
 
 
 def _entry(plan: Plan, entry) -> tuple:

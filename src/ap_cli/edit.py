@@ -25,10 +25,10 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .errors import ApcliError
 from .source import MAX_FILE_BYTES, YamlProblem, YList, YMap, decode, parse_text, read_capped
 
 MODELINE = "# yaml-language-server: $schema="
-SCHEMA_FILE = Path("schema") / "apcli.schema.json"
 ENTRY_KEYS = ("ref", "date", "status", "completion", "evidence", "by", "note")
 
 # Words YAML 1.1 readers (older editors and tools) take for booleans or null: always quoted.
@@ -37,11 +37,11 @@ _PLAIN = re.compile(r"[A-Za-zÀ-ɏ][A-Za-zÀ-ɏ0-9_.()/-]*")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
 
 
-class EditError(Exception):
+class EditError(ApcliError):
     """An edit that would not leave the file as intended; nothing was written."""
 
 
-class WriteError(Exception):
+class WriteError(ApcliError):
     """A file that cannot or must not be written; nothing of it was written. `str()` is
     `path: reason`."""
 

@@ -16,18 +16,18 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from .diagnostics import Diagnostic
-from .loader import PLAN_FILE, load_plan
+from .errors import ApcliError, InvalidArgument, PlanInvalid
+from .loader import PLAN_FILE
 from .plan import Plan
 from .source import MAX_FILE_BYTES
 
 
-class SideError(Exception):
-    """A side that cannot be compared: a usage problem (code 2) or a plan with errors (code 1)."""
+class SideError(InvalidArgument):
+    """A side that names nothing comparable: no plan directory, no revision, no git."""
 
-    def __init__(self, message: str, code: int = 2, diagnostics: list[Diagnostic] | None = None):
-        super().__init__(message)
-        self.code = code
-        self.diagnostics = diagnostics or []
+
+class RevisionUnreadable(ApcliError):
+    """A revision git cannot give whole (a partial clone, a damaged repository)."""
 
 
 def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
@@ -77,9 +77,9 @@ def materialise(repo: Path, commit: str, subdir: str, dest: Path) -> int:
     for sha, rel in blobs:
         if sizes.get(sha) is None:
             where = f"{subdir}/{rel.as_posix()}" if subdir else rel.as_posix()
-            raise SideError(f"git object {sha} ({where} at {commit[:7]}) is missing from the repository "
+            raise RevisionUnreadable(f"git object {sha} ({where} at {commit[:7]}) is missing from the repository "
                             "(a partial clone, or a damaged repository: `git fsck` tells); fetch it or compare "
-                            "plan directories instead", 1)
+                            "plan directories instead")
     wanted = []
     for sha, rel in blobs:
         target = dest.joinpath(*rel.parts)
@@ -125,13 +125,13 @@ def _write_blobs(repo: Path, wanted: list[tuple[str, Path]], sizes: dict[str, in
             proc.stdin.flush()
             header = proc.stdout.readline().split()
             if len(header) != 3 or header[1] != b"blob" or int(header[2]) != sizes[sha]:
-                raise SideError(f"git cat-file gave no blob {sha} (a damaged repository? `git fsck` tells)", 1)
+                raise RevisionUnreadable(f"git cat-file gave no blob {sha} (a damaged repository? `git fsck` tells)")
             body = proc.stdout.read(sizes[sha] + 1)
             if len(body) != sizes[sha] + 1:
-                raise SideError(f"git cat-file stopped while reading blob {sha}", 1)
+                raise RevisionUnreadable(f"git cat-file stopped while reading blob {sha}")
             target.write_bytes(body[:-1])
     except (BrokenPipeError, ValueError):
-        raise SideError("git cat-file stopped while reading the revision", 1) from None
+        raise RevisionUnreadable("git cat-file stopped while reading the revision") from None
     finally:
         try:
             proc.stdin.close()
@@ -185,12 +185,13 @@ def open_plan(spec: str | None, plan_dir: Path) -> Iterator[tuple[Plan, str]]:
 
 def _load(directory: Path, name: str, git_prefix: str | None = None) -> Plan:
     """Load one side; schema errors make it unusable for a diff (cross-file findings do not)."""
-    plan, diags = load_plan(directory)
-    errors = [d for d in diags if d.severity == "error"]
-    if plan is None or errors:
-        shown = [_relabel(d, directory, git_prefix) if git_prefix else d for d in errors or diags]
-        raise SideError(f"the plan at {name} has errors; fix them (apcli check) before comparing", 1, shown)
-    return plan
+    from .app import open_plan
+
+    try:
+        return open_plan(directory, require="valid")
+    except PlanInvalid as exc:
+        shown = [_relabel(d, directory, git_prefix) if git_prefix else d for d in exc.diagnostics]
+        raise PlanInvalid(shown, f"the plan at {name} has errors; fix them (apcli check) before comparing") from None
 
 
 def _relabel(d: Diagnostic, directory: Path, prefix: str) -> Diagnostic:

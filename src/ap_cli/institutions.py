@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .diagnostics import excerpt
+from .errors import InvalidArgument
 from .model import STATE_KINDS, Institution
 
 # Albanian case endings written after a hyphen: ZKKA-së, ZKKA-ja, MKR-në, OJF-të, KVKTNj-në.
@@ -33,7 +34,7 @@ def split_unit(entry: str) -> tuple[str, str | None]:
     return body.strip(), (unit.strip() or None) if sep else None
 
 
-class UnknownInstitution(LookupError):
+class UnknownInstitution(InvalidArgument, LookupError):
     def __init__(self, name: str, suggestions: list[str], ambiguous: bool = False):
         self.name, self.suggestions, self.ambiguous = name, suggestions, ambiguous
         what = "ambiguous institution" if ambiguous else "unknown institution"

@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from .errors import InvalidArgument
+
 LANGS = ("sq", "en")
 ENV = "APCLI_LANG"
 MISSING = "[sq] "  # in front of an Albanian text shown where its English is missing
@@ -29,7 +31,7 @@ OPTION_HELP = ("Plan text in sq (Albanian, the official text) or en (unofficial 
                "default: $APCLI_LANG, else sq.")
 
 
-class LanguageError(ValueError):
+class LanguageError(InvalidArgument, ValueError):
     """An unknown language, from `--lang` or `$APCLI_LANG`: a usage error."""
 
 

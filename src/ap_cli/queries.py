@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import language
+from .dates import default_cutoff
 from .institutions import fold
 from .plan import ActivityRecord, Deadline, Plan
 from .periods import Month, Quarter, months_between
 
 ROLES = ("lead", "responsible", "support", "funder", "any", "all")
-ROLE_HELP = ("lead: first responsible body; responsible: any responsible body; support: partner; "
-             "funder: named under resources; any (default): responsible or support; all: any role incl. funder")
 
 
 # ----------------------------------------------------------------------------- state
@@ -364,7 +363,7 @@ STATUS_FILTERS = ("not_started", "in_progress", "completed", "cancelled", "suspe
 
 
 def _status_matches(plan: Plan, rec: ActivityRecord, status: str, cutoff: date | None) -> bool:
-    cutoff = cutoff or date.today()
+    cutoff = cutoff or default_cutoff()
     state = state_at(plan, rec, cutoff)
     if status == "no_evidence":
         return not state.reported

@@ -30,6 +30,7 @@ import jinja2.sandbox
 import markupsafe
 
 from .diagnostics import UNSAFE, escape_text
+from .errors import InvalidArgument
 from .output import md_escape
 from .plan import Plan
 from .report import build_context, build_index, percent, report_bodies, slugs
@@ -39,7 +40,7 @@ REPORT = "report.{fmt}.j2"
 INDEX = "index.{fmt}.j2"
 
 
-class TemplateProblem(ValueError):
+class TemplateProblem(InvalidArgument, ValueError):
     """A template that cannot be found, read or rendered; the message says where."""
 
 
@@ -137,7 +138,7 @@ EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 _KIND = {"md": "a Markdown", "html": "an HTML"}
 
 
-class OutProblem(ValueError):
+class OutProblem(InvalidArgument, ValueError):
     """`--out`, `--format` and `--template` that do not fit together: a usage error (exit 2)."""
 
 

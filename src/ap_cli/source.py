@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import BIDI_CONTROLS, INVISIBLE, Diagnostic, error, warning
+from .errors import ApcliError
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -47,10 +48,16 @@ class SourceFile:
     data: object | None
 
 
-class YamlProblem(Exception):
+class YamlProblem(ApcliError):
+    """Text that is not the YAML apcli reads, at a place in a file whose name the parser does not
+    know: `at(file)` is the located problem (an error `Diagnostic`)."""
+
     def __init__(self, line: int, col: int, code: str, message: str):
         super().__init__(message)
         self.line, self.col, self.code, self.message = line, col, code, message
+
+    def at(self, file: str) -> Diagnostic:
+        return error(file, self.line, self.col, self.code, self.message)
 
 
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)")
@@ -483,7 +490,7 @@ def read_file(path: Path | str, display: str | None = None) -> tuple[SourceFile 
         raw = read_capped(path)
         if len(raw) > MAX_FILE_BYTES:
             p = _too_large(os.stat(path).st_size)
-            return None, [error(name, p.line, p.col, p.code, p.message)]
+            return None, [p.at(name)]
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
         return None, [error(name, 0, 0, "unreadable", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")]
     return read_bytes(raw, name)
@@ -508,7 +515,7 @@ def read_bytes(raw: bytes, name: str) -> tuple[SourceFile | None, list[Diagnosti
         text = decode(raw, name)
         data = parse_text(text)
     except YamlProblem as p:
-        return None, [error(name, p.line, p.col, p.code, p.message)]
+        return None, [p.at(name)]
     except RecursionError:  # pragma: no cover - the depth cap should make this unreachable
         return None, [error(name, 1, 1, "yaml-too-deep", "nesting too deep")]
     return SourceFile(name, text, data), []
