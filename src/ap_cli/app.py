@@ -29,6 +29,7 @@ from .diagnostics import Diagnostic
 from .errors import ApcliError, InvalidArgument, PlanInvalid
 
 if TYPE_CHECKING:
+    from .periods import Reading
     from .plan import Plan
 
 Require = Literal["clean", "valid", "readable"]
@@ -179,3 +180,14 @@ def not_plan_data(plan: Plan, target: Path) -> None:
     form saved with --force over a progress file, would replace plan data)."""
     if resolved(target) in {resolved(Path(name)) for name in plan.files}:
         raise ApcliError(f"{target}: is a file of the plan; --out never replaces plan data")
+
+
+def read_phrase(phrase: str) -> Reading:
+    """How a deadline phrase is read. One the grammar cannot read is an `ApcliError` listing the
+    forms it reads (a finding about the phrase, as `deadlines` reports one, not a usage error)."""
+    from .periods import ACCEPTED_FORMS, DeadlineError, read_deadline
+
+    try:
+        return read_deadline(phrase)
+    except DeadlineError as exc:
+        raise ApcliError(f"{exc}; accepted forms: {ACCEPTED_FORMS}") from None
