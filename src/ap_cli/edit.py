@@ -21,9 +21,9 @@ import os
 import re
 import stat
 import tempfile
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from .errors import ApcliError
 from .source import MAX_FILE_BYTES, YamlProblem, YList, YMap, decode, parse_text, read_capped
@@ -283,10 +283,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             _keep_owner(tmp, owner)
             os.replace(tmp, path)
         except BaseException:
-            try:
+            with suppress(FileNotFoundError):
                 os.unlink(tmp)
-            except FileNotFoundError:
-                pass
             raise
     except BaseException:
         for directory in reversed(created):  # folders made for the file go with it

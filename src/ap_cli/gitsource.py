@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
 from .diagnostics import Diagnostic
 from .errors import ApcliError, InvalidArgument, PlanInvalid
@@ -133,10 +133,8 @@ def _write_blobs(repo: Path, wanted: list[tuple[str, Path]], sizes: dict[str, in
     except (BrokenPipeError, ValueError):
         raise RevisionUnreadable("git cat-file stopped while reading the revision") from None
     finally:
-        try:
+        with suppress(OSError):
             proc.stdin.close()
-        except OSError:
-            pass
         proc.stdout.close()
         proc.wait()
 

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Union
 
 from .diagnostics import dump_json, escape_line, escape_text
 
@@ -32,7 +31,7 @@ FORMATS = ("table", "json", "csv", "md")
 
 TEXT, FIXED, NUMBER = "text", "fixed", "number"
 KINDS = (TEXT, FIXED, NUMBER)
-StyleRule = Union[str, Callable[[object], Optional[str]], None]
+StyleRule = str | Callable[[object], str | None] | None
 
 MIN_TEXT_WIDTH = 20  # a text column narrower than this is hard to read: stack the rows instead
 paging = True  # `apcli --no-pager` turns it off for the whole invocation
@@ -46,7 +45,7 @@ class Column:
 
     key: str
     header: str
-    kind: Optional[str] = None
+    kind: str | None = None
     style: StyleRule = None
 
     def __post_init__(self):
@@ -170,17 +169,17 @@ STATUS_STYLES = {"overdue": "red", "completed late": "red", "completed_late": "r
                  "completed": "green", "completed on time": "green", "completed_on_time": "green"}
 
 
-def status_style(value) -> Optional[str]:
+def status_style(value) -> str | None:
     """Overdue and late in red, stale and due soon in yellow, done in green."""
     return STATUS_STYLES.get(cell_text(value))
 
 
-def if_positive(style: str) -> Callable[[object], Optional[str]]:
+def if_positive(style: str) -> Callable[[object], str | None]:
     """`style` for a count above zero (an overdue count of 0 is no news)."""
     return lambda value: style if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def cell_style(column: Column, value) -> Optional[str]:
+def cell_style(column: Column, value) -> str | None:
     rule = column.style
     return rule(value) if callable(rule) else rule
 
@@ -195,7 +194,7 @@ def styles_wanted(terminal: bool) -> bool:
     return terminal and os.environ.get("TERM") != "dumb"
 
 
-def _sgr(text: str, style: Optional[str]) -> str:
+def _sgr(text: str, style: str | None) -> str:
     if not style or not text:
         return text
     from rich.color import ColorSystem
@@ -219,9 +218,9 @@ def render_plain(table: Table, styled: bool = False) -> str:
     out = []
     if table.title:
         out.append(_sgr(one_line(table.title), "bold") if styled else one_line(table.title))
-    for r, row_styles in zip(cells, styles):
+    for r, row_styles in zip(cells, styles, strict=True):
         pads = [" " * (widths[i] - display_width(c)) for i, c in enumerate(r[:-1])] + [""]
-        out.append("  ".join(_sgr(c, s) + pad for c, s, pad in zip(r, row_styles, pads)).rstrip())
+        out.append("  ".join(_sgr(c, s) + pad for c, s, pad in zip(r, row_styles, pads, strict=True)).rstrip())
     if table.footer:
         out.append(escape_line(table.footer))
     if table.note:
@@ -251,7 +250,7 @@ def _wrap_words(text: str, width: int) -> str:
     return "\n".join(lines)
 
 
-def table_widths(kinds: list[str], headers: list[str], cells: list[list[str]], width: int) -> Optional[list[int]]:
+def table_widths(kinds: list[str], headers: list[str], cells: list[list[str]], width: int) -> list[int] | None:
     """Content widths for a boxed table `width` cells wide; None when the fixed and number columns
     and MIN_TEXT_WIDTH for each text column do not fit. A fixed column is as wide as its longest
     value or header; headers wrap at spaces (the widest first) when the table would not fit or its
@@ -341,7 +340,7 @@ def _boxed(kinds, headers, cells, styles, widths):
     from rich.text import Text
 
     rt = RichTable(show_lines=False, expand=False, header_style="bold")
-    for kind, header, w in zip(kinds, headers, widths):
+    for kind, header, w in zip(kinds, headers, widths, strict=True):
         fixed = kind != TEXT
         rt.add_column(Text(_wrap_words(header, w) if fixed else header), width=w, no_wrap=fixed,
                       overflow="fold", justify="right" if kind == NUMBER else "left")
@@ -358,8 +357,8 @@ def _stacked(console, kinds, headers, cells, styles, width):
     from rich.text import Text
 
     label_width = max((cell_len(h) for h in headers[1:]), default=0) + 1
-    number_width = max((cell_len(c) for kind, column in zip(kinds, cells) if kind == NUMBER for c in column),
-                       default=0)
+    number_width = max((cell_len(c) for kind, column in zip(kinds, cells, strict=True) if kind == NUMBER
+                        for c in column), default=0)  # cells: one list per column
     lines: list[Text] = []
 
     def field(label: str, value: str, kind: str, style: str) -> None:
@@ -426,7 +425,7 @@ def terminal_size() -> tuple[int, int]:
 # ----------------------------------------------------------------------------- pager
 
 
-def pager_command() -> Optional[list[str]]:
+def pager_command() -> list[str] | None:
     """$APCLI_PAGER, else $PAGER, else `less -FRX`; a variable set to nothing or to `cat` means no
     pager (as in git)."""
     import shlex

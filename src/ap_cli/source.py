@@ -32,7 +32,7 @@ Pos = tuple[int, int]  # 1-based line, column
 class YMap(dict):
     """A mapping that remembers where each key and value starts."""
 
-    __slots__ = ("pos", "key_pos", "start")
+    __slots__ = ("key_pos", "pos", "start")
 
 
 class YList(list):
@@ -252,7 +252,7 @@ def _combine_pairs(text: str) -> tuple[str, dict[int, list[int]]]:
         return text, {}
     saved: dict[int, list[int]] = {}
     starts = [m.start(1) - 2 for m in keep]
-    for k, (line, col) in enumerate(_positions(text, starts)):
+    for line, col in _positions(text, starts):
         columns = saved.setdefault(line, [])
         columns.append(col - 2 * len(columns))
     return _rewrite(text, keep), saved
