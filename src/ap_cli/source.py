@@ -15,8 +15,10 @@ import gc
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from .diagnostics import BIDI_CONTROLS, INVISIBLE, Diagnostic, error, warning
 from .errors import ApcliError
@@ -29,16 +31,21 @@ MAX_NODES = 200_000  # values per file, keys not counted: bounds time (~3 µs) a
 Pos = tuple[int, int]  # 1-based line, column
 
 
-class YMap(dict):
+class YMap(dict[str, Any]):
     """A mapping that remembers where each key and value starts."""
 
     __slots__ = ("key_pos", "pos", "start")
+    key_pos: dict[str, Pos]
+    pos: dict[str, Pos]
+    start: Pos
 
 
-class YList(list):
+class YList(list[Any]):
     """A sequence that remembers where each item starts."""
 
     __slots__ = ("pos", "start")
+    pos: list[Pos]
+    start: Pos
 
 
 @dataclass
@@ -65,7 +72,7 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
 
-def _plain_scalar(value: str):
+def _plain_scalar(value: str) -> str | int | bool | None:
     if value in _NULLS:
         return None
     if value in _BOOLS:
@@ -81,10 +88,10 @@ def _plain_scalar(value: str):
 _PLAIN_SPECIAL = frozenset("~nNtTfF+-0123456789")  # how a null, boolean or integer can begin
 
 
-def _parser(text: str):
+def _parser(text: str) -> tuple[Callable[[], Any], Callable[[], None]]:
     """(next event or None at the end, dispose): the C parser when ruamel.yaml.clib is installed."""
     try:
-        from ruamel.yaml.cyaml import CParser
+        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # the C extension's, not re-exported
     except ImportError:  # pragma: no cover - no C extension
         from functools import partial
 
@@ -207,7 +214,7 @@ def _unclosed_quote(text: str, before_line: int) -> tuple[int, int] | None:
     return found[-1] if found else None
 
 
-def parse_text(text: str):
+def parse_text(text: str) -> Any:
     """Build plain data (YMap/YList/str/int/bool/None) from YAML text, or raise YamlProblem."""
     text, saved = _combine_pairs(text)
     if not saved:
@@ -258,8 +265,9 @@ def _combine_pairs(text: str) -> tuple[str, dict[int, list[int]]]:
     return _rewrite(text, keep), saved
 
 
-def _rewrite(text: str, pairs: list) -> str:
-    out, last = [], 0
+def _rewrite(text: str, pairs: list[re.Match[str]]) -> str:
+    out: list[str] = []
+    last = 0
     for m in pairs:
         high, low = int(m.group(1), 16), int(m.group(2), 16)
         out += [text[last:m.start(1) - 2], f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"]
@@ -310,7 +318,7 @@ def _original_col(saved: dict[int, list[int]], line: int, col: int) -> int:
     return col + 2 * bisect_left(saved.get(line, ()), col)
 
 
-def _restore_columns(data, saved: dict[int, list[int]]) -> None:
+def _restore_columns(data: Any, saved: dict[int, list[int]]) -> None:
     """Positions in the rewritten text → positions in the file (only lines with a pair move)."""
     def fix(pos: Pos) -> Pos:
         return (pos[0], _original_col(saved, *pos)) if pos[0] in saved else pos
@@ -329,7 +337,7 @@ def _restore_columns(data, saved: dict[int, list[int]]) -> None:
             stack.extend(node)
 
 
-def _parse(text: str):
+def _parse(text: str) -> Any:
     from ruamel.yaml import events as ev
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
@@ -338,8 +346,8 @@ def _parse(text: str):
     scalar, mapping_start, sequence_start = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
     collection_end = (ev.MappingEndEvent, ev.SequenceEndEvent)
     ignored = (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)
-    stack: list = []  # open containers; for mappings, the pending key sits beside them
-    pending_key: list = []
+    stack: list[YMap | YList] = []  # open containers; for mappings, the pending key sits beside them
+    pending_key: list[tuple[str] | None] = []  # (key,) once a mapping's key is read
     root = None
     seen_document = False
     budget = MAX_NODES
@@ -360,7 +368,7 @@ def _parse(text: str):
                 if not style and event.implicit[0] and (not value or value[0] in _PLAIN_SPECIAL):
                     value = _plain_scalar(value)
                 elif style == '"' and not value.isprintable() and _CONTROL.search(value):  # "\e[31m", "\0"
-                    bad = ord(_CONTROL.search(value).group())
+                    bad = ord(value[_CONTROL.search(value).start()])  # type: ignore[union-attr]  # searched above
                     raise YamlProblem(line, col, "control-char",
                                       f"text holds control character U+{bad:04X} (written as an escape)")
                 if not stack:
@@ -368,7 +376,7 @@ def _parse(text: str):
                     continue
                 top = stack[-1]
                 if pending_key[-1] is None:
-                    if type(top) is YMap:
+                    if isinstance(top, YMap):
                         key = event.value
                         if key in top:
                             first = top.key_pos[key]
@@ -381,8 +389,9 @@ def _parse(text: str):
                     top.pos.append((line, col))
                 else:
                     key = pending_key[-1][0]
-                    top[key] = value
-                    top.pos[key] = (line, col)
+                    mapping = cast(YMap, top)  # a key is pending only in a mapping
+                    mapping[key] = value
+                    mapping.pos[key] = (line, col)
                     pending_key[-1] = None
                 budget -= 1
                 if budget < 0:
@@ -415,6 +424,7 @@ def _parse(text: str):
             budget -= 1
             if budget < 0:
                 raise _too_many(line, col)
+            node: YMap | YList
             if kind is mapping_start:
                 node = YMap()
                 node.pos, node.key_pos, node.start = {}, {}, (line, col)
@@ -467,7 +477,8 @@ def _clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _attach(stack: list, pending_key: list, value, line: int, col: int) -> None:
+def _attach(stack: list[YMap | YList], pending_key: list[tuple[str] | None], value: Any, line: int,
+            col: int) -> None:
     if not stack:
         return
     top = stack[-1]
@@ -521,7 +532,7 @@ def read_bytes(raw: bytes, name: str) -> tuple[SourceFile | None, list[Diagnosti
     return SourceFile(name, text, data), []
 
 
-def position(data, loc: tuple) -> Pos:
+def position(data: Any, loc: tuple[str | int, ...]) -> Pos:
     """Where the value at pydantic `loc` starts; the nearest existing ancestor otherwise."""
     node, best = data, getattr(data, "start", (1, 1))
     for part in loc:
@@ -536,13 +547,13 @@ def position(data, loc: tuple) -> Pos:
     return best
 
 
-def key_position(data, loc: tuple) -> Pos:
+def key_position(data: Any, loc: tuple[str | int, ...]) -> Pos:
     """Where the key at the end of `loc` is written (for unknown fields)."""
     parent = data
     for part in loc[:-1]:
         if isinstance(parent, (YMap, YList)):
             try:
-                parent = parent[part]
+                parent = parent[part]  # type: ignore[index]  # a part of the wrong kind: TypeError
             except (KeyError, IndexError, TypeError):
                 return position(data, loc[:-1])
     if isinstance(parent, YMap) and loc and loc[-1] in parent.key_pos:
