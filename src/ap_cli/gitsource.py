@@ -30,7 +30,7 @@ class RevisionUnreadable(ApcliError):
     """A revision git cannot give whole (a partial clone, a damaged repository)."""
 
 
-def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False)
     except FileNotFoundError:
@@ -73,13 +73,14 @@ def materialise(repo: Path, commit: str, subdir: str, dest: Path) -> int:
         blobs.append((sha, rel))
     if not blobs:
         return 0
-    sizes = _sizes(repo, [sha for sha, _ in blobs])
+    found = _sizes(repo, [sha for sha, _ in blobs])
     for sha, rel in blobs:
-        if sizes.get(sha) is None:
+        if found.get(sha) is None:
             where = f"{subdir}/{rel.as_posix()}" if subdir else rel.as_posix()
             raise RevisionUnreadable(f"git object {sha} ({where} at {commit[:7]}) is missing from the repository "
                             "(a partial clone, or a damaged repository: `git fsck` tells); fetch it or compare "
                             "plan directories instead")
+    sizes = {sha: size for sha, size in found.items() if size is not None}
     wanted = []
     for sha, rel in blobs:
         target = dest.joinpath(*rel.parts)
@@ -110,7 +111,7 @@ def _sizes(repo: Path, shas: list[str]) -> dict[str, int | None]:
     return sizes
 
 
-def _write_blobs(repo: Path, wanted: list[tuple[str, Path]], sizes: dict[str, int | None]) -> None:
+def _write_blobs(repo: Path, wanted: list[tuple[str, Path]], sizes: dict[str, int]) -> None:
     """Copy each blob to its file, one at a time (no more than one blob in memory)."""
     if not wanted:
         return
@@ -119,14 +120,16 @@ def _write_blobs(repo: Path, wanted: list[tuple[str, Path]], sizes: dict[str, in
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except FileNotFoundError:
         raise SideError("git is not installed; pass plan directories instead of revisions") from None
+    stdin, stdout = proc.stdin, proc.stdout
+    assert stdin is not None and stdout is not None  # both are pipes
     try:
         for sha, target in wanted:
-            proc.stdin.write(f"{sha}\n".encode())
-            proc.stdin.flush()
-            header = proc.stdout.readline().split()
+            stdin.write(f"{sha}\n".encode())
+            stdin.flush()
+            header = stdout.readline().split()
             if len(header) != 3 or header[1] != b"blob" or int(header[2]) != sizes[sha]:
                 raise RevisionUnreadable(f"git cat-file gave no blob {sha} (a damaged repository? `git fsck` tells)")
-            body = proc.stdout.read(sizes[sha] + 1)
+            body = stdout.read(sizes[sha] + 1)
             if len(body) != sizes[sha] + 1:
                 raise RevisionUnreadable(f"git cat-file stopped while reading blob {sha}")
             target.write_bytes(body[:-1])
@@ -134,8 +137,8 @@ def _write_blobs(repo: Path, wanted: list[tuple[str, Path]], sizes: dict[str, in
         raise RevisionUnreadable("git cat-file stopped while reading the revision") from None
     finally:
         with suppress(OSError):
-            proc.stdin.close()
-        proc.stdout.close()
+            stdin.close()
+        stdout.close()
         proc.wait()
 
 
