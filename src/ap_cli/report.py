@@ -11,12 +11,28 @@ passed through as written otherwise: escaping is the renderer's job, never this 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from . import language
 from .institutions import slug
 from .periods import Month
-from .plan import ActivityRecord, Plan
-from .queries import horizon_end, overdue, reach, state_at, stats_row, timeliness, upcoming
+from .plan import ActivityRecord, Deadline, PillarRecord, Plan
+from .queries import (
+    Overdue,
+    Reach,
+    State,
+    horizon_end,
+    overdue,
+    reach,
+    state_at,
+    stats_row,
+    timeliness,
+    upcoming,
+)
+
+Row = dict[str, Any]
+Standings = dict[str, str]  # ref → timeliness
+States = dict[str, State]  # ref → state at the cut-off
 
 LANGS = ("sq", "en")
 NEXT_MONTHS = 3  # "the next quarter": the same horizon as `apcli upcoming --within 1q`
@@ -188,7 +204,7 @@ def percent(part: int, whole: int) -> str:
     return f"{value}%"
 
 
-def summary_sentence(lang: str, figures: dict, as_of_long: str) -> str:
+def summary_sentence(lang: str, figures: dict[str, Any], as_of_long: str) -> str:
     """The report's opening sentence, from the headline figures (the counts of `apcli stats`
     and `apcli overdue`): how much is overdue, how much of that rests on an approximate
     reading, and whether any progress has been recorded."""
@@ -224,7 +240,7 @@ def summary_sentence(lang: str, figures: dict, as_of_long: str) -> str:
     return "; ".join(parts) + "."
 
 
-def segment_of(standing: str, state) -> str:
+def segment_of(standing: str, state: State) -> str:
     """Which part of the stacked bar an activity falls in (see SEGMENTS)."""
     if standing in ("completed_on_time", "completed_late"):
         return "completed"
@@ -233,7 +249,7 @@ def segment_of(standing: str, state) -> str:
     return "in_progress" if state.status == "in_progress" else "not_yet_due"
 
 
-def segments(acts: list[ActivityRecord], standing: dict, states: dict, lang: str) -> list[dict]:
+def segments(acts: list[ActivityRecord], standing: Standings, states: States, lang: str) -> list[Row]:
     """The stacked bar of `acts`: every segment in order, with its count and share."""
     counts = dict.fromkeys(SEGMENTS, 0)
     for a in acts:
@@ -262,7 +278,7 @@ def slugs(ids: list[str]) -> dict[str, str]:
 # ----------------------------------------------------------------------------- context
 
 
-def build_context(plan: Plan, cutoff: date, lang: str = "sq", institution: str | None = None) -> dict:
+def build_context(plan: Plan, cutoff: date, lang: str = "sq", institution: str | None = None) -> Row:
     """Everything a report template shows, for the whole plan or one body's activities."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; use one of: {', '.join(LANGS)}")
@@ -314,7 +330,7 @@ def build_context(plan: Plan, cutoff: date, lang: str = "sq", institution: str |
     }
 
 
-def _involvement(plan: Plan, rec: ActivityRecord, r, lang: str, state, standing: str) -> dict:
+def _involvement(plan: Plan, rec: ActivityRecord, r: Reach, lang: str, state: State, standing: str) -> Row:
     """One row of a body's activities: its roles, and the collective (`via`) when it is reached
     through one or addressed as one of all bodies."""
     group = plan.registry.by_id.get(r.via) if r.via else None
@@ -325,13 +341,15 @@ def _involvement(plan: Plan, rec: ActivityRecord, r, lang: str, state, standing:
             "reported": state.reported, "standing": STANDINGS[lang][standing], "standing_key": standing}
 
 
-def _scope(plan: Plan, inst_id: str, lang: str, acts, apart, reached) -> dict:
+def _scope(plan: Plan, inst_id: str, lang: str, acts: list[ActivityRecord], apart: list[ActivityRecord],
+           reached: dict[str, Reach]) -> Row:
     """The body a per-institution report is for, with the counts its note states."""
     reg = plan.registry
     via = [a for a in acts if reached[a.ref].via]
     by_group: dict[str, int] = {}
-    for a in via:
-        by_group[reached[a.ref].via] = by_group.get(reached[a.ref].via, 0) + 1
+    for group in (reached[a.ref].via for a in via):
+        if group is not None:
+            by_group[group] = by_group.get(group, 0) + 1
 
     def name(i: str) -> str:
         inst = reg.by_id.get(i)
@@ -349,7 +367,7 @@ def _scope(plan: Plan, inst_id: str, lang: str, acts, apart, reached) -> dict:
             "note": note}
 
 
-def build_index(plan: Plan, cutoff: date, lang: str, files: dict[str, str]) -> dict:
+def build_index(plan: Plan, cutoff: date, lang: str, files: dict[str, str]) -> Row:
     """The per-institution index: one row per body with a report, in registry order."""
     rows = []
     for inst_id, file in files.items():
@@ -378,20 +396,20 @@ def report_bodies(plan: Plan) -> list[str]:
 # ----------------------------------------------------------------------------- parts
 
 
-def _body(plan: Plan, inst_id: str | None, lang: str) -> dict:
+def _body(plan: Plan, inst_id: str | None, lang: str) -> Row:
     inst = plan.registry.by_id.get(inst_id) if inst_id else None
     if inst is None:
         return {"id": inst_id or "—", "name": inst_id or "", "slug": slug(inst_id or "none")}
     return {"id": inst.id, "name": inst.name_en if lang == "en" else inst.name, "slug": slug(inst.id)}
 
 
-def _plan(plan: Plan, lang: str) -> dict:
+def _plan(plan: Plan, lang: str) -> Row:
     """`title` and `title_en` as in the data; `name`, the title in the report's language."""
     return {"id": plan.meta.id, "title": plan.meta.title, "title_en": plan.meta.title_en,
             "name": language.plan_title(plan.meta, lang), "start": str(plan.start), "end": str(plan.end)}
 
 
-def _item(rec: ActivityRecord, lang: str) -> dict:
+def _item(rec: ActivityRecord, lang: str) -> Row:
     """An activity's ref and title: `title` in the report's language, `title_lang` the language it
     is really in (`sq` where the English is missing), `title_alt` the other language's text (for
     the HTML filter, so a search finds a row in either language)."""
@@ -402,11 +420,12 @@ def _item(rec: ActivityRecord, lang: str) -> dict:
             "lead": rec.lead or "—", "pillar": rec.pillar}
 
 
-def _approx(deadline) -> bool:
+def _approx(deadline: Deadline) -> bool:
     return bool(deadline.reading and deadline.reading.approx)
 
 
-def _pillar_row(plan: Plan, pillar, acts: list[ActivityRecord], cutoff: date, standing, states, lang: str) -> dict:
+def _pillar_row(plan: Plan, pillar: PillarRecord, acts: list[ActivityRecord], cutoff: date, standing: Standings,
+                states: States, lang: str) -> Row:
     counts = stats_row(plan, acts, cutoff)
     return {"numeral": pillar.numeral, "title": pillar.title, "title_en": pillar.title_en,
             "name": language.pillar_title(pillar, lang), "anchor": f"pillar-{pillar.numeral}",
@@ -414,13 +433,13 @@ def _pillar_row(plan: Plan, pillar, acts: list[ActivityRecord], cutoff: date, st
             "segments": segments(acts, standing, states, lang)}
 
 
-def _overdue_groups(plan: Plan, late, lang: str) -> list[dict]:
+def _overdue_groups(plan: Plan, late: list[Overdue], lang: str) -> list[Row]:
     """Grouped by lead body: most overdue items first, then registry order; items most late first."""
-    groups: dict[str | None, list] = {}
+    groups: dict[str | None, list[Overdue]] = {}
     for o in late:
         groups.setdefault(o.rec.lead, []).append(o)
     order = {i.id: n for n, i in enumerate(plan.registry.institutions)}
-    keys = sorted(groups, key=lambda k: (-len(groups[k]), k is None, order.get(k, len(order)), k or ""))
+    keys = sorted(groups, key=lambda k: (-len(groups[k]), k is None, order.get(k or "", len(order)), k or ""))
     return [{**(_body(plan, k, lang) if k else {"id": "—", "name": LABELS[lang]["no_lead"], "slug": "none"}),
              "items": [{**_item(o.rec, lang), "deadline": language.deadline(o.deadline, lang), "due": o.due.isoformat(),
                         "approx": o.approx, "months_late": o.months_late,
@@ -429,10 +448,11 @@ def _overdue_groups(plan: Plan, late, lang: str) -> list[dict]:
             for k in keys]
 
 
-def _scorecard(plan: Plan, acts, standing, states, lang: str, institution: str | None) -> list[dict]:
+def _scorecard(plan: Plan, acts: list[ActivityRecord], standing: Standings, states: States, lang: str,
+               institution: str | None) -> list[Row]:
     """By lead as the plan prints it. For one body: the activities it leads, then one row per
     collective it belongs to for the activities that collective leads (labelled as such)."""
-    rows: dict[str, dict] = {}
+    rows: dict[str, Row] = {}
     leads = [institution, *plan.registry.groups_of(institution)] if institution else None
     for a in acts:
         if a.lead is None or (leads is not None and a.lead not in leads):
@@ -452,7 +472,7 @@ def _scorecard(plan: Plan, acts, standing, states, lang: str, institution: str |
     return sorted(rows.values(), key=lambda r: (r["id"] != institution, order.get(r["id"], len(order)), r["id"]))
 
 
-def _bar_status(rec: ActivityRecord, standing: str, state) -> str:
+def _bar_status(rec: ActivityRecord, standing: str, state: State) -> str:
     """overdue | done | active | ongoing | cancelled | planned: the bar's colour and Mermaid tag."""
     if standing == "overdue":
         return "overdue"
@@ -467,13 +487,15 @@ def _bar_status(rec: ActivityRecord, standing: str, state) -> str:
     return "planned"
 
 
-def _timeline(plan: Plan, pillar, acts, cutoff: date, standing, states, lang: str) -> dict:
+def _timeline(plan: Plan, pillar: PillarRecord, acts: list[ActivityRecord], cutoff: date, standing: Standings,
+              states: States, lang: str) -> Row:
     """Bars in whole months from the plan start; `by` deadlines (no start) run from the plan start."""
-    spans = []
+    spans: list[tuple[ActivityRecord, Month, Month]] = []
     for a in acts:
         readings = [d.reading for d in a.deadlines if d.reading and d.reading.end]
+        ends = [r.end for r in readings if r.end]
         if readings:
-            spans.append((a, min(r.start or plan.start for r in readings), max(r.end for r in readings)))
+            spans.append((a, min(r.start or plan.start for r in readings), max(ends)))
     first = min([plan.start, *(s for _, s, _ in spans)])
     last = max([plan.end, *(e for _, _, e in spans)])
     cut = Month.of(cutoff)
@@ -483,7 +505,7 @@ def _timeline(plan: Plan, pillar, acts, cutoff: date, standing, states, lang: st
              "end_day": e.plus(1).first_day().isoformat(),
              "offset": s.index - first.index, "span": e.index - s.index + 1, "row": row}
             for row, (a, s, e) in enumerate(spans)]
-    sections: dict[str, list] = {}
+    sections: dict[str, list[Row]] = {}
     for bar in bars:
         sections.setdefault(bar["goal"], []).append(bar)
     years = [{"year": y, "offset": Month(y, 1).index - first.index}
