@@ -115,7 +115,7 @@ def test_a_cross_file_finding_is_refused_only_when_clean_is_required(tmp_path: P
     import ap_cli
 
     plan_dir = _broken(tmp_path, with_checks_only=True)
-    found = ap_cli.inspect(plan_dir)
+    found = ap_cli.check_plan(plan_dir)
     assert found.plan is not None and found.errors, "the fixture needs a cross-file error"
     if refused:
         with pytest.raises(ap_cli.PlanInvalid) as caught:

@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, tuple[str, str]] = {
     # opening a plan
     "open_plan": ("app", "open_plan"),
-    "inspect": ("app", "inspect"),
+    "check_plan": ("app", "check_plan"),
     "cutoff": ("app", "cutoff"),
     "Plan": ("plan", "Plan"),
     "ActivityRecord": ("plan", "ActivityRecord"),
@@ -54,9 +54,9 @@ __all__ = [
     "PlanInvalid",
     "__version__",
     "by_institution",
+    "check_plan",
     "cutoff",
     "diff_plans",
-    "inspect",
     "open_plan",
     "overdue",
     "render_diff",
@@ -69,8 +69,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each is loaded on first use
+    from .app import check_plan as check_plan
     from .app import cutoff as cutoff
-    from .app import inspect as inspect
     from .app import open_plan as open_plan
     from .diagnostics import Diagnostic as Diagnostic
     from .diff import diff_plans as diff_plans

@@ -12,7 +12,7 @@ used as asked. `require` says how sound the plan must be:
 - ``"readable"``: there is a plan object at all; errors are allowed (an edit needs a readable plan
   and judges the file it writes to itself; see `editable`).
 
-`inspect` never refuses: it returns the plan (or None) with every diagnostic, for `apcli check`,
+`check_plan` never refuses: it returns the plan (or None) with every diagnostic, for `apcli check`,
 which reports rather than refuses. Heavy modules (pydantic, the loader) are imported inside
 the functions, so importing this module costs nothing.
 """
@@ -61,7 +61,7 @@ def plan_root(path: Path) -> Path:
 
 
 @dataclass(frozen=True)
-class Inspection:
+class PlanCheck:
     """A plan as found: the plan (None when it could not be read at all), every diagnostic
     (in the loader's order; sorted by place when the checks ran) and the files read."""
 
@@ -74,8 +74,8 @@ class Inspection:
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
-def inspect(path: PathLike | None = None, *, progress: PathLike | None = None, checks: bool = True,
-            today: date | None = None) -> Inspection:
+def check_plan(path: PathLike | None = None, *, progress: PathLike | None = None, checks: bool = True,
+               today: date | None = None) -> PlanCheck:
     """Load the plan at `path` (found as `find_plan` does) and, when `checks` and it loaded
     without errors, run the cross-file checks as of `today`. Never raises on bad plan data."""
     from .loader import gc_paused, load_plan
@@ -86,7 +86,7 @@ def inspect(path: PathLike | None = None, *, progress: PathLike | None = None, c
 
         with gc_paused():  # the checks build acyclic data too (see loader.gc_paused)
             diags = sorted(diags + run_checks(plan, today or date.today()))
-    return Inspection(plan, diags, list(plan.files) if plan is not None else [])
+    return PlanCheck(plan, diags, list(plan.files) if plan is not None else [])
 
 
 def open_plan(path: PathLike | None = None, *, progress: PathLike | None = None,
@@ -96,7 +96,7 @@ def open_plan(path: PathLike | None = None, *, progress: PathLike | None = None,
     `diagnostics`: the errors) when the plan is not as sound as `require` asks (see above)."""
     if require not in REQUIRE:
         raise InvalidArgument(f"unknown require {require!r}; use one of: {', '.join(REQUIRE)}")
-    found = inspect(path, progress=progress, checks=require == "clean")
+    found = check_plan(path, progress=progress, checks=require == "clean")
     errors = found.errors
     if found.plan is None:
         raise PlanInvalid(errors or found.diagnostics)
@@ -167,7 +167,7 @@ class Editable:
 def editable(path: PathLike, progress: PathLike | None = None) -> Editable:
     """The plan and the files that have errors: an edit needs a readable plan, and only the
     file it writes to must be free of errors (a typo in another pillar does not block a report)."""
-    found = inspect(path, progress=progress, checks=False)
+    found = check_plan(path, progress=progress, checks=False)
     if found.plan is None:
         raise PlanInvalid(found.diagnostics, "cannot read the plan (run `apcli check`)")
     errors = found.errors

@@ -26,7 +26,7 @@ def check(
     Example: apcli check --format github
     """
     from .. import diagnostics as dg
-    from ..app import find_plan, inspect, plan_root
+    from ..app import check_plan, find_plan, plan_root
 
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     check_format(fmt, ("text", "github", "json"))
@@ -34,7 +34,7 @@ def check(
     diags: list[dg.Diagnostic] = []
     files = 0
     for root in dict.fromkeys(roots):
-        found = inspect(root, progress=progress)
+        found = check_plan(root, progress=progress)
         diags += found.diagnostics
         files += len(found.files)
     diags = sorted(set(diags))
