@@ -9,11 +9,14 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from ap_cli.diagnostics import Diagnostic
+from ap_cli.errors import ApcliError, InvalidArgument, PlanInvalid
 from conftest import MINI_PLAN, ROOT
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -232,3 +235,57 @@ def test_the_page_shows_the_example_and_its_output() -> None:
     code = EXAMPLE.read_text(encoding="utf-8")
     body = code[code.index('"""', 3) + 3:].lstrip("\n")  # the script without its docstring
     assert f"```python\n{body}```" in page
+
+
+# ----------------------------------------------------------------------------- the command line's one mapping
+
+
+def _diag(n: int) -> Diagnostic:
+    from ap_cli.diagnostics import error
+
+    return error("plan/plan.yaml", n, 1, "yaml-syntax", f"problem {n}")
+
+
+@pytest.mark.parametrize("make, code, text", [
+    (lambda: InvalidArgument("unknown body 'X'"), 2, "apcli: unknown body 'X'\n"),
+    (lambda: ApcliError("cannot write f"), 1, "apcli: cannot write f\n"),
+    (lambda: ApcliError("located", [_diag(3)]),
+     1, "plan/plan.yaml:3:1: [error] problem 3 (yaml-syntax)\napcli: located\n"),
+    (lambda: PlanInvalid([_diag(n) for n in range(1, 13)]), 1,
+     "".join(f"plan/plan.yaml:{n}:1: [error] problem {n} (yaml-syntax)\n" for n in range(1, 11))
+     + "… and 2 more\napcli: the plan has errors (run `apcli check`); no answer given\n"),
+    (lambda: FileNotFoundError(2, "No such file or directory", "gone.yaml"), 1,
+     "apcli: gone.yaml: No such file or directory\n"),
+])
+def test_the_cli_maps_every_error_in_one_place(capsys: pytest.CaptureFixture[str], make: Callable[[], Exception],
+                                               code: int, text: str) -> None:
+    from ap_cli.cli.errors import exit_for
+
+    done = exit_for(make())
+    assert done is not None and done.exit_code == code
+    assert capsys.readouterr().err == text
+
+
+def test_a_bug_keeps_its_traceback() -> None:
+    from ap_cli.cli.errors import exit_for
+
+    assert exit_for(KeyError("x")) is None
+
+
+def test_every_command_is_guarded_and_checks_its_text() -> None:
+    import typer
+
+    from ap_cli.cli import app
+    from ap_cli.cli.options import TextCommand
+
+    def commands(t: typer.Typer) -> list[typer.models.CommandInfo]:
+        found = list(t.registered_commands)
+        for group in t.registered_groups:
+            assert group.typer_instance is not None
+            found += commands(group.typer_instance)
+        return found
+
+    infos = commands(app)
+    assert len(infos) == 19
+    for info in infos:
+        assert info.cls is TextCommand and getattr(info.callback, "__wrapped__", None) is not None, info.name
