@@ -3,14 +3,12 @@ plan repository)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import typer
 
-from ..diagnostics import Diagnostic, escape_line
-from ..errors import ApcliError
+from ..diagnostics import escape_line
 from .app import app
 from .errors import fail
 from .options import PlanOpt, path_arg
@@ -37,70 +35,38 @@ def fmt_files(
     """
     from ..app import plan_to_change
     from ..diagnostics import format_text
-    from ..edit import WriteError, lock_root, sweep_temp_files, write_file
-    from ..formatting import format_file, plan_files
+    from ..edit import lock_root
+    from ..formatting import plan_files
     from ..init import READ_ONLY, read_only
-    from ..loader import display_path
+    from ..writes import format_files, stamp_files
 
     targets = paths or [plan_to_change(plan_dir, check_only)]
     files = [f for p in targets for f in (plan_files(p) if p.is_dir() else [p])]
     if not check_only and any(read_only(f.parent, named=True) for f in files):  # files named on the command line
         raise fail(READ_ONLY)
     if stamp:
-        _stamp_files(list(dict.fromkeys(files)), check_only)
+        def stamped(name: str, count: int) -> None:
+            sys.stdout.write(f"{'would stamp' if check_only else 'stamped'} {escape_line(name)}: "
+                             f"{count} fingerprint{'s' if count != 1 else ''}\n")
+
+        s = stamp_files(list(dict.fromkeys(files)), check_only, stamped)
+        sys.stderr.write(format_text(s.problems))
+        sys.stderr.write(f"{s.fingerprints} fingerprint(s) {'missing or stale in' if check_only else 'written to'} "
+                         f"{s.files} file(s)\n")
+        if s.problems or (check_only and s.files):
+            raise typer.Exit(1)
         return
-    changed: list[Path] = []
-    problems: list[Diagnostic] = []
-    refused = 0
+
+    def formatted(name: str) -> None:
+        sys.stdout.write(f"{'would reformat' if check_only else 'reformatted'} {escape_line(name)}\n")
+
     with writing([lock_root(p) for p in targets], check_only):  # from reading each file to its write
-        if not check_only:
-            for directory in {f.parent for f in files}:
-                sweep_temp_files(directory)  # left by an interrupted run; we hold the lock
-        for path in dict.fromkeys(files):
-            name = os.path.join(display_path(path.parent), path.name)  # a link by its own name
-            new, diags = format_file(path, name)
-            problems += diags
-            refused += bool(diags)
-            if new is None:
-                continue
-            if not check_only:
-                try:
-                    write_file(path, new)
-                except WriteError as exc:  # the problems found so far are shown with it
-                    raise ApcliError(f"{exc}; {len(changed)} file(s) reformatted before it, the rest left as "
-                                     "they are", sorted(problems)) from None
-            changed.append(path)
-            sys.stdout.write(f"{'would reformat' if check_only else 'reformatted'} {escape_line(name)}\n")
-    sys.stderr.write(format_text(sorted(problems)))
+        f = format_files(files, check_only, formatted)
+    sys.stderr.write(format_text(f.problems))
     verb = "would be reformatted" if check_only else "reformatted"
-    sys.stderr.write(f"{len(changed)} file(s) {verb}, {len(set(files)) - len(changed) - refused} already formatted"
-                     + (f", {refused} left as they are (see above)" if refused else "") + "\n")
-    if problems or (check_only and changed):
-        raise typer.Exit(1)
-
-
-def _stamp_files(files: list[Path], check_only: bool) -> None:
-    from ..diagnostics import format_text
-    from ..edit import write_atomic
-    from ..loader import display_path
-    from ..stamp import stamp_file
-
-    problems: list[Diagnostic] = []
-    stamped, total = 0, 0
-    for path in files:
-        new, count, diags = stamp_file(path, display_path(path))
-        problems += diags
-        if new is None:
-            continue
-        stamped, total = stamped + 1, total + count
-        if not check_only:
-            write_atomic(path, new)
-        sys.stdout.write(f"{'would stamp' if check_only else 'stamped'} {display_path(path)}: "
-                         f"{count} fingerprint{'s' if count != 1 else ''}\n")
-    sys.stderr.write(format_text(sorted(problems)))
-    verb = "missing or stale in" if check_only else "written to"
-    sys.stderr.write(f"{total} fingerprint(s) {verb} {stamped} file(s)\n")
-    if problems or (check_only and stamped):
+    sys.stderr.write(f"{len(f.changed)} file(s) {verb}, {f.total - len(f.changed) - f.refused} already formatted"
+                     + (f", {f.refused} left as they are (see above)" if f.refused else "") + "\n")
+    if f.problems or (check_only and f.changed):
         raise typer.Exit(1)
 
 
