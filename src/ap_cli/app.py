@@ -89,6 +89,21 @@ def check_plan(path: PathLike | None = None, *, progress: PathLike | None = None
     return PlanCheck(plan, diags, list(plan.files) if plan is not None else [])
 
 
+def check_paths(paths: list[Path], plan: PathLike | None = None, *,
+                progress: PathLike | None = None) -> PlanCheck:
+    """`apcli check`: every plan named by `paths` (a plan directory, or a file inside one; none:
+    the plan `find_plan(plan)` finds), each checked once; the diagnostics of all, sorted and
+    without repeats, and every file read (`plan` is None)."""
+    roots = [plan_root(p) for p in paths] if paths else [find_plan(plan)]
+    diags: list[Diagnostic] = []
+    files: list[str] = []
+    for root in dict.fromkeys(roots):
+        found = check_plan(root, progress=progress)
+        diags += found.diagnostics
+        files += found.files
+    return PlanCheck(None, sorted(set(diags)), files)
+
+
 def open_plan(path: PathLike | None = None, *, progress: PathLike | None = None,
               require: Require = "clean") -> Plan:
     """The plan at `path` (default: `$APCLI_PLAN`, `./plan`, then the bundled plan), with the

@@ -26,22 +26,16 @@ def check(
     Example: apcli check --format github
     """
     from .. import diagnostics as dg
-    from ..app import check_plan, find_plan, plan_root
+    from ..app import check_paths
 
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     check_format(fmt, ("text", "github", "json"))
-    roots = [plan_root(p) for p in paths] if paths else [find_plan(plan_dir)]
-    diags: list[dg.Diagnostic] = []
-    files = 0
-    for root in dict.fromkeys(roots):
-        found = check_plan(root, progress=progress)
-        diags += found.diagnostics
-        files += len(found.files)
-    diags = sorted(set(diags))
+    found = check_paths(paths or [], plan_dir, progress=progress)
+    diags = found.diagnostics
     render = {"text": dg.format_text, "github": dg.format_github, "json": dg.format_json}[fmt]
     sys.stdout.write(render(diags))
     if fmt != "json":
-        sys.stderr.write(dg.summary(diags, files) + "\n")
+        sys.stderr.write(dg.summary(diags, len(found.files)) + "\n")
     raise typer.Exit(1 if dg.has_errors(diags, strict) else 0)
 
 
