@@ -288,4 +288,4 @@ def test_every_command_is_guarded_and_checks_its_text() -> None:
     infos = commands(app)
     assert len(infos) == 19
     for info in infos:
-        assert info.cls is TextCommand and getattr(info.callback, "__wrapped__", None) is not None, info.name
+        assert info.cls is TextCommand and getattr(info.callback, "guarded", False), info.name

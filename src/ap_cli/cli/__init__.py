@@ -15,16 +15,22 @@ A new command group is a module here that does `from .app import app` and define
 with `@app.command()` (or makes its own `typer.Typer()` and `app.add_typer(...)`s it); add its
 name to `GROUPS` below. Importing it registers the commands; `_finish` then wraps every command,
 nested groups included, in the error mapping and the text-argument check.
+
+Command modules written against the old single-module cli.py (`ap_cli.cli_sheets`,
+`ap_cli.cli_site`) still work until they are moved here: each module of `LEGACY` that exists
+is imported and its `register(...)` called, and the helpers they import from `ap_cli.cli`
+(`load`, `fail`, `cutoff`, the options, `_editable`, `_append`, …) are re-exported below.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import typer
 from typer.core import TyperCommand
 
-from .app import app
+from .app import app, progress_app
 from .errors import guarded
 from .options import TextCommand
 
@@ -35,11 +41,20 @@ for _group in GROUPS:
     importlib.import_module(f"{__name__}.{_group}")
 
 
+from .legacy import *  # noqa: E402, F403  (the old cli.py's helpers, for the LEGACY modules)
+
+# Modules outside this package that add commands with `register(...)`, and what they are given.
+LEGACY: dict[str, tuple[typer.Typer, ...]] = {"cli_sheets": (app, progress_app), "cli_site": (app,)}
+for _name, _apps in LEGACY.items():
+    if importlib.util.find_spec(f"ap_cli.{_name}") is not None:
+        importlib.import_module(f"ap_cli.{_name}").register(*_apps)
+
+
 def _finish(typer_app: typer.Typer) -> None:
     """Every command maps library errors (errors.guarded) and checks its text arguments
     (options.TextCommand); set here, once, for all of them."""
     for info in typer_app.registered_commands:
-        if info.callback is not None and not getattr(info.callback, "__wrapped__", None):
+        if info.callback is not None and not getattr(info.callback, "guarded", False):
             info.callback = guarded(info.callback)
         if info.cls in (None, TyperCommand):
             info.cls = TextCommand
@@ -55,4 +70,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "progress_app"]

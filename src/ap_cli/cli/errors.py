@@ -71,4 +71,5 @@ def guarded(callback: F) -> F:
                 raise
             raise done from None
 
+    run.guarded = True  # type: ignore[attr-defined]  # wrapped once, whoever else wraps it
     return run  # type: ignore[return-value]
