@@ -81,11 +81,11 @@ def render_entry(entry: dict[str, Any], indent: int = 0, newline: str = "\n") ->
     """
     pad = " " * indent
     lines: list[str] = []
-    for key in ENTRY_KEYS:
+    for key in (*ENTRY_KEYS, "internal"):  # internal: only when true (forms do not offer it)
         value = entry.get(key)
-        if value is None:
+        if value is None or value is False:
             continue
-        text = scalar(value, plain=key in ("ref", "status", "completion", "by"))
+        text = "true" if value is True else scalar(value, plain=key in ("ref", "status", "completion", "by"))
         lines.append(f"{pad}{'- ' if not lines else '  '}{key}: {text}")
     return "".join(line + newline for line in lines)
 

@@ -114,7 +114,7 @@ def show_data(plan: Plan, rec: ActivityRecord, cutoff: date) -> Row:
             "deadlines_read": [d.reading.as_json() for d in rec.deadlines if d.reading],
             "as_of": cutoff.isoformat(), "state": state_at(plan, rec, cutoff).status,
             "timeliness": timeliness(plan, rec, cutoff),
-            "progress": [e.model_dump(exclude_none=True) for e in plan.progress_by_ref.get(rec.ref, [])]}
+            "progress": [e.model_dump(exclude_defaults=True) for e in plan.progress_by_ref.get(rec.ref, [])]}
 
 
 def show_text(plan: Plan, rec: ActivityRecord, data: Row, lang: str = "sq") -> str:
