@@ -80,7 +80,7 @@ def deadline_text(phrase: str, reading: Reading) -> str:
              f"end: {data['end'] or '-'}", f"due: {data['due'] or 'never (ongoing)'}",
              f"approximate: {'yes' if data['approx'] else 'no'}"]
     if reading.kind == "recurring":
-        lines.append("occurrences: " + ", ".join(data["occurrences"]))
+        lines.append("occurrences: " + ", ".join(day.isoformat() for day in reading.due_days))
     lines.append(f"in English: {data['text_en']}")
     return "\n".join(lines) + "\n"
 
