@@ -19,13 +19,14 @@ nested groups included, in the error mapping and the text-argument check.
 Command modules written against the old single-module cli.py (`ap_cli.cli_sheets`,
 `ap_cli.cli_site`) still work until they are moved here: each module of `LEGACY` that exists
 is imported and its `register(...)` called, and the helpers they import from `ap_cli.cli`
-(`load`, `fail`, `cutoff`, the options, `_editable`, `_append`, …) are re-exported below.
+(`load`, `fail`, `cutoff`, the options, `_editable`, `_append`, …) are re-exported from
+`legacy.py` (only then: they would cost every start-up).
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
+from pathlib import Path
 
 import typer
 from typer.core import TyperCommand
@@ -41,13 +42,13 @@ for _group in GROUPS:
     importlib.import_module(f"{__name__}.{_group}")
 
 
-from .legacy import *  # noqa: E402, F403  (the old cli.py's helpers, for the LEGACY modules)
-
 # Modules outside this package that add commands with `register(...)`, and what they are given.
 LEGACY: dict[str, tuple[typer.Typer, ...]] = {"cli_sheets": (app, progress_app), "cli_site": (app,)}
-for _name, _apps in LEGACY.items():
-    if importlib.util.find_spec(f"ap_cli.{_name}") is not None:
-        importlib.import_module(f"ap_cli.{_name}").register(*_apps)
+_present = [name for name in LEGACY if (Path(__file__).parent.parent / f"{name}.py").is_file()]
+if _present:  # only then the old helpers, under their old names (they cost start-up time)
+    from .legacy import *  # noqa: F403
+for _name in _present:
+    importlib.import_module(f"ap_cli.{_name}").register(*LEGACY[_name])
 
 
 def _finish(typer_app: typer.Typer) -> None:
