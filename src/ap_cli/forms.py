@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from . import edit, language
@@ -185,6 +186,35 @@ def select(plan: Plan, inst_id: str, quarter: Quarter) -> list[Item]:
         else:
             items.append(Item(rec, "undated", None, r))
     return sorted(items, key=lambda item: SECTIONS.index(item.section))  # stable: plan order within
+
+
+@dataclass(frozen=True)
+class Form:
+    """A body's quarterly form: its text and the activities it holds (`own`: those of the body
+    itself or its collectives, not those listed apart for all bodies)."""
+
+    text: str
+    items: list[Item]
+
+    @property
+    def own(self) -> int:
+        return sum(i.section != "for_all" for i in self.items)
+
+
+def quarterly_form(plan: Plan, inst_id: str, quarter: Quarter, log_dir: Path, lang: str = "sq") -> Form:
+    """`apcli progress template`: the form of `inst_id` for `quarter`, pointing at the file it
+    becomes in the progress log at `log_dir` (app.progress_dir). A quarter outside the plan
+    period is an InvalidArgument."""
+    from .errors import InvalidArgument
+    from .institutions import slug
+    from .loader import display_path
+
+    if quarter.last < plan.start.first_day() or quarter.first > plan.end.last_day():
+        raise InvalidArgument(f"{quarter} is outside the plan period ({plan.start} – {plan.end})")
+    target = log_dir / str(quarter) / f"{slug(inst_id)}.yaml"
+    items = select(plan, inst_id, quarter)
+    schema = edit.schema_ref(Path(plan.root), target.parent)
+    return Form(render(plan, inst_id, quarter, items, schema, display_path(target), lang), items)
 
 
 def render(plan: Plan, inst_id: str, quarter: Quarter, items: list[Item], schema: str | None,

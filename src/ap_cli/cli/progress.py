@@ -113,10 +113,8 @@ def progress_template(
     """
     from ..app import editable, find_plan, not_plan_data, progress_dir
     from ..dates import parse_quarter
-    from ..edit import schema_ref, write_file
-    from ..forms import render, select
-    from ..institutions import slug
-    from ..loader import display_path
+    from ..edit import write_file
+    from ..forms import quarterly_form
     from ..writes import check_out
 
     lang = lang_of(lang)
@@ -124,28 +122,23 @@ def progress_template(
     if out is not None:
         check_out(out)  # a directory, device, FIFO, socket or link is refused before the work
     found = editable(find_plan(plan_dir), progress)
-    plan = found.plan
-    inst = institution_id(plan, institution)
+    inst = institution_id(found.plan, institution)
     q = parsed(parse_quarter, quarter)
-    if q.last < plan.start.first_day() or q.first > plan.end.last_day():
-        raise fail(f"{q} is outside the plan period ({plan.start} – {plan.end})")
+    form = quarterly_form(found.plan, inst, q, progress_dir(found.plan, progress), lang)
     if out is not None:
-        not_plan_data(plan, out)
+        not_plan_data(found.plan, out)
     if out is not None and out.exists() and not force:
         raise fail(f"{out} exists; pass --force to replace it")
     if found.errors:
         sys.stderr.write(f"apcli: warning: the plan has {found.errors} error(s) (run `apcli check`); "
                          "the form may be incomplete\n")
-    target = progress_dir(plan, progress) / str(q) / f"{slug(inst)}.yaml"
-    items = select(plan, inst, q)
-    text = render(plan, inst, q, items, schema_ref(Path(plan.root), target.parent), display_path(target), lang)
     if out is None:
-        sys.stdout.write(text)
+        sys.stdout.write(form.text)
         return
-    write_file(out, text.encode("utf-8"))
-    own = sum(i.section != "for_all" for i in items)
-    sys.stderr.write(f"wrote {escape_line(out)}: {own} activities of {escape_line(inst)} for {q}"
-                     + (f", and {len(items) - own} for all bodies listed apart" if own < len(items) else "") + "\n")
+    write_file(out, form.text.encode("utf-8"))
+    apart = len(form.items) - form.own
+    sys.stderr.write(f"wrote {escape_line(out)}: {form.own} activities of {escape_line(inst)} for {q}"
+                     + (f", and {apart} for all bodies listed apart" if apart else "") + "\n")
 
 
 @progress_app.command("import")
