@@ -1,10 +1,11 @@
 """Re-run every example in README.md and the documentation pages, and replace its output with
 what apcli prints now.
 
-An example is a ```console block whose first line starts with `$ apcli`; everything after that
-line is the command's output. It runs from the repository root against the bundled plan, with
-`COLUMNS=100` and `NO_COLOR=1` (an `apcli init …` example runs in a temporary folder). The files
-are README.md and every docs/**/*.md page (`documents()`).
+An example is a ```console block whose first line starts with `$ apcli` (or `$ python examples/`:
+a script using apcli from Python); everything after that line is the command's output. It runs
+from the repository root against the bundled plan, with `COLUMNS=100` and `NO_COLOR=1` (an
+`apcli init …` example runs in a temporary folder). The files are README.md and every
+docs/**/*.md page (`documents()`).
 
 `python docs/update_readme.py` rewrites them; `python docs/update_readme.py --check` changes
 nothing and exits 1 naming each file whose examples are stale (tests/test_docs.py runs the
@@ -22,12 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
-BLOCK = re.compile(r"```console\n(\$ apcli[^\n]*)\n(.*?)```", re.S)
+BLOCK = re.compile(r"```console\n(\$ (?:apcli|python examples/)[^\n]*)\n(.*?)```", re.S)
 
 
 def run_example(command_line: str) -> str:
-    """Run `$ apcli …` (pipes allowed) from the repository root; stdout and stderr together."""
-    script = f'apcli() {{ "{sys.executable}" -m ap_cli "$@"; }}\n{command_line[2:]}'
+    """Run `$ apcli …` or `$ python examples/…` (pipes allowed) from the repository root; stdout
+    and stderr together."""
+    script = (f'apcli() {{ "{sys.executable}" -m ap_cli "$@"; }}\npython() {{ "{sys.executable}" "$@"; }}\n'
+              f"{command_line[2:]}")
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
     env.pop("GITHUB_ACTIONS", None)
     env.pop("APCLI_PLAN", None)

@@ -443,7 +443,8 @@ def test_wheel_metadata(dist: Path) -> None:
     assert meta["License-Expression"] == "MIT" and meta.get_all("License-File") == ["LICENSE"]
     assert f"{info}/licenses/LICENSE" in names
     assert "apcli = ap_cli.cli:main" in entry_points
-    assert {"ap_cli/plan/plan.yaml", "ap_cli/templates/init/plan.yml", "ap_cli/schema/apcli.schema.json"} <= set(names)
+    assert {"ap_cli/plan/plan.yaml", "ap_cli/templates/init/plan.yml", "ap_cli/schema/apcli.schema.json",
+            "ap_cli/py.typed", "ap_cli/cli/__init__.py"} <= set(names)  # py.typed: the API is typed (PEP 561)
     urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL") or [])
     assert set(urls) == {"Homepage", "Documentation", "Source", "Issues", "Changelog"}
     assert all(u.startswith("https://github.com/OWNER/apcli") for u in urls.values())
@@ -464,7 +465,8 @@ def test_sdist_has_the_licence_and_changelog(dist: Path) -> None:
     [sdist] = dist.glob("*.tar.gz")
     with tarfile.open(sdist) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
-    assert {"LICENSE", "CHANGELOG.md", "PKG-INFO", "pyproject.toml", "src/ap_cli/cli.py", "tools/floors.py"} <= names
+    assert {"LICENSE", "CHANGELOG.md", "PKG-INFO", "pyproject.toml", "src/ap_cli/cli/__init__.py",
+            "src/ap_cli/py.typed", "tools/floors.py", "examples/overdue_per_pillar.py"} <= names
     assert sdist.name == f"apcli_albania-{__version__}.tar.gz"
 
 

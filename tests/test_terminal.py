@@ -176,9 +176,9 @@ def plan_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sweeps run a command six times on the same plan: read it once (the reading is not under test)."""
     import functools
 
-    from ap_cli import cli
+    from ap_cli import app
 
-    monkeypatch.setattr(cli, "load", functools.lru_cache(maxsize=None)(cli.load))
+    monkeypatch.setattr(app, "open_plan", functools.lru_cache(maxsize=None)(app.open_plan))
 
 
 @pytest.mark.parametrize("command", SWEEP)

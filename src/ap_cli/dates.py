@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from .diagnostics import excerpt
 from .periods import MAX_YEAR, MIN_YEAR, MONTHS, Month, Quarter, check_year, normalise, parse_as_of
@@ -48,6 +48,12 @@ def parse_month_name(text: str) -> Month | None:
         return None
     number = MONTHS.get(word) or MONTHS.get(re.sub(r"(it|in|i)$", "", word)) or _ABBREVIATIONS.get(word)
     return Month(int(m.group(2)), number) if number else None
+
+
+def default_cutoff(today: date | None = None) -> date:
+    """The cut-off when none is given: yesterday, the last day whose reports can be complete
+    (one rule for the command line, the queries and scripts)."""
+    return (today or date.today()) - timedelta(days=1)
 
 
 def parse_cutoff(text: str) -> date:

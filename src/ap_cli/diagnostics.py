@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 Severity = Literal["error", "warning"]
 
@@ -36,7 +37,7 @@ _BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escape(m: re.Match) -> str:
+def _escape(m: re.Match[str]) -> str:
     c = m.group()
     n = ord(c)
     if c in _NAMED:
@@ -48,7 +49,7 @@ def _escape(m: re.Match) -> str:
     return f"\\u{n:04x}" if n <= 0xFFFF else f"\\U{n:08x}"
 
 
-def escape_line(text) -> str:
+def escape_line(text: object) -> str:
     """Text on one line, every unsafe character shown as an escape: `\\n`, `\\x1b`, `\\u202e`."""
     text = str(text)
     return UNSAFE.sub(_escape, text) if UNSAFE.search(text) else text
@@ -57,7 +58,7 @@ def escape_line(text) -> str:
 _KEEP_LINES = re.compile(rf"[\x00-\x08\x0b-\x1f{_REST}]")
 
 
-def escape_text(text) -> str:
+def escape_text(text: object) -> str:
     """Multi-line text: line breaks of every kind become `\\n` and stay; tabs stay; the rest of
     what is unsafe is shown as an escape, as in `escape_line`."""
     text = str(text)
@@ -66,7 +67,7 @@ def escape_text(text) -> str:
     return _KEEP_LINES.sub(_escape, _BREAKS.sub("\n", text))
 
 
-def excerpt(text, limit: int = 60) -> str:
+def excerpt(text: object, limit: int = 60) -> str:
     """User text quoted in a message: at most `limit` characters, as a Python literal (escaped)."""
     text = str(text)
     return repr(text if len(text) <= limit else text[:limit] + "…")
@@ -75,7 +76,7 @@ def excerpt(text, limit: int = 60) -> str:
 _JSON_UNSAFE = re.compile(f"[{_REST}]")  # json.dumps escapes C0 itself
 
 
-def _json_escape(m: re.Match) -> str:
+def _json_escape(m: re.Match[str]) -> str:
     n = ord(m.group())
     if n > 0xFFFF:  # JSON spells a character beyond the BMP as a surrogate pair
         n -= 0x10000
@@ -83,7 +84,7 @@ def _json_escape(m: re.Match) -> str:
     return f"\\u{n:04x}"
 
 
-def dump_json(data) -> str:
+def dump_json(data: object) -> str:
     """Indented UTF-8 JSON with a newline; unsafe characters as `\\u` escapes, so the text a tool
     reads back is exact and a terminal showing the JSON obeys nothing."""
     text = json.dumps(data, ensure_ascii=False, indent=2)

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import language, refs
 from .domain import Goal, Objective, ProgressEntry
+from .edit import ENTRY_KEYS
 from .institutions import fold, split_unit
 from .periods import months_between
 from .plan import ActivityRecord, Deadline, Plan
@@ -392,7 +393,7 @@ def _progress(base: Plan, head: Plan) -> list[Change]:
     return out
 
 
-_ENTRY_FIELDS = ("ref", "date", "status", "completion", "evidence", "by", "note")
+_ENTRY_FIELDS = ENTRY_KEYS  # the fields of a progress entry, in a file's order
 
 
 def _entry(plan: Plan, entry: ProgressEntry) -> tuple[str, ...]:

@@ -21,14 +21,15 @@ import os
 import re
 import stat
 import tempfile
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any
 
+from .errors import ApcliError
 from .source import MAX_FILE_BYTES, YamlProblem, YList, YMap, decode, parse_text, read_capped
 
 MODELINE = "# yaml-language-server: $schema="
-SCHEMA_FILE = Path("schema") / "apcli.schema.json"
 ENTRY_KEYS = ("ref", "date", "status", "completion", "evidence", "by", "note")
 
 # Words YAML 1.1 readers (older editors and tools) take for booleans or null: always quoted.
@@ -37,11 +38,11 @@ _PLAIN = re.compile(r"[A-Za-zÀ-ɏ][A-Za-zÀ-ɏ0-9_.()/-]*")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
 
 
-class EditError(Exception):
+class EditError(ApcliError):
     """An edit that would not leave the file as intended; nothing was written."""
 
 
-class WriteError(Exception):
+class WriteError(ApcliError):
     """A file that cannot or must not be written; nothing of it was written. `str()` is
     `path: reason`."""
 
@@ -72,14 +73,14 @@ def scalar(value: str | None, plain: bool = True) -> str:
     return '"' + "".join(out) + '"'
 
 
-def render_entry(entry: dict, indent: int = 0, newline: str = "\n") -> str:
+def render_entry(entry: dict[str, Any], indent: int = 0, newline: str = "\n") -> str:
     """A progress entry as a block-sequence item; keys in house order, null keys left out.
 
     Dates are quoted so that no YAML reader turns them into timestamps; free text is always
     quoted; ids and enum values are plain when they can be.
     """
     pad = " " * indent
-    lines = []
+    lines: list[str] = []
     for key in (*ENTRY_KEYS, "internal"):  # internal: only when true (forms do not offer it)
         value = entry.get(key)
         if value is None or value is False:
@@ -115,14 +116,14 @@ def schema_ref(plan_root: Path, target_dir: Path) -> str | None:
 # ----------------------------------------------------------------------------- appending
 
 
-def _parse(raw: bytes, name: str):
+def _parse(raw: bytes, name: str) -> Any:
     try:
         return parse_text(decode(raw, name))
     except YamlProblem as p:
         raise EditError(f"{name}:{p.line}:{p.col}: {p.message}; fix the file first (apcli check)") from None
 
 
-def append_entries(path: Path, entries: list[dict], header: str = "") -> bytes:
+def append_entries(path: Path, entries: list[dict[str, Any]], header: str = "") -> bytes:
     """The bytes of `path` with `entries` appended (the file is not written).
 
     A missing file starts with `header`. Raises EditError when the file is not a block list
@@ -166,7 +167,7 @@ def _is_flow(raw: bytes, seq: YList) -> bool:
     return lines[line - 1][col - 1:col] == "["
 
 
-def _verify(new: bytes, name: str, old: list, entries: list[dict]) -> None:
+def _verify(new: bytes, name: str, old: list[Any], entries: list[dict[str, Any]]) -> None:
     try:
         data = parse_text(decode(new, name))
     except YamlProblem:
@@ -177,7 +178,7 @@ def _verify(new: bytes, name: str, old: list, entries: list[dict]) -> None:
                         "ones; nothing written (write the entry by hand, or tidy the file with `apcli fmt`)")
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, (YMap, dict)):
         return [(k, _plain(v)) for k, v in value.items()]
     if isinstance(value, (YList, list)):
@@ -283,10 +284,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             _keep_owner(tmp, owner)
             os.replace(tmp, path)
         except BaseException:
-            try:
+            with suppress(FileNotFoundError):
                 os.unlink(tmp)
-            except FileNotFoundError:
-                pass
             raise
     except BaseException:
         for directory in reversed(created):  # folders made for the file go with it
@@ -327,7 +326,7 @@ def _make_parents(directory: Path) -> list[Path]:
 def sweep_temp_files(directory: Path) -> list[Path]:
     """Remove the temporary files an interrupted write (a kill, a power cut) left in
     `directory`. Call it only while holding the plan's lock: then no apcli is writing there."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(directory))
     except OSError:

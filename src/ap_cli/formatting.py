@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, error
+from .errors import ApcliError
 from .source import MAX_FILE_BYTES, YamlProblem, YList, YMap, decode, parse_text, read_capped
 
 INDENT = 2
 WIDTH = 1_000_000  # never re-wrap text: a re-wrapped title is a noisy diff
 
 
-class FormatError(Exception):
-    pass
+class FormatError(ApcliError):
+    """Formatting would change the data or move a comment; the file is left as it is."""
 
 
 def _yaml() -> Any:  # ruamel.yaml is untyped
@@ -167,7 +168,7 @@ def format_file(path: Path, name: str | None = None) -> tuple[bytes | None, list
     try:
         new = format_text(decode(raw, name)).encode("utf-8")
     except YamlProblem as p:
-        return None, [error(name, p.line, p.col, p.code, p.message)]
+        return None, [p.at(name)]
     except FormatError as exc:
         return None, [error(name, 1, 1, "fmt-refused", str(exc))]
     except Exception as exc:  # ruamel's own refusals (e.g. constructs it cannot round-trip)

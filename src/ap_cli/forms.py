@@ -23,11 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 from . import edit, language
 from .diagnostics import escape_line
 from .periods import Quarter
-from .plan import ActivityRecord, Plan
+from .plan import ActivityRecord, Deadline, Plan
 from .queries import Reach, reach, state_at, timeliness
 
 SECTIONS = ("overdue", "due", "ongoing", "later", "undated", "for_all")
@@ -35,7 +37,7 @@ OWN = SECTIONS[:-1]  # the body's own work; `for_all` is listed apart
 LANGS = ("sq", "en")
 STATUSES = "not_started | in_progress | completed | cancelled | suspended"
 
-TEXT: dict[str, dict] = {
+TEXT: dict[str, dict[str, Any]] = {
     "sq": {
         "sections": {  # short name, heading
             "overdue": ("me vonesë", "Me vonesë: me afat para tremujorit dhe të papërfunduara kur ai filloi"),
@@ -150,8 +152,9 @@ def work_start(plan: Plan, rec: ActivityRecord) -> date:
     "Duke filluar nga 2009"); a plain deadline ("korrik 2009") is a due date, so work on it
     counts from the start of the plan."""
     readings = [d.reading for d in rec.deadlines if d.reading]
-    if readings and all(r.kind in ("range", "ongoing") and r.start for r in readings):
-        return min(r.start for r in readings).first_day()
+    starts = [r.start for r in readings if r.kind in ("range", "ongoing") and r.start]
+    if readings and len(starts) == len(readings):
+        return min(starts).first_day()
     return plan.start.first_day()
 
 
@@ -183,6 +186,35 @@ def select(plan: Plan, inst_id: str, quarter: Quarter) -> list[Item]:
         else:
             items.append(Item(rec, "undated", None, r))
     return sorted(items, key=lambda item: SECTIONS.index(item.section))  # stable: plan order within
+
+
+@dataclass(frozen=True)
+class Form:
+    """A body's quarterly form: its text and the activities it holds (`own`: those of the body
+    itself or its collectives, not those listed apart for all bodies)."""
+
+    text: str
+    items: list[Item]
+
+    @property
+    def own(self) -> int:
+        return sum(i.section != "for_all" for i in self.items)
+
+
+def quarterly_form(plan: Plan, inst_id: str, quarter: Quarter, log_dir: Path, lang: str = "sq") -> Form:
+    """`apcli progress template`: the form of `inst_id` for `quarter`, pointing at the file it
+    becomes in the progress log at `log_dir` (app.progress_dir). A quarter outside the plan
+    period is an InvalidArgument."""
+    from .errors import InvalidArgument
+    from .institutions import slug
+    from .loader import display_path
+
+    if quarter.last < plan.start.first_day() or quarter.first > plan.end.last_day():
+        raise InvalidArgument(f"{quarter} is outside the plan period ({plan.start} – {plan.end})")
+    target = log_dir / str(quarter) / f"{slug(inst_id)}.yaml"
+    items = select(plan, inst_id, quarter)
+    schema = edit.schema_ref(Path(plan.root), target.parent)
+    return Form(render(plan, inst_id, quarter, items, schema, display_path(target), lang), items)
 
 
 def render(plan: Plan, inst_id: str, quarter: Quarter, items: list[Item], schema: str | None,
@@ -232,6 +264,7 @@ def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item, lang: str)
     tx = TEXT[lang]
     rec, cutoff = item.rec, quarter.last
     r = item.reach or reach(plan, rec, inst_id, "any")
+    assert r is not None  # a form holds only activities that concern the body
     roles = [x for x in r.roles if x != "funder"] or list(r.roles)
     role = "lead" if "lead" in roles else "responsible" if "responsible" in roles else roles[0]
     label = tx["roles"][role]
@@ -282,7 +315,7 @@ def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item, lang: str)
     return lines
 
 
-def _reading(d, tx: dict) -> str:
+def _reading(d: Deadline, tx: dict[str, str]) -> str:
     r = d.reading
     if r is None:
         return tx["unreadable"].format(problem=d.problem) if d.problem else tx["no_deadline"]

@@ -11,26 +11,26 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
 from .diagnostics import Diagnostic
-from .loader import PLAN_FILE, load_plan
+from .errors import ApcliError, InvalidArgument, PlanInvalid
+from .loader import PLAN_FILE
 from .plan import Plan
 from .source import MAX_FILE_BYTES
 
 
-class SideError(Exception):
-    """A side that cannot be compared: a usage problem (code 2) or a plan with errors (code 1)."""
-
-    def __init__(self, message: str, code: int = 2, diagnostics: list[Diagnostic] | None = None):
-        super().__init__(message)
-        self.code = code
-        self.diagnostics = diagnostics or []
+class SideError(InvalidArgument):
+    """A side that names nothing comparable: no plan directory, no revision, no git."""
 
 
-def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+class RevisionUnreadable(ApcliError):
+    """A revision git cannot give whole (a partial clone, a damaged repository)."""
+
+
+def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False)
     except FileNotFoundError:
@@ -73,13 +73,14 @@ def materialise(repo: Path, commit: str, subdir: str, dest: Path) -> int:
         blobs.append((sha, rel))
     if not blobs:
         return 0
-    sizes = _sizes(repo, [sha for sha, _ in blobs])
+    found = _sizes(repo, [sha for sha, _ in blobs])
     for sha, rel in blobs:
-        if sizes.get(sha) is None:
+        if found.get(sha) is None:
             where = f"{subdir}/{rel.as_posix()}" if subdir else rel.as_posix()
-            raise SideError(f"git object {sha} ({where} at {commit[:7]}) is missing from the repository "
+            raise RevisionUnreadable(f"git object {sha} ({where} at {commit[:7]}) is missing from the repository "
                             "(a partial clone, or a damaged repository: `git fsck` tells); fetch it or compare "
-                            "plan directories instead", 1)
+                            "plan directories instead")
+    sizes = {sha: size for sha, size in found.items() if size is not None}
     wanted = []
     for sha, rel in blobs:
         target = dest.joinpath(*rel.parts)
@@ -110,7 +111,7 @@ def _sizes(repo: Path, shas: list[str]) -> dict[str, int | None]:
     return sizes
 
 
-def _write_blobs(repo: Path, wanted: list[tuple[str, Path]], sizes: dict[str, int | None]) -> None:
+def _write_blobs(repo: Path, wanted: list[tuple[str, Path]], sizes: dict[str, int]) -> None:
     """Copy each blob to its file, one at a time (no more than one blob in memory)."""
     if not wanted:
         return
@@ -119,25 +120,25 @@ def _write_blobs(repo: Path, wanted: list[tuple[str, Path]], sizes: dict[str, in
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except FileNotFoundError:
         raise SideError("git is not installed; pass plan directories instead of revisions") from None
+    stdin, stdout = proc.stdin, proc.stdout
+    assert stdin is not None and stdout is not None  # both are pipes
     try:
         for sha, target in wanted:
-            proc.stdin.write(f"{sha}\n".encode())
-            proc.stdin.flush()
-            header = proc.stdout.readline().split()
+            stdin.write(f"{sha}\n".encode())
+            stdin.flush()
+            header = stdout.readline().split()
             if len(header) != 3 or header[1] != b"blob" or int(header[2]) != sizes[sha]:
-                raise SideError(f"git cat-file gave no blob {sha} (a damaged repository? `git fsck` tells)", 1)
-            body = proc.stdout.read(sizes[sha] + 1)
+                raise RevisionUnreadable(f"git cat-file gave no blob {sha} (a damaged repository? `git fsck` tells)")
+            body = stdout.read(sizes[sha] + 1)
             if len(body) != sizes[sha] + 1:
-                raise SideError(f"git cat-file stopped while reading blob {sha}", 1)
+                raise RevisionUnreadable(f"git cat-file stopped while reading blob {sha}")
             target.write_bytes(body[:-1])
     except (BrokenPipeError, ValueError):
-        raise SideError("git cat-file stopped while reading the revision", 1) from None
+        raise RevisionUnreadable("git cat-file stopped while reading the revision") from None
     finally:
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
-        proc.stdout.close()
+        with suppress(OSError):
+            stdin.close()
+        stdout.close()
         proc.wait()
 
 
@@ -185,12 +186,13 @@ def open_plan(spec: str | None, plan_dir: Path) -> Iterator[tuple[Plan, str]]:
 
 def _load(directory: Path, name: str, git_prefix: str | None = None) -> Plan:
     """Load one side; schema errors make it unusable for a diff (cross-file findings do not)."""
-    plan, diags = load_plan(directory)
-    errors = [d for d in diags if d.severity == "error"]
-    if plan is None or errors:
-        shown = [_relabel(d, directory, git_prefix) if git_prefix else d for d in errors or diags]
-        raise SideError(f"the plan at {name} has errors; fix them (apcli check) before comparing", 1, shown)
-    return plan
+    from .app import open_plan
+
+    try:
+        return open_plan(directory, require="valid")
+    except PlanInvalid as exc:
+        shown = [_relabel(d, directory, git_prefix) if git_prefix else d for d in exc.diagnostics]
+        raise PlanInvalid(shown, f"the plan at {name} has errors; fix them (apcli check) before comparing") from None
 
 
 def _relabel(d: Diagnostic, directory: Path, prefix: str) -> Diagnostic:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .edit import EditError, write_atomic
-from .loader import PLAN_FILE, bundled_plan_dir
+from .loader import PLAN_FILE, PROGRESS_DIR, bundled_plan_dir
 from .render import templates_dir
 
 
@@ -30,7 +30,7 @@ def scaffold(target: Path) -> dict[Path, bytes]:
     """Every file `init` writes, relative to `target`, with its bytes."""
     plan = bundled_plan_dir()
     files = {Path("plan") / p.name: p.read_bytes() for p in sorted(plan.glob("*.yaml"))}
-    files[Path("plan") / "progress" / ".gitkeep"] = b""
+    files[Path("plan") / PROGRESS_DIR / ".gitkeep"] = b""
     files[Path("schema") / "apcli.schema.json"] = schema_file().read_bytes()
     init = templates_dir() / "init"
     files[Path(".pre-commit-config.yaml")] = (init / "pre-commit-config.yaml").read_bytes()

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from .diagnostics import excerpt
 from .domain import STATE_KINDS, Institution
+from .errors import InvalidArgument
 
 # Albanian case endings written after a hyphen: ZKKA-së, ZKKA-ja, MKR-në, OJF-të, KVKTNj-në.
 _CASE_SUFFIX = re.compile(r"-(?:se|ja|ne|te|s|ve|it|in|ja|ise|ne|n|t|ja)$")
@@ -36,7 +37,7 @@ def split_unit(entry: str) -> tuple[str, str | None]:
     return body.strip(), (unit.strip() or None) if sep else None
 
 
-class UnknownInstitution(LookupError):
+class UnknownInstitution(InvalidArgument, LookupError):
     def __init__(self, name: str, suggestions: list[str], ambiguous: bool = False) -> None:
         self.name, self.suggestions, self.ambiguous = name, suggestions, ambiguous
         what = "ambiguous institution" if ambiguous else "unknown institution"

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .model import Goal, Institution, Objective, PlanMeta
     from .plan import ActivityRecord, Deadline, PillarRecord
 
+from .errors import InvalidArgument
+
 LANGS = ("sq", "en")
 ENV = "APCLI_LANG"
 MISSING = "[sq] "  # in front of an Albanian text shown where its English is missing
@@ -34,7 +36,7 @@ OPTION_HELP = ("Plan text in sq (Albanian, the official text) or en (unofficial 
                "default: $APCLI_LANG, else sq.")
 
 
-class LanguageError(ValueError):
+class LanguageError(InvalidArgument, ValueError):
     """An unknown language, from `--lang` or `$APCLI_LANG`: a usage error."""
 
 

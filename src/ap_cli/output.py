@@ -18,21 +18,29 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 import sys
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Union
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import dump_json, escape_line, escape_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    from .periods import Month
 
 FORMATS = ("table", "json", "csv", "md")
 
 TEXT, FIXED, NUMBER = "text", "fixed", "number"
 KINDS = (TEXT, FIXED, NUMBER)
-StyleRule = Union[str, Callable[[object], Optional[str]], None]
+StyleRule = str | Callable[[object], str | None] | None
 
 MIN_TEXT_WIDTH = 20  # a text column narrower than this is hard to read: stack the rows instead
 paging = True  # `apcli --no-pager` turns it off for the whole invocation
@@ -46,30 +54,30 @@ class Column:
 
     key: str
     header: str
-    kind: Optional[str] = None
+    kind: str | None = None
     style: StyleRule = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in (None, *KINDS):
             raise ValueError(f"unknown column kind {self.kind!r}")
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter((self.key, self.header))
 
 
 @dataclass
 class Table:
-    columns: list  # Column, or (key, header) pairs whose kind is inferred
-    rows: list[dict] = field(default_factory=list)
+    columns: list[Any]  # Column, or (key, header) pairs whose kind is inferred; Column after __post_init__
+    rows: list[dict[str, Any]] = field(default_factory=list)
     title: str | None = None
     footer: str | None = None
     note: str | None = None  # one more short line below the footer (e.g. that the English is unofficial)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.columns = [c if isinstance(c, Column) else Column(*c) for c in self.columns]
 
 
-def cell_text(value) -> str:
+def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -79,7 +87,7 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def to_json(data) -> str:
+def to_json(data: object) -> str:
     """Indented UTF-8 JSON; control, bidi and invisible characters as `\\u` escapes (exact text)."""
     return dump_json(data)
 
@@ -87,7 +95,7 @@ def to_json(data) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&])")
 
 
-def md_escape(value) -> str:
+def md_escape(value: object) -> str:
     """One Markdown table cell: no syntax survives, no pipe or line break of any kind breaks the
     row (breaks become `<br>`), unsafe characters show as escapes."""
     text = _MD_SPECIAL.sub(r"\\\1", escape_text(cell_text(value)))
@@ -97,7 +105,7 @@ def md_escape(value) -> str:
 _FORMULA = ("=", "+", "-", "@")
 
 
-def csv_safe(value) -> str:
+def csv_safe(value: object) -> str:
     """A CSV cell: multi-line text kept, unsafe characters escaped, and a leading apostrophe on
     any cell a spreadsheet could run as a formula: one starting with = + - @ after leading
     whitespace of any kind (NBSP, ideographic space…), with a full-width or small form of them
@@ -147,7 +155,7 @@ def display_width(text: str) -> int:
 # hides others, so all are shown as escapes (diagnostics.escape_line decides which).
 
 
-def one_line(value) -> str:
+def one_line(value: object) -> str:
     """A cell as one line: runs of white space (newlines too) folded to one space, controls escaped."""
     return escape_line(" ".join(cell_text(value).split()))
 
@@ -155,7 +163,7 @@ def one_line(value) -> str:
 # ----------------------------------------------------------------------------- columns and styles
 
 
-def column_kind(column: Column, rows: list[dict]) -> str:
+def column_kind(column: Column, rows: list[dict[str, Any]]) -> str:
     """The declared kind, else: whole numbers → NUMBER, short values → FIXED, long ones → TEXT."""
     if column.kind:
         return column.kind
@@ -170,17 +178,17 @@ STATUS_STYLES = {"overdue": "red", "completed late": "red", "completed_late": "r
                  "completed": "green", "completed on time": "green", "completed_on_time": "green"}
 
 
-def status_style(value) -> Optional[str]:
+def status_style(value: object) -> str | None:
     """Overdue and late in red, stale and due soon in yellow, done in green."""
     return STATUS_STYLES.get(cell_text(value))
 
 
-def if_positive(style: str) -> Callable[[object], Optional[str]]:
+def if_positive(style: str) -> Callable[[object], str | None]:
     """`style` for a count above zero (an overdue count of 0 is no news)."""
     return lambda value: style if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def cell_style(column: Column, value) -> Optional[str]:
+def cell_style(column: Column, value: object) -> str | None:
     rule = column.style
     return rule(value) if callable(rule) else rule
 
@@ -195,7 +203,7 @@ def styles_wanted(terminal: bool) -> bool:
     return terminal and os.environ.get("TERM") != "dumb"
 
 
-def _sgr(text: str, style: Optional[str]) -> str:
+def _sgr(text: str, style: str | None) -> str:
     if not style or not text:
         return text
     from rich.color import ColorSystem
@@ -212,16 +220,17 @@ def render_plain(table: Table, styled: bool = False) -> str:
     when piped) adds colour codes around the cells and changes nothing else."""
     cols = table.columns
     cells = [[one_line(c.header) for c in cols]] + [[one_line(row.get(c.key)) for c in cols] for row in table.rows]
-    styles = [[None] * len(cols) for _ in cells]
+    styles: list[list[str | None]] = [[None] * len(cols) for _ in cells]
     if styled:
-        styles = [["bold"] * len(cols)] + [[cell_style(c, row.get(c.key)) for c in cols] for row in table.rows]
+        bold: list[str | None] = ["bold"] * len(cols)
+        styles = [bold] + [[cell_style(c, row.get(c.key)) for c in cols] for row in table.rows]
     widths = [max(display_width(r[i]) for r in cells) for i in range(len(cols) - 1)]  # the last runs free
     out = []
     if table.title:
         out.append(_sgr(one_line(table.title), "bold") if styled else one_line(table.title))
-    for r, row_styles in zip(cells, styles):
+    for r, row_styles in zip(cells, styles, strict=True):
         pads = [" " * (widths[i] - display_width(c)) for i, c in enumerate(r[:-1])] + [""]
-        out.append("  ".join(_sgr(c, s) + pad for c, s, pad in zip(r, row_styles, pads)).rstrip())
+        out.append("  ".join(_sgr(c, s) + pad for c, s, pad in zip(r, row_styles, pads, strict=True)).rstrip())
     if table.footer:
         out.append(escape_line(table.footer))
     if table.note:
@@ -251,7 +260,7 @@ def _wrap_words(text: str, width: int) -> str:
     return "\n".join(lines)
 
 
-def table_widths(kinds: list[str], headers: list[str], cells: list[list[str]], width: int) -> Optional[list[int]]:
+def table_widths(kinds: list[str], headers: list[str], cells: list[list[str]], width: int) -> list[int] | None:
     """Content widths for a boxed table `width` cells wide; None when the fixed and number columns
     and MIN_TEXT_WIDTH for each text column do not fit. A fixed column is as wide as its longest
     value or header; headers wrap at spaces (the widest first) when the table would not fit or its
@@ -301,7 +310,7 @@ def _percentile(values: list[int], q: float) -> int:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else 0
 
 
-def _console(width: int, height: int, styled: bool):
+def _console(width: int, height: int, styled: bool) -> Console:
     from rich.console import Console
 
     return Console(file=io.StringIO(), width=width, height=height, force_terminal=True, force_jupyter=False,
@@ -333,15 +342,16 @@ def render_terminal(table: Table, width: int, styled: bool, height: int = 25) ->
         console.print(Text(escape_line(table.footer)))
     if table.note:
         console.print(Text(escape_line(table.note), style="dim"))
-    return console.file.getvalue()
+    return str(console.file.getvalue())  # type: ignore[attr-defined]  # the StringIO _console made
 
 
-def _boxed(kinds, headers, cells, styles, widths):
+def _boxed(kinds: list[str], headers: list[str], cells: list[list[str]], styles: list[list[str | None]],
+           widths: list[int]) -> RichTable:
     from rich.table import Table as RichTable
     from rich.text import Text
 
     rt = RichTable(show_lines=False, expand=False, header_style="bold")
-    for kind, header, w in zip(kinds, headers, widths):
+    for kind, header, w in zip(kinds, headers, widths, strict=True):
         fixed = kind != TEXT
         rt.add_column(Text(_wrap_words(header, w) if fixed else header), width=w, no_wrap=fixed,
                       overflow="fold", justify="right" if kind == NUMBER else "left")
@@ -350,7 +360,8 @@ def _boxed(kinds, headers, cells, styles, widths):
     return rt
 
 
-def _stacked(console, kinds, headers, cells, styles, width):
+def _stacked(console: Console, kinds: list[str], headers: list[str], cells: list[list[str]],
+             styles: list[list[str | None]], width: int) -> Text:
     """Each row as `first-header: value` and below it, indented, `header: value` for every
     non-empty cell; labels padded so values line up, numbers right-aligned, text wrapped to the
     width. A fixed value is never broken, even when it is wider than the terminal."""
@@ -358,8 +369,8 @@ def _stacked(console, kinds, headers, cells, styles, width):
     from rich.text import Text
 
     label_width = max((cell_len(h) for h in headers[1:]), default=0) + 1
-    number_width = max((cell_len(c) for kind, column in zip(kinds, cells) if kind == NUMBER for c in column),
-                       default=0)
+    number_width = max((cell_len(c) for kind, column in zip(kinds, cells, strict=True) if kind == NUMBER
+                        for c in column), default=0)  # cells: one list per column
     lines: list[Text] = []
 
     def field(label: str, value: str, kind: str, style: str) -> None:
@@ -426,7 +437,7 @@ def terminal_size() -> tuple[int, int]:
 # ----------------------------------------------------------------------------- pager
 
 
-def pager_command() -> Optional[list[str]]:
+def pager_command() -> list[str] | None:
     """$APCLI_PAGER, else $PAGER, else `less -FRX`; a variable set to nothing or to `cat` means no
     pager (as in git)."""
     import shlex
@@ -465,6 +476,7 @@ def _run_pager(argv: list[str], text: str) -> bool:
     except ValueError:  # not the main thread
         previous = None
     try:
+        assert proc.stdin is not None  # a pipe
         with proc.stdin:
             proc.stdin.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
     except OSError:  # the reader quit before the end (q in less)
@@ -483,7 +495,7 @@ def write_terminal(text: str, page: bool, height: int) -> None:
         sys.stdout.write(text)
 
 
-def emit_table(table: Table, fmt: str, json_data=None, page: bool = True) -> None:
+def emit_table(table: Table, fmt: str, json_data: object = None, page: bool = True) -> None:
     """Print `table` in `fmt`; `json_data` replaces the rows for --format json. `page=False`: no pager."""
     if fmt == "json":
         sys.stdout.write(to_json(json_data if json_data is not None else table.rows))
@@ -498,7 +510,7 @@ def emit_table(table: Table, fmt: str, json_data=None, page: bool = True) -> Non
         sys.stdout.write(render_plain(table, styled=styles_wanted(False)))
 
 
-def cutoff_note(cutoff, start, end, defaulted: bool) -> str:
+def cutoff_note(cutoff: date, start: Month, end: Month, defaulted: bool) -> str:
     """A note for a cut-off outside the plan period (`start`, `end` are its first and last month)."""
     why = " (no --as-of given: yesterday)" if defaulted else ""
     if cutoff < start.first_day():

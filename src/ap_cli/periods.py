@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .diagnostics import excerpt
+from .errors import InvalidArgument
 
 MIN_YEAR, MAX_YEAR = 1900, 2199  # years apcli reads; far around the plan, far inside `datetime`
 MAX_PHRASE = 200  # characters in a deadline phrase; the real plan's longest has 51
@@ -160,7 +161,7 @@ class Reading:
         }
 
 
-class DeadlineError(ValueError):
+class DeadlineError(InvalidArgument, ValueError):
     """A phrase the grammar cannot read; `code` is the diagnostic code `check` reports."""
 
     def __init__(self, message: str, code: str = "unparsed-deadline"):

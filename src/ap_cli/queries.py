@@ -21,8 +21,6 @@ from .periods import Month, Quarter, months_between
 from .plan import ActivityRecord, Deadline, Plan
 
 ROLES = ("lead", "responsible", "support", "funder", "any", "all")
-ROLE_HELP = ("lead: first responsible body; responsible: any responsible body; support: partner; "
-             "funder: named under resources; any (default): responsible or support; all: any role incl. funder")
 
 
 # ----------------------------------------------------------------------------- state

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from .diagnostics import excerpt
+from .errors import InvalidArgument
 from .institutions import fold
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
@@ -19,8 +20,8 @@ PILLAR_NAMES = {
 }
 
 
-class RefError(LookupError):
-    pass
+class RefError(InvalidArgument, LookupError):
+    """A ref that names no activity of the plan (or cannot be read as one)."""
 
 
 def canonical(pillar: str, activity_id: str) -> str:

@@ -21,15 +21,19 @@ import functools
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import jinja2.exceptions
 import jinja2.sandbox
 import markupsafe
 
 from .diagnostics import UNSAFE, escape_text
+from .errors import InvalidArgument
 from .output import md_escape
 from .plan import Plan
 from .report import build_context, build_index, percent, report_bodies, slugs
@@ -39,7 +43,7 @@ REPORT = "report.{fmt}.j2"
 INDEX = "index.{fmt}.j2"
 
 
-class TemplateProblem(ValueError):
+class TemplateProblem(InvalidArgument, ValueError):
     """A template that cannot be found, read or rendered; the message says where."""
 
 
@@ -55,7 +59,7 @@ def templates_dir() -> Path:
 # ----------------------------------------------------------------------------- filters
 
 
-def md_cell(value) -> str:
+def md_cell(value: object) -> str:
     """Markdown text with no syntax left (see output.md_escape)."""
     return md_escape(value)
 
@@ -65,14 +69,14 @@ def md_cell(value) -> str:
 _MERMAID_DROP = re.compile(r"[:#;%`<>]")
 
 
-def mermaid_label(value, width: int = 60) -> str:
+def mermaid_label(value: object, width: int = 60) -> str:
     """A one-line Mermaid label without the characters Mermaid reads as syntax, nor control,
     bidi or invisible ones."""
     text = " ".join(UNSAFE.sub(" ", _MERMAID_DROP.sub(" ", "" if value is None else str(value))).split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def short_label(value, width: int = 48) -> str:
+def short_label(value: object, width: int = 48) -> str:
     """Plan text as a one-line label of at most `width` characters, cut at a word where it can be."""
     text = " ".join(("" if value is None else str(value)).split())
     if len(text) <= width:
@@ -83,13 +87,13 @@ def short_label(value, width: int = 48) -> str:
     return cut.rstrip(" ,;:.-–(") + "…"
 
 
-def csp_hash(value) -> str:
+def csp_hash(value: object) -> str:
     """The CSP source expression allowing exactly this inline script."""
     digest = hashlib.sha256(str(value).encode("utf-8")).digest()
     return markupsafe.Markup("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
 
 
-def finalize(value):
+def finalize(value: object) -> object:
     """Every value a template prints: control, bidi and invisible characters as escapes (line
     breaks and tabs stay: multi-line text stays multi-line). Markup stays Markup."""
     if isinstance(value, markupsafe.Markup):
@@ -104,7 +108,8 @@ class TemplateLoader(jinja2.FileSystemLoader):
     """Only `*.j2` files, and no hidden file or folder: a template cannot read what else lies
     beside it (`{% include ".git/config" %}`)."""
 
-    def get_source(self, environment, template):
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
         if not template.endswith(".j2") or any(part.startswith(".") for part in template.split("/")):
             raise jinja2.TemplateNotFound(f"{template} (a template loads only *.j2 templates, none hidden)")
         return super().get_source(environment, template)
@@ -137,7 +142,7 @@ EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 _KIND = {"md": "a Markdown", "html": "an HTML"}
 
 
-class OutProblem(ValueError):
+class OutProblem(InvalidArgument, ValueError):
     """`--out`, `--format` and `--template` that do not fit together: a usage error (exit 2)."""
 
 
@@ -173,11 +178,10 @@ def resolve_target(out: str | None, fmt: str | None, template: Path | None = Non
     if fmt:
         signals.append((f"--format {fmt}", fmt))
     if path is not None and not as_dir and path.suffix.lower() in EXTENSIONS:
-        found = EXTENSIONS[path.suffix.lower()]
-        signals.append((f"--out {out} ({_KIND[found]} file name)", found))
-    if _template_format(template):
-        found = _template_format(template)
-        signals.append((f"--template {template} ({_KIND[found]} template)", found))
+        named = EXTENSIONS[path.suffix.lower()]
+        signals.append((f"--out {out} ({_KIND[named]} file name)", named))
+    if said_by_template := _template_format(template):
+        signals.append((f"--template {template} ({_KIND[said_by_template]} template)", said_by_template))
     for said, kind in signals[1:]:
         if kind != signals[0][1]:
             raise OutProblem(f"{signals[0][0]} conflicts with {said}; make them agree or drop one")
@@ -207,7 +211,7 @@ def resolve_target(out: str | None, fmt: str | None, template: Path | None = Non
     return Target(chosen, file=path / f"report.{chosen}" if as_dir else path, create=create)
 
 
-def render(context: dict, fmt: str, template: Path | None = None, name: str = REPORT) -> str:
+def render(context: dict[str, Any], fmt: str, template: Path | None = None, name: str = REPORT) -> str:
     """Render `context` with the user's `template` file, or the shipped template `name`."""
     try:
         if template is not None:
@@ -222,7 +226,7 @@ def render(context: dict, fmt: str, template: Path | None = None, name: str = RE
         raise TemplateProblem(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
         raise TemplateProblem(f"template not found: {exc.name} (looked in {templates_dir()})") from None
-    except jinja2.sandbox.SecurityError as exc:
+    except jinja2.exceptions.SecurityError as exc:
         raise TemplateProblem(f"{_where(exc, template or name.format(fmt=fmt))}: {exc} (templates run in a "
                               "sandbox: no names starting with _, no changes to the data)") from None
     except jinja2.TemplateError as exc:
@@ -231,7 +235,7 @@ def render(context: dict, fmt: str, template: Path | None = None, name: str = RE
         raise TemplateProblem(f"template {template}: not UTF-8 ({exc.reason})") from None
 
 
-def _where(exc: BaseException, fallback) -> str:
+def _where(exc: BaseException, fallback: object) -> str:
     """`file:line` of the template line that failed (jinja2 rewrites the traceback so its frames
     name template files and lines), else the template's name."""
     where, tb = f"template {fallback}", exc.__traceback__

@@ -15,11 +15,13 @@ import gc
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .diagnostics import BIDI_CONTROLS, INVISIBLE, Diagnostic, error, warning
+from .errors import ApcliError
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -32,9 +34,9 @@ Pos = tuple[int, int]  # 1-based line, column
 class YMap(dict[str, Any]):
     """A mapping that remembers where each key and value starts."""
 
-    __slots__ = ("pos", "key_pos", "start")
-    pos: dict[str, Pos]
+    __slots__ = ("key_pos", "pos", "start")
     key_pos: dict[str, Pos]
+    pos: dict[str, Pos]
     start: Pos
 
 
@@ -53,10 +55,16 @@ class SourceFile:
     data: object | None
 
 
-class YamlProblem(Exception):
+class YamlProblem(ApcliError):
+    """Text that is not the YAML apcli reads, at a place in a file whose name the parser does not
+    know: `at(file)` is the located problem (an error `Diagnostic`)."""
+
     def __init__(self, line: int, col: int, code: str, message: str):
         super().__init__(message)
         self.line, self.col, self.code, self.message = line, col, code, message
+
+    def at(self, file: str) -> Diagnostic:
+        return error(file, self.line, self.col, self.code, self.message)
 
 
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)")
@@ -64,7 +72,7 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
 
-def _plain_scalar(value: str):
+def _plain_scalar(value: str) -> str | int | bool | None:
     if value in _NULLS:
         return None
     if value in _BOOLS:
@@ -80,10 +88,10 @@ def _plain_scalar(value: str):
 _PLAIN_SPECIAL = frozenset("~nNtTfF+-0123456789")  # how a null, boolean or integer can begin
 
 
-def _parser(text: str):
+def _parser(text: str) -> tuple[Callable[[], Any], Callable[[], None]]:
     """(next event or None at the end, dispose): the C parser when ruamel.yaml.clib is installed."""
     try:
-        from ruamel.yaml.cyaml import CParser
+        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # the C extension's, not re-exported
     except ImportError:  # pragma: no cover - no C extension
         from functools import partial
 
@@ -206,7 +214,7 @@ def _unclosed_quote(text: str, before_line: int) -> tuple[int, int] | None:
     return found[-1] if found else None
 
 
-def parse_text(text: str):
+def parse_text(text: str) -> Any:
     """Build plain data (YMap/YList/str/int/bool/None) from YAML text, or raise YamlProblem."""
     text, saved = _combine_pairs(text)
     if not saved:
@@ -251,14 +259,15 @@ def _combine_pairs(text: str) -> tuple[str, dict[int, list[int]]]:
         return text, {}
     saved: dict[int, list[int]] = {}
     starts = [m.start(1) - 2 for m in keep]
-    for k, (line, col) in enumerate(_positions(text, starts)):
+    for line, col in _positions(text, starts):
         columns = saved.setdefault(line, [])
         columns.append(col - 2 * len(columns))
     return _rewrite(text, keep), saved
 
 
-def _rewrite(text: str, pairs: list) -> str:
-    out, last = [], 0
+def _rewrite(text: str, pairs: list[re.Match[str]]) -> str:
+    out: list[str] = []
+    last = 0
     for m in pairs:
         high, low = int(m.group(1), 16), int(m.group(2), 16)
         out += [text[last:m.start(1) - 2], f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"]
@@ -309,7 +318,7 @@ def _original_col(saved: dict[int, list[int]], line: int, col: int) -> int:
     return col + 2 * bisect_left(saved.get(line, ()), col)
 
 
-def _restore_columns(data, saved: dict[int, list[int]]) -> None:
+def _restore_columns(data: Any, saved: dict[int, list[int]]) -> None:
     """Positions in the rewritten text → positions in the file (only lines with a pair move)."""
     def fix(pos: Pos) -> Pos:
         return (pos[0], _original_col(saved, *pos)) if pos[0] in saved else pos
@@ -328,7 +337,7 @@ def _restore_columns(data, saved: dict[int, list[int]]) -> None:
             stack.extend(node)
 
 
-def _parse(text: str):
+def _parse(text: str) -> Any:
     from ruamel.yaml import events as ev
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
@@ -337,8 +346,8 @@ def _parse(text: str):
     scalar, mapping_start, sequence_start = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
     collection_end = (ev.MappingEndEvent, ev.SequenceEndEvent)
     ignored = (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)
-    stack: list = []  # open containers; for mappings, the pending key sits beside them
-    pending_key: list = []
+    stack: list[YMap | YList] = []  # open containers; for mappings, the pending key sits beside them
+    pending_key: list[tuple[str] | None] = []  # (key,) once a mapping's key is read
     root = None
     seen_document = False
     budget = MAX_NODES
@@ -359,7 +368,7 @@ def _parse(text: str):
                 if not style and event.implicit[0] and (not value or value[0] in _PLAIN_SPECIAL):
                     value = _plain_scalar(value)
                 elif style == '"' and not value.isprintable() and _CONTROL.search(value):  # "\e[31m", "\0"
-                    bad = ord(_CONTROL.search(value).group())
+                    bad = ord(value[_CONTROL.search(value).start()])  # type: ignore[union-attr]  # searched above
                     raise YamlProblem(line, col, "control-char",
                                       f"text holds control character U+{bad:04X} (written as an escape)")
                 if not stack:
@@ -367,7 +376,7 @@ def _parse(text: str):
                     continue
                 top = stack[-1]
                 if pending_key[-1] is None:
-                    if type(top) is YMap:
+                    if isinstance(top, YMap):
                         key = event.value
                         if key in top:
                             first = top.key_pos[key]
@@ -380,8 +389,9 @@ def _parse(text: str):
                     top.pos.append((line, col))
                 else:
                     key = pending_key[-1][0]
-                    top[key] = value
-                    top.pos[key] = (line, col)
+                    mapping = cast(YMap, top)  # a key is pending only in a mapping
+                    mapping[key] = value
+                    mapping.pos[key] = (line, col)
                     pending_key[-1] = None
                 budget -= 1
                 if budget < 0:
@@ -414,6 +424,7 @@ def _parse(text: str):
             budget -= 1
             if budget < 0:
                 raise _too_many(line, col)
+            node: YMap | YList
             if kind is mapping_start:
                 node = YMap()
                 node.pos, node.key_pos, node.start = {}, {}, (line, col)
@@ -466,7 +477,8 @@ def _clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _attach(stack: list, pending_key: list, value, line: int, col: int) -> None:
+def _attach(stack: list[YMap | YList], pending_key: list[tuple[str] | None], value: Any, line: int,
+            col: int) -> None:
     if not stack:
         return
     top = stack[-1]
@@ -489,7 +501,7 @@ def read_file(path: Path | str, display: str | None = None) -> tuple[SourceFile 
         raw = read_capped(path)
         if len(raw) > MAX_FILE_BYTES:
             p = _too_large(os.stat(path).st_size)
-            return None, [error(name, p.line, p.col, p.code, p.message)]
+            return None, [p.at(name)]
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
         return None, [error(name, 0, 0, "unreadable", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")]
     return read_bytes(raw, name)
@@ -514,13 +526,13 @@ def read_bytes(raw: bytes, name: str) -> tuple[SourceFile | None, list[Diagnosti
         text = decode(raw, name)
         data = parse_text(text)
     except YamlProblem as p:
-        return None, [error(name, p.line, p.col, p.code, p.message)]
+        return None, [p.at(name)]
     except RecursionError:  # pragma: no cover - the depth cap should make this unreachable
         return None, [error(name, 1, 1, "yaml-too-deep", "nesting too deep")]
     return SourceFile(name, text, data), []
 
 
-def position(data, loc: tuple) -> Pos:
+def position(data: Any, loc: tuple[str | int, ...]) -> Pos:
     """Where the value at pydantic `loc` starts; the nearest existing ancestor otherwise."""
     node, best = data, getattr(data, "start", (1, 1))
     for part in loc:
@@ -535,13 +547,13 @@ def position(data, loc: tuple) -> Pos:
     return best
 
 
-def key_position(data, loc: tuple) -> Pos:
+def key_position(data: Any, loc: tuple[str | int, ...]) -> Pos:
     """Where the key at the end of `loc` is written (for unknown fields)."""
     parent = data
     for part in loc[:-1]:
         if isinstance(parent, (YMap, YList)):
             try:
-                parent = parent[part]
+                parent = parent[part]  # type: ignore[index]  # a part of the wrong kind: TypeError
             except (KeyError, IndexError, TypeError):
                 return position(data, loc[:-1])
     if isinstance(parent, YMap) and loc and loc[-1] in parent.key_pos:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, error
+from .errors import ApcliError
 from .source import YamlProblem, YList, YMap, decode, parse_text
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _SPACE = " \t\r\n\x85\u2028\u2029"
 
 
-class StampError(Exception):
+class StampError(ApcliError):
     """The edit would not read back as intended; nothing was written."""
 
 
@@ -234,7 +235,7 @@ def stamp_file(path: Path, name: str | None = None) -> tuple[bytes | None, int, 
         text = decode(raw, name)
         new, count, problems = stamp_text(text, name)
     except YamlProblem as p:
-        return None, 0, [error(name, p.line, p.col, p.code, p.message)]
+        return None, 0, [p.at(name)]
     except StampError as exc:
         return None, 0, [error(name, 1, 1, "fmt-refused", str(exc))]
     if problems or not count:

@@ -1,0 +1,283 @@
+"""The questions: reference data (institutions, deadline, deadlines), activities (show, list),
+questions over time (overdue, upcoming, by-institution, stats) and export. Each parses its
+options, asks queries.py, and prints what views.py makes of the answer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from .. import output
+from .app import app
+from .errors import fail
+from .options import (
+    AsOfOpt,
+    FormatOpt,
+    LangOpt,
+    NoPagerOpt,
+    PillarOpt,
+    PlanOpt,
+    ProgressOpt,
+    RoleOpt,
+    check_format,
+    check_role,
+    cutoff,
+    emit,
+    institution_id,
+    lang_of,
+    load,
+    parsed,
+    pillar_of,
+)
+
+
+@app.command()
+def institutions(fmt: str = FormatOpt, lang: str | None = LangOpt, plan_dir: Path | None = PlanOpt,
+                 no_pager: bool = NoPagerOpt) -> None:
+    """List every body in the registry: how many activities it leads and appears in, how many
+    reach it through a collective it belongs to, the members of each collective, and its name in
+    Albanian and in (unofficial) English; --lang en puts the English first.
+
+    Example: apcli institutions --format json
+    """
+    from .. import views
+    from ..queries import institution_counts
+
+    check_format(fmt)
+    lang = lang_of(lang)
+    plan = load(plan_dir)
+    emit(views.institutions(plan, institution_counts(plan), lang), fmt, no_pager)
+
+
+@app.command()
+def deadline(
+    phrase: str = typer.Argument(..., help="A deadline phrase, e.g. 'Fundi i 2008-ës'."),
+    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    plan_dir: Path | None = PlanOpt,
+) -> None:
+    """Show how a deadline phrase is read (period, due day, approximate or not).
+
+    The forms apcli reads: month ('qershor 2009'), quarter ('Tremujori i parë i 2009'), half
+    ('Gjysma e parë e 2009-ës'), beginning/middle/end of year ('Fillimi i 2009-ës', 'Mesi i
+    2009-ës', 'Fundi i 2008-ës'), season ('Pranverë 2009'), year ('2009', 'Gjatë 2009-ës'), by
+    ('Deri në fund të 2008'), range ('Fundi i 2008 – fillimi i 2009', '2009-2010'), ongoing
+    ('Në vazhdim', '2008 -'), recurring ('Deri në mars të çdo viti'). 'Dimër' (winter) needs
+    a `due:` override.
+
+    Example: apcli deadline "Tremujori i parë i 2009"
+    """
+    from .. import views
+    from ..app import read_phrase
+
+    check_format(fmt, ("text", "json"))
+    reading = read_phrase(phrase)
+    if fmt == "json":
+        sys.stdout.write(output.to_json(reading.as_json()))
+        return
+    sys.stdout.write(views.deadline_text(phrase, reading))
+
+
+@app.command()
+def deadlines(fmt: str = FormatOpt, plan_dir: Path | None = PlanOpt, no_pager: bool = NoPagerOpt) -> None:
+    """List every deadline phrase in the plan with its reading and how many activities use it.
+
+    Example: apcli deadlines --format csv
+    """
+    from .. import views
+    from ..queries import deadline_uses
+
+    check_format(fmt)
+    view = views.deadlines(deadline_uses(load(plan_dir, checked=False)))
+    emit(view, fmt, no_pager)
+    if any(row["kind"] == "UNREADABLE" for row in view.data):
+        raise typer.Exit(1)
+
+
+# ----------------------------------------------------------------------------- activities
+
+
+@app.command()
+def show(ref: str = typer.Argument(..., help="An activity, e.g. II-1.(a).1 (lenient: ii-1a1, mbrojtja 1.(a).1)."),
+         fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+         as_of: str | None = AsOfOpt, lang: str | None = LangOpt,
+         plan_dir: Path | None = PlanOpt, progress: Path | None = ProgressOpt) -> None:
+    """Print one activity in full, with its deadlines read and its state at the cut-off.
+
+    JSON holds the Albanian and the English (`title_en`, `indicators_en`) whatever --lang says.
+
+    Example: apcli show mbrojtja 1.(a).1
+    """
+    from .. import views
+
+    check_format(fmt, ("text", "json"))
+    lang = lang_of(lang)
+    plan = load(plan_dir, progress)
+    rec = plan.resolve_ref(ref)
+    data = views.show_data(plan, rec, cutoff(as_of, plan))
+    sys.stdout.write(output.to_json(data) if fmt == "json" else views.show_text(plan, rec, data, lang))
+
+
+@app.command("list")
+def list_(pillar: str | None = PillarOpt,
+          status: str | None = typer.Option(None, "--status", help="not_started, in_progress, completed, cancelled, "
+                                                                   "suspended, overdue, no_evidence, ongoing, stale, "
+                                                                   "no_deadline, due_soon, on_track."),
+          institution: str | None = typer.Option(None, "--institution", help="A body (any spelling or full name)."),
+          role: str = RoleOpt,
+          search: str | None = typer.Option(None, "--search", help="Text in titles or indicators, Albanian or English "
+                                                                   "(case and diacritics ignored)."),
+          as_of: str | None = AsOfOpt, fmt: str = FormatOpt, lang: str | None = LangOpt,
+          plan_dir: Path | None = PlanOpt, progress: Path | None = ProgressOpt,
+          no_pager: bool = NoPagerOpt) -> None:
+    """List activities, filtered by pillar, status, institution or text.
+
+    Example: apcli list --pillar II --search "strehëz"
+    """
+    from .. import views
+    from ..diagnostics import excerpt
+    from ..queries import STATUS_FILTERS, select
+
+    check_format(fmt)
+    check_role(role)
+    lang = lang_of(lang)
+    if status:
+        from ..progress import status_hint, status_of
+
+        typed, status = status, status_of(status, STATUS_FILTERS)
+        if status is None:
+            raise fail(f"unknown status {excerpt(typed)}; use one of: {', '.join(STATUS_FILTERS)}"
+                       + status_hint(typed, STATUS_FILTERS))
+    plan = load(plan_dir, progress)
+    c = cutoff(as_of, plan)
+    inst = institution_id(plan, institution) if institution else None
+    recs = select(plan, pillar_of(plan, pillar), inst, role, status, search, c)
+    emit(views.activity_list(plan, recs, c, lang), fmt, no_pager)
+
+
+# ----------------------------------------------------------------------------- questions over time
+
+
+@app.command()
+def overdue(as_of: str | None = AsOfOpt,
+            institution: str | None = typer.Option(None, "--institution", help="Only this body's activities."),
+            role: str = RoleOpt, pillar: str | None = PillarOpt, fmt: str = FormatOpt,
+            fail_if_any: bool = typer.Option(False, "--fail-if-any", help="Exit 1 when anything is overdue."),
+            lang: str | None = LangOpt,
+            plan_dir: Path | None = PlanOpt, progress: Path | None = ProgressOpt,
+            no_pager: bool = NoPagerOpt) -> None:
+    """What was due by the cut-off and not done: most late first.
+
+    Example: apcli overdue --as-of 2009-06 --institution MPÇSSHB
+    """
+    from .. import views
+    from ..queries import is_stale, select
+    from ..queries import overdue as find_overdue
+
+    check_format(fmt)
+    check_role(role)
+    lang = lang_of(lang)
+    plan = load(plan_dir, progress)
+    c = cutoff(as_of, plan)
+    inst = institution_id(plan, institution) if institution else None
+    selected = select(plan, pillar_of(plan, pillar), inst, role)
+    items = find_overdue(plan, c, selected)
+    stale = sum(is_stale(plan, rec, c) for rec in selected)
+    emit(views.overdue(plan, items, c, stale, lang), fmt, no_pager)
+    if fail_if_any and items:
+        raise typer.Exit(1)
+
+
+@app.command()
+def upcoming(as_of: str | None = AsOfOpt,
+             within: str = typer.Option("1q", "--within", help="Horizon after the cut-off's month: 1q, 3m, 6m, 1y."),
+             institution: str | None = typer.Option(None, "--institution", help="Only this body's activities."),
+             role: str = RoleOpt, pillar: str | None = PillarOpt,
+             fmt: str = FormatOpt, lang: str | None = LangOpt,
+             plan_dir: Path | None = PlanOpt, progress: Path | None = ProgressOpt,
+             no_pager: bool = NoPagerOpt) -> None:
+    """What falls due after the cut-off and within the horizon: soonest first.
+
+    Example: apcli upcoming --as-of 2009-06 --within 1q
+    """
+    from .. import views
+    from ..queries import horizon_end, parse_within, select
+    from ..queries import upcoming as find_upcoming
+
+    check_format(fmt)
+    check_role(role)
+    lang = lang_of(lang)
+    months = parsed(parse_within, within)
+    plan = load(plan_dir, progress)
+    c = cutoff(as_of, plan)
+    inst = institution_id(plan, institution) if institution else None
+    items = find_upcoming(plan, c, months, select(plan, pillar_of(plan, pillar), inst, role))
+    emit(views.upcoming(plan, items, c, horizon_end(c, months), lang), fmt, no_pager)
+
+
+@app.command("by-institution")
+def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias or full name, any case or diacritics."),
+                   role: str = typer.Option("any", "--role", help="lead, responsible, support, funder, any "
+                                                                  "(responsible or support), all."),
+                   direct: bool = typer.Option(False, "--direct", help="Only rows naming the body itself: none through "
+                                                                       "a collective it belongs to, none addressed to "
+                                                                       "all bodies."),
+                   as_of: str | None = AsOfOpt, fmt: str = FormatOpt, lang: str | None = LangOpt,
+                   plan_dir: Path | None = PlanOpt, progress: Path | None = ProgressOpt,
+                   no_pager: bool = NoPagerOpt) -> None:
+    """Every activity a body takes part in, with its role, due day and state at the cut-off.
+
+    Rows naming the body, and rows naming a collective it belongs to (e.g. Bashkitë/komunat for
+    BASHKITE), labelled "via"; then, apart and not counted, rows addressed to all bodies.
+
+    Example: apcli by-institution MPCSSHB --as-of 2009-06
+    """
+    from .. import views
+    from ..queries import by_institution as involvement
+
+    check_format(fmt)
+    check_role(role)
+    lang = lang_of(lang)
+    plan = load(plan_dir, progress)
+    inst = institution_id(plan, name)
+    c = cutoff(as_of, plan)
+    rows, summary = involvement(plan, inst, c, role, direct)
+    emit(views.by_institution(plan, inst, rows, summary, c, lang, csv=fmt == "csv"), fmt, no_pager)
+
+
+@app.command()
+def stats(as_of: str | None = AsOfOpt, fmt: str = FormatOpt, lang: str | None = LangOpt,
+          plan_dir: Path | None = PlanOpt, progress: Path | None = ProgressOpt,
+          no_pager: bool = NoPagerOpt) -> None:
+    """Per pillar and overall: activities, completed, in progress, overdue, no evidence, ongoing, stale, no deadline.
+
+    Example: apcli stats --as-of 2009-12
+    """
+    from .. import views
+    from ..queries import stats as pillar_stats
+
+    check_format(fmt)
+    lang = lang_of(lang)
+    plan = load(plan_dir, progress)
+    c = cutoff(as_of, plan)
+    emit(views.stats(pillar_stats(plan, c), c, lang), fmt, no_pager)
+
+
+@app.command()
+def export(fmt: str = typer.Option("json", "--format", "-f", help="json or csv."),
+           plan_dir: Path | None = PlanOpt) -> None:
+    """Every activity as one row, for spreadsheets and scripts, in Albanian and in English.
+
+    Each row carries both languages (title and title_en, indicators and indicators_en, …) and
+    en_status: "unofficial translation". CSV leaves out the nested milestones column (their
+    deadlines and indicators are in deadlines, indicators and their _en columns).
+
+    Example: apcli export --format csv > plan.csv
+    """
+    from .. import views
+    from ..queries import export_rows
+
+    check_format(fmt, ("json", "csv"))
+    rows = export_rows(load(plan_dir))
+    sys.stdout.write(output.to_json(rows) if fmt == "json" else views.export_csv(rows))
