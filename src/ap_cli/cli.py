@@ -1246,6 +1246,10 @@ def _guarded(callback):
     return run
 
 
+from .cli_site import register as _register_site  # noqa: E402  (the lead moves it into the cli package)
+
+_register_site(app)
+
 for _info in (*app.registered_commands, *progress_app.registered_commands):
     _info.callback = _guarded(_info.callback)
 # Every command checks its text arguments (TextCommand); set here, once, for all of them.

@@ -17,6 +17,7 @@ from .institutions import slug
 from .plan import ActivityRecord, Plan
 from .periods import Month
 from .queries import horizon_end, overdue, reach, state_at, stats_row, timeliness, upcoming
+from .trend import report_chart
 
 LANGS = ("sq", "en")
 NEXT_MONTHS = 3  # "the next quarter": the same horizon as `apcli upcoming --within 1q`
@@ -295,6 +296,7 @@ def build_context(plan: Plan, cutoff: date, lang: str = "sq", institution: str |
         "headline": headline,
         "summary": summary_sentence(lang, headline, long_date(cutoff, lang)),
         "segments": segments(acts, standing, states, lang),
+        "trend": report_chart(plan, cutoff, lang, acts),
         "pillars": pillars,
         "totals": {k: sum(p["counts"][k] for p in pillars) for k in PILLAR_COUNTS},
         "overdue_groups": _overdue_groups(plan, late, lang),
