@@ -410,7 +410,7 @@ class Builder:
         for ref in a.see:
             try:
                 target = self.plan.resolve_ref(ref)
-            except ValueError:  # an unresolvable `see:` is shown as text (`apcli check` reports it)
+            except LookupError:  # an unresolvable `see:` is shown as text (`apcli check` reports it)
                 see.append({"ref": ref, "href": None, "title": ""})
                 continue
             see.append({"ref": target.ref, "href": activity_path(self.names.activities[target.ref]),
@@ -513,6 +513,10 @@ def search_index(plan: Plan, names: Names) -> str:
         aliases = " ".join(inst.aliases) if inst else ""
         rows.append(["b", body_path(names.bodies[b]), b, inst.name if inst else b,
                      inst.name_en if inst else "", aliases])
+    from .diagnostics import escape_text
+
+    # as on the pages (render.finalize): control, bidi and invisible characters shown as escapes
+    rows = [[escape_text(cell) for cell in row] for row in rows]
     text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     # U+2028/2029 end a line in older JavaScript engines; `</` is harmless in a .js file but cheap to avoid
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("</", "<\\/")
@@ -522,7 +526,7 @@ def search_index(plan: Plan, names: Names) -> str:
 def build_site(plan: Plan, cutoff: date, langs: tuple[str, ...] = ("sq", "en"),
                base_url: str | None = None) -> dict[str, bytes]:
     """Every file of the site, path → bytes, sorted by path."""
-    return Builder(plan, cutoff, langs, base_url).build()
+    return Builder(plan, cutoff, langs, check_base_url(base_url)).build()
 
 
 __all__ = ["CSP", "LANG_CHOICES", "MARKER", "SiteError", "build_site", "check_base_url", "langs_of",
