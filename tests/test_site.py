@@ -246,6 +246,31 @@ def test_plan_text_is_escaped(tmp_path):
     assert '<\\/script>' in index  # the index is JSON inside a .js file: never a closing tag
 
 
+def test_body_calendar_when_the_calendar_export_exists(monkeypatch):
+    """With `ap_cli.ics` (the calendar export) present, each body with due days gets
+    calendars/<slug>.ics (in the first language), linked from its pages in both trees; without
+    it, no link (the goldens)."""
+    import sys
+
+    from ap_cli.site import build_site
+
+    calls = []
+
+    def events(plan, acts, cutoff, lang):
+        calls.append(lang)
+        return [a.ref for a in acts if a.due_days]
+
+    fake = SimpleNamespace(events=events,
+                           calendar_bytes=lambda plan, evs, cutoff, name: f"BEGIN:VCALENDAR {name} {len(evs)}".encode())
+    monkeypatch.setitem(sys.modules, "ap_cli.ics", fake)
+    files = build_site(load(EN_PLAN, None), CUTOFF, ("sq", "en"))
+    assert files["calendars/zkka.ics"].startswith(b"BEGIN:VCALENDAR ZKKA")
+    assert not any(name.startswith("en/calendars/") for name in files)  # one calendar per body, Albanian
+    assert '<a href="../calendars/zkka.ics" type="text/calendar" download>' in files["bodies/zkka.html"].decode()
+    assert '<a href="../../calendars/zkka.ics" type="text/calendar" download>' in files["en/bodies/zkka.html"].decode()
+    assert set(calls) == {"sq"}
+
+
 # ----------------------------------------------------------------------------- golden pages
 
 GOLDEN_PAGES = ["index.html", "pillars/i.html", "activities/i-1-a-1.html", "bodies/mpcsshb.html",

@@ -466,7 +466,8 @@ class Builder:
                     "href": body_path(self.names.bodies[i]) if i in self.names.bodies else None}
 
         name = language.body_name(inst, lang) if inst else body
-        self.page(lang, body_path(self.names.bodies[body]), "body.html.j2", f"{body} — {name}",
+        ics = self.calendar(lang, body, [r.rec for r in own if r.counted], name)
+        self.page(lang, body_path(self.names.bodies[body]), "body.html.j2", f"{body} — {name}", ics=ics,
                   body={"id": body, "name": name, "name_sq": inst.name if inst and lang == "en" else None,
                         "kind": KINDS[lang].get(inst.kind, inst.kind) if inst else None,
                         "aliases": list(inst.aliases) if inst else [],
@@ -474,6 +475,28 @@ class Builder:
                         "member_of": [named(g) for g in reg.groups_of(body)] if inst else []},
                   summary=summary, sections=sections, via=via, for_all=for_all, late=late,
                   count=t["body_count"] % summary["activities"])
+
+    def calendar(self, lang: str, body: str, acts: list[ActivityRecord], name: str) -> str | None:
+        """The body's due days as `calendars/<slug>.ics`, made by the calendar export (`ap_cli.ics`)
+        where this apcli has it, in the site's first language (the Albanian, when built): one file
+        per body keeps the site small, and both trees link to it. The link from this body's page
+        in `lang`; None without the export or without due days."""
+        import importlib
+
+        path = f"calendars/{self.names.bodies[body]}.ics"
+        if lang == self.langs[0]:
+            try:
+                ics = importlib.import_module("ap_cli.ics")
+            except ImportError:  # no calendar export (or no icalendar): the page links none
+                return None
+            evs = ics.events(self.plan, acts, self.cutoff, lang)
+            if not evs:
+                return None
+            self.files[path] = ics.calendar_bytes(self.plan, evs, self.cutoff, f"{body} — {name}")
+        elif path not in self.files:
+            return None
+        page = self.prefix(lang) + body_path(self.names.bodies[body])
+        return posixpath.relpath(path, posixpath.dirname(page))
 
     def search(self, lang: str) -> None:
         self.page(lang, "search.html", "search.html.j2", SITE_LABELS[lang]["search"], scripts=True)
