@@ -78,3 +78,54 @@ def test_the_workflow_builds_on_pull_requests_and_deploys_from_main():
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/configure-pages", "actions/deploy-pages"]
     assert build_job["permissions"] == {"contents": "read"}
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+# ----------------------------------------------------------------------------- a plan repository's pages.yml
+
+
+def init_pages() -> str:
+    from pathlib import Path
+
+    from ap_cli.init import scaffold
+
+    return scaffold(Path("x"), pages=True)[Path(".github") / "workflows" / "pages.yml"].decode("utf-8")
+
+
+def test_init_pages_is_optional(run, tmp_path):
+    from pathlib import Path
+
+    from ap_cli import __version__
+    from ap_cli.init import scaffold
+
+    assert Path(".github/workflows/pages.yml") not in scaffold(tmp_path / "a")
+    result = run("init", tmp_path / "b", "--pages")
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "b" / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8")
+    assert f"uses: OWNER/apcli@v{__version__}  # zizmor: ignore[unpinned-uses]" in text
+
+
+def test_init_pages_lints_clean_and_pins_as_the_repository_does(tmp_path):
+    """actionlint (with shellcheck) and zizmor --offline, where a plan repository keeps it; its
+    actions pinned to the same SHAs as apcli's own pages.yml."""
+    import re
+
+    from test_release import actionlint, zizmor
+
+    path = tmp_path / "plan-repo" / ".github" / "workflows" / "pages.yml"
+    path.parent.mkdir(parents=True)
+    text = init_pages()
+    path.write_text(text, encoding="utf-8")
+    done = actionlint(path, cwd=tmp_path / "plan-repo")
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = zizmor(path, cwd=tmp_path / "plan-repo")
+    assert done.returncode == 0, done.stdout + done.stderr
+    own = set(re.findall(r"uses: (actions/[\w-]+@[0-9a-f]{40})  # (v[\d.]+)", WORKFLOW.read_text(encoding="utf-8")))
+    theirs = set(re.findall(r"uses: (actions/[\w-]+@[0-9a-f]{40})  # (v[\d.]+)", text))
+    # the same pins; setup-python is the action's business there
+    assert theirs == {(use, v) for use, v in own if not use.startswith("actions/setup-python@")}
+    flow = YAML(typ="safe").load(text)
+    assert flow["permissions"] == {}
+    assert flow["jobs"]["build"]["permissions"] == {"contents": "read"}
+    assert flow["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    step = next(s for s in flow["jobs"]["build"]["steps"] if s.get("id") == "apcli")
+    assert step["with"] == {"as-of": "${{ inputs.as-of }}", "formats": "", "base": ""}

@@ -1191,7 +1191,8 @@ def _stamp_files(files: list[Path], check_only: bool) -> None:
 
 
 @app.command("init")
-def init(directory: Path = typer.Argument(..., help="The folder for the new plan repository (created if missing).")):
+def init(directory: Path = typer.Argument(..., help="The folder for the new plan repository (created if missing)."),
+         pages: bool = typer.Option(False, "--pages", help="Also a workflow publishing the plan's website (apcli site) with GitHub Pages.")):
     """Start a plan repository: a working copy of the plan (plan files, an empty progress log, the
     JSON Schema), a pre-commit configuration and the CI workflow. Nothing existing is overwritten.
 
@@ -1203,7 +1204,7 @@ def init(directory: Path = typer.Argument(..., help="The folder for the new plan
     if not str(directory).strip():
         raise fail("init: the folder name is empty")
     try:
-        written = init_repository(directory)
+        written = init_repository(directory, pages)
     except EditError as exc:
         raise fail(str(exc), 1)
     for path in written:
