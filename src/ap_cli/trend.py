@@ -117,65 +117,77 @@ CHART_LABELS = {
            "desc": "Number of activities at the close of each period, from %s to %s.",
            "table": "The figures as a table"},
 }
-# Colours with at least 3:1 contrast on white; each line also has its own dash and marker.
-STYLE = {"due_so_far": ("#5a6373", "6 3", "square"), "completed": ("#2e7d32", "", "circle"),
-         "overdue": ("#c0392b", "", "diamond"), "in_progress": ("#1f6fc5", "2 2", "triangle")}
-W, H, LEFT, RIGHT, TOP, BOTTOM = 640, 260, 44, 12, 14, 46
+# Colours with at least 3:1 contrast on white (WCAG 1.4.11); each line also has its own dash and
+# marker. "Due so far" is drawn wide and first, so where "overdue" equals it (nothing done yet)
+# the red line runs inside a grey band instead of hiding it.
+STYLE = {"due_so_far": ("#6b7585", "", "square", 6), "completed": ("#2e7d32", "", "circle", 2),
+         "overdue": ("#c0392b", "", "diamond", 2), "in_progress": ("#1f6fc5", "3 2", "triangle", 2)}
+# (width, height, left, right, top, bottom, legend columns): a wide chart, and a narrow one that
+# a phone shows instead (CSS picks), so its text stays readable
+LAYOUTS = {"wide": (640, 260, 44, 12, 14, 46, 4), "narrow": (360, 290, 34, 8, 14, 76, 2)}
 INSET = 24  # room for the first and last period's label, centred under its point
+STEPS = (10, 15, 20, 25, 30, 40, 50, 60, 80)  # tops of the y axis (× 10^k), each cut in 5 whole ticks
 
 
 def nice_max(value: int) -> int:
-    """The top of the y axis: the smallest of 5, 10, 20, 25, 50 × 10^k at or above `value`."""
+    """The top of the y axis: 5, or the smallest of STEPS × 10^k at or above `value`."""
     if value <= 5:
         return 5
     scale = 1
     while True:
-        for step in (10, 20, 25, 50):
+        for step in STEPS:
             if value <= step * scale:
                 return step * scale
         scale *= 10
 
 
-def chart(rows: list[dict[str, object]], lang: str = "sq") -> dict[str, object] | None:
+def chart(rows: list[dict[str, object]], lang: str = "sq", layout: str = "wide") -> dict[str, object] | None:
     """Everything the SVG needs, computed here so the template only lays it out (coordinates
     rounded to 0.1 so the bytes are stable); None without rows."""
     if not rows:
         return None
     t = CHART_LABELS[lang]
+    w, h, left, right, top_y, bottom, columns = LAYOUTS[layout]
     top = nice_max(max(int(str(r[k])) for r in rows for k in SERIES))
-    plot_w, plot_h = W - LEFT - RIGHT - 2 * INSET, H - TOP - BOTTOM
+    plot_w, plot_h = w - left - right - 2 * INSET, h - top_y - bottom
     n = len(rows)
     step = plot_w / max(n - 1, 1)
 
     def x(i: int) -> float:
-        return round(LEFT + INSET + (i * step if n > 1 else plot_w / 2), 1)
+        return round(left + INSET + (i * step if n > 1 else plot_w / 2), 1)
 
     def y(v: int) -> float:
-        return round(TOP + plot_h - plot_h * v / top, 1)
+        return round(top_y + plot_h - plot_h * v / top, 1)
 
-    label_every = 1 if n <= 12 else 2 if n <= 24 else 4 if n <= 48 else max(1, n // 12)
+    room = max(1, int(plot_w // 62) + 1)  # labels that fit side by side
+    label_every = next(k for k in (1, 2, 3, 4, 6, 12, 24, 60, 120, n) if (n - 1) // k + 1 <= room)
     monthly = "-" in str(rows[0]["period"])
     series = []
-    for key in SERIES:
-        colour, dash, marker = STYLE[key]
-        points = [(x(i), y(int(str(r[key])))) for i, r in enumerate(rows)]
+    legend_w = (w - left) // columns
+    for i, key in enumerate(SERIES):
+        colour, dash, marker, width = STYLE[key]
+        points = [(x(j), y(int(str(r[key])))) for j, r in enumerate(rows)]
         series.append({"key": key, "label": t[key], "colour": colour, "dash": dash, "marker": marker,
-                       "points": " ".join(f"{px},{py}" for px, py in points),
+                       "width": width, "points": " ".join(f"{px},{py}" for px, py in points),
+                       "legend_x": left + (i % columns) * legend_w,
+                       "legend_y": h - bottom + 38 + (i // columns) * 20,
                        "dots": [{"x": px, "y": py, "value": r[key], "period": r["period"]}
                                 for (px, py), r in zip(points, rows, strict=True)]})
     ticks = [{"value": v, "y": y(v)} for v in range(0, top + 1, top // 5)]
     return {
-        "width": W, "height": H, "left": LEFT, "right": W - RIGHT, "top": TOP, "bottom": H - BOTTOM,
+        "layout": layout, "width": w, "height": h, "left": left, "right": w - right, "top": top_y,
+        "bottom": h - bottom,
         "title": t["title_month" if monthly else "title"],
         "desc": t["desc"] % (rows[0]["period"], rows[-1]["period"]),
         "axis_x": t["period"], "axis_y": t["activities"], "table_label": t["table"],
         "ticks": ticks,
-        "periods": [{"label": r["period"], "x": x(i), "show": i % label_every == 0 or i == n - 1}
+        "periods": [{"label": r["period"], "x": x(i), "show": i % label_every == 0}
                     for i, r in enumerate(rows)],
         "series": series,
         "rows": rows,
         "keys": SERIES,
         "labels": {k: t[k] for k in SERIES},
+        "narrow": chart(rows, lang, "narrow") if layout == "wide" else None,
     }
 
 
