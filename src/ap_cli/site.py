@@ -73,6 +73,10 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "found": "%d results", "found_none": "No results.", "skip": "Skip to content",
         "language": "Language", "other_lang": "Shqip", "other_lang_code": "sq",
         "site_title": "Anti-trafficking action plan — progress",
+        "unofficial": "Unofficial translation: the plan's texts on this site are an unofficial English "
+                      "translation, and its deadlines are given as apcli reads them; the Albanian text adopted "
+                      "by the Government of Albania is the only official one (the Albanian pages: Shqip). A text "
+                      f"not yet translated is shown in Albanian, marked “{language.MISSING.strip()}”.",
         "fell_due": "Due in the last quarter (%s – %s)", "falls_due": "Due by %s",
         "goal": "Goal", "objective": "Objective", "target": "Target", "indicators": "Indicators",
         "milestones": "Milestones", "deadlines": "Deadlines", "reading": "Read as", "due_day": "due",
