@@ -449,3 +449,31 @@ def test_axe_wcag21_aa(browser, built, name):
     serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
     assert result["passes"] > 10
+
+
+def test_usable_without_javascript(browser, built):
+    """Only the search page has a script; without JavaScript it says so and links to the pillars
+    and bodies, and every other page is whole."""
+    out, files, _ = built
+    assert [n for n, d in files.items() if n.endswith(".html") and b"<script" in d] == ["en/search.html", "search.html"]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto((out / "search.html").as_uri() + "?q=zkka")
+    assert "Kërkimi ka nevojë për JavaScript" in page.inner_text("main")
+    assert page.locator("main ul.browse a").count() == 5
+    context.close()
+
+
+def test_the_home_chart_is_the_trend(built, real):
+    """The home page's chart holds `apcli trend`'s rows, quarter by quarter up to the cut-off."""
+    from ap_cli.trend import plan_periods, trend
+
+    _, files, _ = built
+    home = files["index.html"].decode()
+    rows = trend(real, list(real.activities), plan_periods(real, CUTOFF))
+    assert [r["period"] for r in rows] == ["2008Q1", "2008Q2", "2008Q3", "2008Q4", "2009Q1", "2009Q2"]
+    for r in rows:
+        cells = "".join(f'<td class="n" data-label="{label}">{r[k]}</td>' for k, label in
+                        [("due_so_far", "Me afat të skaduar"), ("completed", "Përfunduar"), ("overdue", "Me vonesë"),
+                         ("in_progress", "Në proces")])
+        assert f'<tr><td class="key nw">{r["period"]}</td>{cells}</tr>' in home
