@@ -10,6 +10,8 @@ import importlib.util
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -20,14 +22,14 @@ WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
 SCRIPT = ROOT / "tools" / "build_pages.py"
 
 
-def build(tmp_path, *args: str) -> subprocess.CompletedProcess:
+def build(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     env.pop("GITHUB_ACTIONS", None)
     return subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path / "_site"), *args], cwd=ROOT,
                           capture_output=True, text=True, env=env, timeout=600)
 
 
-def test_site_at_the_root_default_cutoff_clamped(tmp_path):
+def test_site_at_the_root_default_cutoff_clamped(tmp_path: Path) -> None:
     done = build(tmp_path, "--no-docs", "--today", "2026-12-04")
     assert done.returncode == 0, done.stderr
     assert ("note: No cut-off given: the reports are as of 2010Q4, the last quarter of the plan period (it ends "
@@ -43,14 +45,14 @@ def test_site_at_the_root_default_cutoff_clamped(tmp_path):
     assert "note:" not in again.stderr
 
 
-def test_bad_cutoff(tmp_path):
+def test_bad_cutoff(tmp_path: Path) -> None:
     done = build(tmp_path, "--no-docs", "--as-of", "June")
     assert done.returncode == 2
     assert "'June' is not a period" in done.stderr
     assert not (tmp_path / "_site").exists()
 
 
-def test_site_and_docs_together(tmp_path):
+def test_site_and_docs_together(tmp_path: Path) -> None:
     if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("mkdocs-material is not installed (pip install -e '.[test]'), and CI=true")
@@ -62,7 +64,7 @@ def test_site_and_docs_together(tmp_path):
     assert (site / "docs" / "how-to" / "publish-site" / "index.html").is_file()
 
 
-def test_the_workflow_builds_on_pull_requests_and_deploys_from_main():
+def test_the_workflow_builds_on_pull_requests_and_deploys_from_main() -> None:
     flow = YAML(typ="safe").load(WORKFLOW.read_text(encoding="utf-8"))
     assert set(flow["on"]) == {"pull_request", "push", "workflow_dispatch"}
     assert flow["on"]["push"]["branches"] == ["main"]
@@ -91,7 +93,7 @@ def init_pages() -> str:
     return scaffold(Path("x"), pages=True)[Path(".github") / "workflows" / "pages.yml"].decode("utf-8")
 
 
-def test_init_pages_is_optional(run, tmp_path):
+def test_init_pages_is_optional(run: Any, tmp_path: Path) -> None:
     from pathlib import Path
 
     from ap_cli import __version__
@@ -104,7 +106,7 @@ def test_init_pages_is_optional(run, tmp_path):
     assert f"uses: OWNER/apcli@v{__version__}  # zizmor: ignore[unpinned-uses]" in text
 
 
-def test_init_pages_lints_clean_and_pins_as_the_repository_does(tmp_path):
+def test_init_pages_lints_clean_and_pins_as_the_repository_does(tmp_path: Path) -> None:
     """actionlint (with shellcheck) and zizmor --offline, where a plan repository keeps it; its
     actions pinned to the same SHAs as apcli's own pages.yml."""
     import re

@@ -14,11 +14,21 @@ from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from conftest import DATA, REAL_PLAN, ROOT
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from playwright.sync_api import Browser
+
+    from ap_cli.plan import Plan
+
+Built = tuple[Path, dict[str, bytes], float]
 
 DEMO = ROOT / "examples" / "progress-demo"
 EN_PLAN = DATA / "mini-plan-en"
@@ -29,7 +39,7 @@ AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes" \u202e'
 
 
-def load(plan_dir: Path = REAL_PLAN, progress: Path | None = DEMO):
+def load(plan_dir: Path = REAL_PLAN, progress: Path | None = DEMO) -> Plan:
     from ap_cli.loader import load_plan
 
     plan, _ = load_plan(plan_dir, progress)
@@ -38,12 +48,12 @@ def load(plan_dir: Path = REAL_PLAN, progress: Path | None = DEMO):
 
 
 @pytest.fixture(scope="module")
-def real():
+def real() -> Plan:
     return load()
 
 
 @pytest.fixture(scope="module")
-def built(real, tmp_path_factory) -> tuple[Path, dict[str, bytes], float]:
+def built(real: Plan, tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The real plan's site (both languages) on disk, its files, and how long the build took."""
     from ap_cli.site import build_site, prepare_out, write_site
 
@@ -68,7 +78,7 @@ class Links(HTMLParser):
         self.attrs: list[tuple[str, str, str | None]] = []
         self.scripts: list[str | None] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             self.attrs.append((tag, name, value))
             if name == "id" and value:
@@ -86,7 +96,7 @@ def parse(data: bytes) -> Links:
     return p
 
 
-def test_every_internal_link_resolves_and_every_page_is_reached(built):
+def test_every_internal_link_resolves_and_every_page_is_reached(built: Built) -> None:
     """A crawler from index.html: each href/src/action is relative, names a file of the site
     (and an id on it, for a #fragment); every page is reachable by following links."""
     out, files, _ = built
@@ -114,7 +124,7 @@ def test_every_internal_link_resolves_and_every_page_is_reached(built):
     assert seen == pages, f"pages no link leads to: {sorted(pages - seen)[:10]}"
 
 
-def test_page_counts(built, real):
+def test_page_counts(built: Built, real: Plan) -> None:
     from ap_cli.site import body_ids
 
     _, files, _ = built
@@ -135,7 +145,7 @@ def test_page_counts(built, real):
     assert all(re.fullmatch(r"[a-z0-9./-]+", n) for n in files)
 
 
-def test_same_plan_same_cutoff_same_bytes(real, built, tmp_path, run):
+def test_same_plan_same_cutoff_same_bytes(real: Plan, built: Built, tmp_path: Path, run: Any) -> None:
     from ap_cli.site import build_site
 
     assert build_site(real, CUTOFF, ("sq", "en")) == built[1]
@@ -149,7 +159,7 @@ def test_same_plan_same_cutoff_same_bytes(real, built, tmp_path, run):
     assert {k: v for k, v in outs[0].items() if k != ".apcli-site"} == built[1]
 
 
-def test_small_and_fast(built):
+def test_small_and_fast(built: Built) -> None:
     _, files, took = built
     size = sum(len(v) for v in files.values())
     assert size < 8_000_000, f"{size:,} bytes"
@@ -160,7 +170,7 @@ def test_small_and_fast(built):
 # ----------------------------------------------------------------------------- what a page may hold
 
 
-def test_strict_csp_and_no_external_requests(built):
+def test_strict_csp_and_no_external_requests(built: Built) -> None:
     """Every page: the CSP meta tag; no inline script, no style attribute or element, no event
     handler attribute; scripts only from assets/; nothing fetched from anywhere else."""
     from ap_cli.site import CSP
@@ -181,7 +191,7 @@ def test_strict_csp_and_no_external_requests(built):
                    "form-action 'self'")
 
 
-def test_base_url_gives_canonical_links_and_a_sitemap(real):
+def test_base_url_gives_canonical_links_and_a_sitemap(real: Plan) -> None:
     from ap_cli.site import build_site
 
     files = build_site(real, CUTOFF, ("sq",), "https://example.org/plan")
@@ -193,13 +203,13 @@ def test_base_url_gives_canonical_links_and_a_sitemap(real):
 
 
 @pytest.mark.parametrize("url", ["example.org", "ftp://x/", "https://", 'https://x/"><script>', "javascript:alert(1)"])
-def test_bad_base_url(run, tmp_path, url):
+def test_bad_base_url(run: Any, tmp_path: Path, url: str) -> None:
     result = run("site", "--plan", EN_PLAN, "--out", tmp_path / "s", "--base-url", url)
     assert result.exit_code == 2 and "--base-url" in result.stderr
     assert not (tmp_path / "s").exists()
 
 
-def test_internal_notes_never_reach_the_site(real):
+def test_internal_notes_never_reach_the_site(real: Plan) -> None:
     """An entry marked `internal: true` keeps its status and evidence on the site; its note never
     appears on any page, nor in the search index. A note not so marked is shown."""
     from ap_cli.site import build_site
@@ -211,7 +221,7 @@ def test_internal_notes_never_reach_the_site(real):
     public = SimpleNamespace(**base, date="2009-02-10", evidence="Raporti B", note="Shënim publik",
                              internal=False)
     saved = real.progress_by_ref.get(rec.ref)
-    real.progress_by_ref[rec.ref] = [secret, public]
+    real.progress_by_ref[rec.ref] = [secret, public]  # type: ignore[list-item]  # stand-ins with `internal`
     try:
         files = build_site(real, CUTOFF, ("sq", "en"))
     finally:
@@ -225,7 +235,7 @@ def test_internal_notes_never_reach_the_site(real):
     assert "Raporti A" in page and "Raporti B" in page and "Shënim publik" in page
 
 
-def test_plan_text_is_escaped(tmp_path):
+def test_plan_text_is_escaped(tmp_path: Path) -> None:
     """A title full of markup stays text on every page and in the search index; a bidi override
     is shown as an escape."""
     from ap_cli.site import build_site
@@ -246,7 +256,7 @@ def test_plan_text_is_escaped(tmp_path):
     assert '<\\/script>' in index  # the index is JSON inside a .js file: never a closing tag
 
 
-def test_body_calendar_when_the_calendar_export_exists(monkeypatch):
+def test_body_calendar_when_the_calendar_export_exists(monkeypatch: pytest.MonkeyPatch) -> None:
     """With `ap_cli.ics` (the calendar export) present, each body with due days gets
     calendars/<slug>.ics (in the first language), linked from its pages in both trees; without
     it, no link (the goldens)."""
@@ -254,9 +264,9 @@ def test_body_calendar_when_the_calendar_export_exists(monkeypatch):
 
     from ap_cli.site import build_site
 
-    calls = []
+    calls: list[str] = []
 
-    def events(plan, acts, cutoff, lang):
+    def events(plan: Plan, acts: list[Any], cutoff: date, lang: str) -> list[str]:
         calls.append(lang)
         return [a.ref for a in acts if a.due_days]
 
@@ -279,7 +289,7 @@ GOLDEN_PAGES = ["index.html", "pillars/i.html", "activities/i-1-a-1.html", "bodi
 
 
 @pytest.mark.parametrize("name", GOLDEN_PAGES)
-def test_golden(run, tmp_path_factory, update_golden, name):
+def test_golden(run: Any, tmp_path_factory: pytest.TempPathFactory, update_golden: bool, name: str) -> None:
     """One page of each kind (both languages) from the small English fixture plan, as of 2009-06."""
     out = tmp_path_factory.getbasetemp() / "golden-site"
     if not out.exists():
@@ -298,7 +308,7 @@ def test_golden(run, tmp_path_factory, update_golden, name):
 # ----------------------------------------------------------------------------- the command
 
 
-def test_cli_writes_and_reports(run, tmp_path):
+def test_cli_writes_and_reports(run: Any, tmp_path: Path) -> None:
     result = run("site", "--plan", EN_PLAN, "--as-of", "2009-06", "--out", tmp_path / "s", "--lang", "en")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == f"apcli: wrote 24 pages (28 files, 0.1 MB) to {tmp_path / 's'}\n"
@@ -306,7 +316,7 @@ def test_cli_writes_and_reports(run, tmp_path):
     assert not (tmp_path / "s" / "en").exists()
 
 
-def test_out_folder_rules(run, tmp_path):
+def test_out_folder_rules(run: Any, tmp_path: Path) -> None:
     """A folder with someone's files is never wiped; a symbolic link, a file or a missing parent
     is refused; a folder an earlier run wrote is replaced whole (stray files go)."""
     args = ("site", "--plan", EN_PLAN, "--as-of", "2009-06", "--lang", "sq", "--out")
@@ -339,7 +349,7 @@ def test_out_folder_rules(run, tmp_path):
     assert run(*args, empty).exit_code == 0 and (empty / "index.html").is_file()
 
 
-def test_unknown_lang(run, tmp_path):
+def test_unknown_lang(run: Any, tmp_path: Path) -> None:
     result = run("site", "--plan", EN_PLAN, "--out", tmp_path / "s", "--lang", "fr")
     assert result.exit_code == 2 and result.stderr == "apcli: unknown --lang 'fr'; use one of: sq, en, both\n"
 
@@ -347,27 +357,29 @@ def test_unknown_lang(run, tmp_path):
 # ----------------------------------------------------------------------------- a real browser
 
 
-def playwright_chromium():
+def playwright_chromium() -> tuple[Any, str]:
     """Playwright's sync API and the system's Chromium (never a downloaded browser); skipped
     without them, a failure under CI=true."""
     import shutil
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    try:
+    import importlib.util
+
+    sync_playwright: Any = None
+    if importlib.util.find_spec("playwright") is not None:
         from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
     missing = ("the playwright package (pip install playwright)" if sync_playwright is None
                else None if chromium else "Chromium (Debian package `chromium`)")
     if missing:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{missing} is missing, and CI=true requires the browser tests")
         pytest.skip(f"{missing} is missing; with CI=true this test fails instead")
+    assert chromium is not None
     return sync_playwright, chromium
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser() -> Iterator[Browser]:
     sync_playwright, chromium = playwright_chromium()
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
@@ -380,7 +392,7 @@ BROWSED = ["index.html", "activities/ii-1-a-1.html", "bodies/zkka.html", "en/ind
 
 
 @pytest.mark.parametrize("name", BROWSED)
-def test_pages_render_without_console_errors(browser, built, name):
+def test_pages_render_without_console_errors(browser: Browser, built: Built, name: str) -> None:
     out, _, _ = built
     page = browser.new_page()
     messages: list[str] = []
@@ -396,7 +408,7 @@ def test_pages_render_without_console_errors(browser, built, name):
     page.close()
 
 
-def test_search_finds_in_both_languages(browser, built):
+def test_search_finds_in_both_languages(browser: Browser, built: Built) -> None:
     out, _, _ = built
     page = browser.new_page()
     errors: list[str] = []
@@ -405,7 +417,7 @@ def test_search_finds_in_both_languages(browser, built):
     results = page.locator("#results li a")
     assert results.count() > 0
     hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
-    assert all((out / h).is_file() for h in hrefs)
+    assert all((out / (h or "")).is_file() for h in hrefs)
     page.fill("#site-q", "mpcsshb strehe")  # no diacritics, a body and an Albanian word
     assert page.locator("#results li").count() > 0
     assert "rezultate" in page.locator("#search-status").inner_text()
@@ -417,7 +429,7 @@ def test_search_finds_in_both_languages(browser, built):
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_fits_a_phone_and_a_desktop(browser, built, width):
+def test_fits_a_phone_and_a_desktop(browser: Browser, built: Built, width: int) -> None:
     out, _, _ = built
     page = browser.new_page(viewport={"width": width, "height": 900})
     for name in ("index.html", "activities/ii-1-a-1.html", "bodies/zkka.html", "pillars/ii.html"):
@@ -429,7 +441,7 @@ def test_fits_a_phone_and_a_desktop(browser, built, width):
 
 @pytest.mark.parametrize("name", ["index.html", "pillars/ii.html", "activities/ii-1-a-1.html", "bodies/zkka.html",
                                   "en/index.html", "en/activities/iv-3-a-1-3b.html", "search.html"])
-def test_axe_wcag21_aa(browser, built, name):
+def test_axe_wcag21_aa(browser: Browser, built: Built, name: str) -> None:
     """axe-core (vendored, hash-checked) with the WCAG 2.0/2.1 A and AA rules: no serious or
     critical violation. The page's CSP is bypassed for axe's own script only."""
     out, _, _ = built
@@ -451,7 +463,7 @@ def test_axe_wcag21_aa(browser, built, name):
     assert result["passes"] > 10
 
 
-def test_usable_without_javascript(browser, built):
+def test_usable_without_javascript(browser: Browser, built: Built) -> None:
     """Only the search page has a script; without JavaScript it says so and links to the pillars
     and bodies, and every other page is whole."""
     out, files, _ = built
@@ -464,7 +476,7 @@ def test_usable_without_javascript(browser, built):
     context.close()
 
 
-def test_the_home_chart_is_the_trend(built, real):
+def test_the_home_chart_is_the_trend(built: Built, real: Plan) -> None:
     """The home page's chart holds `apcli trend`'s rows, quarter by quarter up to the cut-off."""
     from ap_cli.trend import plan_periods, trend
 

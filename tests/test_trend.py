@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,19 +16,22 @@ from hypothesis import strategies as st
 
 from conftest import MINI_PLAN, REAL_PLAN, ROOT
 
+if TYPE_CHECKING:
+    from ap_cli.plan import Plan
+
 DEMO = ROOT / "examples" / "progress-demo"
 QUARTERS = [f"{y}Q{q}" for y in (2008, 2009, 2010) for q in (1, 2, 3, 4)]
 MONTHS = [f"{y}-{m:02d}" for y in (2008, 2009, 2010) for m in range(1, 13)]
 
 
-def as_json(run, *args) -> object:
+def as_json(run: Any, *args: object) -> Any:
     result = run(*args)
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="module")
-def real():
+def real() -> Plan:
     from ap_cli.loader import load_plan
 
     plan, _ = load_plan(REAL_PLAN, DEMO)
@@ -37,7 +41,8 @@ def real():
 
 @pytest.mark.parametrize("every,labels", [("quarter", QUARTERS), ("month", MONTHS)])
 @pytest.mark.parametrize("plan_args", [("--plan", REAL_PLAN, "--progress", DEMO), ("--plan", MINI_PLAN)])
-def test_every_row_equals_the_point_queries(run, every, labels, plan_args):
+def test_every_row_equals_the_point_queries(run: Any, every: str, labels: list[str],
+                                            plan_args: tuple[object, ...]) -> None:
     """The whole plan period, 2008Q1–2010Q4: each row against `overdue` and `stats` run with
     --as-of that period (through the CLI, as a user would ask)."""
     rows = as_json(run, "trend", "--from", "2008Q1", "--to", "2010Q4", "--every", every, "--format", "json",
@@ -64,7 +69,7 @@ def _last_day(period: str) -> str:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(period=st.sampled_from(QUARTERS + MONTHS), pillar=st.sampled_from([None, "I", "II", "III", "IV"]),
        body=st.sampled_from([None, "ZKKA", "MPÇSSHB", "MB", "PSH", "MASH", "BASHKITE", "OJF"]))
-def test_filtered_rows_equal_the_point_queries(real, period, pillar, body):
+def test_filtered_rows_equal_the_point_queries(real: Plan, period: str, pillar: str | None, body: str | None) -> None:
     """With --pillar and --institution: the row against the library's point queries over the
     same selection, and `by_institution`'s summary for a body's own work."""
     from ap_cli.periods import parse_as_of
@@ -94,7 +99,7 @@ def test_filtered_rows_equal_the_point_queries(real, period, pillar, body):
             summary["overdue"], summary["completed"], summary["completed_late"])
 
 
-def test_table_csv_md(run):
+def test_table_csv_md(run: Any) -> None:
     args = ("trend", "--plan", REAL_PLAN, "--progress", DEMO, "--from", "2009Q1", "--to", "2009Q2")
     table = run(*args)
     assert table.exit_code == 0, table.stderr
@@ -114,7 +119,7 @@ def test_table_csv_md(run):
     assert md[3].startswith("| 2009Q2 | 2009-06-30 | 109 | 112 |")
 
 
-def test_defaults_are_the_plan_period_by_quarter(run):
+def test_defaults_are_the_plan_period_by_quarter(run: Any) -> None:
     rows = as_json(run, "trend", "--plan", MINI_PLAN, "--format", "json")
     assert [r["period"] for r in rows] == QUARTERS
 
@@ -126,7 +131,7 @@ def test_defaults_are_the_plan_period_by_quarter(run):
     ("2009Q4", "2010Q1", "month", ["2009-10", "2009-11", "2009-12", "2010-01", "2010-02", "2010-03"]),
     ("2010-12", "2010-12", "month", ["2010-12"]),
 ])
-def test_periods(start, end, every, labels):
+def test_periods(start: str, end: str, every: str, labels: list[str]) -> None:
     from ap_cli.trend import periods
 
     spans = periods(start, end, every)
@@ -142,18 +147,18 @@ def test_periods(start, end, every, labels):
     (("--from", "1900", "--to", "2099", "--every", "month"), "apcli: 2,400 months from 1900 to 2099; at most 1,200\n"),
     (("--pillar", "IX"), "apcli: unknown pillar 'IX'; the plan has I, II\n"),
 ])
-def test_bad_input_is_a_usage_error(run, args, message):
+def test_bad_input_is_a_usage_error(run: Any, args: tuple[str, ...], message: str) -> None:
     result = run("trend", "--plan", MINI_PLAN, *args)
     assert result.exit_code == 2
     assert result.stderr == message
 
 
-def test_xlsx_is_announced_not_silently_ignored(run):
+def test_xlsx_is_announced_not_silently_ignored(run: Any) -> None:
     result = run("trend", "--plan", MINI_PLAN, "--format", "xlsx")
     assert result.exit_code == 2 and "xlsx is not available yet" in result.stderr
 
 
-def test_chart_data(real):
+def test_chart_data(real: Plan) -> None:
     from ap_cli.trend import report_chart
 
     chart = report_chart(real, date(2009, 6, 30), "en")

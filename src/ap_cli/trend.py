@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .periods import Quarter, parse_period
 from .plan import ActivityRecord, Plan
@@ -70,7 +71,7 @@ def periods(start: str, end: str, every: str = "quarter") -> list[Period]:
     return out
 
 
-def row_at(plan: Plan, acts: list[ActivityRecord], period: Period) -> dict[str, object]:
+def row_at(plan: Plan, acts: list[ActivityRecord], period: Period) -> dict[str, Any]:
     """One row: the point queries at the period's last day, over `acts`."""
     cutoff = period.last
     counts = stats_row(plan, acts, cutoff)
@@ -88,7 +89,7 @@ def row_at(plan: Plan, acts: list[ActivityRecord], period: Period) -> dict[str, 
     }
 
 
-def trend(plan: Plan, acts: list[ActivityRecord], spans: list[Period]) -> list[dict[str, object]]:
+def trend(plan: Plan, acts: list[ActivityRecord], spans: list[Period]) -> list[dict[str, Any]]:
     """One row per period, in order (see KEYS)."""
     return [row_at(plan, acts, p) for p in spans]
 
@@ -141,7 +142,7 @@ def nice_max(value: int) -> int:
         scale *= 10
 
 
-def chart(rows: list[dict[str, object]], lang: str = "sq", layout: str = "wide") -> dict[str, object] | None:
+def chart(rows: list[dict[str, Any]], lang: str = "sq", layout: str = "wide") -> dict[str, Any] | None:
     """Everything the SVG needs, computed here so the template only lays it out (coordinates
     rounded to 0.1 so the bytes are stable); None without rows."""
     if not rows:
@@ -192,7 +193,7 @@ def chart(rows: list[dict[str, object]], lang: str = "sq", layout: str = "wide")
 
 
 def report_chart(plan: Plan, cutoff: date, lang: str, acts: list[ActivityRecord] | None = None
-                 ) -> dict[str, object] | None:
+                 ) -> dict[str, Any] | None:
     """The quarterly chart of the reports and the site: from the plan's first quarter to the
     one holding the cut-off (none before the plan starts)."""
     selected = list(plan.activities) if acts is None else acts
