@@ -44,11 +44,9 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "search_label": "Kërko aktivitete dhe institucione", "search_button": "Kërko",
         "search_hint": "Kërkoni sipas referencës (II-1.(a).1), titullit ose institucionit, shqip ose anglisht.",
         "search_no_js": "Kërkimi ka nevojë për JavaScript. Pa të, shfletoni shtyllat dhe institucionet:",
-        "found": "%d rezultate", "found_none": "Asnjë rezultat.", "skip": "Kalo te përmbajtja",
-        "language": "Gjuha", "other_lang": "English", "other_lang_code": "en",
-        "site_title": "Plani kundër trafikimit — ecuria",
+        "found": "%d rezultate", "found_none": "Asnjë rezultat.", "skip": "Kalo te përmbajtja", "other_lang": "English",
         "fell_due": "Me afat në tremujorin e fundit (%s – %s)", "falls_due": "Me afat deri më %s",
-        "goal": "Synimi", "objective": "Objektivi", "target": "Synimi (target)", "indicators": "Treguesit",
+        "goal": "Synimi", "objective": "Objektivi", "target": "Synimi i objektivit", "indicators": "Treguesit",
         "milestones": "Hapat", "deadlines": "Afatet", "reading": "Lexohet si", "due_day": "data e afatit",
         "due_days": "datat e afatit", "no_due": "pa datë afati (punë në vazhdimësi)",
         "unreadable": "nuk lexohet (shih `apcli check`)", "approx_short": "≈ e përafërt",
@@ -61,7 +59,6 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "via_title": "Nëpërmjet kolektivave ku bën pjesë", "overdue_work": "Puna me vonesë",
         "calendar": "Kalendari (ICS)", "all_bodies": "Të gjitha institucionet",
         "body_count": "%d aktivitete (çdo rol)", "later_entries": "%d regjistrime pas kësaj date nuk shfaqen.",
-        "activities_of": "Aktivitetet", "none_short": "—", "in_pillar": "Shtylla %s",
         "limited": "e kufizuar", "substantial": "e konsiderueshme", "home_intro": "Gjendja e zbatimit të planit "
         "më %s, nga të dhënat e planit dhe raportimet e institucioneve.",
     },
@@ -70,9 +67,7 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "search_label": "Search activities and institutions", "search_button": "Search",
         "search_hint": "Search by ref (II-1.(a).1), title or institution, in English or Albanian.",
         "search_no_js": "Search needs JavaScript. Without it, browse the pillars and institutions:",
-        "found": "%d results", "found_none": "No results.", "skip": "Skip to content",
-        "language": "Language", "other_lang": "Shqip", "other_lang_code": "sq",
-        "site_title": "Anti-trafficking action plan — progress",
+        "found": "%d results", "found_none": "No results.", "skip": "Skip to content", "other_lang": "Shqip",
         "unofficial": "Unofficial translation: the plan's texts on this site are an unofficial English "
                       "translation, and its deadlines are given as apcli reads them; the Albanian text adopted "
                       "by the Government of Albania is the only official one (the Albanian pages: Shqip). A text "
@@ -91,7 +86,6 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "via_title": "Through collectives it belongs to", "overdue_work": "Overdue work",
         "calendar": "Calendar (ICS)", "all_bodies": "All institutions",
         "body_count": "%d activities (any role)", "later_entries": "%d entries after this date are not shown.",
-        "activities_of": "Activities", "none_short": "—", "in_pillar": "Pillar %s",
         "limited": "limited", "substantial": "substantial", "home_intro": "How far the plan has come as of %s, "
         "from the plan's data and the institutions' progress reports.",
     },
