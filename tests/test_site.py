@@ -489,3 +489,21 @@ def test_the_home_chart_is_the_trend(built: Built, real: Plan) -> None:
                         [("due_so_far", "Me afat të skaduar"), ("completed", "Përfunduar"), ("overdue", "Me vonesë"),
                          ("in_progress", "Në proces")])
         assert f'<tr><td class="key nw">{r["period"]}</td>{cells}</tr>' in home
+
+
+def test_same_bytes_across_processes(tmp_path: Path) -> None:
+    """Two processes with different hash seeds (set and dict order of strings) write the same site."""
+    import subprocess
+    import sys
+
+    trees = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed,
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
+        out = tmp_path / f"seed-{seed}"
+        done = subprocess.run([sys.executable, "-m", "ap_cli", "site", "--as-of", "2009Q2", "--progress", str(DEMO),
+                               "--plan", str(REAL_PLAN), "--out", str(out)], capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        trees.append({p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                      for p in sorted(out.rglob("*")) if p.is_file()})
+    assert trees[0] == trees[1]
