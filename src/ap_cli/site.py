@@ -373,9 +373,11 @@ class Builder:
             goals.append({"id": g.id, "title": language.heading(g, lang),
                           "indicators": language.pick_list(g.indicators, g.indicators_en, lang),
                           "objectives": objectives})
+        from .trend import report_chart
+
         t = LABELS[lang]
         self.page(lang, pillar_path(rec.numeral), "pillar.html.j2", f"{t['pillar']} {rec.numeral} — {p['name']}",
-                  pillar=p, goals=goals)
+                  pillar=p, goals=goals, trend=report_chart(self.plan, self.cutoff, lang, acts))
 
     def activity(self, lang: str, rec: ActivityRecord) -> None:
         t = {**LABELS[lang], **SITE_LABELS[lang]}
