@@ -171,7 +171,8 @@ def test_actions_are_pinned_to_commit_shas_with_their_version() -> None:
         assert version, f"{where}: {ref} needs its version in a comment (# vX.Y.Z)"
         pins.setdefault(action, set()).add((at, version.group(1)))
     assert set(pins) == {"actions/checkout", "actions/setup-python", "actions/upload-artifact",
-                         "actions/download-artifact"}
+                         "actions/download-artifact", "actions/upload-pages-artifact", "actions/configure-pages",
+                         "actions/deploy-pages"}
     for action, refs in pins.items():
         assert len(refs) == 1, f"{action} is pinned differently in different files: {sorted(refs)}"
     assert "pypa/gh-action-pypi-publish@release/v1" in (ROOT / ".github" / "workflows" / "release.yml").read_text()
@@ -181,7 +182,7 @@ def test_checkouts_do_not_persist_credentials() -> None:
     flows = [yaml_load(p) for p in WORKFLOWS] + [YAML(typ="safe").load(init_workflow())]
     checkouts = [step for flow in flows for job in flow["jobs"].values() for step in job["steps"]
                  if step.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 4
+    assert len(checkouts) == 5
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 
@@ -196,6 +197,9 @@ def test_least_permissions_per_job() -> None:
                 assert job["environment"]["name"] == "pypi"
             elif (path.name, name) == ("release.yml", "github-release"):
                 assert perms == {"contents": "write"}
+            elif (path.name, name) == ("pages.yml", "deploy"):
+                assert perms == {"pages": "write", "id-token": "write"}
+                assert job["environment"]["name"] == "github-pages"
             else:
                 assert perms == {"contents": "read"}, f"{path.name} {name}: {perms}"
     assert yaml_load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]["tests"]["timeout-minutes"] <= 90

@@ -26,8 +26,9 @@ def workflow(template: Path) -> bytes:
     return template.read_bytes().replace(b"@vX.Y.Z", f"@v{__version__}".encode())
 
 
-def scaffold(target: Path) -> dict[Path, bytes]:
-    """Every file `init` writes, relative to `target`, with its bytes."""
+def scaffold(target: Path, pages: bool = False) -> dict[Path, bytes]:
+    """Every file `init` writes, relative to `target`, with its bytes; `pages`: also the workflow
+    that publishes the plan's website (`apcli site`) with GitHub Pages."""
     plan = bundled_plan_dir()
     files = {Path("plan") / p.name: p.read_bytes() for p in sorted(plan.glob("*.yaml"))}
     files[Path("plan") / PROGRESS_DIR / ".gitkeep"] = b""
@@ -35,13 +36,15 @@ def scaffold(target: Path) -> dict[Path, bytes]:
     init = templates_dir() / "init"
     files[Path(".pre-commit-config.yaml")] = (init / "pre-commit-config.yaml").read_bytes()
     files[Path(".github") / "workflows" / "plan.yml"] = workflow(init / "plan.yml")
+    if pages:
+        files[Path(".github") / "workflows" / "pages.yml"] = workflow(init / "pages.yml")
     files[Path(".gitignore")] = (init / "gitignore").read_bytes()
     return files
 
 
-def init_repository(target: Path) -> list[Path]:
+def init_repository(target: Path, pages: bool = False) -> list[Path]:
     """Write the working copy into `target` (created if missing); refuse when any file exists."""
-    files = scaffold(target)
+    files = scaffold(target, pages)
     if (target / "plan" / PLAN_FILE).exists() or any((target / rel).exists() for rel in files):
         clash = next(rel for rel in [Path("plan") / PLAN_FILE, *files] if (target / rel).exists())
         raise EditError(f"{target / clash}: already exists; `apcli init` writes only into a folder without a plan")

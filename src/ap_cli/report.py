@@ -29,6 +29,7 @@ from .queries import (
     timeliness,
     upcoming,
 )
+from .trend import report_chart
 
 Row = dict[str, Any]
 Standings = dict[str, str]  # ref → timeliness
@@ -314,6 +315,7 @@ def build_context(plan: Plan, cutoff: date, lang: str = "sq", institution: str |
         "headline": headline,
         "summary": summary_sentence(lang, headline, long_date(cutoff, lang)),
         "segments": segments(acts, standing, states, lang),
+        "trend": report_chart(plan, cutoff, lang, acts),
         "pillars": pillars,
         "totals": {k: sum(p["counts"][k] for p in pillars) for k in PILLAR_COUNTS},
         "overdue_groups": _overdue_groups(plan, late, lang),

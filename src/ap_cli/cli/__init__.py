@@ -9,15 +9,16 @@ Modules, one per command group:
 - `errors.py`: the one place library errors become messages and exit codes (`guarded`);
 - `options.py`: shared options (`PlanOpt`, `AsOfOpt`, `RoleOpt`, …) and value checks;
 - `checks.py` (check, schema), `queries.py` (institutions … export), `reports.py` (diff,
-  report), `progress.py` (progress add/template/import), `files.py` (fmt, init).
+  report), `site.py` (trend, site), `progress.py` (progress add/template/import), `files.py`
+  (fmt, init).
 
 A new command group is a module here that does `from .app import app` and defines its commands
 with `@app.command()` (or makes its own `typer.Typer()` and `app.add_typer(...)`s it); add its
 name to `GROUPS` below. Importing it registers the commands; `_finish` then wraps every command,
 nested groups included, in the error mapping and the text-argument check.
 
-Command modules written against the old single-module cli.py (`ap_cli.cli_sheets`,
-`ap_cli.cli_site`) still work until they are moved here: each module of `LEGACY` that exists
+Command modules written against the old single-module cli.py (`ap_cli.cli_sheets`) still
+work until they are moved here: each module of `LEGACY` that exists
 is imported and its `register(...)` called, and the helpers they import from `ap_cli.cli`
 (`load`, `fail`, `cutoff`, the options, `_editable`, `_append`, …) are re-exported from
 `legacy.py` (only then: they would cost every start-up).
@@ -36,14 +37,14 @@ from .errors import guarded
 from .options import TextCommand
 
 # Command groups, in the order `apcli --help` lists their commands.
-GROUPS = ("checks", "queries", "reports", "progress", "files")
+GROUPS = ("checks", "queries", "reports", "site", "progress", "files")
 
 for _group in GROUPS:
     importlib.import_module(f"{__name__}.{_group}")
 
 
 # Modules outside this package that add commands with `register(...)`, and what they are given.
-LEGACY: dict[str, tuple[typer.Typer, ...]] = {"cli_sheets": (app, progress_app), "cli_site": (app,)}
+LEGACY: dict[str, tuple[typer.Typer, ...]] = {"cli_sheets": (app, progress_app)}
 _present = [name for name in LEGACY if (Path(__file__).parent.parent / f"{name}.py").is_file()]
 if _present:  # only then the old helpers, under their old names (they cost start-up time)
     from .legacy import *  # noqa: F403
