@@ -8,10 +8,12 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
 from ap_cli import cache, source
+from ap_cli.diagnostics import Diagnostic
 from ap_cli.loader import load_plan
 from conftest import Run
 
@@ -169,15 +171,16 @@ def test_the_cache_stays_bounded(cache_home: Path, monkeypatch: pytest.MonkeyPat
 # ----------------------------------------------------------------------------- validity markers
 
 
-def refuse_validation(monkeypatch):
+def refuse_validation(monkeypatch: pytest.MonkeyPatch) -> None:
     from ap_cli import loader
 
-    def refuse(*args, **kwargs):
+    def refuse(*args: object, **kwargs: object) -> NoReturn:
         raise AssertionError("validated although the cache knows this content is valid")
     monkeypatch.setattr(loader, "_valid", refuse)
 
 
-def test_content_known_valid_is_not_validated_again(cache_home, mini_plan, run, monkeypatch):
+def test_content_known_valid_is_not_validated_again(cache_home: Path, mini_plan: Path, run: Run,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     first = warm(run, mini_plan)
     assert len(list(cache_home.glob("*.ok"))) == 5  # each file: valid as its kind, no hidden characters
     refuse_validation(monkeypatch)
@@ -185,19 +188,24 @@ def test_content_known_valid_is_not_validated_again(cache_home, mini_plan, run, 
     assert answers(run, mini_plan) == first
 
 
-def test_a_new_model_does_not_trust_old_markers(cache_home, mini_plan, run, monkeypatch):
+def test_a_new_model_does_not_trust_old_markers(cache_home: Path, mini_plan: Path, run: Run,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     warm(run, mini_plan)
     monkeypatch.setattr(cache, "_MODEL_FINGERPRINT", [b"another model"])
     from ap_cli import loader
 
-    validated = []
+    validated: list[str] = []
     real = loader._valid
-    monkeypatch.setattr(loader, "_valid", lambda *a, **k: validated.append(a[0]) or real(*a, **k))
+
+    def recording(kind: str, *args: Any, **kwargs: Any) -> list[Diagnostic]:
+        validated.append(kind)
+        return real(kind, *args, **kwargs)
+    monkeypatch.setattr(loader, "_valid", recording)
     load_plan(mini_plan)
     assert set(validated) == {"plan", "institution", "pillar", "progress"} and validated.count("pillar") == 2
 
 
-def test_an_edit_that_breaks_a_valid_file_is_reported(cache_home, mini_plan, run):
+def test_an_edit_that_breaks_a_valid_file_is_reported(cache_home: Path, mini_plan: Path, run: Run) -> None:
     warm(run, mini_plan)
     pillar = mini_plan / "2-mbrojtja.yaml"
     pillar.write_text(pillar.read_text(encoding="utf-8").replace('title: "Strehëzat"', 'titel: "Strehëzat"', 1),
@@ -207,7 +215,7 @@ def test_an_edit_that_breaks_a_valid_file_is_reported(cache_home, mini_plan, run
         assert "unknown-field" in [d.code for d in diags]
 
 
-def test_a_warm_query_imports_neither_the_models_nor_the_parser(cache_home, mini_plan):
+def test_a_warm_query_imports_neither_the_models_nor_the_parser(cache_home: Path, mini_plan: Path) -> None:
     """The query path: `apcli overdue` served from the cache imports no pydantic model, no YAML
     parser, and none of the writing, diff, report or export modules."""
     import subprocess
@@ -236,7 +244,7 @@ def test_a_warm_query_imports_neither_the_models_nor_the_parser(cache_home, mini
                       "ap_cli.app", "ap_cli.errors", "ap_cli.views"}, sorted(loaded)
 
 
-def test_hidden_characters_are_warned_about_on_every_run(cache_home, mini_plan):
+def test_hidden_characters_are_warned_about_on_every_run(cache_home: Path, mini_plan: Path) -> None:
     pillar = mini_plan / "2-mbrojtja.yaml"
     pillar.write_text(pillar.read_text(encoding="utf-8").replace('"Strehëzat"', '"Streh\u200bëzat"', 1),
                       encoding="utf-8")
