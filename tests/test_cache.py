@@ -8,10 +8,12 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
 from ap_cli import cache, source
+from ap_cli.diagnostics import Diagnostic
 from ap_cli.loader import load_plan
 from conftest import Run
 
@@ -172,13 +174,13 @@ def test_the_cache_stays_bounded(cache_home: Path, monkeypatch: pytest.MonkeyPat
 def refuse_validation(monkeypatch: pytest.MonkeyPatch) -> None:
     from ap_cli import loader
 
-    def refuse(*args, **kwargs) -> None:
+    def refuse(*args: object, **kwargs: object) -> NoReturn:
         raise AssertionError("validated although the cache knows this content is valid")
     monkeypatch.setattr(loader, "_valid", refuse)
 
 
 def test_content_known_valid_is_not_validated_again(cache_home: Path, mini_plan: Path, run: Run,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     first = warm(run, mini_plan)
     assert len(list(cache_home.glob("*.ok"))) == 5  # each file: valid as its kind, no hidden characters
     refuse_validation(monkeypatch)
@@ -187,14 +189,18 @@ def test_content_known_valid_is_not_validated_again(cache_home: Path, mini_plan:
 
 
 def test_a_new_model_does_not_trust_old_markers(cache_home: Path, mini_plan: Path, run: Run,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     warm(run, mini_plan)
     monkeypatch.setattr(cache, "_MODEL_FINGERPRINT", [b"another model"])
     from ap_cli import loader
 
-    validated = []
+    validated: list[str] = []
     real = loader._valid
-    monkeypatch.setattr(loader, "_valid", lambda *a, **k: validated.append(a[0]) or real(*a, **k))
+
+    def recording(kind: str, *args: Any, **kwargs: Any) -> list[Diagnostic]:
+        validated.append(kind)
+        return real(kind, *args, **kwargs)
+    monkeypatch.setattr(loader, "_valid", recording)
     load_plan(mini_plan)
     assert set(validated) == {"plan", "institution", "pillar", "progress"} and validated.count("pillar") == 2
 

@@ -22,15 +22,22 @@ BUILDERS: dict[type[BaseModel], Callable[[Any], domain.Plain]] = {
     ProgressEntry: domain.build_progress_entry}
 
 
+def _data(path: Path) -> Any:
+    """The parsed tree of a plan file that must read cleanly."""
+    source, diags = read_file(path)
+    assert source is not None, (path, diags)
+    return source.data
+
+
 def trees(root: Path) -> Iterator[tuple[type[BaseModel], Any]]:
     """(model, tree) for every file of the plan at `root` (each entry of a list file)."""
-    yield PlanMeta, read_file(root / "plan.yaml")[0].data
-    for item in read_file(root / "institutions.yaml")[0].data:
+    yield PlanMeta, _data(root / "plan.yaml")
+    for item in _data(root / "institutions.yaml"):
         yield Institution, item
-    for name in read_file(root / "plan.yaml")[0].data["pillars"]:
-        yield Pillar, read_file(root / name)[0].data
+    for name in _data(root / "plan.yaml")["pillars"]:
+        yield Pillar, _data(root / name)
     for path in sorted((root / "progress").rglob("*.yaml")):
-        for item in read_file(path)[0].data:
+        for item in _data(path):
             yield ProgressEntry, item
 
 
@@ -56,7 +63,8 @@ def test_the_domain_holds_what_the_models_hold(root: Path, how: dict[str, bool])
 
 
 def test_field_names_and_order_are_the_models() -> None:
-    pairs = [(domain.PlanMeta, PlanMeta), (domain.Pillar, Pillar), (domain.Institution, Institution)]
+    pairs: list[tuple[type[domain.Plain], type[BaseModel]]] = [
+        (domain.PlanMeta, PlanMeta), (domain.Pillar, Pillar), (domain.Institution, Institution)]
     from ap_cli import model
 
     pairs += [(getattr(domain, n), getattr(model, n)) for n in ("Goal", "Objective", "Activity", "Milestone",
@@ -77,6 +85,7 @@ def test_internal_defaults_to_false_and_reads_true() -> None:
 
 def test_a_loaded_plan_is_immutable_all_the_way_down() -> None:
     plan, _ = load_plan(MINI_PLAN)
+    assert plan is not None
     rec = plan.activities[0]
     for obj, name in [(plan, "activities"), (rec, "ref"), (rec.activity, "title"), (plan.meta, "id"),
                       (plan.pillars[0], "goals"), (plan.progress[0], "entry"), (plan.progress[0].entry, "status"),
@@ -91,6 +100,7 @@ def test_a_loaded_plan_is_immutable_all_the_way_down() -> None:
 
 def test_derived_values_follow_a_replaced_field() -> None:
     plan, _ = load_plan(MINI_PLAN)
+    assert plan is not None
     bare = dataclasses.replace(plan, progress=())
     assert bare.progress_by_ref == {} and plan.progress_by_ref
     assert bare.by_ref.keys() == plan.by_ref.keys()
@@ -98,6 +108,7 @@ def test_derived_values_follow_a_replaced_field() -> None:
 
 def test_positions_are_where_the_values_were_written() -> None:
     plan, _ = load_plan(MINI_PLAN)
+    assert plan is not None
     for rec in plan.activities:
         text = Path(rec.file).read_text(encoding="utf-8").splitlines()
         line, col = rec.activity.where.at("id")
@@ -127,6 +138,7 @@ def test_queries_take_the_cutoff_they_use() -> None:
     from ap_cli import queries
 
     plan, _ = load_plan(MINI_PLAN)
+    assert plan is not None
     with pytest.raises(ValueError, match="cut-off"):
         queries.select(plan, status="overdue")
     assert queries.select(plan, status="overdue", cutoff=date(2009, 6, 30)) == \

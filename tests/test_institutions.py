@@ -2,20 +2,20 @@
 
 import pytest
 
+from ap_cli.domain import Institution
 from ap_cli.institutions import Registry, UnknownInstitution, fold, split_unit
-from ap_cli.model import Institution
 
 
 @pytest.fixture
 def registry() -> Registry:
     return Registry([
         Institution(id="MPÇSSHB", name="Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta",
-                    name_en="Ministry of Labour", kind="ministry", aliases=["MPCSSHB", "MPÇSShB"]),
+                    name_en="Ministry of Labour", kind="ministry", aliases=("MPCSSHB", "MPÇSShB")),
         Institution(id="MB", name="Ministria e Brendshme", name_en="Ministry of Interior", kind="ministry",
-                    aliases=["M.B", "MoI"]),
+                    aliases=("M.B", "MoI")),
         Institution(id="ZKKA", name="Zyra e Koordinatorit Kombëtar për Anti-trafikimin",
                     name_en="Office of the National Anti-Trafficking Coordinator", kind="coordination",
-                    aliases=["ZKK"]),
+                    aliases=("ZKK",)),
         Institution(id="PSH", name="Policia e Shtetit", name_en="State Police", kind="police"),
         Institution(id="PP", name="Prokuroria e Përgjithshme", name_en="General Prosecutor's Office",
                     kind="prosecution"),
@@ -53,8 +53,8 @@ def test_unknown_without_suggestion(registry: Registry) -> None:
 
 def test_ambiguous_alias() -> None:
     reg = Registry([
-        Institution(id="A", name="Alfa", name_en="A", kind="other", aliases=["AB"]),
-        Institution(id="B", name="Beta", name_en="B", kind="other", aliases=["ab"]),
+        Institution(id="A", name="Alfa", name_en="A", kind="other", aliases=("AB",)),
+        Institution(id="B", name="Beta", name_en="B", kind="other", aliases=("ab",)),
     ])
     with pytest.raises(UnknownInstitution, match="ambiguous institution 'AB'; did you mean A, B"):
         reg.resolve("AB")

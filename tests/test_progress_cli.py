@@ -19,7 +19,10 @@ MODELINE = "# yaml-language-server: $schema=../../../../../schema/apcli.schema.j
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file under `root` but the lock, which is apcli's bookkeeping, not data (a fresh
+    checkout has none, so a writing command's first lock must not read as a write)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != ".apcli.lock"}
 
 
 def overdue_refs(run: Run, plan: Path, as_of: str = "2009Q2", *extra: str) -> list[str]:

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ap_cli import queries
+from ap_cli.domain import STATUSES, ProgressEntry, Status
 from ap_cli.loader import load_plan
-from ap_cli.model import ProgressEntry
 from ap_cli.periods import months_between
 from ap_cli.plan import Plan, ProgressRecord
 from conftest import REAL_PLAN
@@ -35,9 +35,13 @@ BODIES = ("ZKKA", "MPÇSSHB", "PSH", "MB", "BASHKITE", "KRAT", "DONATORET", "PP"
 days = st.integers(0, (LAST - FIRST).days).map(lambda n: FIRST + timedelta(days=n))
 
 
+_STATUSES: tuple[Status, ...] = ("not_started", "in_progress", "completed", "cancelled", "suspended")
+assert _STATUSES == STATUSES
+
+
 @st.composite
 def entries(draw: st.DrawFn) -> ProgressEntry:
-    status = draw(st.sampled_from(("not_started", "in_progress", "completed", "cancelled", "suspended")))
+    status = draw(st.sampled_from(_STATUSES))
     return ProgressEntry(ref=draw(st.sampled_from(REFS)), date=draw(days).isoformat(), status=status,
                          completion="limited" if status == "in_progress" else None,
                          evidence="Raport" if status == "completed" else None, by="ZKKA")
@@ -45,7 +49,7 @@ def entries(draw: st.DrawFn) -> ProgressEntry:
 
 def plan_with(log: list[ProgressEntry]) -> Plan:
     records = [ProgressRecord(e, "progress/x.yaml", (i + 1, 1)) for i, e in enumerate(log)]
-    return dataclasses.replace(REAL, progress=records)
+    return dataclasses.replace(REAL, progress=tuple(records))
 
 
 def state_by_definition(log: list[ProgressEntry], ref: str, cutoff: date) -> ProgressEntry | None:

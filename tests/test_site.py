@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from ap_cli.domain import ProgressEntry
 from conftest import DATA, REAL_PLAN, ROOT
 
 if TYPE_CHECKING:
@@ -216,13 +217,12 @@ def test_internal_notes_never_reach_the_site(real: Plan) -> None:
     from ap_cli.site import build_site
 
     rec = real.activities[0]
-    base = {"ref": rec.ref, "status": "in_progress", "completion": None, "by": "ZKKA"}
-    secret = SimpleNamespace(**base, date="2009-01-10", evidence="Raporti A", note="SEKRET-viktima-123",
-                             internal=True)
-    public = SimpleNamespace(**base, date="2009-02-10", evidence="Raporti B", note="Shënim publik",
-                             internal=False)
+    secret = ProgressEntry(ref=rec.ref, status="in_progress", by="ZKKA", date="2009-01-10", evidence="Raporti A",
+                           note="SEKRET-viktima-123", internal=True)
+    public = ProgressEntry(ref=rec.ref, status="in_progress", by="ZKKA", date="2009-02-10", evidence="Raporti B",
+                           note="Shënim publik")
     saved = real.progress_by_ref.get(rec.ref)
-    real.progress_by_ref[rec.ref] = [secret, public]  # type: ignore[list-item]  # stand-ins with `internal`
+    real.progress_by_ref[rec.ref] = (secret, public)
     try:
         files = build_site(real, CUTOFF, ("sq", "en"))
     finally:

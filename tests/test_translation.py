@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from ap_cli.domain import Policy, Principle
 from ap_cli.loader import load_plan
-from ap_cli.model import Policy, Principle
 from ap_cli.plan import Plan
 from conftest import REAL_PLAN, ROOT
 

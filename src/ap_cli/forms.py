@@ -174,7 +174,7 @@ def select(plan: Plan, inst_id: str, quarter: Quarter) -> list[Item]:
         due = [d for d in days if quarter.first <= d <= quarter.last]
         later = [d for d in days if d > quarter.last]
         if not r.counted:
-            items.append(Item(rec, "for_all", (missed or due or later or [None])[0], r))
+            items.append(Item(rec, "for_all", next(iter(missed or due or later), None), r))
         elif missed:
             items.append(Item(rec, "overdue", missed[0], r))
         elif due:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, overload
 
 if TYPE_CHECKING:
-    from .model import Goal, Institution, Objective, PlanMeta
+    from .domain import Goal, Institution, Objective, PlanMeta
     from .plan import ActivityRecord, Deadline, PillarRecord
 
 from .errors import InvalidArgument
@@ -142,7 +142,7 @@ def deadlines(rec: ActivityRecord, lang: str) -> list[str]:
 
 
 def body_name(inst: Institution, lang: str) -> str:
-    """An institution's name (`model.Institution`) in `lang`."""
+    """An institution's name (`domain.Institution`) in `lang`."""
     return pick(inst.name, inst.name_en, lang)
 
 

@@ -270,8 +270,8 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict[str, 
             problems.append(late)
     if problems or rec is None:
         return None, problems
-    entry = {"ref": rec.ref, "date": day, "status": status, "completion": completion, "evidence": evidence,
-             "by": by, "note": _text(d.note)}
+    entry: dict[str, Any] = {"ref": rec.ref, "date": day, "status": status, "completion": completion,
+                             "evidence": evidence, "by": by, "note": _text(d.note)}
     if d.internal:
         entry["internal"] = True  # written only when true
     from .model import ProgressEntry
@@ -381,7 +381,9 @@ def read_csv(path: Path, name: str | None = None) -> tuple[list[Draft], list[Dia
         # a short row leaves its last cells out
         values = {c: v.replace("\r\n", "\n").replace("\r", "\n") for c, v in zip(columns, row, strict=False)}
         cols = {c: (line, starts[i] if i < len(starts) else 1) for i, c in enumerate(columns)}
-        drafts.append(Draft(**{c: values.get(c) for c in COLUMNS}, file=name, line=line, cols=cols))
+        drafts.append(Draft(ref=values.get("ref"), status=values.get("status"), date=values.get("date"),
+                            evidence=values.get("evidence"), completion=values.get("completion"),
+                            by=values.get("by"), note=values.get("note"), file=name, line=line, cols=cols))
     return drafts, diags
 
 

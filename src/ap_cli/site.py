@@ -22,12 +22,14 @@ import posixpath
 import shutil
 import stat
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import language
+from .domain import ProgressEntry
 from .errors import InvalidArgument
 from .plan import ActivityRecord, Plan
 from .queries import by_institution, last_closed_quarter, overdue_item, state_at, strongest_role, timeliness
@@ -230,10 +232,10 @@ def body_ids(plan: Plan) -> list[str]:
     return known + sorted(named - set(known))
 
 
-def public_entries(plan: Plan, rec: ActivityRecord, cutoff: date) -> tuple[list[Any], int]:
+def public_entries(plan: Plan, rec: ActivityRecord, cutoff: date) -> tuple[list[ProgressEntry], int]:
     """The progress entries dated by the cut-off, and how many come later. A note marked
     `internal: true` is dropped by `_entry` (the entry itself, its status and evidence stay)."""
-    entries = plan.progress_by_ref.get(rec.ref, [])
+    entries: Sequence[ProgressEntry] = plan.progress_by_ref.get(rec.ref, ())
     shown = [e for e in entries if e.date <= cutoff.isoformat()]
     return shown, len(entries) - len(shown)
 

@@ -18,7 +18,7 @@ from . import language, output
 from .diagnostics import escape_line, escape_text
 
 if TYPE_CHECKING:
-    from .model import Institution
+    from .domain import Institution
     from .periods import Reading
     from .plan import ActivityRecord, Plan
     from .queries import Involvement, Overdue, Upcoming
