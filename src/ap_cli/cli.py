@@ -138,7 +138,7 @@ def _bad_path(text: str, what: str = "path") -> Optional[str]:
 PlanOpt = typer.Option(None, "--plan", parser=path_arg, help="Plan directory (default: $APCLI_PLAN, ./plan, then the bundled plan).")
 ProgressOpt = typer.Option(None, "--progress", parser=path_arg, help="Progress log directory to use instead of PLAN/progress (e.g. examples/progress-demo).")
 AsOfOpt = typer.Option(None, "--as-of", help="Cut-off: 2009, 2009-06, 2009-06-15, 2009Q2, 2009H1, 30.06.2009, qershor 2009 or June 2009 (its last day). Default: yesterday.")
-FormatOpt = typer.Option("table", "--format", "-f", help="table, json, csv or md.")
+FormatOpt = typer.Option("table", "--format", "-f", help="table, json, csv, md or xlsx (an Excel workbook: needs --out).")
 NoPagerOpt = typer.Option(False, "--no-pager", help="Print straight to the terminal, never through a pager.")
 LangOpt = typer.Option(None, "--lang", help=language.OPTION_HELP)
 
@@ -1245,6 +1245,10 @@ def _guarded(callback):
             raise fail(message, 1) from None
     return run
 
+
+from . import cli_sheets  # noqa: E402  (xlsx, ics, sqlite and `reporting`: their own module)
+
+cli_sheets.register(app, progress_app)
 
 for _info in (*app.registered_commands, *progress_app.registered_commands):
     _info.callback = _guarded(_info.callback)

@@ -28,7 +28,7 @@ from typing import Callable, Optional, Union
 
 from .diagnostics import dump_json, escape_line, escape_text
 
-FORMATS = ("table", "json", "csv", "md")
+FORMATS = ("table", "json", "csv", "md", "xlsx")  # xlsx: a workbook written to --out (workbook.py)
 
 TEXT, FIXED, NUMBER = "text", "fixed", "number"
 KINDS = (TEXT, FIXED, NUMBER)
@@ -491,6 +491,10 @@ def emit_table(table: Table, fmt: str, json_data=None, page: bool = True) -> Non
         sys.stdout.write(render_csv(table))
     elif fmt == "md":
         sys.stdout.write(render_md(table))
+    elif fmt == "xlsx":
+        from .workbook import emit
+
+        emit(table)
     elif is_terminal():
         width, height = terminal_size()
         write_terminal(render_terminal(table, width, styles_wanted(True), height), page, height)
