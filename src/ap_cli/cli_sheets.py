@@ -23,11 +23,13 @@ from typing import Any
 
 import typer
 
+from . import output
 from .diagnostics import escape_line
 
 TABLE_COMMANDS = ("overdue", "upcoming", "list", "by-institution", "stats", "institutions", "deadlines")
 BINARY = {"xlsx": ".xlsx", "ics": ".ics", "sqlite": ".db"}
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx")
+SHOWN_REFS = 6  # missing refs a terminal or Markdown table lists per body
 
 
 def _cli() -> Any:
@@ -211,3 +213,85 @@ def register(app: typer.Typer, progress_app: typer.Typer) -> None:
                                                      "workbook with dropdowns; needs --out)."), str)],
             _template)
     _extend(progress_app, "import", [], _import)
+    _reporting_command(app)
+
+
+# ----------------------------------------------------------------------------- reporting
+
+
+def _reporting_command(app: typer.Typer) -> None:
+    cli = _cli()
+
+    @app.command("reporting")
+    def reporting(
+        quarter: str = typer.Option(..., "--quarter", help="The reporting quarter, e.g. 2009Q2."),
+        institution: str | None = typer.Option(None, "--institution", help="Only this body."),
+        fmt: str = typer.Option("table", "--format", "-f", help="table, json, csv, md or xlsx (needs --out)."),
+        out: str | None = typer.Option(None, "--out", "-o", parser=cli.out_arg,
+                                       help="With --format xlsx: the workbook to write."),
+        fail_if_missing: bool = typer.Option(False, "--fail-if-missing",
+                                             help="Exit 1 when any body has not reported an activity."),
+        lang: str | None = cli.LangOpt,
+        plan_dir: Path | None = cli.PlanOpt, progress: Path | None = cli.ProgressOpt,
+        no_pager: bool = cli.NoPagerOpt,
+    ) -> None:
+        """Who has reported: for each body, the activities its quarterly form asks about, how many
+        have an entry dated in the quarter, which are missing, and its last entry filed.
+
+        An activity counts as reported by a body when an entry dated in the quarter names it in
+        `by` (without `by`: the lead); a row of a collective is reported by any member's entry.
+
+        Example: apcli reporting --quarter 2009Q2 --progress examples/progress-demo
+        """
+        from . import compliance, workbook
+        from .dates import parse_quarter
+
+        cli.check_format(fmt, ("table", "json", "csv", "md", "xlsx"))
+        target = _binary_target(out, "xlsx") if fmt == "xlsx" else None
+        if out is not None and fmt != "xlsx":
+            raise cli.fail("--out is for --format xlsx; other formats print to standard output")
+        lang = cli.lang_of(lang)
+        plan = cli.load(plan_dir, progress)
+        try:
+            q = parse_quarter(quarter)
+        except ValueError as exc:
+            raise cli.fail(str(exc)) from None
+        if q.last < plan.start.first_day() or q.first > plan.end.last_day():
+            raise cli.fail(f"{q} is outside the plan period ({plan.start} – {plan.end})")
+        if institution:
+            reports = [compliance.body_report(plan, cli.institution_id(plan, institution), q)]
+        else:
+            reports = compliance.reporting(plan, q)
+        rows = compliance.rows(reports, lang)
+        if fmt in ("table", "md"):  # a readable chase list; csv, json and xlsx list every ref
+            for row, r in zip(rows, reports, strict=True):
+                refs = [m.ref for m in r.missing]
+                if len(refs) > SHOWN_REFS:
+                    row["missing_refs"] = ", ".join(refs[:SHOWN_REFS]) + f" … and {len(refs) - SHOWN_REFS} more"
+        asked = sum(r.asked for r in reports)
+        done = sum(r.reported for r in reports)
+        bodies = "1 body" if len(reports) == 1 else f"{len(reports)} bodies"
+        footer = (f"{q} ({q.first.isoformat()} – {q.last.isoformat()}): {bodies} asked about {asked} "
+                  f"activities; {done} reported, {asked - done} missing; "
+                  f"{sum(r.complete for r in reports)} bodies complete")
+        Col, TEXT, FIXED, NUMBER = output.Column, output.TEXT, output.FIXED, output.NUMBER
+        columns = [Col("body", "body", FIXED), Col("asked", "asked", NUMBER), Col("reported", "reported", NUMBER),
+                   Col("missing", "missing", NUMBER, output.if_positive("red")),
+                   Col("last_entry", "last entry", FIXED), Col("missing_refs", "missing refs", TEXT)]
+        table = output.Table(columns, rows, footer=footer)
+        if fmt == "xlsx" and target is not None:
+            detail = compliance.missing_rows(reports, lang)
+            sheets = [workbook.Sheet("bodies", [Col("body", "body", FIXED), Col("name", "name", TEXT),
+                                                *columns[1:]], rows, [footer]),
+                      workbook.Sheet("missing", [Col("body", "body", FIXED), Col("ref", "ref", FIXED),
+                                                 Col("section", "section", FIXED), Col("due", "due", FIXED),
+                                                 Col("via", "via", FIXED), Col("title", "title", TEXT)], detail)]
+            _write(target, workbook.tables_workbook(sheets, workbook.stamp_time(q.last)), plan)
+            sys.stdout.write(f"wrote {escape_line(str(target))}: {len(reports)} bodies, "
+                             f"{asked - done} missing reports\n")
+        else:
+            data = {"quarter": str(q), "first": q.first.isoformat(), "last": q.last.isoformat(),
+                    "bodies": [r.as_json() for r in reports]}
+            output.emit_table(table, fmt, data, page=not no_pager)
+        if fail_if_missing and done < asked:
+            raise typer.Exit(1)
