@@ -214,6 +214,22 @@ def register(app: typer.Typer, progress_app: typer.Typer) -> None:
             _template)
     _extend(progress_app, "import", [], _import)
     _reporting_command(app)
+    cli = _cli()
+    _extend(app, "export", [
+        _out_param("For --format xlsx, ics or sqlite: the file to write (required; never stdout)."),
+        _param("institution", typer.Option(None, "--institution", help="With --format ics: only this body's "
+                                                                        "activities (any role)."), str | None),
+        _param("pillar", typer.Option(None, "--pillar", help="With --format ics: only this pillar."), str | None),
+        _param("as_of", typer.Option(None, "--as-of", help="With --format ics: the cut-off of the states shown "
+                                                            "(default: yesterday)."), str | None),
+        _param("lang", typer.Option(None, "--lang", help="With --format ics: " + cli.language.OPTION_HELP),
+               str | None),
+        _param("progress", cli.ProgressOpt, Path | None),
+    ], _export)
+    for info in app.registered_commands:  # export's --format help names the new formats
+        if info.callback is not None and (info.name or info.callback.__name__) == "export":
+            fmt = inspect.signature(info.callback, eval_str=True).parameters["fmt"].default
+            fmt.help = "json, csv, or xlsx, ics, sqlite (these three need --out)."
 
 
 # ----------------------------------------------------------------------------- reporting
@@ -295,3 +311,51 @@ def _reporting_command(app: typer.Typer) -> None:
             output.emit_table(table, fmt, data, page=not no_pager)
         if fail_if_missing and done < asked:
             raise typer.Exit(1)
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def _export(original: Callable[..., Any], *, out: str | None = None, institution: str | None = None,
+            pillar: str | None = None, as_of: str | None = None, lang: str | None = None,
+            progress: Path | None = None, **kwargs: Any) -> Any:
+    cli = _cli()
+    fmt = kwargs["fmt"]
+    if fmt not in BINARY:
+        if out is not None or institution or pillar or as_of or lang or progress:
+            raise cli.fail("--out, --institution, --pillar, --as-of, --lang and --progress are for --format xlsx, "
+                           "ics or sqlite")
+        return original(**kwargs)
+    if fmt != "ics" and (institution or pillar or as_of or lang):
+        raise cli.fail("--institution, --pillar, --as-of and --lang are for --format ics")
+    target = _binary_target(out, fmt)
+    plan = cli.load(kwargs["plan_dir"], progress)
+    if fmt == "ics":
+        from .ics import calendar_bytes, events
+        from .queries import select
+
+        lang = cli.lang_of(lang)
+        c = cli.cutoff(as_of, plan)
+        inst = cli.institution_id(plan, institution) if institution else None
+        evs = events(plan, select(plan, cli.pillar_of(plan, pillar), inst, "any"), c, lang)
+        name = "Plani kundër trafikimit 2008–2010" + (f" — {inst}" if inst else "") + (
+            f" — shtylla {cli.pillar_of(plan, pillar)}" if pillar else "")
+        _write(target, calendar_bytes(plan, evs, c, name), plan)
+        sys.stdout.write(f"wrote {escape_line(str(target))}: {len(evs)} events, states as of {c.isoformat()}\n")
+    elif fmt == "xlsx":
+        from .workbook import export_sheets, tables_workbook
+
+        sheets = export_sheets(plan)
+        _write(target, tables_workbook(sheets), plan)
+        sys.stdout.write(f"wrote {escape_line(str(target))}: {len(sheets[0].rows)} activities\n")
+    else:
+        from .database import write_database
+        from .edit import WriteError
+
+        cli._not_plan_data(plan, target)
+        try:
+            counts = write_database(plan, target)
+        except WriteError as exc:
+            raise cli.fail(str(exc), 1) from None
+        sys.stdout.write(f"wrote {escape_line(str(target))}: "
+                         + ", ".join(f"{n} {table}" for table, n in counts.items()) + "\n")
