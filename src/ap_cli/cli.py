@@ -645,7 +645,14 @@ def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias 
         columns = [Col("ref", "ref", FIXED), Col("role", "role", TEXT), Col("due", "due", FIXED),
                    Col("state", "state", FIXED, output.status_style),
                    Col("timeliness", "standing", FIXED, output.status_style), Col(title, "title", TEXT)]
-    table = output.Table(columns, table_rows, footer=involvement_footer(plan, body, c, summary, lang),
+    from .compliance import at_cutoff, quarter_at, summary_line  # the quarterly reporting (cli_sheets' `reporting`)
+
+    filed = at_cutoff(plan, inst, c)
+    if filed is not None:
+        summary["reporting"] = {"quarter": str(quarter_at(plan, c)), **filed.as_json()}
+    footer = involvement_footer(plan, body, c, summary, lang) + (
+        f"; {summary_line(filed, quarter_at(plan, c))}" if filed is not None else "")
+    table = output.Table(columns, table_rows, footer=footer,
                          note=en_note(lang))
     own = [r.as_json() for r in rows if r.counted]
     apart = [r.as_json() for r in rows if not r.counted]

@@ -118,3 +118,21 @@ def summary_line(report: BodyReport, quarter: Quarter) -> str:
     """`reporting 2009Q2: 3 of 5 activities reported, last entry 2009-05-02` (one line, English)."""
     last = f"last entry {report.last_entry}" if report.last_entry else "no entry filed yet"
     return f"reporting {quarter}: {report.reported} of {report.asked} activities reported, {last}"
+
+
+def quarter_at(plan: Plan, cutoff: date) -> Quarter | None:
+    """The quarter whose forms are due by `cutoff`: the last one closed by then, if it lies in
+    the plan period."""
+    q = Quarter.of(cutoff).last_closed_by(cutoff)
+    if q.last < plan.start.first_day() or q.first > plan.end.last_day():
+        return None
+    return q
+
+
+def at_cutoff(plan: Plan, inst_id: str, cutoff: date) -> BodyReport | None:
+    """The body's reporting for the last quarter closed by `cutoff` (None: no form for it)."""
+    q = quarter_at(plan, cutoff)
+    if q is None or inst_id not in reporting_bodies(plan):
+        return None
+    report = body_report(plan, inst_id, q)
+    return report if report.asked else None
