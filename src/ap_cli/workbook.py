@@ -79,9 +79,17 @@ def sheet_name(text: str, taken: set[str]) -> str:
     return name
 
 
+_NOT_XML = re.compile("[\ufffe\uffff]")  # XML 1.0 has no place for these: the sheet would not open
+
+
+def xml_safe(text: str) -> str:
+    """Text as every output escapes it, and the two noncharacters XML refuses as `\\ufffe`, `\\uffff`."""
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", escape_text(text))
+
+
 def set_text(cell: Any, value: Any) -> None:
     """Text in a cell, always as text: escaped like every output, never read as a formula."""
-    cell.value = escape_text(cell_text(value))
+    cell.value = xml_safe(cell_text(value))
     cell.data_type = "s"  # openpyxl would store "=…" as a formula
 
 
