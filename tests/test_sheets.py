@@ -339,3 +339,24 @@ def test_libreoffice_reads_the_workbooks(run: Any, mini_plan: Path, tmp_path: Pa
     table_csv = (tmp_path / "csv" / "overdue.csv").read_text(encoding="utf-8").splitlines()
     assert table_csv[0] == "ref,lead,due,≈,late (months),state,deadline,title"
     assert table_csv[1].startswith("II-2.(c).2,PSH,2008-06-30,≈,12,not_started,")
+
+
+def test_out_is_checked_before_any_work(run: Any, mini_plan: Path, tmp_path: Path) -> None:
+    plan_file = mini_plan / "plan.yaml"
+    before = plan_file.read_bytes()
+    clobber = run("overdue", "--format", "xlsx", "--out", plan_file, "--plan", mini_plan)
+    assert clobber.exit_code == 2 and "a workbook's name ends in .xlsx" in clobber.stderr
+    assert plan_file.read_bytes() == before
+    link = tmp_path / "link.xlsx"
+    target = tmp_path / "elsewhere.xlsx"
+    target.write_bytes(b"keep")
+    link.symlink_to(target)
+    refused = run("overdue", "--format", "xlsx", "--out", link, "--plan", mini_plan)
+    assert refused.exit_code == 1 and target.read_bytes() == b"keep" and "link" in refused.stderr
+    folder = tmp_path / "folder.xlsx"
+    folder.mkdir()
+    assert run("stats", "--format", "xlsx", "--out", folder, "--plan", mini_plan).exit_code == 1
+    db = run("export", "--format", "sqlite", "--out", plan_file, "--plan", mini_plan)
+    assert db.exit_code == 1 and "is a file of the plan" in db.stderr and plan_file.read_bytes() == before
+    help_text = run("progress", "import", "--help").stdout
+    assert "an Excel workbook (.xlsx" in " ".join(help_text.split())

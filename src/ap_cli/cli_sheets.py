@@ -80,6 +80,8 @@ def _binary_target(out: str | None, fmt: str) -> Path:
         raise cli.fail(f"--format {fmt} writes {what} (binary), not text for {where}: "
                        f"give --out FILE{BINARY[fmt]}")
     target = Path(out)
+    if fmt == "xlsx" and target.suffix.lower() != ".xlsx":  # also: a plan's .yaml is never replaced by a workbook
+        raise cli.fail(f"{out}: a workbook's name ends in .xlsx (Excel opens it by its name)")
     from .edit import WriteError, check_target
 
     try:
@@ -226,6 +228,12 @@ def register(app: typer.Typer, progress_app: typer.Typer) -> None:
                str | None),
         _param("progress", cli.ProgressOpt, Path | None),
     ], _export)
+    for info in progress_app.registered_commands:  # import's FILE help names workbooks
+        if info.callback is not None and (info.name or info.callback.__name__) == "import":
+            arg = inspect.signature(info.callback, eval_str=True).parameters["file"].default
+            arg.help = ("A CSV (columns ref,status,date,evidence,completion,by,note; `,` or `;`), a filled-in form "
+                        "(.yaml), or an Excel workbook (.xlsx: the form from `progress template --format xlsx`, "
+                        "or a sheet whose header names those columns).")
     for info in app.registered_commands:  # export's --format help names the new formats
         if info.callback is not None and (info.name or info.callback.__name__) == "export":
             fmt = inspect.signature(info.callback, eval_str=True).parameters["fmt"].default
