@@ -83,3 +83,18 @@ def test_reporting_as_a_workbook(run: Any, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["bodies", "missing"]
     assert [c.value for c in wb["missing"][1]] == ["body", "ref", "section", "due", "via", "title"]
+
+
+@pytest.mark.parametrize("quarter", ["2008Q3", "2009Q2", "2010Q4"])
+def test_the_forms_items_are_select_without_the_rows_for_all(quarter: str) -> None:
+    """compliance asks `forms.select` about a body's own activities only (for speed): the same items."""
+    from ap_cli import compliance, forms
+    from ap_cli.loader import load_plan
+    from ap_cli.periods import Quarter
+
+    plan, _ = load_plan(ROOT / "plan", DEMO)
+    assert plan is not None
+    q = Quarter.parse(quarter)
+    for body in compliance.reporting_bodies(plan):
+        full = [(i.rec.ref, i.section, i.since) for i in forms.select(plan, body, q) if i.section != "for_all"]
+        assert [(i.rec.ref, i.section, i.since) for i in compliance.form_items(plan, body, q)] == full, body
