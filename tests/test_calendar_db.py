@@ -194,3 +194,11 @@ def test_export_as_a_workbook(run: Any, tmp_path: Path) -> None:
     ws = wb["activities"]
     assert [c.value for c in ws[1]][:4] == ["ref", "pillar", "id", "title"]
     assert ws.freeze_panes == "A2"
+
+
+def test_the_calendar_in_english(run: Any, tmp_path: Path) -> None:
+    cal = ics(run, tmp_path / "d.ics", "--as-of", "2009Q2", "--lang", "en", "--pillar", "II")
+    event = next(e for e in cal.walk("VEVENT") if str(e["UID"]) == "II-2.(c).2/2008-06-30@apcli.invalid")
+    assert str(event["DESCRIPTION"]).splitlines()[:3] == [
+        "Deadline (milestone 2): June 2008 — ≈ approximate deadline", "Responsible: PSH, SHSSH, OJF, MKR",
+        "State at 2009-06-30: not_started (overdue)"]
