@@ -62,6 +62,8 @@ def test_the_form_has_locked_columns_dropdowns_and_instructions(run: Any, mini_p
     assert ws.cell(10, 1).value is None
     assert ws["C6"].value == "Fundi i 2008 – fillimi i 2009" and ws["D6"].value == datetime(2009, 3, 31)
     assert ws["D6"].number_format == "dd.mm.yyyy"
+    assert ws["B6"].comment.text.splitlines()[-1] == (
+        "Gjendja më 2009-06-30: nuk është raportuar progres (not_started, pa dëshmi)")  # as the YAML form says
     assert ws.protection.sheet
     assert all(ws.cell(6, j).protection.locked for j in range(1, 5))
     assert not any(ws.cell(r, j).protection.locked for r in range(6, 10) for j in range(5, 10))

@@ -32,11 +32,12 @@ def golden(name: str, data: bytes, update: bool) -> None:
 
 def dump_workbook(path: Path) -> str:
     """What a workbook holds, as text: each sheet's state, protection, cells (value, type, number
-    format, locked), validations, frozen panes and filter."""
+    format, locked, note), validations, frozen panes and filter."""
     wb = openpyxl.load_workbook(path)
     out: dict[str, Any] = {}
     for ws in wb.worksheets:
-        cells = {c.coordinate: [str(c.value), c.data_type, c.number_format, bool(c.protection.locked)]
+        cells = {c.coordinate: [str(c.value), c.data_type, c.number_format, bool(c.protection.locked),
+                                *([c.comment.text] if c.comment else [])]
                  for row in ws.iter_rows() for c in row if c.value is not None or not c.protection.locked}
         out[ws.title] = {"state": ws.sheet_state, "protected": bool(ws.protection.sheet),
                          "freeze": ws.freeze_panes, "filter": ws.auto_filter.ref,

@@ -152,11 +152,12 @@ def _excel_list(values: list[str]) -> str:
 def build_form(plan: Plan, inst_id: str, quarter: Quarter, items: list[Item], lang: str = "sq",
                file_hint: str = "forma.xlsx") -> bytes:
     """The workbook bytes of a body's quarterly form (deterministic: dated the quarter's last day)."""
+    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .workbook import new_workbook, set_text, stamp_time, workbook_bytes
+    from .workbook import new_workbook, set_text, stamp_time, workbook_bytes, xml_safe
 
     tx = TEXT[lang]
     body = plan.registry.by_id[inst_id]
@@ -185,6 +186,9 @@ def build_form(plan: Plan, inst_id: str, quarter: Quarter, items: list[Item], la
         if item.since is not None:
             ws.cell(i, 4).value = item.since
             ws.cell(i, 4).number_format = DATE_FORMAT
+        note = _context(plan, item, quarter, lang)
+        if note:
+            ws.cell(i, 2).comment = Comment(xml_safe(note), "apcli", width=420, height=220)
         for j in range(1, 10):
             ws.cell(i, j).alignment = wrap
         for j in range(5, 10):
@@ -241,6 +245,30 @@ def build_form(plan: Plan, inst_id: str, quarter: Quarter, items: list[Item], la
     meta.protection.sheet = True
     wb.active = 0
     return workbook_bytes(wb, stamp_time(quarter.last))
+
+
+def _context(plan: Plan, item: Item, quarter: Quarter, lang: str) -> str:
+    """A note on the title cell: the indicators and the state at the quarter's end, as the YAML
+    form gives them in comments."""
+    from .forms import TEXT as FORM_TEXT
+    from .queries import state_at
+
+    tx = FORM_TEXT[lang]
+    lines = []
+    indicators = language.indicators(item.rec, lang)
+    if indicators:
+        lines += [tx["indicators"].capitalize() + ":", *(f"- {text}" for text in indicators)]
+    state = state_at(plan, item.rec, quarter.last)
+    if state.reported:
+        told = f"{STATES[lang][state.status]}, " + tx["reported"].format(day=state.date)
+        if state.by:
+            told += f" ({state.by})"
+        if state.evidence:
+            told += f"; {tx['evidence']}: {state.evidence}"
+    else:
+        told = tx["not_reported"]
+    lines.append(tx["state_at"].format(day=quarter.last.isoformat()).capitalize() + ": " + told)
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------- reading it back
