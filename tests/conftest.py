@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
+
+if TYPE_CHECKING:
+    from typer.testing import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -13,36 +17,42 @@ MINI_PLAN = DATA / "mini-plan"
 REAL_PLAN = ROOT / "plan"
 
 
-def pytest_addoption(parser):
+class Run(Protocol):
+    """The `run` fixture: the CLI invoked in-process with these arguments."""
+
+    def __call__(self, *args: object, **kwargs: Any) -> Result: ...
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="Rewrite golden files from the current output instead of comparing.")
 
 
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch):
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the parse cache of every test out of the user's ~/.cache."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 @pytest.fixture(autouse=True)
-def no_forced_colour(monkeypatch):
+def no_forced_colour(monkeypatch: pytest.MonkeyPatch) -> None:
     """Exact outputs assume no FORCE_COLOR from the developer's environment (it colours piped output)."""
     monkeypatch.delenv("FORCE_COLOR", raising=False)
 
 
 @pytest.fixture(autouse=True)
-def no_language_from_the_environment(monkeypatch):
+def no_language_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Exact outputs assume Albanian unless a test asks for English (a developer may have APCLI_LANG=en)."""
     monkeypatch.delenv("APCLI_LANG", raising=False)
 
 
 @pytest.fixture
-def update_golden(request) -> bool:
-    return request.config.getoption("--update-golden")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
 
 
 @pytest.fixture
-def mini_plan(tmp_path) -> Path:
+def mini_plan(tmp_path: Path) -> Path:
     """A writable copy of the small fixture plan."""
     target = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, target)
@@ -50,7 +60,7 @@ def mini_plan(tmp_path) -> Path:
 
 
 @pytest.fixture
-def run():
+def run() -> Run:
     """Invoke the CLI in-process; returns the click Result (exit_code, stdout, stderr)."""
     from typer.testing import CliRunner
 
@@ -58,7 +68,7 @@ def run():
 
     runner = CliRunner()
 
-    def invoke(*args: str, **kwargs):
+    def invoke(*args: object, **kwargs: Any) -> Result:
         return runner.invoke(app, [str(a) for a in args], catch_exceptions=False, **kwargs)
 
     return invoke

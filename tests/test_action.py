@@ -13,6 +13,8 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -24,8 +26,9 @@ ACTION = ROOT / "action.yml"
 CI = ROOT / ".github" / "workflows" / "ci.yml"
 
 
-def load_tool(name: str):
+def load_tool(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"apcli_tools_{name}", ROOT / "tools" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -34,14 +37,15 @@ def load_tool(name: str):
 tool = load_tool("action")
 
 
-def action() -> dict:
-    return YAML(typ="safe").load(ACTION.read_text(encoding="utf-8"))
+def action() -> dict[str, Any]:
+    data: dict[str, Any] = YAML(typ="safe").load(ACTION.read_text(encoding="utf-8"))
+    return data
 
 
 # ----------------------------------------------------------------------------- tools/action.py
 
 
-def test_install_spec():
+def test_install_spec() -> None:
     assert tool.install_spec("") == str(ROOT)  # the action's own checkout
     assert tool.install_spec("  ") == str(ROOT)
     name = tool.distribution_name()
@@ -53,7 +57,7 @@ def test_install_spec():
         tool.install_spec("--index-url=https://example.org/simple")
 
 
-def test_distribution_name_is_pyprojects():
+def test_distribution_name_is_pyprojects() -> None:
     import tomllib
 
     assert tool.distribution_name() == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
@@ -67,13 +71,13 @@ def test_distribution_name_is_pyprojects():
     ("2011-01-01", "2010Q4", True),
     ("2026-12-04", "2010Q4", True),
 ])
-def test_default_cutoff_is_the_current_quarter_clamped_to_the_plan(today, expected, clamped):
+def test_default_cutoff_is_the_current_quarter_clamped_to_the_plan(today: str, expected: str, clamped: bool) -> None:
     as_of, note = tool.cutoff("", date.fromisoformat(today), REAL_PLAN)
     assert as_of == expected
     assert (note is not None) == clamped
     if clamped:
         year, q = tool.quarter(date.fromisoformat(today))
-        assert f"as of 2010Q4, the last quarter of the plan period (it ends 2010-12)" in note
+        assert "as of 2010Q4, the last quarter of the plan period (it ends 2010-12)" in note
         assert f"instead of the current quarter {year}Q{q}" in note
 
 
@@ -82,7 +86,8 @@ def test_default_cutoff_is_the_current_quarter_clamped_to_the_plan(today, expect
     "id: x\nperiod:\n  start: '2008-01'\n  end: '2009-05'\nadopted: {date: '2008-05-30'}\n",
 ])
 @pytest.mark.parametrize("with_ruamel", [True, False])
-def test_plan_end_is_read_from_plan_yaml(tmp_path, monkeypatch, yaml_text, with_ruamel):
+def test_plan_end_is_read_from_plan_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, yaml_text: str,
+                                         with_ruamel: bool) -> None:
     if not with_ruamel:  # the fallback when the Python running it has no ruamel.yaml
         monkeypatch.setitem(sys.modules, "ruamel.yaml", None)
     (tmp_path / "plan.yaml").write_text(yaml_text, encoding="utf-8")
@@ -90,7 +95,7 @@ def test_plan_end_is_read_from_plan_yaml(tmp_path, monkeypatch, yaml_text, with_
     assert tool.cutoff("", date(2012, 3, 1), tmp_path)[0] == "2009Q2"
 
 
-def test_without_a_readable_plan_the_current_quarter_stands(tmp_path):
+def test_without_a_readable_plan_the_current_quarter_stands(tmp_path: Path) -> None:
     assert tool.cutoff("", date(2026, 12, 4), tmp_path) == ("2026Q4", None)
     (tmp_path / "plan.yaml").write_text("period: [\n", encoding="utf-8")
     assert tool.cutoff("", date(2026, 12, 4), tmp_path) == ("2026Q4", None)
@@ -100,17 +105,17 @@ def test_without_a_readable_plan_the_current_quarter_stands(tmp_path):
     ("2009q2", "2009Q2"), ("2009H1", "2009H1"), ("2009", "2009"), ("2009-06", "2009-06"),
     (" 2009-06-30 ", "2009-06-30"), ("2030Q1", "2030Q1"),
 ])
-def test_an_explicit_cutoff_is_kept(given, expected):
+def test_an_explicit_cutoff_is_kept(given: str, expected: str) -> None:
     assert tool.cutoff(given, date(2026, 12, 4), REAL_PLAN) == (expected, None)
 
 
 @pytest.mark.parametrize("given", ["2009-13", "2009Q5", "June 2009", "x;y", "$(id)", "2009Q2\n::error::x", "../2009"])
-def test_a_cutoff_that_is_not_a_period_is_refused(given):
+def test_a_cutoff_that_is_not_a_period_is_refused(given: str) -> None:
     with pytest.raises(tool.InputError, match="is not a period: use 2009Q2"):
         tool.cutoff(given, date(2026, 12, 4), REAL_PLAN)
 
 
-def test_formats_and_artifact_name():
+def test_formats_and_artifact_name() -> None:
     assert tool.formats("md html") == ["md", "html"]
     assert tool.formats(" HTML, md,html ") == ["html", "md"]
     assert tool.formats("") == []
@@ -122,12 +127,12 @@ def test_formats_and_artifact_name():
         tool.artifact_name("a/b", "2009Q2")
 
 
-def run_tool(*args, env=None) -> subprocess.CompletedProcess:
+def run_tool(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(ROOT / "tools" / "action.py"), *args], capture_output=True,
                           text=True, env={**os.environ, **(env or {})})
 
 
-def test_prepare_writes_step_outputs_and_the_note(tmp_path):
+def test_prepare_writes_step_outputs_and_the_note(tmp_path: Path) -> None:
     output, summary = tmp_path / "output", tmp_path / "summary.md"
     done = run_tool("prepare", "--plan", str(REAL_PLAN), "--today", "2026-12-04", "--formats", "html",
                     env={"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)})
@@ -137,8 +142,9 @@ def test_prepare_writes_step_outputs_and_the_note(tmp_path):
     assert summary.read_text().startswith("> [!NOTE]\n> No cut-off given")
 
 
-def test_bad_input_is_an_error_annotation(tmp_path):
-    done = run_tool("prepare", "--as-of", "2009Q2\n::warning::injected 100%", env={"GITHUB_OUTPUT": str(tmp_path / "o")})
+def test_bad_input_is_an_error_annotation(tmp_path: Path) -> None:
+    done = run_tool("prepare", "--as-of", "2009Q2\n::warning::injected 100%",
+                    env={"GITHUB_OUTPUT": str(tmp_path / "o")})
     assert done.returncode == 2
     assert done.stdout.splitlines() == [
         "::error title=apcli action input as-of::'2009Q2\\n::warning::injected 100%25' is not a period: "
@@ -149,7 +155,7 @@ def test_bad_input_is_an_error_annotation(tmp_path):
 # ----------------------------------------------------------------------------- action.yml, read
 
 
-def test_action_is_composite_and_its_inputs():
+def test_action_is_composite_and_its_inputs() -> None:
     a = action()
     assert a["runs"]["using"] == "composite"
     assert set(a["inputs"]) == {"plan", "as-of", "formats", "lang", "base", "apcli-version", "python-version", "out",
@@ -158,7 +164,7 @@ def test_action_is_composite_and_its_inputs():
     assert a["inputs"]["as-of"]["default"] == "" and a["inputs"]["apcli-version"]["default"] == ""
 
 
-def test_action_scripts_take_inputs_only_through_env():
+def test_action_scripts_take_inputs_only_through_env() -> None:
     a = action()
     text = ACTION.read_text(encoding="utf-8")
     for step in a["runs"]["steps"]:
@@ -169,13 +175,13 @@ def test_action_scripts_take_inputs_only_through_env():
     assert used == set(a["inputs"]), "every input is used, and only declared inputs are"
 
 
-def test_action_installs_itself_from_its_checkout():
+def test_action_installs_itself_from_its_checkout() -> None:
     [install] = [s for s in action()["runs"]["steps"] if s.get("id") == "install"]
     assert '"$GITHUB_ACTION_PATH/tools/action.py" install-spec' in install["run"]
     assert 'pip install --quiet --disable-pip-version-check "$spec"' in install["run"]
 
 
-def test_action_runs_only_existing_apcli_commands():
+def test_action_runs_only_existing_apcli_commands() -> None:
     invocations = [args for step in action()["runs"]["steps"]
                    for args in apcli_invocations(step.get("run", "").replace('"$APCLI"', "apcli"))]
     assert {args[1] for args in invocations} == {"check", "diff", "report"}
@@ -202,14 +208,14 @@ def evaluate(condition: str, ctx: dict[str, str], failed: bool) -> bool:
     return result
 
 
-def resolve(value, ctx: dict[str, str]) -> str:
+def resolve(value: object, ctx: dict[str, str]) -> str:
     if isinstance(value, bool):  # YAML true/false reach an action as the strings 'true'/'false'
         return str(value).lower()
     return re.sub(r"\$\{\{\s*([\w.-]+)\s*\}\}", lambda m: ctx.get(m.group(1), ""), str(value))
 
 
 def run_action(workspace: Path, tmp_path: Path, inputs: dict[str, str], github: dict[str, str],
-               installed: dict[str, str] | None = None, only: set[str] | None = None) -> dict:
+               installed: dict[str, str] | None = None, only: set[str] | None = None) -> dict[str, Any]:
     """Run action.yml's steps in `workspace`; returns the context (step outputs and outcomes),
     the summary, each step's result and the artifact uploads."""
     a = action()
@@ -266,7 +272,7 @@ def run_action(workspace: Path, tmp_path: Path, inputs: dict[str, str], github: 
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> dict[str, str]:
+def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """apcli installed once the way the action does (a virtualenv, pip install of this
     checkout); the other runs reuse its outputs."""
     if shutil.which("bash") is None:
@@ -286,7 +292,7 @@ def git(repo: Path, *args: str) -> str:
 
 
 @pytest.fixture
-def plan_repo(tmp_path, monkeypatch):
+def plan_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
     """A repository keeping the mini plan in ./plan, with a pull request's edit checked out."""
     if shutil.which("git") is None:
         pytest.skip("needs git")
@@ -304,11 +310,11 @@ def plan_repo(tmp_path, monkeypatch):
     return repo, base
 
 
-def states(run) -> dict[str, str]:
+def states(run: dict[str, Any]) -> dict[str, str]:
     return {name: state for name, (state, _) in run["steps"].items()}
 
 
-def test_action_on_a_pull_request(installed, plan_repo, tmp_path):
+def test_action_on_a_pull_request(installed: dict[str, str], plan_repo: tuple[Path, str], tmp_path: Path) -> None:
     repo, base = plan_repo
     run = run_action(repo, tmp_path, {"as-of": "2009Q2"}, {"event.pull_request.base.sha": base}, installed)
     assert states(run) == {
@@ -326,7 +332,8 @@ def test_action_on_a_pull_request(installed, plan_repo, tmp_path):
     assert run["ctx"]["steps.check.outputs.status"] == "0"
 
 
-def test_action_on_a_push_defaults_the_cutoff(installed, plan_repo, tmp_path):
+def test_action_on_a_push_defaults_the_cutoff(installed: dict[str, str], plan_repo: tuple[Path, str],
+                                              tmp_path: Path) -> None:
     repo, _ = plan_repo
     run = run_action(repo, tmp_path, {"formats": "html", "lang": "en"}, {}, installed)
     assert states(run)["Describe the change"] == "skipped"  # no pull request, no base
@@ -340,7 +347,8 @@ def test_action_on_a_push_defaults_the_cutoff(installed, plan_repo, tmp_path):
         assert note in run["summary"]
 
 
-def test_action_fails_on_a_broken_plan_and_says_so(installed, plan_repo, tmp_path):
+def test_action_fails_on_a_broken_plan_and_says_so(installed: dict[str, str], plan_repo: tuple[Path, str],
+                                                   tmp_path: Path) -> None:
     repo, base = plan_repo
     provat = repo / "plan" / "1-provat.yaml"
     provat.write_text(provat.read_text(encoding="utf-8").replace("[PSH, ZKKA]", "[PSHX, ZKKA]"), encoding="utf-8")
@@ -354,7 +362,8 @@ def test_action_fails_on_a_broken_plan_and_says_so(installed, plan_repo, tmp_pat
     assert state == "failure" and "::error title=apcli check::the plan has errors (apcli check exited 1)" in log
 
 
-def test_action_refuses_a_bad_input_before_running_apcli(installed, plan_repo, tmp_path):
+def test_action_refuses_a_bad_input_before_running_apcli(installed: dict[str, str], plan_repo: tuple[Path, str],
+                                                         tmp_path: Path) -> None:
     repo, _ = plan_repo
     run = run_action(repo, tmp_path, {"as-of": "2009Q2; touch pwned"}, {}, installed)
     assert run["failed"]
@@ -364,13 +373,14 @@ def test_action_refuses_a_bad_input_before_running_apcli(installed, plan_repo, t
     assert not (repo / "pwned").exists()
 
 
-def test_action_diff_needs_the_history(installed, plan_repo, tmp_path):
+def test_action_diff_needs_the_history(installed: dict[str, str], plan_repo: tuple[Path, str], tmp_path: Path) -> None:
     repo, _ = plan_repo
     missing = "1234567890abcdef1234567890abcdef12345678"
     run = run_action(repo, tmp_path, {"as-of": "2009"}, {"event.pull_request.base.sha": missing}, installed)
     state, log = run["steps"]["Describe the change"]
     assert state == "failure"
-    assert f"::error title=apcli diff::the base revision {missing} is not in this checkout: check out with fetch-depth: 0" in log
+    assert (f"::error title=apcli diff::the base revision {missing} is not in this checkout: "
+            "check out with fetch-depth: 0") in log
     assert states(run)["Render the reports"] == "success"  # the reports do not depend on the diff
     assert (repo / "reports" / "plan-2009.md").is_file()
 
@@ -384,7 +394,7 @@ def workflow_written_by_init() -> str:
     return scaffold(Path("x"))[Path(".github") / "workflows" / "plan.yml"].decode("utf-8")
 
 
-def test_init_workflow_calls_the_action_at_this_version():
+def test_init_workflow_calls_the_action_at_this_version() -> None:
     from ap_cli import __version__
 
     text = workflow_written_by_init()
@@ -401,12 +411,12 @@ def test_init_workflow_calls_the_action_at_this_version():
     assert len([line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]) <= 21
 
 
-def test_docs_show_the_workflow_init_writes():
+def test_docs_show_the_workflow_init_writes() -> None:
     page = (ROOT / "docs" / "how-to" / "ci.md").read_text(encoding="utf-8")
     assert f"```yaml\n{workflow_written_by_init()}```\n" in page
 
 
-def test_ci_checks_the_plan_through_the_action():
+def test_ci_checks_the_plan_through_the_action() -> None:
     flow = YAML(typ="safe").load(CI.read_text(encoding="utf-8"))
     steps = flow["jobs"]["plan"]["steps"]
     assert steps[0]["with"] == {"fetch-depth": 0, "persist-credentials": False}

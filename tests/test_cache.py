@@ -5,51 +5,55 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from ap_cli import cache, source
 from ap_cli.loader import load_plan
+from conftest import Run
 
 
 @pytest.fixture
-def cache_home(tmp_path, monkeypatch):
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "cache-home"
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     monkeypatch.delenv("APCLI_CACHE", raising=False)
     return home / "apcli"
 
 
-def entries(directory) -> list:
+def entries(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.json")) if directory.exists() else []
 
 
-def warm(run, plan) -> tuple[str, str]:
+def warm(run: Run, plan: Path) -> tuple[str, str]:
     """Answers after the plan was read at least twice (entries are written on the second read)."""
     answers(run, plan)
     return answers(run, plan)
 
 
-def no_parsing(monkeypatch):
-    def refuse(text):
+def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(text: str) -> None:
         raise AssertionError("parsed although the cache holds this file")
     monkeypatch.setattr(source, "parse_text", refuse)
 
 
-def answers(run, plan) -> tuple[str, str]:
+def answers(run: Run, plan: Path) -> tuple[str, str]:
     checked = run("check", "--format", "json", "--plan", plan)
     exported = run("export", "--format", "json", "--plan", plan)
     return checked.stdout, exported.stdout
 
 
-def test_content_read_once_is_not_encoded(cache_home, mini_plan):
+def test_content_read_once_is_not_encoded(cache_home: Path, mini_plan: Path) -> None:
     load_plan(mini_plan)
     assert entries(cache_home) == [] and len(list(cache_home.glob("*.seen"))) == 5
     load_plan(mini_plan)
     assert len(entries(cache_home)) == 5 and not list(cache_home.glob("*.seen"))
 
 
-def test_third_load_comes_from_the_cache(cache_home, mini_plan, run, monkeypatch):
+def test_third_load_comes_from_the_cache(cache_home: Path, mini_plan: Path, run: Run,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
     first = warm(run, mini_plan)
     assert len(entries(cache_home)) == 5  # plan, registry, two pillars, one progress file
     assert not list(cache_home.glob("*.seen"))
@@ -57,7 +61,7 @@ def test_third_load_comes_from_the_cache(cache_home, mini_plan, run, monkeypatch
     assert answers(run, mini_plan) == first
 
 
-def test_a_changed_file_is_never_served_stale(cache_home, mini_plan, run):
+def test_a_changed_file_is_never_served_stale(cache_home: Path, mini_plan: Path, run: Run) -> None:
     warm(run, mini_plan)
     pillar = mini_plan / "2-mbrojtja.yaml"
     stat = pillar.stat()
@@ -69,7 +73,8 @@ def test_a_changed_file_is_never_served_stale(cache_home, mini_plan, run):
     assert "Trajnimi i stafiT" in [row["title"] for row in exported]
 
 
-def test_positions_from_the_cache_are_the_parser_s(cache_home, mini_plan, run, monkeypatch):
+def test_positions_from_the_cache_are_the_parser_s(cache_home: Path, mini_plan: Path, run: Run,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     text = (mini_plan / "1-provat.yaml").read_text(encoding="utf-8")
     (mini_plan / "1-provat.yaml").write_text(text.replace("[DONATORET]", "[DONATORETX]"), encoding="utf-8")
     cold = run("check", "--plan", mini_plan).stdout
@@ -90,7 +95,8 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
-def test_a_corrupt_cache_is_a_miss(cache_home, mini_plan, run, damage):
+def test_a_corrupt_cache_is_a_miss(cache_home: Path, mini_plan: Path, run: Run,
+                                   damage: Callable[[bytes], bytes]) -> None:
     expected = warm(run, mini_plan)
     for entry in entries(cache_home):
         entry.write_bytes(damage(entry.read_bytes()))
@@ -98,7 +104,7 @@ def test_a_corrupt_cache_is_a_miss(cache_home, mini_plan, run, damage):
         assert answers(run, mini_plan) == expected
 
 
-def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home, mini_plan, run):
+def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home: Path, mini_plan: Path, run: Run) -> None:
     import hashlib
 
     expected = warm(run, mini_plan)
@@ -108,7 +114,8 @@ def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home, mini_plan,
     assert answers(run, mini_plan) == expected
 
 
-def test_an_unwritable_cache_only_costs_speed(tmp_path, mini_plan, run, monkeypatch):
+def test_an_unwritable_cache_only_costs_speed(tmp_path: Path, mini_plan: Path, run: Run,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     expected = answers(run, mini_plan)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -120,31 +127,36 @@ def test_an_unwritable_cache_only_costs_speed(tmp_path, mini_plan, run, monkeypa
     assert answers(run, mini_plan) == expected
 
 
-def test_cache_off(cache_home, mini_plan, run, monkeypatch):
+def test_cache_off(cache_home: Path, mini_plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APCLI_CACHE", "off")
     answers(run, mini_plan)
     assert not cache_home.exists()
 
 
-def test_a_new_parser_does_not_read_old_entries(cache_home, mini_plan, run, monkeypatch):
+def test_a_new_parser_does_not_read_old_entries(cache_home: Path, mini_plan: Path, run: Run,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     warm(run, mini_plan)
     monkeypatch.setattr(cache, "_FINGERPRINT", [b"another parser"])
     parsed = []
     real = source.parse_text
-    monkeypatch.setattr(source, "parse_text", lambda text: parsed.append(1) or real(text))
+    def counted(text: str) -> object:
+        parsed.append(1)
+        return real(text)
+
+    monkeypatch.setattr(source, "parse_text", counted)
     load_plan(mini_plan)
     assert len(parsed) == 5
 
 
-def test_files_with_problems_are_not_cached(cache_home, mini_plan):
+def test_files_with_problems_are_not_cached(cache_home: Path, mini_plan: Path) -> None:
     (mini_plan / "2-mbrojtja.yaml").write_bytes(b"pillar: &a II\n")
     load_plan(mini_plan)
-    plan, diags = load_plan(mini_plan)
+    _plan, diags = load_plan(mini_plan)
     assert [d.code for d in diags if d.severity == "error"] == ["yaml-anchor"]
     assert len(entries(cache_home)) == 4
 
 
-def test_the_cache_stays_bounded(cache_home, monkeypatch):
+def test_the_cache_stays_bounded(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache, "MAX_ENTRIES", 20)
     cache_home.mkdir(parents=True)
     for i in range(200):

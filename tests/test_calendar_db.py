@@ -87,24 +87,21 @@ def test_filters(run: Any, tmp_path: Path) -> None:
 def test_notes_of_internal_entries_never_reach_the_calendar(run: Any, mini_plan: Path, tmp_path: Path) -> None:
     (mini_plan / "progress" / "2009Q2").mkdir(parents=True, exist_ok=True)
     log = mini_plan / "progress" / "2009Q2" / "mpcsshb.yaml"
-    log.write_text('- ref: II-1.(a).1\n  date: "2009-06-01"\n  status: in_progress\n  by: MPÇSSHB\n'
-                   '  note: "publike: takim me bashkinë"\n', encoding="utf-8")
+    entry = ('- ref: II-1.(a).1\n  date: "2009-06-01"\n  status: in_progress\n  by: MPÇSSHB\n'
+             '  note: "takim me bashkinë"\n')
+    log.write_text(entry, encoding="utf-8")
     cal = ics(run, tmp_path / "d.ics", "--as-of", "2009Q2", "--plan", mini_plan)
     text = "".join(str(e["DESCRIPTION"]) for e in cal.walk("VEVENT"))
-    assert "publike: takim me bashkinë" in text  # a note not marked internal is shown
-    from types import SimpleNamespace
-
-    from ap_cli import ics as ics_module
-    from ap_cli.loader import load_plan
-
-    plan, _ = load_plan(mini_plan)
-    assert plan is not None
-    marked = {ref: [SimpleNamespace(**e.model_dump(), internal=True) for e in entries]
-              for ref, entries in plan.progress_by_ref.items()}  # as entries with `internal: true` read
-    plan.__dict__["progress_by_ref"] = marked
-    events = ics_module.events(plan, plan.activities, date(2009, 6, 30))
-    assert not any("publike" in e.description for e in events)
-    assert any("in_progress" in e.description and "MPÇSSHB" in e.description for e in events)
+    assert "Regjistrimi i fundit: 2009-06-01 in_progress (MPÇSSHB); shënim: takim me bashkinë" in text
+    log.write_text(entry + "  internal: true\n", encoding="utf-8")
+    cal = ics(run, tmp_path / "d.ics", "--as-of", "2009Q2", "--plan", mini_plan)
+    text = "".join(str(e["DESCRIPTION"]) for e in cal.walk("VEVENT"))
+    assert "takim" not in text  # the note of an internal entry never reaches a calendar
+    assert "Regjistrimi i fundit: 2009-06-01 in_progress (MPÇSSHB)" in text  # its status does
+    db = tmp_path / "plan.db"
+    assert run("export", "--format", "sqlite", "--out", db, "--plan", mini_plan).exit_code == 0
+    assert sqlite3.connect(db).execute("select note from progress where activity = 'II-1.(a).1'").fetchall() == [
+        (None,)]
 
 
 @pytest.mark.parametrize("args, message", [

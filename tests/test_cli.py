@@ -3,31 +3,32 @@
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
-from conftest import MINI_PLAN
+from conftest import MINI_PLAN, Run
 
 P = ("--plan", MINI_PLAN)
 
 
-def test_overdue_plain_table(run):
+def test_overdue_plain_table(run: Run) -> None:
     result = run("overdue", "--as-of", "2009-06", *P)
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "ref         lead     due         ≈  late (months)  state        deadline                            title",
-        "I-1.(a).10  MB       2009-02-28  ≈  4              not_started  Dimër 2009                          Dimër me afat të saktë",
+        "I-1.(a).10  MB       2009-02-28  ≈  4              not_started  Dimër 2009                          Dimër me afat të saktë",  # noqa: E501
         "I-1.(a).6   MB       2009-03-31  ≈  3              suspended    Fillimi i 2009-ës                   Pezulluar",
-        "I-1.(a).8   ZKKA     2009-03-31     3              not_started  Deri në mars të çdo viti pasardhës  Raport vjetor",
-        "II-1.(a).1  MPÇSSHB  2009-03-31  ≈  3              not_started  Fundi i 2008 – fillimi i 2009       Hapja e strehëzave <b>të reja</b>",
-        "I-1.(a).1   PSH      2009-06-30     0              not_started  qershor 2009                        Afati në muajin e cut-off",
+        "I-1.(a).8   ZKKA     2009-03-31     3              not_started  Deri në mars të çdo viti pasardhës  Raport vjetor",  # noqa: E501
+        "II-1.(a).1  MPÇSSHB  2009-03-31  ≈  3              not_started  Fundi i 2008 – fillimi i 2009       Hapja e strehëzave <b>të reja</b>",  # noqa: E501
+        "I-1.(a).1   PSH      2009-06-30     0              not_started  qershor 2009                        Afati në muajin e cut-off",  # noqa: E501
         "I-1.(a).9   MPÇSSHB  2009-06-30  ≈  0              not_started  Mesi i 2009-ës                      Dy etapa",
         "6 overdue as of 2009-06-30 (4 with approximate deadlines ≈); 5 with no progress reported",
     ]
     assert "\x1b[" not in result.stdout
 
 
-def test_overdue_json(run):
+def test_overdue_json(run: Run) -> None:
     data = json.loads(run("overdue", "--as-of", "2009Q2", "--format", "json", *P).stdout)
     assert list(data[1]) == ["ref", "title", "lead", "responsible", "deadline", "due", "months_late", "approx",
                              "state", "evidence", "title_en", "deadline_en"]
@@ -36,12 +37,12 @@ def test_overdue_json(run):
                        "state": "suspended", "evidence": None, "title_en": None, "deadline_en": "Beginning of 2009"}
 
 
-def test_overdue_json_is_utf8_unescaped(run):
+def test_overdue_json_is_utf8_unescaped(run: Run) -> None:
     out = run("overdue", "--as-of", "2009-06", "--format", "json", *P).stdout
     assert "MPÇSSHB" in out and "\\u" not in out
 
 
-def test_overdue_csv_and_md(run):
+def test_overdue_csv_and_md(run: Run) -> None:
     rows = list(csv.DictReader(io.StringIO(run("overdue", "--as-of", "2009-06", "--format", "csv", *P).stdout)))
     assert [r["ref"] for r in rows] == ["I-1.(a).10", "I-1.(a).6", "I-1.(a).8", "II-1.(a).1", "I-1.(a).1",
                                         "I-1.(a).9"]
@@ -50,7 +51,7 @@ def test_overdue_csv_and_md(run):
            "Hapja e strehëzave \\<b\\>të reja\\</b\\> |" in md
 
 
-def test_overdue_filters(run):
+def test_overdue_filters(run: Run) -> None:
     out = run("overdue", "--as-of", "2009-06", "--institution", "mpcsshb", "--format", "csv", *P).stdout
     assert [r["ref"] for r in csv.DictReader(io.StringIO(out))] == ["II-1.(a).1", "I-1.(a).9"]
     out = run("overdue", "--as-of", "2009-06", "--pillar", "mbrojtja", "--format", "csv", *P).stdout
@@ -60,7 +61,7 @@ def test_overdue_filters(run):
     assert [r["ref"] for r in csv.DictReader(io.StringIO(out))] == ["I-1.(a).1"]
 
 
-def test_fail_if_any(run):
+def test_fail_if_any(run: Run) -> None:
     assert run("overdue", "--as-of", "2009-06", "--fail-if-any", *P).exit_code == 1
     assert run("overdue", "--as-of", "2008-06", "--fail-if-any", *P).exit_code == 0
 
@@ -76,13 +77,13 @@ def test_fail_if_any(run):
     (("by-institution", "Ministria e Bujqësisë"), "unknown institution 'Ministria e Bujqësisë'"),
     (("list", "--status", "late"), "unknown status 'late'"),
 ])
-def test_usage_errors_exit_2(run, args, message):
+def test_usage_errors_exit_2(run: Run, args: tuple[str, ...], message: str) -> None:
     result = run(*args, *P)
     assert result.exit_code == 2
     assert message in result.stderr
 
 
-def test_upcoming(run):
+def test_upcoming(run: Run) -> None:
     assert run("upcoming", "--as-of", "2009-06", *P).stdout.splitlines() == [
         "ref        lead     due         ≈  state        deadline     title",
         "I-1.(a).2  MPÇSSHB  2009-07-31     not_started  korrik 2009  Afati një muaj pas cut-off",
@@ -94,7 +95,7 @@ def test_upcoming(run):
 
 @pytest.mark.parametrize("name", ["MPÇSSHB", "MPCSSHB", "mpçsshb",
                                   "Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta"])
-def test_by_institution_spellings_agree(run, name):
+def test_by_institution_spellings_agree(run: Run, name: str) -> None:
     result = run("by-institution", name, "--as-of", "2009-06", *P)
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
@@ -110,7 +111,7 @@ def test_by_institution_spellings_agree(run, name):
     ]
 
 
-def test_by_institution_json(run):
+def test_by_institution_json(run: Run) -> None:
     data = json.loads(run("by-institution", "ZKKA", "--as-of", "2009-06", "--format", "json", *P).stdout)
     by_role = {"lead": 3, "responsible": 1, "support": 1}
     assert data["summary"] == {"institution": "ZKKA", "roles_counted": ["lead", "responsible", "support"],
@@ -134,7 +135,7 @@ def test_by_institution_json(run):
     assert data["for_all"] == []
 
 
-def test_show_lenient_ref(run):
+def test_show_lenient_ref(run: Run) -> None:
     out = run("show", "ii-1a1", "--as-of", "2009-06", *P).stdout
     assert out.splitlines() == [
         "II-1.(a).1  Hapja e strehëzave <b>të reja</b>",
@@ -150,14 +151,14 @@ def test_show_lenient_ref(run):
     assert run("show", "mbrojtja", "1.(a).1", "--as-of", "2009-06", *P).exit_code == 2  # two words: usage error
 
 
-def test_show_json(run):
+def test_show_json(run: Run) -> None:
     data = json.loads(run("show", "I-1.(a).4", "--as-of", "2009-06", "--format", "json", *P).stdout)
     assert data["state"] == "completed" and data["timeliness"] == "completed_late"
     assert data["progress"] == [{"ref": "I-1.(a).4", "date": "2009-04-15", "status": "completed",
                                  "evidence": "VKM nr. 1", "by": "ZKKA"}]
 
 
-def test_list_filters(run):
+def test_list_filters(run: Run) -> None:
     out = run("list", "--status", "no_evidence", "--pillar", "1", "--as-of", "2009-06", "--format", "csv", *P).stdout
     assert [r["ref"] for r in csv.DictReader(io.StringIO(out))] == [
         "I-1.(a).1", "I-1.(a).2", "I-1.(a).8", "I-1.(a).9", "I-1.(a).10", "I-1.(a).11"]
@@ -165,17 +166,17 @@ def test_list_filters(run):
     assert out.splitlines()[-1] == "1 of 13 activities"
 
 
-def test_stats(run):
+def test_stats(run: Run) -> None:
     assert run("stats", "--as-of", "2009-06", *P).stdout.splitlines() == [
         "pillar  activities  completed  in progress  overdue  no evidence  ongoing  stale  no deadline  title",
         "I       11          2          1            5        6            1        0      1            PROVAT",
         "II      2           0          0            1        2            0        0      0            MBROJTJA",
-        "all     13          2          1            6        8            1        0      1            Plani i vogël provë",
+        "all     13          2          1            6        8            1        0      1            Plani i vogël provë",  # noqa: E501
         "as of 2009-06-30",
     ]
 
 
-def test_institutions_json(run):
+def test_institutions_json(run: Run) -> None:
     data = json.loads(run("institutions", "--format", "json", *P).stdout)
     assert data[3] == {"id": "MPÇSSHB", "name": "Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta",
                        "name_en": "Ministry of Labour, Social Affairs and Equal Opportunities", "kind": "ministry",
@@ -183,7 +184,7 @@ def test_institutions_json(run):
                        "for_all_count": 0, "members": [], "member_of": [], "open": None, "group": ""}
 
 
-def test_deadline_command(run):
+def test_deadline_command(run: Run) -> None:
     result = run("deadline", "Deri në mars të çdo viti pasardhës", "--format", "json")
     assert json.loads(result.stdout) == {"text": "Deri në mars të çdo viti pasardhës", "kind": "recurring",
                                          "start": "2008-01", "end": "2010-03", "due": "2010-03-31",
@@ -196,7 +197,7 @@ def test_deadline_command(run):
     assert bad.exit_code == 1 and "accepted forms" in bad.stderr
 
 
-def test_deadlines_lists_every_phrase(run):
+def test_deadlines_lists_every_phrase(run: Run) -> None:
     out = run("deadlines", "--format", "json", *P).stdout
     data = json.loads(out)
     assert len(data) == 13
@@ -204,7 +205,7 @@ def test_deadlines_lists_every_phrase(run):
             "due": "2009-02-28", "approx": "≈", "activities": 1, "refs": ["I-1.(a).10"]} in data
 
 
-def test_export(run):
+def test_export(run: Run) -> None:
     data = json.loads(run("export", *P).stdout)
     assert len(data) == 13
     assert data[8] == {"ref": "I-1.(a).9", "pillar": "I", "id": "1.(a).9", "title": "Dy etapa", "lead": "MPÇSSHB",
@@ -222,7 +223,7 @@ def test_export(run):
     assert rows[8]["deadlines"] == "Mesi i 2009-ës; 2010"
 
 
-def test_check_clean_plan_and_formats(run):
+def test_check_clean_plan_and_formats(run: Run) -> None:
     result = run("check", *P)
     assert result.exit_code == 0
     assert result.stdout.endswith("I-1.(a).11 has no deadline (no-deadline)\n")
@@ -231,12 +232,12 @@ def test_check_clean_plan_and_formats(run):
     assert data[0]["code"] == "no-deadline" and data[0]["line"] == 65 and data[0]["col"] == 13
 
 
-def test_check_picks_github_format_on_actions(run, monkeypatch):
+def test_check_picks_github_format_on_actions(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     assert run("check", *P).stdout.startswith("::warning file=")
 
 
-def test_queries_refuse_a_broken_plan(run, mini_plan):
+def test_queries_refuse_a_broken_plan(run: Run, mini_plan: Path) -> None:
     text = (mini_plan / "1-provat.yaml").read_text().replace("[PSH, ZKKA]", "[PSHX, ZKKA]")
     (mini_plan / "1-provat.yaml").write_text(text)
     result = run("overdue", "--as-of", "2009-06", "--plan", mini_plan)
@@ -245,16 +246,17 @@ def test_queries_refuse_a_broken_plan(run, mini_plan):
     assert "the plan has errors" in result.stderr
 
 
-def test_schema_command_matches_committed_copy(run):
+def test_schema_command_matches_committed_copy(run: Run) -> None:
     from conftest import ROOT
 
     assert run("schema").stdout == (ROOT / "schema" / "apcli.schema.json").read_text()
 
 
-def test_help_has_an_example_for_every_command(run):
+def test_help_has_an_example_for_every_command(run: Run) -> None:
     from ap_cli.cli import app
 
     for command in app.registered_commands:
+        assert command.callback is not None
         name = command.name or command.callback.__name__.replace("_", "-")
         result = run(name, "--help")
         assert result.exit_code == 0

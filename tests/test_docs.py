@@ -7,8 +7,10 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from typer.core import TyperGroup
 
 from conftest import ROOT
 
@@ -22,6 +24,7 @@ def command_names() -> list[str]:
     from ap_cli.cli import app
 
     group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
     names = []
     for name, command in group.commands.items():
         subcommands = getattr(command, "commands", None)
@@ -29,21 +32,21 @@ def command_names() -> list[str]:
     return sorted(names)
 
 
-def test_every_command_has_an_example():
+def test_every_command_has_an_example() -> None:
     texts = [README, *(p.read_text(encoding="utf-8") for p in PAGES)]
     missing = [n for n in command_names()
                if not any(re.search(rf"^\$ apcli {re.escape(n)}\b", t, re.M) for t in texts)]
     assert not missing, f"commands without a `$ apcli …` example in README.md or docs/: {missing}"
 
 
-def test_examples_show_real_output():
+def test_examples_show_real_output() -> None:
     """README.md and every docs/**/*.md page (docs/update_readme.py --check)."""
     done = subprocess.run([sys.executable, str(ROOT / "docs" / "update_readme.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
 
-def test_ci_runs_the_readme_test_command():
+def test_ci_runs_the_readme_test_command() -> None:
     setup = re.findall(r"^```sh\n(.*?)\n```", README, re.M | re.S)
     assert len(setup) == 2, "README.md must hold exactly two set-up commands (```sh blocks)"
     ci = (ROOT / ".ci" / "run").read_text()
@@ -51,7 +54,7 @@ def test_ci_runs_the_readme_test_command():
     assert "pytest" in setup[1] and "apcli overdue --as-of 2009-06" in setup[0]
 
 
-def test_readme_is_short_and_its_links_resolve():
+def test_readme_is_short_and_its_links_resolve() -> None:
     assert len(README.splitlines()) <= 200, "README.md is the front page: details go in docs/"
     for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", README):
         if re.match(r"[a-z]+:", target):
@@ -59,14 +62,14 @@ def test_readme_is_short_and_its_links_resolve():
         assert (ROOT / target).exists(), f"README.md links to a missing file: {target}"
 
 
-def test_every_page_is_in_the_nav():
+def test_every_page_is_in_the_nav() -> None:
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     missing = [p.relative_to(ROOT / "docs").as_posix() for p in PAGES
                if p.relative_to(ROOT / "docs").as_posix() not in nav]
     assert not missing, f"docs pages missing from mkdocs.yml's nav: {missing}"
 
 
-def test_the_site_builds_strictly(tmp_path):
+def test_the_site_builds_strictly(tmp_path: Path) -> None:
     """`mkdocs build --strict` (warnings are errors: broken links, anchors, pages outside the nav).
     Skipped when MkDocs Material is not installed (`pip install -e '.[docs]'`), except under
     CI=true, where it fails."""

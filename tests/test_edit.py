@@ -5,9 +5,11 @@ from __future__ import annotations
 import difflib
 import os
 import stat
+from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ap_cli import edit
 from ap_cli.source import parse_text
@@ -46,7 +48,7 @@ def only_added_lines(old: bytes, new: bytes) -> list[str]:
     return [line[1:] for line in changed]
 
 
-def test_append_keeps_every_existing_byte(tmp_path):
+def test_append_keeps_every_existing_byte(tmp_path: Path) -> None:
     path = tmp_path / "zkka.yaml"
     path.write_bytes(ODD.encode())
     new = edit.append_entries(path, [ENTRY])
@@ -64,7 +66,7 @@ def test_append_keeps_every_existing_byte(tmp_path):
     assert path.read_bytes() == ODD.encode()  # append_entries only computes
 
 
-def test_append_follows_indented_list_crlf_and_missing_final_newline(tmp_path):
+def test_append_follows_indented_list_crlf_and_missing_final_newline(tmp_path: Path) -> None:
     old = b"# c\r\n  - ref: I-1.(a).3\r\n    date: '2008-12-31'\r\n    status: cancelled"
     path = tmp_path / "x.yaml"
     path.write_bytes(old)
@@ -75,7 +77,7 @@ def test_append_follows_indented_list_crlf_and_missing_final_newline(tmp_path):
     assert [e["ref"] for e in parse_text(new.decode())] == ["I-1.(a).3", "I-1.(a).2"]
 
 
-def test_append_to_missing_and_comment_only_files(tmp_path):
+def test_append_to_missing_and_comment_only_files(tmp_path: Path) -> None:
     header = edit.modeline("../../schema/apcli.schema.json")
     new = edit.append_entries(tmp_path / "new.yaml", [ENTRY], header)
     assert new.decode().startswith("# yaml-language-server: $schema=../../schema/apcli.schema.json\n- ref: ")
@@ -84,7 +86,7 @@ def test_append_to_missing_and_comment_only_files(tmp_path):
     assert edit.append_entries(only_comments, [ENTRY]).startswith(b"# nothing reported yet\n- ref: I-1.(a).2\n")
 
 
-def test_append_keeps_a_bom(tmp_path):
+def test_append_keeps_a_bom(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbf- ref: I-1.(a).3\n  date: '2008-12-31'\n  status: cancelled\n")
     new = edit.append_entries(path, [ENTRY])
@@ -98,7 +100,7 @@ def test_append_keeps_a_bom(tmp_path):
     ("- ref: [unclosed\n", "fix the file first"),
     ("- ref: I-1.(a).3\n...\n", "would not read back"),
 ])
-def test_append_refuses_files_it_cannot_extend_safely(tmp_path, text, message):
+def test_append_refuses_files_it_cannot_extend_safely(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(edit.EditError, match=message):
@@ -106,7 +108,7 @@ def test_append_refuses_files_it_cannot_extend_safely(tmp_path, text, message):
     assert path.read_text(encoding="utf-8") == text
 
 
-def test_append_refuses_when_the_text_would_not_read_back(tmp_path, monkeypatch):
+def test_append_refuses_when_the_text_would_not_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "x.yaml"
     path.write_text("- ref: I-1.(a).3\n  date: '2008-12-31'\n  status: cancelled\n", encoding="utf-8")
     # Whatever goes wrong in rendering, the read-back comparison catches it.
@@ -119,19 +121,19 @@ def test_append_refuses_when_the_text_would_not_read_back(tmp_path, monkeypatch)
                                    "123", "0x1F", "2009-06-20", "a: b", "a #b", "- x", "'q'", '"q"', "x\ny",
                                    " lead", "trail ", "tab\there", "\u2028", "😀", "\\", "{a}", "[a]",
                                    "&anchor", "*alias", "!tag", "%x", "@x", "`x", "|", ">", "?", ":"])
-def test_scalars_read_back_as_the_same_text(value):
+def test_scalars_read_back_as_the_same_text(value: str) -> None:
     assert parse_text(f"k: {edit.scalar(value)}\n")["k"] == value
 
 
 # Control characters other than tab and newline are refused by the reader even when escaped
 # (progress.check_draft refuses them before anything is written).
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\t\n"), max_size=40))
-def test_any_text_reads_back(value):
+def test_any_text_reads_back(value: str) -> None:
     assert parse_text(f"k: {edit.scalar(value, plain=False)}\n")["k"] == value
     assert parse_text(f"k: {edit.scalar(value)}\n")["k"] == value
 
 
-def test_schema_ref_is_relative_to_the_new_file(tmp_path):
+def test_schema_ref_is_relative_to_the_new_file(tmp_path: Path) -> None:
     plan = tmp_path / "plan"
     plan.mkdir()
     (plan / "plan.yaml").write_text("# yaml-language-server: $schema=../schema/apcli.schema.json\nid: x\n",
@@ -145,7 +147,7 @@ def test_schema_ref_is_relative_to_the_new_file(tmp_path):
 # ----------------------------------------------------------------------------- atomic writes
 
 
-def test_write_atomic_replaces_and_keeps_permissions(tmp_path):
+def test_write_atomic_replaces_and_keeps_permissions(tmp_path: Path) -> None:
     path = tmp_path / "f.yaml"
     path.write_bytes(b"old\n")
     os.chmod(path, 0o640)
@@ -155,19 +157,20 @@ def test_write_atomic_replaces_and_keeps_permissions(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.yaml"]
 
 
-def test_write_atomic_creates_directories(tmp_path):
+def test_write_atomic_creates_directories(tmp_path: Path) -> None:
     path = tmp_path / "progress" / "2009Q2" / "zkka.yaml"
     edit.write_atomic(path, b"- x\n")
     assert path.read_bytes() == b"- x\n"
 
 
 @pytest.mark.parametrize("victim", ["replace", "fsync"])
-def test_a_failure_during_the_write_leaves_the_original_intact(tmp_path, monkeypatch, victim):
+def test_a_failure_during_the_write_leaves_the_original_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               victim: str) -> None:
     path = tmp_path / "f.yaml"
     path.write_bytes(b"original\n")
-    written = []
+    written: list[bytes] = []
 
-    def boom(*args, **kwargs):
+    def boom(*args: object, **kwargs: object) -> None:
         written.extend(p.read_bytes() for p in tmp_path.glob(".f.yaml.*.tmp"))
         raise OSError(28, "No space left on device")
 
@@ -184,7 +187,7 @@ def test_a_failure_during_the_write_leaves_the_original_intact(tmp_path, monkeyp
 # ----------------------------------------------------------------------------- safe destinations
 
 
-def test_check_target_refuses_links_on_the_way_and_special_files(tmp_path):
+def test_check_target_refuses_links_on_the_way_and_special_files(tmp_path: Path) -> None:
     root = tmp_path / "plan"
     (root / "progress").mkdir(parents=True)
     outside = tmp_path / "outside"
@@ -204,8 +207,8 @@ def test_check_target_refuses_links_on_the_way_and_special_files(tmp_path):
     edit.check_target(root / "progress" / "2009Q4" / "new" / "zkka.yaml", root)  # missing parts are fine
 
 
-def test_write_file_names_the_path_and_the_reason(tmp_path, monkeypatch):
-    def full(*args):
+def test_write_file_names_the_path_and_the_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full)
@@ -215,7 +218,7 @@ def test_write_file_names_the_path_and_the_reason(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # the folders made for it went too
 
 
-def test_sweep_removes_only_temporary_files(tmp_path):
+def test_sweep_removes_only_temporary_files(tmp_path: Path) -> None:
     names = [".zkka.yaml.ab3_efgh.tmp", "zkka.yaml", ".zkka.yaml", "notes.tmp", ".x.yaml.short.tmp"]
     for name in names:
         (tmp_path / name).write_bytes(b"")
@@ -223,7 +226,7 @@ def test_sweep_removes_only_temporary_files(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])
 
 
-def test_lock_root_is_the_plan_directory(tmp_path):
+def test_lock_root_is_the_plan_directory(tmp_path: Path) -> None:
     plan = tmp_path / "plan"
     (plan / "progress" / "2009Q2").mkdir(parents=True)
     (plan / "plan.yaml").write_text("x: 1\n")
@@ -235,7 +238,7 @@ def test_lock_root_is_the_plan_directory(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away")
-def test_write_atomic_run_as_root_keeps_the_owner(tmp_path):
+def test_write_atomic_run_as_root_keeps_the_owner(tmp_path: Path) -> None:
     path = tmp_path / "f.yaml"
     path.write_bytes(b"old\n")
     os.chown(path, 65534, 65534)

@@ -15,19 +15,22 @@ import json
 import re
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from typer.testing import Result
 
 from ap_cli import language
 from ap_cli.periods import deadline_en, read_deadline, read_override
-from conftest import DATA, MINI_PLAN, REAL_PLAN
+from ap_cli.plan import Plan
+from conftest import DATA, MINI_PLAN, REAL_PLAN, Run
 
 EN_PLAN = DATA / "mini-plan-en"
 P = ("--plan", EN_PLAN)
 NOTE = "English: unofficial translation; the Albanian is official."
 
 
-def ok(result):
+def ok(result: Result) -> str:
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
@@ -57,26 +60,27 @@ def ok(result):
     ("Deri në mars të çdo viti pasardhës", "By March of each year"),
     ("Qershor 2008 dhe deri në mars të çdo viti pasardhës", "June 2008, then by March of each year"),
 ])
-def test_deadline_english_is_generated_from_the_reading(phrase, english):
+def test_deadline_english_is_generated_from_the_reading(phrase: str, english: str) -> None:
     assert deadline_en(read_deadline(phrase)) == english
 
 
 @pytest.mark.parametrize("due, english", [("2008-06", "June 2008"), ("2009Q2", "Q2 2009"),
                                           ("2009H1", "First half of 2009"), ("2009", "2009")])
-def test_an_override_reads_as_its_period(due, english):
+def test_an_override_reads_as_its_period(due: str, english: str) -> None:
     assert deadline_en(read_override(due, "Gjysma e 2008-ës")) == english
 
 
-def test_every_deadline_of_the_real_plan_has_english_without_albanian_words():
+def test_every_deadline_of_the_real_plan_has_english_without_albanian_words() -> None:
     from ap_cli.loader import load_plan
 
     plan = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")[0]
+    assert plan is not None
     words = {deadline_en(d.reading) for a in plan.activities for d in a.deadlines if d.reading}
     assert len(words) > 30
     assert not [w for w in words if albanian_words(w)], words
 
 
-def test_deadline_command_prints_the_english(run):
+def test_deadline_command_prints_the_english(run: Run) -> None:
     out = ok(run("deadline", "Fundi i 2008-ës"))
     assert out.splitlines()[-1] == "in English: End of 2008"
     assert json.loads(ok(run("deadline", "Fundi i 2008-ës", "--format", "json")))["text_en"] == "End of 2008"
@@ -98,7 +102,7 @@ COMMANDS = {
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_unknown_language_is_a_usage_error(run, command, monkeypatch):
+def test_unknown_language_is_a_usage_error(run: Run, command: str, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = run(*COMMANDS[command], "--plan", EN_PLAN, "--lang", "de")
     assert bad.exit_code == 2
     assert bad.stderr == "apcli: unknown language 'de' (--lang); use one of: sq, en\n"
@@ -109,7 +113,8 @@ def test_unknown_language_is_a_usage_error(run, command, monkeypatch):
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_apcli_lang_sets_the_default_and_lang_overrides_it(run, command, monkeypatch):
+def test_apcli_lang_sets_the_default_and_lang_overrides_it(run: Run, command: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     args = [*COMMANDS[command], "--plan", EN_PLAN]
     sq, en = ok(run(*args)), ok(run(*args, "--lang", "en"))
     assert sq != en
@@ -123,7 +128,7 @@ def test_apcli_lang_sets_the_default_and_lang_overrides_it(run, command, monkeyp
     assert ok(run(*args)) == sq
 
 
-def test_resolve():
+def test_resolve() -> None:
     assert language.resolve(None, {}) == "sq"
     assert language.resolve(None, {"APCLI_LANG": "en"}) == "en"
     assert language.resolve("sq", {"APCLI_LANG": "en"}) == "sq"
@@ -134,7 +139,7 @@ def test_resolve():
 # ----------------------------------------------------------------------------- exact outputs
 
 
-def test_overdue_in_english(run):
+def test_overdue_in_english(run: Run) -> None:
     assert ok(run("overdue", "--as-of", "2009-06", "--lang", "en", *P)) == f"""\
 ref         lead     due         ≈  late (months)  state        deadline                         title
 I-1.(a).10  MB       2009-02-28  ≈  4              not_started  February 2009                    Winter with an exact due date
@@ -145,10 +150,10 @@ I-1.(a).1   PSH      2009-06-30     0              not_started  June 2009       
 I-1.(a).9   MPÇSSHB  2009-06-30  ≈  0              not_started  Mid-2009                         Two stages
 6 overdue as of 2009-06-30 (4 with approximate deadlines ≈); 5 with no progress reported
 {NOTE}
-"""
+"""  # noqa: E501
 
 
-def test_upcoming_list_and_stats_in_english(run):
+def test_upcoming_list_and_stats_in_english(run: Run) -> None:
     assert ok(run("upcoming", "--as-of", "2009-06", "--lang", "en", *P)) == f"""\
 ref        lead     due         ≈  state        deadline   title
 I-1.(a).2  MPÇSSHB  2009-07-31     not_started  July 2009  Due one month after the cut-off
@@ -172,7 +177,7 @@ as of 2009-06-30
 """
 
 
-def test_by_institution_in_english_names_the_body_in_english(run):
+def test_by_institution_in_english_names_the_body_in_english(run: Run) -> None:
     assert ok(run("by-institution", "zkka", "--as-of", "2009-06", "--lang", "en", *P)) == f"""\
 ref         role         due         state        standing           title
 I-1.(a).1   responsible  2009-06-30  not_started  overdue            Due in the month of the cut-off
@@ -182,12 +187,12 @@ I-1.(a).8   lead         2009-03-31  not_started  overdue            Annual repo
 II-1.(a).1  support      2009-03-31  not_started  overdue            Opening of <b>new</b> shelters
 ZKKA (Office of the National Anti-Trafficking Coordinator) as of 2009-06-30: 5 activities naming it (it belongs to no collective), each counted once in its strongest role, direct before via (lead 3, responsible 1, support 1); overdue 3, completed 2 (1 late); reporting 2009Q2: 1 of 4 activities reported, last entry 2009-04-15
 {NOTE}
-"""
+"""  # noqa: E501
     sq = ok(run("by-institution", "zkka", "--as-of", "2009-06", *P))
     assert "ZKKA (Zyra e Koordinatorit Kombëtar për Anti-trafikimin) as of" in sq and NOTE not in sq
 
 
-def test_show_in_english(run):
+def test_show_in_english(run: Run) -> None:
     assert ok(run("show", "I-1.(a).9", "--as-of", "2009-06", "--lang", "en", *P)) == f"""\
 I-1.(a).9  Two stages
 
@@ -206,7 +211,7 @@ state at 2009-06-30: not_started (overdue)
     assert "deadline: February 2009 → due 2009-02-28 ≈\n" in out  # Dimër 2009 with due: 2009-02
 
 
-def test_institutions_show_both_names(run):
+def test_institutions_show_both_names(run: Run) -> None:
     en = ok(run("institutions", "--lang", "en", *P)).splitlines()
     assert en[0].split() == ["id", "kind", "leads", "in", "via", "name", "name", "in", "Albanian", "group"]
     assert en[2].rstrip() == ("ZKKA       coordination  3      5   0    Office of the National Anti-Trafficking "
@@ -214,12 +219,13 @@ def test_institutions_show_both_names(run):
     assert en[-2].startswith("6 bodies; ") and en[-1] == NOTE
     sq = ok(run("institutions", *P)).splitlines()
     assert sq[0].split() == ["id", "kind", "leads", "in", "via", "name", "name", "in", "English", "group"]
-    assert sq[2].startswith("ZKKA       coordination  3      5   0    Zyra e Koordinatorit Kombëtar për Anti-trafikimin")
+    assert sq[2].startswith("ZKKA       coordination  3      5   0    "
+                            "Zyra e Koordinatorit Kombëtar për Anti-trafikimin")
     assert sq[2].rstrip().endswith("Office of the National Anti-Trafficking Coordinator")
     assert sq[-1] == NOTE  # English names are shown in both
 
 
-def test_csv_names_english_columns_by_their_english_keys(run):
+def test_csv_names_english_columns_by_their_english_keys(run: Run) -> None:
     rows = list(csv.DictReader(io.StringIO(ok(run("overdue", "--as-of", "2009-06", "--lang", "en", "--format", "csv",
                                                   *P)))))
     assert list(rows[0]) == ["ref", "lead", "due", "approx", "months_late", "state", "deadline_en", "title_en"]
@@ -228,7 +234,7 @@ def test_csv_names_english_columns_by_their_english_keys(run):
     assert md.endswith(f"\n\n{NOTE}\n")
 
 
-def test_json_carries_both_languages_whatever_lang_says(run):
+def test_json_carries_both_languages_whatever_lang_says(run: Run) -> None:
     for command in ("list", "overdue", "upcoming", "by-institution", "stats", "institutions", "show"):
         args = [*COMMANDS[command], "--format", "json", *P]
         if command == "show":
@@ -254,11 +260,11 @@ def test_json_carries_both_languages_whatever_lang_says(run):
 # ----------------------------------------------------------------------------- missing English
 
 
-def test_missing_english_shows_the_albanian_marked(run):
+def test_missing_english_shows_the_albanian_marked(run: Run) -> None:
     """The mini plan has no English: every text shows in Albanian behind `[sq] `, never silently."""
     out = ok(run("overdue", "--as-of", "2009-06", "--lang", "en", "--plan", MINI_PLAN))
     assert "[sq] Hapja e strehëzave <b>të reja</b>" in out
-    rows = [line for line in out.splitlines()[1:-2]]
+    rows = out.splitlines()[1:-2]
     assert len(rows) == 6 and all("  [sq] " in line for line in rows)
     shown = ok(run("show", "I-1.(a).1", "--as-of", "2009-06", "--lang", "en", "--plan", MINI_PLAN))
     assert shown.splitlines()[:3] == ["I-1.(a).1  [sq] Afati në muajin e cut-off", "",
@@ -266,7 +272,7 @@ def test_missing_english_shows_the_albanian_marked(run):
     assert "indicator: [sq] Tregues 1\n" in shown
 
 
-def test_one_missing_indicator_is_marked_and_the_others_are_english(tmp_path, run):
+def test_one_missing_indicator_is_marked_and_the_others_are_english(tmp_path: Path, run: Run) -> None:
     import shutil
 
     plan = tmp_path / "plan"
@@ -291,11 +297,11 @@ def test_one_missing_indicator_is_marked_and_the_others_are_english(tmp_path, ru
 # ----------------------------------------------------------------------------- search
 
 
-def refs(run, *args) -> list[str]:
+def refs(run: Run, *args: object) -> list[str]:
     return [row["ref"] for row in json.loads(ok(run("list", "--format", "json", *args)))]
 
 
-def test_search_in_either_language_ignores_case_and_diacritics(run):
+def test_search_in_either_language_ignores_case_and_diacritics(run: Run) -> None:
     for needle in ("shelter", "SHELTERS", "strehëz", "strehez", "Strehëza"):
         assert refs(run, "--search", needle, *P) == ["II-1.(a).1"], needle
     assert refs(run, "--search", "closing stage", *P) == ["I-1.(a).9"]  # a milestone's English title
@@ -303,7 +309,7 @@ def test_search_in_either_language_ignores_case_and_diacritics(run):
     assert refs(run, "--search", "the second stage", *P) == ["I-1.(a).9"]
 
 
-def test_search_finds_the_shelter_activities_of_the_real_plan_in_both_languages(run):
+def test_search_finds_the_shelter_activities_of_the_real_plan_in_both_languages(run: Run) -> None:
     english = refs(run, "--search", "shelter", "--plan", REAL_PLAN)
     albanian = refs(run, "--search", "strehë", "--plan", REAL_PLAN)
     assert refs(run, "--search", "strehe", "--plan", REAL_PLAN) == albanian
@@ -312,7 +318,7 @@ def test_search_finds_the_shelter_activities_of_the_real_plan_in_both_languages(
     assert set(english) <= set(albanian)  # every English "shelter" has its Albanian streh…
 
 
-def test_search_key_makes_a_final_e_optional():
+def test_search_key_makes_a_final_e_optional() -> None:
     from ap_cli.queries import search_key
 
     assert search_key("Strehë") == "streh"
@@ -325,7 +331,7 @@ def test_search_key_makes_a_final_e_optional():
 # ----------------------------------------------------------------------------- export
 
 
-def test_export_carries_both_languages_in_every_row(run):
+def test_export_carries_both_languages_in_every_row(run: Run) -> None:
     rows = json.loads(ok(run("export", *P)))
     assert isinstance(rows, list) and len(rows) == 13  # still a list: existing consumers keep working
     first = rows[0]
@@ -343,7 +349,7 @@ def test_export_carries_both_languages_in_every_row(run):
     assert all(r["en_status"] == "unofficial translation" for r in rows)
 
 
-def test_export_csv_keeps_its_columns_and_adds_the_english_after_them(run):
+def test_export_csv_keeps_its_columns_and_adds_the_english_after_them(run: Run) -> None:
     text = ok(run("export", "--format", "csv", *P))
     header = text.splitlines()[0]
     assert header == ("ref,pillar,id,title,lead,responsible,support,resources,deadlines,due,indicators,"
@@ -356,7 +362,7 @@ def test_export_csv_keeps_its_columns_and_adds_the_english_after_them(run):
     assert {r["en_status"] for r in rows} == {"unofficial translation"}
 
 
-def test_export_of_the_real_plan_has_every_english(run):
+def test_export_of_the_real_plan_has_every_english(run: Run) -> None:
     rows = json.loads(ok(run("export", "--plan", REAL_PLAN)))
     assert len(rows) == 226
     assert all(r["title_en"] for r in rows)
@@ -387,7 +393,9 @@ def albanian_outside_names(text: str) -> list[str]:
     for name in PROPER_NAMES:
         text = text.replace(name, " ")
     words = re.findall(r"[^\W\d_][\w’'-]*", text)
-    acronym = lambda w: sum(c.isupper() for c in w) > sum(c.islower() for c in w)  # MPÇSSHB, MPÇSShB, ËV
+    def acronym(w: str) -> bool:  # MPÇSSHB, MPÇSShB, ËV
+        return sum(c.isupper() for c in w) > sum(c.islower() for c in w)
+
     found = [w for w in words if re.search(r"[ëçËÇ]", w) and not acronym(w)]
     padded = f" {' '.join(text.split())} "
     found += [w.strip() for w in (" dhe ", " nga ", " ose ", " si ", " i ", " e ") if w in padded]  # të, në… above
@@ -398,13 +406,18 @@ class Cells(HTMLParser):
     """Rows of the report's tables as {class: text}, the timeline tooltips, and the visible text
     outside elements marked lang="sq" (the official Albanian title of the plan)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.rows, self.tooltips, self.visible = [], [], []
-        self.row, self.cell, self.stack, self.skip = None, None, [], 0
+        self.rows: list[dict[str, tuple[str, str | None]]] = []
+        self.tooltips: list[str] = []
+        self.visible: list[str] = []
+        self.row: dict[str, tuple[str, str | None]] | None = None
+        self.cell: list[str | None] | None = None  # class, text, lang
+        self.stack: list[str] = []
+        self.skip = 0
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
+    def handle_starttag(self, tag: str, pairs: list[tuple[str, str | None]]) -> None:
+        attrs = dict(pairs)
         self.stack.append(tag)
         if self.skip or attrs.get("lang") == "sq" or tag in ("script", "style", "title"):
             self.skip += 1
@@ -413,23 +426,25 @@ class Cells(HTMLParser):
         elif tag == "td" and self.row is not None:
             self.cell = [attrs.get("class") or "", "", attrs.get("lang")]
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         while self.stack:
             top = self.stack.pop()
             if self.skip:
                 self.skip -= 1
             if top == tag:
                 break
-        if tag == "td" and self.cell is not None:
-            self.row[self.cell[0]] = (" ".join(self.cell[1].split()), self.cell[2])
+        if tag == "td" and self.cell is not None and self.row is not None:
+            cls, text, lang = self.cell
+            assert cls is not None and text is not None
+            self.row[cls] = (" ".join(text.split()), lang)
             self.cell = None
         elif tag == "tr" and self.row is not None:
             self.rows.append(self.row)
             self.row = None
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.cell is not None:
-            self.cell[1] += data
+            self.cell[1] = (self.cell[1] or "") + data
         if self.stack and self.stack[-1] == "title" and "svg" in self.stack:
             self.tooltips.append(data)
         if not self.skip:
@@ -437,18 +452,19 @@ class Cells(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def english_reports(tmp_path_factory):
+def english_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, dict[str, str]]:
     """The English HTML report of the real plan as of 2009-06 and one per institution."""
     from ap_cli.loader import load_plan
     from ap_cli.render import render_report, report_files
 
     plan = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")[0]
+    assert plan is not None
     pages = {"report.html": render_report(plan, date(2009, 6, 30), "html", "en"),
              **report_files(plan, date(2009, 6, 30), "html", "en")}
     return plan, pages
 
 
-def test_english_report_cells_are_the_english_of_their_activity(english_reports):
+def test_english_report_cells_are_the_english_of_their_activity(english_reports: tuple[Plan, dict[str, str]]) -> None:
     """Every title cell of the English report is the activity's `title_en`, every deadline cell the
     English of its deadlines; between them the reports show every activity of the plan."""
     plan, pages = english_reports
@@ -463,6 +479,7 @@ def test_english_report_cells_are_the_english_of_their_activity(english_reports)
             rec = plan.by_ref[ref]
             english = [deadline_en(d.reading) for d in rec.deadlines if d.reading]
             title, title_lang = row["t"]
+            assert rec.activity.title_en is not None, ref
             assert title == " ".join(rec.activity.title_en.split()) and title_lang is None, (name, ref)
             dl = row["dl"][0]
             assert dl in english or dl == "; ".join(english), (name, ref, dl)
@@ -470,13 +487,13 @@ def test_english_report_cells_are_the_english_of_their_activity(english_reports)
         for tip in cells.tooltips:
             ref, rest = tip.split(" — ", 1)
             if ref in plan.by_ref:
-                assert rest.startswith(plan.by_ref[ref].activity.title_en + " — Deadline: "), tip
+                assert rest.startswith(f"{plan.by_ref[ref].activity.title_en} — Deadline: "), tip
                 seen.add(ref)
     assert seen == set(plan.by_ref)
 
 
-def test_english_report_has_no_albanian_left_but_names(english_reports):
-    plan, pages = english_reports
+def test_english_report_has_no_albanian_left_but_names(english_reports: tuple[Plan, dict[str, str]]) -> None:
+    _plan, pages = english_reports
     for name, page in pages.items():
         cells = Cells()
         cells.feed(page)
@@ -489,7 +506,7 @@ def test_english_report_has_no_albanian_left_but_names(english_reports):
     assert albanian_outside_names("MPÇSSHB and MPÇSShB lead; Durrës and Vlorë; Pillar I") == []
 
 
-def test_english_markdown_report_has_no_albanian_left_but_names(run):
+def test_english_markdown_report_has_no_albanian_left_but_names(run: Run) -> None:
     text = ok(run("report", "--as-of", "2009-06", "--lang", "en", "--plan", REAL_PLAN))
     header, body = text.split("\n\n", 2)[1], text.split("\n\n", 2)[2]
     assert header.startswith("- **Plan:** Strategy and Action Plan against Trafficking in Human Beings (Strategjia")
@@ -497,12 +514,13 @@ def test_english_markdown_report_has_no_albanian_left_but_names(run):
     assert albanian_outside_names(body.replace("\\", "")) == []
 
 
-def test_reports_say_the_english_is_unofficial(run, tmp_path):
+def test_reports_say_the_english_is_unofficial(run: Run, tmp_path: Path) -> None:
     for fmt in ("md", "html"):
         en = ok(run("report", "--as-of", "2009-06", "--lang", "en", "--format", fmt, *P))
         assert "Unofficial translation: the plan&#39;s texts" in en if fmt == "html" else \
             "> Unofficial translation: the plan's texts" in en
-        footer = re.search(r"<footer>.*</footer>", en)[0] if fmt == "html" else en.splitlines()[-1]
+        found = re.search(r"<footer>.*</footer>", en)
+        footer = (found[0] if found else "") if fmt == "html" else en.splitlines()[-1]
         assert "English: unofficial translation" in footer
         sq = ok(run("report", "--as-of", "2009-06", "--format", fmt, *P))
         assert "nofficial translation" not in sq
@@ -516,7 +534,7 @@ def test_reports_say_the_english_is_unofficial(run, tmp_path):
         assert "> Unofficial translation" in page.read_text(encoding="utf-8"), page.name
 
 
-def test_html_filter_matches_either_language(run):
+def test_html_filter_matches_either_language(run: Run) -> None:
     """Rows carry the other language's title in data-alt, which the filter folds in."""
     en = ok(run("report", "--as-of", "2009-06", "--lang", "en", "--format", "html", *P))
     assert '<tr data-alt="Hapja e strehëzave &lt;b&gt;të reja&lt;/b&gt;"><td class="ref">II-1.(a).1</td>' in en
@@ -530,12 +548,13 @@ def test_html_filter_matches_either_language(run):
 # ----------------------------------------------------------------------------- the quarterly form
 
 
-def test_english_form_shows_the_english_of_each_activity(run):
+def test_english_form_shows_the_english_of_each_activity(run: Run) -> None:
     """The English form of the real plan: each activity's title and indicators are its English, its
     deadlines the English of their readings, and no Albanian is left in them but names."""
     from ap_cli.loader import load_plan
 
     plan = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")[0]
+    assert plan is not None
     form = ok(run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--lang", "en",
                   "--plan", REAL_PLAN))
     assert "# The activities' titles and indicators below are an unofficial English translation and\n" in form
@@ -548,10 +567,13 @@ def test_english_form_shows_the_english_of_each_activity(run):
             continue
         rec = plan.by_ref[ref]
         texts = block.split("\n#   state at ")[0]
+        assert rec.activity.title_en is not None, ref
         assert head == f"{ref} — {rec.activity.title_en.splitlines()[0]}".rstrip(), head
         for english in language.indicators_en(rec):
+            assert english is not None, ref
             assert f"#     - {english.splitlines()[0]}".rstrip() in texts, (ref, english)
         for d in rec.deadlines:
+            assert d.reading is not None, ref
             assert f"#   deadline: {deadline_en(d.reading)} → " in texts, ref
         unquoted = re.sub(r"“[^”]*”", " ", texts)  # a quoted Albanian term kept in the translation (sic)
         assert albanian_outside_names(unquoted) == [], (ref, albanian_outside_names(unquoted))
@@ -567,7 +589,7 @@ def test_english_form_shows_the_english_of_each_activity(run):
 
 
 @pytest.fixture
-def grown_plan(tmp_path):
+def grown_plan(tmp_path: Path) -> Path:
     """The English mini plan with a goal, an objective, an activity and a body added."""
     import shutil
 
@@ -584,7 +606,7 @@ def grown_plan(tmp_path):
     return head
 
 
-def test_diff_shows_what_was_added_in_english(run, grown_plan):
+def test_diff_shows_what_was_added_in_english(run: Run, grown_plan: Path) -> None:
     en = ok(run("diff", EN_PLAN, grown_plan, "--lang", "en", "--format", "text"))
     assert en.endswith(f"""
 Activities added (1)
@@ -616,7 +638,8 @@ Institutions added (1)
                                                             "Regional Anti-Trafficking Committees")
 
 
-def test_diff_lang_is_checked_and_read_from_the_environment(run, grown_plan, monkeypatch):
+def test_diff_lang_is_checked_and_read_from_the_environment(run: Run, grown_plan: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     bad = run("diff", EN_PLAN, grown_plan, "--lang", "xx")
     assert bad.exit_code == 2 and "unknown language 'xx' (--lang)" in bad.stderr
     monkeypatch.setenv("APCLI_LANG", "en")
@@ -624,7 +647,7 @@ def test_diff_lang_is_checked_and_read_from_the_environment(run, grown_plan, mon
     assert "| II-2 | Riintegrimi |" in ok(run("diff", EN_PLAN, grown_plan, "--lang", "sq"))
 
 
-def test_english_report_in_a_browser_filters_in_either_language(tmp_path):
+def test_english_report_in_a_browser_filters_in_either_language(tmp_path: Path) -> None:
     """The English HTML report of the real plan opens without errors, and its filter finds the
     same rows for `shelter` and for the Albanian `strehëz`."""
     from ap_cli.loader import load_plan
@@ -633,6 +656,7 @@ def test_english_report_in_a_browser_filters_in_either_language(tmp_path):
 
     chromium()
     plan = load_plan(REAL_PLAN, REAL_PLAN / "no-progress")[0]
+    assert plan is not None
     html = render_report(plan, date(2009, 6, 30), "html", "en")
     english = probe(html, tmp_path, "en.html", query="shelter")
     assert english["errors"] == [] and english["console"] == [], english

@@ -12,11 +12,12 @@ import io
 import json
 import re
 import shutil
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from ap_cli import output
-from conftest import MINI_PLAN
+from conftest import MINI_PLAN, Run
 
 RICH = "Ligji [nr. 9669] dhe [/i] [bold red]jo e kuqe[/bold red] [link=https://example.invalid]lidhje[/link] :warning:"
 HTML = "Strehëza <b>të reja</b> <script>alert(1)</script> <img src=x onerror=alert(1)> &amp; &lt;"
@@ -55,7 +56,7 @@ def pillar_file() -> str:
 
 
 @pytest.fixture
-def plan(tmp_path):
+def plan(tmp_path: Path) -> Path:
     target = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, target)
     (target / "2-mbrojtja.yaml").write_text(pillar_file(), encoding="utf-8")
@@ -65,8 +66,8 @@ def plan(tmp_path):
 
 
 @pytest.fixture
-def cli(run, plan):
-    def invoke(command, *args, fmt=None):
+def cli(run: Run, plan: Path) -> Callable[..., str]:
+    def invoke(command: str, *args: object, fmt: str | None = None) -> str:
         result = run(command, "--plan", plan, *(["--format", fmt] if fmt else []), *args)
         assert result.exit_code == 0, result.stdout + result.stderr
         return result.stdout
@@ -89,7 +90,7 @@ def folded(text: str) -> str:
 # ----------------------------------------------------------------------------- the plan is clean
 
 
-def test_the_hostile_plan_is_valid(run, plan):
+def test_the_hostile_plan_is_valid(run: Run, plan: Path) -> None:
     result = run("check", "--plan", plan)
     assert result.exit_code == 0, result.stdout
 
@@ -98,7 +99,7 @@ def test_the_hostile_plan_is_valid(run, plan):
 
 
 @pytest.mark.parametrize("command", TABULAR)
-def test_plain_table_prints_text_literally_one_row_per_line(cli, command):
+def test_plain_table_prints_text_literally_one_row_per_line(cli: Callable[..., str], command: str) -> None:
     out = cli(*TABULAR[command])
     for title in TITLES:
         assert folded(title) in out, title
@@ -107,7 +108,8 @@ def test_plain_table_prints_text_literally_one_row_per_line(cli, command):
 
 
 @pytest.mark.parametrize("command", TABULAR)
-def test_rich_table_prints_markup_literally(cli, command, monkeypatch):
+def test_rich_table_prints_markup_literally(cli: Callable[..., str], command: str,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(output, "is_terminal", lambda: True)
     monkeypatch.setenv("COLUMNS", "2000")
     out = cli(*TABULAR[command])
@@ -117,7 +119,7 @@ def test_rich_table_prints_markup_literally(cli, command, monkeypatch):
     assert "⚠" not in out  # no :warning: emoji either
 
 
-def test_other_tables_print_names_and_titles_literally(cli):
+def test_other_tables_print_names_and_titles_literally(cli: Callable[..., str]) -> None:
     assert folded(BODY_NAME) in cli("institutions")
     assert folded(PILLAR_TITLE) in cli("stats", "--as-of", "2009-06")
     assert folded(PHRASE) in cli("deadlines")
@@ -127,7 +129,7 @@ def test_other_tables_print_names_and_titles_literally(cli):
 # ----------------------------------------------------------------------------- JSON
 
 
-def strings(node):
+def strings(node: object) -> Iterator[str]:
     if isinstance(node, dict):
         for value in node.values():
             yield from strings(value)
@@ -140,14 +142,14 @@ def strings(node):
 
 @pytest.mark.parametrize("args", [*TABULAR.values(), ["export"], ["show", "II-1.(a).1"], ["show", "II-1.(a).10"]],
                          ids=[*TABULAR, "export", "show-1", "show-10"])
-def test_json_keeps_text_exactly(cli, args):
+def test_json_keeps_text_exactly(cli: Callable[..., str], args: list[str]) -> None:
     found = set(strings(json.loads(cli(*args, fmt="json"))))
     expected = TITLES if args[0] != "show" else [TITLES[int(args[1].rsplit(".", 1)[1]) - 1]]
     for title in expected:
         assert title in found, title
 
 
-def test_json_of_names_titles_and_phrases(cli):
+def test_json_of_names_titles_and_phrases(cli: Callable[..., str]) -> None:
     assert BODY_NAME in set(strings(json.loads(cli("institutions", fmt="json"))))
     assert PILLAR_TITLE in set(strings(json.loads(cli("stats", "--as-of", "2009-06", fmt="json"))))
     assert any(PHRASE in s for s in strings(json.loads(cli("deadlines", fmt="json"))))
@@ -162,7 +164,7 @@ def csv_cells(text: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("args", [*TABULAR.values(), ["export"], ["institutions"], ["deadlines"]],
                          ids=[*TABULAR, "export", "institutions", "deadlines"])
-def test_csv_neutralises_formulas_and_keeps_rows(cli, args):
+def test_csv_neutralises_formulas_and_keeps_rows(cli: Callable[..., str], args: list[str]) -> None:
     rows = csv_cells(cli(*args, fmt="csv"))
     width = len(rows[0])
     assert all(len(row) == width for row in rows)
@@ -180,7 +182,7 @@ def test_csv_neutralises_formulas_and_keeps_rows(cli, args):
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"),
     ("\r=1", "'\n=1"), ("a=1", "a=1"), ("", ""), (None, ""), ("'=1", "'=1"),
 ])
-def test_csv_safe(value, cell):
+def test_csv_safe(value: str | None, cell: str) -> None:
     assert output.csv_safe(value) == cell
 
 
@@ -190,7 +192,7 @@ def test_csv_safe(value, cell):
 def markdown_html(text: str) -> str:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    return str(MarkdownIt("commonmark", {"html": True}).enable("table").render(text))
 
 
 def cell_texts(rendered: str) -> list[str]:
@@ -199,7 +201,7 @@ def cell_texts(rendered: str) -> list[str]:
 
 
 @pytest.mark.parametrize("command", [*TABULAR, "institutions", "stats", "deadlines"])
-def test_markdown_renders_text_not_syntax(cli, command):
+def test_markdown_renders_text_not_syntax(cli: Callable[..., str], command: str) -> None:
     args = TABULAR.get(command) or ([command, "--as-of", "2009-06"] if command == "stats" else [command])
     rendered = markdown_html(cli(*args, fmt="md"))
     tags = set(re.findall(r"<([a-z0-9]+)", rendered))
@@ -219,7 +221,7 @@ def test_markdown_renders_text_not_syntax(cli, command):
         assert any(PHRASE in c for c in cells)
 
 
-def test_md_escape_leaves_no_syntax():
+def test_md_escape_leaves_no_syntax() -> None:
     rendered = markdown_html("| a |\n|---|\n| " + output.md_escape(MARKDOWN + " " + HTML) + " |\n")
     assert not set(re.findall(r"<([a-z0-9]+)", rendered)) & FORBIDDEN_TAGS
     assert cell_texts(rendered)[1] == MARKDOWN + " " + HTML
@@ -228,12 +230,12 @@ def test_md_escape_leaves_no_syntax():
 # ----------------------------------------------------------------------------- show and check
 
 
-def test_show_text_prints_literally(cli):
+def test_show_text_prints_literally(cli: Callable[..., str]) -> None:
     out = cli("show", "II-1.(a).1")
     assert RICH in out and MARKDOWN in out and HTML in out and PHRASE in out
 
 
-def test_check_formats_cannot_be_injected(run, plan):
+def test_check_formats_cannot_be_injected(run: Run, plan: Path) -> None:
     text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
     sneaky = "X [bold]y[] <b>z\n::error file=README.md,line=1::pwned"  # no slash: that starts a unit
     text = text.replace(f"responsible: [{q(BODY_ID)}, ZKKA]", f"responsible: [{q(BODY_ID)}, {q(sneaky)}]", 1)
@@ -254,10 +256,10 @@ def test_check_formats_cannot_be_injected(run, plan):
 # ----------------------------------------------------------------------------- the report
 
 
-def report(run, plan, fmt: str) -> str:
+def report(run: Run, plan: Path, fmt: str) -> str:
     result = run("report", "--as-of", "2009-06", "--format", fmt, "--plan", plan)
     assert result.exit_code == 0, result.stdout + result.stderr
-    return result.stdout
+    return str(result.stdout)
 
 
 TASK = re.compile(r"\s+[^:#;`<>\n]+ :(crit, |done, |active, |milestone, )?[a-z0-9]+, \d{4}-\d{2}-\d{2}, "
@@ -265,7 +267,7 @@ TASK = re.compile(r"\s+[^:#;`<>\n]+ :(crit, |done, |active, |milestone, )?[a-z0-
 KEYWORD = re.compile(r"(gantt|\s+(title|dateFormat|axisFormat|todayMarker|section) [^:#;`<>\n]*)")
 
 
-def test_report_mermaid_labels_cannot_break_the_chart(run, plan):
+def test_report_mermaid_labels_cannot_break_the_chart(run: Run, plan: Path) -> None:
     text = report(run, plan, "md")
     blocks = re.findall(r"^```mermaid\n(.*?)^```$", text, re.S | re.M)
     assert blocks
@@ -276,19 +278,19 @@ def test_report_mermaid_labels_cannot_break_the_chart(run, plan):
     assert text.count("```") % 2 == 0
 
 
-def test_report_mermaid_labels_have_no_comment_or_directive(run, plan):
+def test_report_mermaid_labels_have_no_comment_or_directive(run: Run, plan: Path) -> None:
     for block in re.findall(r"^```mermaid\n(.*?)^```$", report(run, plan, "md"), re.S | re.M):
         assert "%%" not in block
 
 
-def test_report_markdown_renders_text_not_syntax(run, plan):
+def test_report_markdown_renders_text_not_syntax(run: Run, plan: Path) -> None:
     rendered = markdown_html(report(run, plan, "md"))
     assert not set(re.findall(r"<([a-z0-9]+)", rendered)) & (FORBIDDEN_TAGS - {"h1", "h2", "ul", "li", "code",
                                                                                "pre", "strong", "em", "hr"})
     assert "<script" not in rendered and "<img" not in rendered and "<b>" not in rendered
 
 
-def test_report_html_escapes_text(run, plan):
+def test_report_html_escapes_text(run: Run, plan: Path) -> None:
     page = report(run, plan, "html")
     assert "<script>alert(1)" not in page and "<img src=x" not in page and "<b>të reja</b>" not in page
     assert html.escape(HTML, quote=False) in page or html.escape(HTML) in page
@@ -297,7 +299,7 @@ def test_report_html_escapes_text(run, plan):
 # ----------------------------------------------------------------------------- report file names
 
 
-def slug():
+def slug() -> tuple[Callable[[str], str], Callable[[list[str]], dict[str, str]]]:
     from ap_cli.institutions import slug
     from ap_cli.report import slugs
 
@@ -307,7 +309,7 @@ def slug():
 @pytest.mark.parametrize("name", ["../../etc/passwd", "..", ".", "", "a/b\\c", "C:\\x", "CON", "nul", "com1", "LPT9",
                                   "MPÇSSHB", "PSH/Drejtoria", "ZKKA-së", " spaces ", "index", "\u202etxt.exe",
                                   "x" * 300, "ë" * 300])
-def test_report_slugs_are_safe_file_names(name):
+def test_report_slugs_are_safe_file_names(name: str) -> None:
     to_slug, _ = slug()
     stem = to_slug(name)
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-?", stem), stem
@@ -315,12 +317,12 @@ def test_report_slugs_are_safe_file_names(name):
     assert not re.fullmatch(r"(com|lpt)\d", stem)
 
 
-def test_report_slugs_are_short_enough():
+def test_report_slugs_are_short_enough() -> None:
     to_slug, _ = slug()
     assert len(to_slug("x" * 300)) <= 200
 
 
-def test_report_slugs_are_distinct_even_where_file_systems_fold_case():
+def test_report_slugs_are_distinct_even_where_file_systems_fold_case() -> None:
     _, to_slugs = slug()
     ids = ["MB", "mb", "M.B", "MPÇSSHB", "MPCSSHB", "index", "INDEX", "con", "CON"]
     stems = list(to_slugs(ids).values())
@@ -328,7 +330,7 @@ def test_report_slugs_are_distinct_even_where_file_systems_fold_case():
     assert "index" not in stems
 
 
-def test_per_institution_reports_stay_in_the_output_directory(run, plan, tmp_path):
+def test_per_institution_reports_stay_in_the_output_directory(run: Run, plan: Path, tmp_path: Path) -> None:
     with open(plan / "institutions.yaml", "a", encoding="utf-8") as f:
         for body in ("..", ".hidden", "CON", "com1", "x" * 80):  # a slash would start a unit
             f.write(f"- id: {q(body)}\n  name: {q(body)}\n  name_en: x\n  kind: other\n")
@@ -353,14 +355,14 @@ from pathlib import Path  # noqa: E402
 
 from ap_cli.diagnostics import UNSAFE, escape_line  # noqa: E402
 
-SNEAKY = "Strehëza\t<b>x</b> \u202eevil\u202c z\u200bw\u2060j \u00adhy\u2028line\u2029para\nend \U000e0041\n::add-mask::secret"
+SNEAKY = "Strehëza\t<b>x</b> \u202eevil\u202c z\u200bw\u2060j \u00adhy\u2028line\u2029para\nend \U000e0041\n::add-mask::secret"  # noqa: E501
 SNEAKY_KEY = "zz\n::add-mask::secret"
 SNEAKY_BODY = "B\u202eODY"
 SNEAKY_FILES = ["a\n::error title=X::pwned\n.yaml", "b\x1b]0;T\x07\x1b[2J\x1b[31m.yaml", "c\x9b31m\x85\u2028.yaml"]
 
 
 @pytest.fixture
-def sneaky(tmp_path):
+def sneaky(tmp_path: Path) -> Path:
     target = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, target)
     text = (target / "2-mbrojtja.yaml").read_text(encoding="utf-8")
@@ -377,7 +379,7 @@ def sneaky(tmp_path):
     return target
 
 
-def broken(plan):
+def broken(plan: Path) -> Path:
     """The sneaky plan with an unknown key and progress files with sneaky names, each an error."""
     with open(plan / "2-mbrojtja.yaml", "a", encoding="utf-8") as f:
         f.write(f"{q(SNEAKY_KEY)}: 1\n")
@@ -391,7 +393,7 @@ def raw(text: str, allowed: str = "\n") -> set[str]:
     return set(UNSAFE.findall(text)) - set(allowed)
 
 
-def test_the_sneaky_plan_only_warns(run, sneaky):
+def test_the_sneaky_plan_only_warns(run: Run, sneaky: Path) -> None:
     result = run("check", "--plan", sneaky)
     assert result.exit_code == 0, result.stdout
     codes = {line.rsplit("(", 1)[1] for line in result.stdout.splitlines()}
@@ -399,7 +401,7 @@ def test_the_sneaky_plan_only_warns(run, sneaky):
 
 
 @pytest.mark.parametrize("fmt", ["text", "github"])
-def test_check_lines_cannot_be_injected_by_keys_or_file_names(run, sneaky, fmt):
+def test_check_lines_cannot_be_injected_by_keys_or_file_names(run: Run, sneaky: Path, fmt: str) -> None:
     """An unknown key "zz\\n::add-mask::secret", a progress file named "a\\n::error title=X::pwned\\n.yaml"
     or holding ESC ] 0; … BEL ESC [2J: every line of `check` is one diagnostic, nothing raw."""
     plan = broken(sneaky)
@@ -408,14 +410,15 @@ def test_check_lines_cannot_be_injected_by_keys_or_file_names(run, sneaky, fmt):
     assert not raw(result.stdout) and not raw(result.stderr)
     lines = result.stdout.splitlines()
     ours = ("::error file=", "::warning file=") if fmt == "github" else ()
-    assert all(line.startswith((str(plan), *ours)) for line in lines), [ln for ln in lines if not ln.startswith(str(plan))]
+    assert all(line.startswith((str(plan), *ours)) for line in lines), \
+        [ln for ln in lines if not ln.startswith(str(plan))]
     assert sum("pwned" in line for line in lines) == (2 if fmt == "github" else 1)
     assert f"{plan}/progress/2009Q2/b\\x1b]0;T\\x07\\x1b[2J\\x1b[31m.yaml:1:1: [error]" in result.stdout
     assert f"{plan}/progress/2009Q2/c\\x9b31m\\x85\\u2028.yaml:1:1: [error]" in result.stdout
     assert "unknown field 'zz\\n::add-mask::secret' (unknown-field)" in result.stdout
 
 
-def test_check_json_keeps_names_exact_and_escaped(run, sneaky):
+def test_check_json_keeps_names_exact_and_escaped(run: Run, sneaky: Path) -> None:
     plan = broken(sneaky)
     result = run("check", "--format", "json", "--plan", plan)
     assert not raw(result.stdout)
@@ -423,7 +426,7 @@ def test_check_json_keeps_names_exact_and_escaped(run, sneaky):
     assert set(SNEAKY_FILES) <= files
 
 
-def test_annotation_escapes_every_control_character():
+def test_annotation_escapes_every_control_character() -> None:
     from ap_cli.diagnostics import Diagnostic, format_github
 
     d = Diagnostic("p\x1b[2J\n::x.yaml", 1, 1, "error", "c", "a\x9b31m\u2028b\u202e\x07\n::add-mask::s")
@@ -444,14 +447,15 @@ SNEAKY_COMMANDS = {
 }
 
 
-def sneaky_out(run, plan, args, fmt=None):
+def sneaky_out(run: Run, plan: Path, args: list[str], fmt: str | None = None) -> str:
     result = run(*args, "--plan", plan, *(["--format", fmt] if fmt else []))
     assert result.exit_code == 0, result.stdout + result.stderr
-    return result.stdout
+    return str(result.stdout)
 
 
 @pytest.mark.parametrize("command", [c for c in SNEAKY_COMMANDS if c != "export"])
-def test_tables_show_unsafe_characters_escaped(run, sneaky, command, monkeypatch):
+def test_tables_show_unsafe_characters_escaped(run: Run, sneaky: Path, command: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Plain and rich tables: each cell one line, every unsafe character an escape."""
     plain = sneaky_out(run, sneaky, SNEAKY_COMMANDS[command])
     assert not raw(plain)
@@ -466,7 +470,7 @@ def test_tables_show_unsafe_characters_escaped(run, sneaky, command, monkeypatch
 
 
 @pytest.mark.parametrize("command", SNEAKY_COMMANDS)
-def test_json_stays_valid_exact_and_escaped(run, sneaky, command):
+def test_json_stays_valid_exact_and_escaped(run: Run, sneaky: Path, command: str) -> None:
     """JSON escapes what a terminal would obey as \\u escapes, so a tool reads the text exactly."""
     out = sneaky_out(run, sneaky, SNEAKY_COMMANDS[command], "json")
     assert not raw(out)
@@ -478,7 +482,7 @@ def test_json_stays_valid_exact_and_escaped(run, sneaky, command):
 
 
 @pytest.mark.parametrize("command", SNEAKY_COMMANDS)
-def test_markdown_and_csv_show_unsafe_characters_escaped(run, sneaky, command):
+def test_markdown_and_csv_show_unsafe_characters_escaped(run: Run, sneaky: Path, command: str) -> None:
     if command != "export":
         rendered = markdown_html(sneaky_out(run, sneaky, SNEAKY_COMMANDS[command], "md"))
         assert not raw(rendered, "\n\t")
@@ -488,14 +492,14 @@ def test_markdown_and_csv_show_unsafe_characters_escaped(run, sneaky, command):
     assert not raw("".join(cells), "\n\t")
 
 
-def test_show_keeps_lines_and_escapes_the_rest(run, sneaky):
+def test_show_keeps_lines_and_escapes_the_rest(run: Run, sneaky: Path) -> None:
     out = sneaky_out(run, sneaky, ["show", "II-1.(a).1.1"])
     assert not raw(out, "\n\t")
     assert "\\u202eevil\\u202c z\\u200bw" in out
     assert "Strehëza\t<b>x</b>" in out and "\nend \\U000e0041\n::add-mask::secret" in out  # multi-line stays
 
 
-def test_quarterly_form_comments_show_unsafe_characters_escaped(run, sneaky, tmp_path):
+def test_quarterly_form_comments_show_unsafe_characters_escaped(run: Run, sneaky: Path, tmp_path: Path) -> None:
     """The form is YAML a clerk edits: its comments escape what an editor would not show (bidi,
     zero-width, tags); its entries are YAML escapes already; filled in as it is, it reads back."""
     for inst in (SNEAKY_BODY, "ZKKA"):
@@ -505,14 +509,14 @@ def test_quarterly_form_comments_show_unsafe_characters_escaped(run, sneaky, tmp
         run, sneaky, ["progress", "template", "--quarter", "2009Q2", "--institution", SNEAKY_BODY])
 
 
-def test_deadline_command_escapes_the_phrase(run):
+def test_deadline_command_escapes_the_phrase(run: Run) -> None:
     result = run("deadline", "qershor 2009\x1b[2J\u202e")
     assert result.exit_code == 1 and not raw(result.stderr)
     assert "\\x1b[2J\\u202e" in result.stderr
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])
-def test_report_shows_unsafe_characters_escaped(run, sneaky, fmt):
+def test_report_shows_unsafe_characters_escaped(run: Run, sneaky: Path, fmt: str) -> None:
     """Reports keep multi-line text multi-line; everything else unsafe is an escape."""
     text = sneaky_out(run, sneaky, ["report", "--as-of", "2009-06"], fmt)
     assert not raw(text, "\n\t"), raw(text, "\n\t")
@@ -523,7 +527,7 @@ def test_report_shows_unsafe_characters_escaped(run, sneaky, fmt):
                                               for line in block.splitlines() if line.strip())
 
 
-def test_diff_shows_unsafe_characters_escaped(run, sneaky):
+def test_diff_shows_unsafe_characters_escaped(run: Run, sneaky: Path) -> None:
     for fmt in ("text", "md", "json"):
         result = run("diff", MINI_PLAN, sneaky, "--format", fmt, "--plan", sneaky)
         assert result.exit_code == 0, result.stderr
@@ -534,7 +538,7 @@ def test_diff_shows_unsafe_characters_escaped(run, sneaky):
     "\x1b[2J", "\x9b31m", "a\u2028b", "\u202e", "\udcff", "\ud800", "\U000e0041", "\x00", "ok",
     "\u2029\n\r\t", "\x7f", "\ufeff", "\U0001f600",
 ])
-def test_json_of_any_text_is_valid_exact_and_plain(text):
+def test_json_of_any_text_is_valid_exact_and_plain(text: str) -> None:
     from ap_cli.diagnostics import dump_json
 
     out = dump_json({"k": text, text: [text]})
@@ -549,14 +553,14 @@ def test_json_of_any_text_is_valid_exact_and_plain(text):
     " =1+1", "\u00a0=HYPERLINK(\"x\")", "\u3000+1", "\u2003-1", " \t@SUM(A1)", "＝1+1", "＋1", "－1", "＠SUM(A1)",
     "﹦1", "﹢1", "﹣1", "﹫x", "\n=1", "\r\n=1", "\t1", "\u2028=1",
 ])
-def test_csv_neutralises_disguised_formulas(value):
+def test_csv_neutralises_disguised_formulas(value: str) -> None:
     """Spreadsheets skip leading spaces (NBSP too) and read full-width and small forms of = + - @."""
     cell = output.csv_safe(value)
     assert cell.startswith("'"), cell
     assert not raw(cell, "\n\t")
 
 
-def test_csv_leaves_ordinary_text_alone():
+def test_csv_leaves_ordinary_text_alone() -> None:
     for value in ("a=1", "Ligji nr. 9669", "VKM − 12", "2009-06-20", "'=1"):
         assert output.csv_safe(value) == value
 
@@ -567,7 +571,7 @@ HTML_ATTACK = ("</script><script>alert(1)</script> </style><style>*{display:none
                "javascript:alert(1) <a href=\"javascript:alert(1)\">x</a> ]]> <!-- -->")
 
 
-def test_html_report_cannot_close_its_script_or_add_links(run, plan):
+def test_html_report_cannot_close_its_script_or_add_links(run: Run, plan: Path) -> None:
     text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
     (plan / "2-mbrojtja.yaml").write_text(text.replace(q(RICH), q(HTML_ATTACK), 1), encoding="utf-8")
     log = plan / "progress" / "2009Q2" / "demo.yaml"
@@ -580,7 +584,7 @@ def test_html_report_cannot_close_its_script_or_add_links(run, plan):
     assert "&lt;/script&gt;" in page
 
 
-def test_markdown_report_mermaid_cannot_be_broken_by_line_separators(run, plan):
+def test_markdown_report_mermaid_cannot_be_broken_by_line_separators(run: Run, plan: Path) -> None:
     text = (plan / "2-mbrojtja.yaml").read_text(encoding="utf-8")
     evil = "\u202ex\u2028click t1 href \"javascript:alert(1)\"\u2029%%{init: {'theme':'dark'}}%%\u0085```"
     (plan / "2-mbrojtja.yaml").write_text(text.replace(q(MERMAID), q(evil), 1), encoding="utf-8")
@@ -595,7 +599,7 @@ def test_markdown_report_mermaid_cannot_be_broken_by_line_separators(run, plan):
 
 # ----------------------------------------------------------------------------- user templates (issue 14)
 
-def template(tmp_path, name: str, body: str) -> Path:
+def template(tmp_path: Path, name: str, body: str) -> Path:
     folder = tmp_path / "templates-from-a-pr"
     folder.mkdir(exist_ok=True)
     (folder / name).write_text(body, encoding="utf-8")
@@ -613,7 +617,8 @@ def template(tmp_path, name: str, body: str) -> Path:
     ('{% for p in pillars %}\n{{ p.update({"numeral": "X"}) }}\n{% endfor %}\n', 2),
 ], ids=["cycler-popen", "joiner-system", "lipsum-globals", "subclasses", "format-dunder", "list-append",
         "clear-data", "update-data"])
-def test_user_template_runs_in_the_sandbox(run, plan, tmp_path, monkeypatch, body, line):
+def test_user_template_runs_in_the_sandbox(run: Run, plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           body: str, line: int) -> None:
     """`--template` may come from a pull request: jinja2's immutable sandbox refuses any way out,
     and the refusal names the template's file and line; nothing runs."""
     monkeypatch.chdir(tmp_path)
@@ -626,7 +631,7 @@ def test_user_template_runs_in_the_sandbox(run, plan, tmp_path, monkeypatch, bod
 
 
 @pytest.mark.parametrize("name", [".git/config", "../secret.j2", "token.txt", ".hidden.j2", "sub/.env.j2"])
-def test_user_template_loads_only_templates(run, plan, tmp_path, name):
+def test_user_template_loads_only_templates(run: Run, plan: Path, tmp_path: Path, name: str) -> None:
     """`{% include ".git/config" %}` would put the checkout's token in a report artifact."""
     folder = tmp_path / "templates-from-a-pr"
     for secret in (".git/config", "token.txt", ".hidden.j2", "sub/.env.j2"):
@@ -639,7 +644,7 @@ def test_user_template_loads_only_templates(run, plan, tmp_path, name):
     assert "template not found" in result.stderr
 
 
-def test_user_templates_still_work_escape_and_fail_loudly(run, plan, tmp_path):
+def test_user_templates_still_work_escape_and_fail_loudly(run: Run, plan: Path, tmp_path: Path) -> None:
     page = template(tmp_path, "mine.html.j2", '{% extends "report.html.j2" %}\n')
     result = run("report", "--as-of", "2009-06", "--template", page, "--plan", plan)
     assert result.exit_code == 0 and "<b>të reja</b>" not in result.stdout and "&lt;b&gt;të reja" in result.stdout

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
 from ap_cli.formatting import format_text
 from ap_cli.source import parse_text
-from conftest import MINI_PLAN, REAL_PLAN, ROOT
+from conftest import MINI_PLAN, REAL_PLAN, ROOT, Run
 
 MESSY = """\
 # top comment
@@ -42,7 +43,7 @@ goals:
 # final comment
 
 
-"""
+"""  # noqa: E501
 
 HOUSE = """\
 # top comment
@@ -77,7 +78,7 @@ goals:
 """
 
 
-def shape(value):
+def shape(value: object) -> object:
     if isinstance(value, dict):
         return [(k, shape(v)) for k, v in value.items()]
     if isinstance(value, list):
@@ -85,7 +86,7 @@ def shape(value):
     return (type(value).__name__, value)
 
 
-def test_house_style():
+def test_house_style() -> None:
     assert format_text(MESSY) == HOUSE
     assert shape(parse_text(HOUSE)) == shape(parse_text(MESSY))
 
@@ -99,34 +100,34 @@ def test_house_style():
     "# only a comment   \n\n\n",
     "a: {x: 1, y: [1, 2]}\nb: !!str 12\n",
 ])
-def test_fmt_is_idempotent_and_keeps_values(text):
+def test_fmt_is_idempotent_and_keeps_values(text: str) -> None:
     once = format_text(text)
     assert format_text(once) == once
     assert shape(parse_text(once)) == shape(parse_text(text.lstrip("\ufeff")))
     assert "\r" not in once and once.endswith("\n") and not once.endswith("\n\n")
 
 
-def test_a_top_level_list_sits_at_column_0_and_keeps_comment_columns():
+def test_a_top_level_list_sits_at_column_0_and_keeps_comment_columns() -> None:
     # Inline comments keep their column, so aligned comments stay aligned.
     assert format_text("  - a: null  # c\n    b: 1\n") == "- a: null    # c\n  b: 1\n"
     assert format_text("- a: null  # c\n  b: 1\n") == "- a: null  # c\n  b: 1\n"
 
 
-def test_fmt_refuses_rather_than_drop_a_comment():
+def test_fmt_refuses_rather_than_drop_a_comment() -> None:
     from ap_cli.formatting import FormatError
 
     with pytest.raises(FormatError, match="comment"):
         format_text("a: [x, # inside a flow list\n  y]\n")
 
 
-def copy_plan(src, tmp_path):
+def copy_plan(src: Path, tmp_path: Path) -> Path:
     target = tmp_path / "plan"
     shutil.copytree(src, target)
     return target
 
 
 @pytest.mark.parametrize("src", [REAL_PLAN, MINI_PLAN, ROOT / "examples" / "progress-demo"])
-def test_fmt_never_changes_the_loaded_data_of_the_real_files(run, tmp_path, src):
+def test_fmt_never_changes_the_loaded_data_of_the_real_files(run: Run, tmp_path: Path, src: Path) -> None:
     from ap_cli.formatting import plan_files
 
     plan = copy_plan(src, tmp_path)
@@ -147,7 +148,7 @@ def test_fmt_never_changes_the_loaded_data_of_the_real_files(run, tmp_path, src)
     assert again.exit_code == 0 and again.stdout == ""
 
 
-def test_fmt_keeps_the_plan_loading_the_same(run, tmp_path):
+def test_fmt_keeps_the_plan_loading_the_same(run: Run, tmp_path: Path) -> None:
     from ap_cli.loader import load_plan
 
     plan = copy_plan(MINI_PLAN, tmp_path)
@@ -155,13 +156,15 @@ def test_fmt_keeps_the_plan_loading_the_same(run, tmp_path):
         (plan / "1-provat.yaml").read_text(encoding="utf-8").replace("\n", "  \n").replace("  ", "    "),
         encoding="utf-8")
     loaded, _ = load_plan(plan)
+    assert loaded is not None
     run("fmt", "--plan", plan)
     reloaded, _ = load_plan(plan)
+    assert reloaded is not None
     assert [a.activity for a in reloaded.activities] == [a.activity for a in loaded.activities]
     assert [p.entry for p in reloaded.progress] == [p.entry for p in loaded.progress]
 
 
-def test_fmt_check_lists_files_and_changes_nothing(run, tmp_path):
+def test_fmt_check_lists_files_and_changes_nothing(run: Run, tmp_path: Path) -> None:
     plan = copy_plan(MINI_PLAN, tmp_path)
     untidy = plan / "institutions.yaml"
     text = untidy.read_text(encoding="utf-8") + "\n\n\n"
@@ -175,7 +178,7 @@ def test_fmt_check_lists_files_and_changes_nothing(run, tmp_path):
     assert run("fmt", "--check", untidy).exit_code == 0
 
 
-def test_fmt_leaves_invalid_files_alone_and_says_why(run, tmp_path):
+def test_fmt_leaves_invalid_files_alone_and_says_why(run: Run, tmp_path: Path) -> None:
     plan = copy_plan(MINI_PLAN, tmp_path)
     bad = plan / "progress" / "2009Q2" / "broken.yaml"
     bad.write_text("- ref: &a I-1.(a).1\n-   ref: *a\n", encoding="utf-8")

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,12 @@ ORIGINAL = {name: (REAL_PLAN / name).read_text(encoding="utf-8") for name in FIL
 # ----------------------------------------------------------------------------- damage
 
 
-def delete_line(lines: list[str], at: float, _) -> None:
+def delete_line(lines: list[str], at: float, _: int) -> None:
     if lines:
         del lines[int(at * len(lines))]
 
 
-def duplicate_line(lines: list[str], at: float, _) -> None:
+def duplicate_line(lines: list[str], at: float, _: int) -> None:
     if lines:
         i = int(at * len(lines))
         lines.insert(i, lines[i])
@@ -81,6 +82,7 @@ def insert_indicator(lines: list[str], at: float, amount: int) -> None:
     lines[:] = text.split("\n")
 
 
+Step = tuple[Callable[[list[str], float, int], None], float, int]  # damage, where, how much
 DAMAGE = [delete_line, duplicate_line, reindent_line, break_quote, swap_characters, insert_indicator]
 
 damages = st.lists(
@@ -88,7 +90,7 @@ damages = st.lists(
     min_size=1, max_size=5)
 
 
-def damaged(name: str, steps) -> str:
+def damaged(name: str, steps: list[Step]) -> str:
     lines = ORIGINAL[name].split("\n")
     for damage, at, amount in steps:
         damage(lines, at, amount)
@@ -99,7 +101,7 @@ def damaged(name: str, steps) -> str:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A copy of the real plan, and a private parse cache (the damage exercises it too)."""
     root = tmp_path_factory.mktemp("fuzz")
     shutil.copytree(REAL_PLAN, root / "plan")
@@ -147,7 +149,7 @@ def _keep(name: str, raw: bytes) -> Path:
 @settings(max_examples=EXAMPLES, derandomize=EXAMPLES <= 50, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(name=st.sampled_from(FILES), steps=damages)
-def test_check_survives_random_damage(workdir, name, steps):
+def test_check_survives_random_damage(workdir: Path, name: str, steps: list[Step]) -> None:
     check_survives(workdir, name, damaged(name, steps))
 
 
@@ -155,6 +157,6 @@ REGRESSION_FILES = sorted(REGRESSIONS.glob("*--*.yaml"))
 
 
 @pytest.mark.parametrize("case", REGRESSION_FILES, ids=[p.stem for p in REGRESSION_FILES])
-def test_kept_crashing_inputs(workdir, case):
+def test_kept_crashing_inputs(workdir: Path, case: Path) -> None:
     name = case.name.split("--")[0] + ".yaml"
     check_survives(workdir, name, case.read_bytes())

@@ -2,12 +2,14 @@
 reader that finds the `apcli` commands a workflow or action runs (tests/test_action.py uses it)."""
 
 import shlex
+from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
+from typer.core import TyperGroup
 
 from ap_cli.diagnostics import Diagnostic, format_github
-from conftest import ROOT
+from conftest import ROOT, Run
 
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 
@@ -15,19 +17,19 @@ HOOKS = ROOT / ".pre-commit-hooks.yaml"
 # ----------------------------------------------------------------------------- annotations
 
 
-def test_annotation_escapes_data_and_properties():
+def test_annotation_escapes_data_and_properties() -> None:
     d = Diagnostic("plan/a,b:c%.yaml", 3, 7, "error", "bad:code,x", "100% sure\nsecond line\r")
     first = format_github([d]).splitlines()[0]
     assert first == ("::error file=plan/a%2Cb%3Ac%25.yaml,line=3,col=7,title=bad%3Acode%2Cx"
                      "::100%25 sure%0Asecond line%0D")
 
 
-def test_annotation_without_a_position_names_only_the_file():
+def test_annotation_without_a_position_names_only_the_file() -> None:
     d = Diagnostic("plan/plan.yaml", 0, 0, "warning", "no-plan", "no plan.yaml")
     assert format_github([d]).splitlines()[0] == "::warning file=plan/plan.yaml,title=no-plan::no plan.yaml"
 
 
-def test_annotations_then_the_full_plain_list():
+def test_annotations_then_the_full_plain_list() -> None:
     ds = [Diagnostic("p.yaml", 1, 1, "error", "x", "one"), Diagnostic("p.yaml", 2, 1, "warning", "y", "two")]
     assert format_github(ds).splitlines() == [
         "::error file=p.yaml,line=1,col=1,title=x::one",
@@ -37,7 +39,8 @@ def test_annotations_then_the_full_plain_list():
     ]
 
 
-def test_check_on_actions_escapes_what_the_plan_says(run, mini_plan, tmp_path, monkeypatch):
+def test_check_on_actions_escapes_what_the_plan_says(run: Run, mini_plan: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A plan directory and a body name full of the characters annotations must escape."""
     odd = tmp_path / "plan,v1:50%"
     mini_plan.rename(odd)
@@ -57,7 +60,7 @@ def test_check_on_actions_escapes_what_the_plan_says(run, mini_plan, tmp_path, m
 # ----------------------------------------------------------------------------- pre-commit
 
 
-def test_pre_commit_hook_checks_the_whole_plan():
+def test_pre_commit_hook_checks_the_whole_plan() -> None:
     hooks = YAML(typ="safe").load(HOOKS.read_text(encoding="utf-8"))
     [hook] = hooks
     assert hook["id"] == "apcli-check"
@@ -89,12 +92,14 @@ def apcli_invocations(script: str) -> list[list[str]]:
     return found
 
 
-def assert_runs_existing_commands(invocations):
+def assert_runs_existing_commands(invocations: list[list[str]]) -> None:
     import typer.main
 
     from ap_cli.cli import app
 
-    commands = typer.main.get_command(app).commands
+    group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
+    commands = group.commands
     for args in invocations:
         assert args[0] == "apcli" and len(args) > 1, args
         assert args[1] in commands, f"`apcli {args[1]}` is not a command of apcli (have: {sorted(commands)})"
@@ -109,5 +114,5 @@ def assert_runs_existing_commands(invocations):
     ("a && apcli check --format=github | tee x", [["apcli", "check", "--format=github"]]),
     ("apcli report \\\n  --out r.md", [["apcli", "report", "--out", "r.md"]]),
 ])
-def test_apcli_invocations_reader(script, expected):
+def test_apcli_invocations_reader(script: str, expected: list[list[str]]) -> None:
     assert apcli_invocations(script) == expected

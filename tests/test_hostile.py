@@ -21,13 +21,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ap_cli import edit
 from ap_cli.source import MAX_DEPTH, MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_NODES, parse_text
-from conftest import MINI_PLAN, ROOT
+from conftest import MINI_PLAN, ROOT, Run
+
+if TYPE_CHECKING:
+    from typer.testing import Result
 
 PILLAR = "2-mbrojtja.yaml"
 CLEAN = (MINI_PLAN / PILLAR).read_bytes()
@@ -40,7 +45,7 @@ def nested_block(levels: int) -> bytes:
 
 def billion_laughs() -> bytes:
     lines = [b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for prev, name in zip("abcdefgh", "bcdefghi"):
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [{','.join('*' + prev for _ in range(9))}]".encode())
     return b"\n".join(lines) + b"\n"
 
@@ -118,13 +123,13 @@ REFUSED = [
 
 
 @pytest.fixture
-def plan(tmp_path):
+def plan(tmp_path: Path) -> Path:
     target = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, target)
     return target
 
 
-def refused(run, plan, name=PILLAR):
+def refused(run: Run, plan: Path, name: str = PILLAR) -> list[str]:
     """Run `check`; return its error lines about `name`, after the common assertions.
 
     "Within a second" is CPU time of this process (the CLI runs in it), which other jobs on a
@@ -142,7 +147,7 @@ def refused(run, plan, name=PILLAR):
 
 
 @pytest.mark.parametrize("content, line, col, code", [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
-def test_refused_with_exact_position(plan, run, content, line, col, code):
+def test_refused_with_exact_position(plan: Path, run: Run, content: bytes, line: int, col: int, code: str) -> None:
     (plan / PILLAR).write_bytes(content)
     errors = refused(run, plan)
     assert errors, "no error reported for the replaced file"
@@ -151,7 +156,7 @@ def test_refused_with_exact_position(plan, run, content, line, col, code):
     assert len(errors[0]) < 400, "messages quote at most a short excerpt of the input"
 
 
-def test_file_over_the_size_cap(plan, run):
+def test_file_over_the_size_cap(plan: Path, run: Run) -> None:
     """A real file one byte over the cap, of harmless comment lines, refused without being parsed."""
     line = b"# " + b"x" * 77 + b"\n"
     with open(plan / PILLAR, "wb") as f:
@@ -164,7 +169,7 @@ def test_file_over_the_size_cap(plan, run):
                       f"the limit is {MAX_FILE_BYTES:,} (file-too-large)"]
 
 
-def test_file_at_the_size_cap_is_read(plan, run):
+def test_file_at_the_size_cap_is_read(plan: Path, run: Run) -> None:
     line = b"# " + b"x" * 77 + b"\n"
     with open(plan / PILLAR, "wb") as f:
         f.write(CLEAN)
@@ -175,7 +180,7 @@ def test_file_at_the_size_cap_is_read(plan, run):
     assert result.exit_code == 0, result.stdout
 
 
-def test_longest_line_and_most_values_allowed_are_read(plan, run):
+def test_longest_line_and_most_values_allowed_are_read(plan: Path, run: Run) -> None:
     longest = '    title: "' + "ë" * (MAX_LINE_CHARS - len('    title: ""')) + '"'
     assert len(longest) == MAX_LINE_CHARS
     text = CLEAN.decode().replace('    title: "Mbrojtja e viktimave"', longest)
@@ -187,7 +192,7 @@ def test_longest_line_and_most_values_allowed_are_read(plan, run):
     assert f"{plan / PILLAR}:4:1: [error] unknown field 'extra' (unknown-field)" in result.stdout
 
 
-def test_no_object_is_ever_constructed(plan, run, tmp_path):
+def test_no_object_is_ever_constructed(plan: Path, run: Run, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     (plan / PILLAR).write_bytes(
         b"pillar: !!python/object/apply:os.system [\"touch " + str(marker).encode() + b"\"]\n")
@@ -200,7 +205,7 @@ def test_no_object_is_ever_constructed(plan, run, tmp_path):
     ("../../etc/passwd", "is not inside"),
     ("link.yaml", "links to a file outside"),
 ])
-def test_pillar_files_stay_inside_the_plan(plan, run, listed, how):
+def test_pillar_files_stay_inside_the_plan(plan: Path, run: Run, listed: str, how: str) -> None:
     (plan / "link.yaml").symlink_to("/etc/hostname")
     text = (plan / "plan.yaml").read_text().replace("  - 2-mbrojtja.yaml", f"  - {listed}")
     (plan / "plan.yaml").write_text(text)
@@ -209,7 +214,7 @@ def test_pillar_files_stay_inside_the_plan(plan, run, listed, how):
                       "(outside-plan)"]
 
 
-def test_symlinked_progress_file_to_outside_is_not_read(plan, run):
+def test_symlinked_progress_file_to_outside_is_not_read(plan: Path, run: Run) -> None:
     (plan / "progress" / "secrets.yaml").symlink_to("/etc/hostname")
     errors = refused(run, plan, "progress/secrets.yaml")
     assert errors == [f"{plan / 'progress' / 'secrets.yaml'}:0:0: [error] links to a file outside "
@@ -217,7 +222,7 @@ def test_symlinked_progress_file_to_outside_is_not_read(plan, run):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
-def test_fifo_or_device_is_not_waited_on(plan, run):
+def test_fifo_or_device_is_not_waited_on(plan: Path, run: Run) -> None:
     (plan / "institutions.yaml").unlink()
     os.mkfifo(plan / "institutions.yaml")
     errors = refused(run, plan, "institutions.yaml")
@@ -227,10 +232,11 @@ def test_fifo_or_device_is_not_waited_on(plan, run):
 # ----------------------------------------------------------------------------- sloppy but valid
 
 
-def export(run, plan) -> list:
+def export(run: Run, plan: Path) -> list[dict[str, Any]]:
     result = run("export", "--format", "json", "--plan", plan)
     assert result.exit_code == 0, result.stdout + result.stderr
-    return json.loads(result.stdout)
+    rows: list[dict[str, Any]] = json.loads(result.stdout)
+    return rows
 
 
 SLOPPY = {
@@ -245,7 +251,7 @@ SLOPPY = {
 
 
 @pytest.mark.parametrize("damage", SLOPPY.values(), ids=SLOPPY.keys())
-def test_sloppy_but_valid_reads_the_same(plan, run, damage):
+def test_sloppy_but_valid_reads_the_same(plan: Path, run: Run, damage: Callable[[bytes], bytes]) -> None:
     expected = export(run, plan)
     for name in ("plan.yaml", "institutions.yaml", "1-provat.yaml", PILLAR):
         (plan / name).write_bytes(damage((plan / name).read_bytes()))
@@ -254,7 +260,7 @@ def test_sloppy_but_valid_reads_the_same(plan, run, damage):
 
 
 @pytest.mark.parametrize("damage", SLOPPY.values(), ids=SLOPPY.keys())
-def test_sloppy_files_report_the_same_positions(plan, run, damage):
+def test_sloppy_files_report_the_same_positions(plan: Path, run: Run, damage: Callable[[bytes], bytes]) -> None:
     broken = CLEAN.replace(b"deadline: \"Deri n\xc3\xab fund t\xc3\xab 2009\"", b"deadline: \"korrik\"")
     (plan / PILLAR).write_bytes(broken)
     expected = refused(run, plan)
@@ -273,7 +279,7 @@ REFS = ["I-1.(a).1", "I-1.(a).2", "I-1.(a).3", "I-1.(a).4", "I-1.(a).5", "I-1.(a
 ADD = ("progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-08-20", "--by", "ZKKA")
 
 
-def apcli(*args, **kwargs) -> subprocess.Popen:
+def apcli(*args: object, **kwargs: Any) -> subprocess.Popen[str]:
     """A separate `apcli` process (for concurrency and kill tests), of the code under test."""
     import ap_cli
 
@@ -282,22 +288,22 @@ def apcli(*args, **kwargs) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
-def entries(path) -> list:
+def entries(path: Path) -> list[Any]:
     return list(parse_text(path.read_text(encoding="utf-8")) or [])
 
 
-def one_line_failure(result, *needles, code=1) -> str:
+def one_line_failure(result: Result, *needles: str, code: int = 1) -> str:
     """The command failed with `code` and one `apcli: …` line holding each needle; no traceback."""
     output = result.stdout + result.stderr
     assert result.exit_code == code, output
     assert "Traceback" not in output
     assert all(n in result.stderr for n in needles), result.stderr
-    return result.stderr
+    return str(result.stderr)
 
 
-def snapshot(root) -> dict:
+def snapshot(root: Path) -> dict[str, tuple[str, str | bytes | None]]:
     """Every entry under `root` (links as links): name → (kind, content or target)."""
-    out = {}
+    out: dict[str, tuple[str, str | bytes | None]] = {}
     for p in sorted(root.rglob("*")):
         if p.name == ".apcli.lock":  # the lock itself is apcli's bookkeeping, not data
             continue
@@ -313,7 +319,7 @@ def snapshot(root) -> dict:
 # ----------------------------------------------------------------------------- lost updates
 
 
-def test_twenty_concurrent_writers_lose_no_entry(plan, run):
+def test_twenty_concurrent_writers_lose_no_entry(plan: Path, run: Run) -> None:
     """Before the lock, 20 `progress add` at once all said 'added' and 2–10 entries survived."""
     procs = [apcli("progress", "add", REFS[i % len(REFS)], "--status", "in_progress", "--date", "2009-08-20",
                    "--by", "ZKKA", "--note", f"writer {i}", "--plan", plan) for i in range(20)]
@@ -325,7 +331,8 @@ def test_twenty_concurrent_writers_lose_no_entry(plan, run):
     assert not list(plan.rglob("*.tmp"))
 
 
-def test_a_writer_waits_for_the_lock_and_gives_up_with_a_message(plan, run, monkeypatch):
+def test_a_writer_waits_for_the_lock_and_gives_up_with_a_message(plan: Path, run: Run,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from filelock import FileLock
 
     monkeypatch.setattr(edit, "LOCK_TIMEOUT", 0.3)
@@ -340,7 +347,7 @@ def test_a_writer_waits_for_the_lock_and_gives_up_with_a_message(plan, run, monk
     assert run(*ADD, "--plan", plan, "--dry-run").exit_code == 0  # a dry run needs no lock
 
 
-def test_the_lock_file_is_never_a_link_and_never_plan_data(plan, run, tmp_path):
+def test_the_lock_file_is_never_a_link_and_never_plan_data(plan: Path, run: Run, tmp_path: Path) -> None:
     victim = tmp_path / "victim"
     victim.write_bytes(b"precious\n")
     (plan / ".apcli.lock").unlink(missing_ok=True)
@@ -355,7 +362,7 @@ def test_the_lock_file_is_never_a_link_and_never_plan_data(plan, run, tmp_path):
     assert ".apcli.lock" in (ROOT / ".gitignore").read_text().splitlines()
 
 
-def test_only_writing_commands_import_filelock():
+def test_only_writing_commands_import_filelock() -> None:
     code = ("import sys; from ap_cli.cli import app; from typer.testing import CliRunner; "
             "r = CliRunner().invoke(app, ['overdue', '--as-of', '2009-06', '--plan', sys.argv[1]]); "
             "print(r.exit_code, 'filelock' in sys.modules)")
@@ -364,7 +371,7 @@ def test_only_writing_commands_import_filelock():
     assert done.stdout.split() == ["0", "False"], done.stderr
 
 
-def test_kills_during_writes_never_corrupt_and_leave_no_temp_file_behind(plan, run):
+def test_kills_during_writes_never_corrupt_and_leave_no_temp_file_behind(plan: Path, run: Run) -> None:
     """SIGKILL at random moments of `progress add`; then a stale temporary file of the kind a
     kill between write and rename leaves. The log always reads, and the next writer sweeps."""
     import random
@@ -396,7 +403,7 @@ def test_kills_during_writes_never_corrupt_and_leave_no_temp_file_behind(plan, r
 # ----------------------------------------------------------------------------- symbolic links
 
 
-def test_add_never_writes_through_a_linked_quarter_folder(plan, run, tmp_path):
+def test_add_never_writes_through_a_linked_quarter_folder(plan: Path, run: Run, tmp_path: Path) -> None:
     """Before: `/elsewhere/zkka.yaml` was written, exit 0, and `check` skipped the folder."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -409,7 +416,7 @@ def test_add_never_writes_through_a_linked_quarter_folder(plan, run, tmp_path):
                       f"{plan / 'progress'} (outside-plan)"]
 
 
-def test_a_linked_progress_file_is_never_replaced_nor_read_twice(plan, run):
+def test_a_linked_progress_file_is_never_replaced_nor_read_twice(plan: Path, run: Run) -> None:
     """Before: the link was replaced by a copy of its target plus the entry: every entry twice."""
     quarter = plan / "progress" / "2009Q2"
     (quarter / "zkka.yaml").symlink_to("demo.yaml")
@@ -423,7 +430,8 @@ def test_a_linked_progress_file_is_never_replaced_nor_read_twice(plan, run):
         "put a file there instead of the link (symlink)"]
 
 
-def test_a_progress_folder_linked_out_of_the_plan_is_neither_read_nor_written(plan, run, tmp_path):
+def test_a_progress_folder_linked_out_of_the_plan_is_neither_read_nor_written(plan: Path, run: Run,
+                                                                              tmp_path: Path) -> None:
     outside = tmp_path / "outside-progress"
     shutil.move(plan / "progress", outside)
     (plan / "progress").symlink_to(outside)
@@ -435,7 +443,7 @@ def test_a_progress_folder_linked_out_of_the_plan_is_neither_read_nor_written(pl
 
 
 @pytest.mark.parametrize("where", ["pillar", "institutions", "progress-file", "progress-folder"])
-def test_a_symbolic_link_loop_is_a_located_error(plan, run, where):
+def test_a_symbolic_link_loop_is_a_located_error(plan: Path, run: Run, where: str) -> None:
     """Before: RuntimeError('Symlink loop …') from Path.resolve, a traceback."""
     if where == "pillar":
         (plan / PILLAR).unlink()
@@ -459,7 +467,7 @@ def test_a_symbolic_link_loop_is_a_located_error(plan, run, where):
     assert fmt.exit_code == (0 if where == "progress-folder" else 1)  # fmt looks at *.yaml only
 
 
-def test_a_looping_plan_or_argument_is_a_clear_error(plan, run, tmp_path):
+def test_a_looping_plan_or_argument_is_a_clear_error(plan: Path, run: Run, tmp_path: Path) -> None:
     loop = tmp_path / "loop"
     loop.symlink_to("loop")
     result = run("check", "--plan", loop)
@@ -477,7 +485,7 @@ def test_a_looping_plan_or_argument_is_a_clear_error(plan, run, tmp_path):
     one_line_failure(run(*ADD, "--plan", plan, "--progress", loop), f"{loop}: symbolic link loop")
 
 
-def test_fmt_never_replaces_a_link(plan, run, tmp_path):
+def test_fmt_never_replaces_a_link(plan: Path, run: Run, tmp_path: Path) -> None:
     outside = tmp_path / "outside.yaml"
     outside.write_bytes(b"a:    1\n")
     (plan / "progress" / "x.yaml").symlink_to(outside)
@@ -488,7 +496,7 @@ def test_fmt_never_replaces_a_link(plan, run, tmp_path):
     assert (plan / "progress" / "x.yaml").is_symlink() and outside.read_bytes() == b"a:    1\n"
 
 
-def test_a_hard_link_from_outside_is_never_written_through(plan, run, tmp_path):
+def test_a_hard_link_from_outside_is_never_written_through(plan: Path, run: Run, tmp_path: Path) -> None:
     """A hard link cannot be told from a file; the write replaces the plan's name only."""
     outside = tmp_path / "outside.yaml"
     outside.write_bytes(b"# not the plan's\n")
@@ -502,7 +510,7 @@ def test_a_hard_link_from_outside_is_never_written_through(plan, run, tmp_path):
 # ----------------------------------------------------------------------------- devices, FIFOs, folders
 
 
-def special(kind: str, path) -> None:
+def special(kind: str, path: Path) -> None:
     """Make a FIFO, a character device (like /dev/null), a socket, a folder, or a link to a FIFO
     (what /dev/stdout is to a pipe), at `path`, under a temporary directory."""
     if "fifo" in kind and not hasattr(os, "mkfifo"):
@@ -543,14 +551,15 @@ OUT_COMMANDS = {
 
 @pytest.mark.parametrize("command, kind", [(c, k) for c in OUT_COMMANDS for k in KINDS]
                          + [("template", "directory")])  # report --out DIR writes DIR/report.<format>
-def test_out_writes_only_regular_files(plan, run, tmp_path, monkeypatch, command, kind):
+def test_out_writes_only_regular_files(plan: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       command: str, kind: str) -> None:
     """Before: `report --out /dev/stdout` (or /dev/null, a device) replaced it with a file, exit 0;
     `progress template --out DIR --force` was an IsADirectoryError traceback."""
     out = Path(tempfile.mkdtemp(dir=tmp_path)) / "o"
     special(kind, out)
     before = os.lstat(out)
 
-    def no_write(*args, **kwargs):
+    def no_write(*args: object, **kwargs: object) -> None:
         raise AssertionError("opened for writing")
 
     monkeypatch.setattr(edit, "write_atomic", no_write)
@@ -564,7 +573,7 @@ def test_out_writes_only_regular_files(plan, run, tmp_path, monkeypatch, command
 
 @pytest.mark.parametrize("command, victim", [("report", "plan.yaml"), ("report-html", PILLAR),
                                              ("template", "progress/2009Q2/demo.yaml")])
-def test_out_never_replaces_a_file_of_the_plan(plan, run, command, victim):
+def test_out_never_replaces_a_file_of_the_plan(plan: Path, run: Run, command: str, victim: str) -> None:
     """Before: `report --out plan/plan.yaml` replaced the plan's metadata with a report, and a
     form saved with --force over a progress file dropped its entries."""
     before = snapshot(plan)
@@ -574,7 +583,8 @@ def test_out_never_replaces_a_file_of_the_plan(plan, run, command, victim):
 
 
 @pytest.mark.parametrize("command", OUT_COMMANDS)
-def test_out_dash_is_standard_output(plan, run, tmp_path, command, monkeypatch):
+def test_out_dash_is_standard_output(plan: Path, run: Run, tmp_path: Path, command: str,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     args = [a.format(plan=plan, out="-") for a in OUT_COMMANDS[command]]
     result = run(*args)
@@ -583,7 +593,7 @@ def test_out_dash_is_standard_output(plan, run, tmp_path, command, monkeypatch):
     assert not (tmp_path / "-").exists()
 
 
-def test_out_inside_a_folder_refuses_a_special_report_file(plan, run, tmp_path):
+def test_out_inside_a_folder_refuses_a_special_report_file(plan: Path, run: Run, tmp_path: Path) -> None:
     out = tmp_path / "reports"
     out.mkdir()
     os.mkfifo(out / "report.md")
@@ -595,7 +605,7 @@ def test_out_inside_a_folder_refuses_a_special_report_file(plan, run, tmp_path):
     assert stat.S_ISFIFO(os.lstat(out / "index.md").st_mode)
 
 
-def test_a_folder_where_a_plan_file_is_expected(plan, run):
+def test_a_folder_where_a_plan_file_is_expected(plan: Path, run: Run) -> None:
     (plan / PILLAR).unlink()
     (plan / PILLAR).mkdir()
     (plan / "institutions.yaml").unlink()
@@ -607,7 +617,7 @@ def test_a_folder_where_a_plan_file_is_expected(plan, run):
 
 
 @pytest.mark.parametrize("kind", ["directory", "fifo", "quarter-is-a-file"])
-def test_a_progress_file_that_is_not_a_file(plan, run, kind):
+def test_a_progress_file_that_is_not_a_file(plan: Path, run: Run, kind: str) -> None:
     quarter = plan / "progress" / "2009Q3"
     if kind == "quarter-is-a-file":
         quarter.write_bytes(b"")
@@ -638,7 +648,7 @@ def permissions_enforced() -> bool:
 @pytest.mark.skipif(not permissions_enforced(),
                     reason="permissions are not enforced for this user (root); EACCES on writing is simulated in "
                            "test_a_failed_write_is_one_line_and_leaves_nothing_behind")
-def test_permission_denied_on_reading_and_on_writing(plan, run):
+def test_permission_denied_on_reading_and_on_writing(plan: Path, run: Run) -> None:
     (plan / "institutions.yaml").chmod(0)
     try:
         assert refused(run, plan, "institutions.yaml") == [
@@ -678,7 +688,8 @@ EMPTY_PATHS = {
 
 @pytest.mark.parametrize("value", ["", "   "], ids=["empty", "blank"])
 @pytest.mark.parametrize("args", EMPTY_PATHS.values(), ids=EMPTY_PATHS.keys())
-def test_empty_or_blank_paths_are_usage_errors(run, tmp_path, monkeypatch, args, value):
+def test_empty_or_blank_paths_are_usage_errors(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               args: tuple[str, ...], value: str) -> None:
     """Before: `fmt ""` reformatted YAML in the working directory, `--progress ""` read all of it,
     and `diff ""` compared ./plan with itself, printed 'No changes' and exited 0."""
     shutil.copytree(MINI_PLAN, tmp_path / "plan")
@@ -698,7 +709,7 @@ def test_empty_or_blank_paths_are_usage_errors(run, tmp_path, monkeypatch, args,
     ("plan\0x", "the path holds a NUL character"),
 ])
 @pytest.mark.parametrize("option", ["--plan", "--progress", "--out"])
-def test_impossible_paths_are_usage_errors(run, option, value, message):
+def test_impossible_paths_are_usage_errors(run: Run, option: str, value: str, message: str) -> None:
     """Before: OSError 36 (File name too long), a traceback."""
     args = ("report", option, value) if option == "--out" else ("stats", option, value)
     result = run(*args)
@@ -706,28 +717,30 @@ def test_impossible_paths_are_usage_errors(run, option, value, message):
     assert len(result.stderr) < 1000, "the message does not echo the path"
 
 
-def test_an_unforeseen_file_system_error_is_one_line(run, plan, monkeypatch):
+def test_an_unforeseen_file_system_error_is_one_line(run: Run, plan: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file vanishing mid-run, or permission denied where no command expected it."""
     from ap_cli import loader
 
-    def vanished(*args, **kwargs):
+    def vanished(*args: object, **kwargs: object) -> None:
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(plan / "institutions.yaml"))
 
     monkeypatch.setattr(loader, "load_plan", vanished)
     one_line_failure(run("overdue", "--plan", plan), f"apcli: {plan / 'institutions.yaml'}: No such file or directory")
 
 
-def test_a_file_vanishing_before_fmt_reads_it(plan, run, monkeypatch):
+def test_a_file_vanishing_before_fmt_reads_it(plan: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     from ap_cli import formatting
 
-    listed = formatting.plan_files(plan) + [plan / "gone.yaml"]
+    listed = [*formatting.plan_files(plan), plan / "gone.yaml"]
     monkeypatch.setattr(formatting, "plan_files", lambda root: listed)
     result = run("fmt", "--plan", plan)
     assert result.exit_code == 1
-    assert f"{plan / 'gone.yaml'}:0:0: [error] cannot read file: No such file or directory (unreadable)" in result.stderr
+    assert (f"{plan / 'gone.yaml'}:0:0: [error] cannot read file: No such file or directory (unreadable)"
+            in result.stderr)
 
 
-def test_writing_commands_never_change_the_bundled_plan(run, tmp_path, monkeypatch):
+def test_writing_commands_never_change_the_bundled_plan(run: Run, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Run from a folder without ./plan, `progress add` and `fmt` used to edit the plan shipped
     with apcli (site-packages, or the source checkout)."""
     from ap_cli.loader import bundled_plan_dir
@@ -746,7 +759,7 @@ def test_writing_commands_never_change_the_bundled_plan(run, tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("source", ["/dev/zero", "fifo", "directory"])
-def test_import_reads_only_regular_files(plan, run, tmp_path, source):
+def test_import_reads_only_regular_files(plan: Path, run: Run, tmp_path: Path, source: str) -> None:
     """Before: /dev/zero was read until MemoryError; a FIFO blocked forever."""
     path = Path(source) if source.startswith("/") else tmp_path / "in.csv"
     if not source.startswith("/"):
@@ -757,7 +770,7 @@ def test_import_reads_only_regular_files(plan, run, tmp_path, source):
     assert f"{path}:0:0: [error] cannot read file: {reason} (unreadable)" in result.stderr
 
 
-def test_import_is_capped_in_size_rows_and_errors_shown(plan, run, tmp_path):
+def test_import_is_capped_in_size_rows_and_errors_shown(plan: Path, run: Run, tmp_path: Path) -> None:
     from ap_cli.progress import MAX_ROWS
 
     big = tmp_path / "big.csv"
@@ -766,7 +779,8 @@ def test_import_is_capped_in_size_rows_and_errors_shown(plan, run, tmp_path):
         f.truncate(MAX_FILE_BYTES + 10)
     result = run("progress", "import", big, "--plan", plan)
     assert result.exit_code == 1
-    assert f"[error] file is {MAX_FILE_BYTES + 10:,} bytes; the limit is {MAX_FILE_BYTES:,} (file-too-large)" in result.stderr
+    assert (f"[error] file is {MAX_FILE_BYTES + 10:,} bytes; the limit is {MAX_FILE_BYTES:,} (file-too-large)"
+            in result.stderr)
 
     many = tmp_path / "many.csv"
     many.write_text("ref,status,date\n" + "I-1.(a).1,in_progress,2009-06-01\n" * (MAX_ROWS + 5), encoding="utf-8")
@@ -782,25 +796,26 @@ def test_import_is_capped_in_size_rows_and_errors_shown(plan, run, tmp_path):
     assert lines[-2] == "… and 300 more" and lines[-1] == f"apcli: 400 bad row(s) or entries in {bad}; nothing written"
 
 
-def test_import_of_an_unclosed_quote_is_located(plan, run, tmp_path):
+def test_import_of_an_unclosed_quote_is_located(plan: Path, run: Run, tmp_path: Path) -> None:
     path = tmp_path / "quote.csv"
     path.write_text('ref,status,date,note\nI-1.(a).1,in_progress,2009-06-01,"never closed\n' + "x" * 200_000 + "\n",
                     encoding="utf-8")
     result = run("progress", "import", path, "--plan", plan)
     assert result.exit_code == 1
-    assert f"{path}:2:1: [error] cannot read the CSV from here: a cell is longer than 131,072 characters" in result.stderr
+    assert (f"{path}:2:1: [error] cannot read the CSV from here: a cell is longer than 131,072 characters"
+            in result.stderr)
 
 
 # ----------------------------------------------------------------------------- diff against git
 
 
-def git(repo, *args):
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args], cwd=repo,
                           check=True, capture_output=True)
 
 
 @pytest.fixture
-def repo(tmp_path):
+def repo(tmp_path: Path) -> Path:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = tmp_path / "repo"
@@ -811,7 +826,7 @@ def repo(tmp_path):
     return repo
 
 
-def test_diff_with_a_missing_git_object_is_a_clear_error(repo, run, monkeypatch):
+def test_diff_with_a_missing_git_object_is_a_clear_error(repo: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: IndexError from the `<sha> missing` line of `git cat-file --batch`."""
     sha = git(repo, "rev-parse", f"HEAD:plan/{PILLAR}").stdout.decode().strip()
     (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
@@ -819,7 +834,7 @@ def test_diff_with_a_missing_git_object_is_a_clear_error(repo, run, monkeypatch)
     one_line_failure(run("diff", "HEAD"), f"git object {sha} (plan/{PILLAR} at ", "is missing from the repository")
 
 
-def test_diff_refuses_an_oversized_blob_without_reading_it(repo, monkeypatch):
+def test_diff_refuses_an_oversized_blob_without_reading_it(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: the blob was read whole into memory (a 400 MB one took 820 MB); now it is refused
     at the working tree's cap, located like it, and never read."""
     import ap_cli
@@ -867,7 +882,9 @@ WRITERS = {
 
 @pytest.mark.parametrize("failure", FAILURES)
 @pytest.mark.parametrize("writer", WRITERS)
-def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan, run, tmp_path, monkeypatch, writer, failure):
+def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan: Path, run: Run, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch, writer: str,
+                                                              failure: str) -> None:
     """Before: ENOSPC, EROFS were tracebacks in `template --out` and `fmt`; `report` said
     'cannot write None'."""
     (plan / PILLAR).write_bytes(CLEAN.replace(b"\n", b"   \n"))  # so that fmt has something to write
@@ -876,11 +893,11 @@ def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan, run, tmp_pat
     out = out_dir / "form.yaml"
     out.write_bytes(b"old\n")
     args, where = WRITERS[writer]
-    fill = dict(plan=plan, out=out, dir=out_dir, pillar=PILLAR)
+    fill = {"plan": plan, "out": out, "dir": out_dir, "pillar": PILLAR}
     module, name, code, reason = FAILURES[failure]
     real = getattr(module, name)
 
-    def broken(*a, **k):
+    def broken(*a: object, **k: object) -> None:
         raise OSError(code, reason)
 
     monkeypatch.setattr(module, name, broken)
@@ -892,7 +909,7 @@ def test_a_failed_write_is_one_line_and_leaves_nothing_behind(plan, run, tmp_pat
     assert snapshot(tmp_path) == before  # nothing partial, no temporary file
 
 
-def test_long_file_names_get_a_temporary_name_that_fits(tmp_path):
+def test_long_file_names_get_a_temporary_name_that_fits(tmp_path: Path) -> None:
     """Before: the temporary name was the target's plus 14 characters: past NAME_MAX."""
     path = tmp_path / ("r" * 250 + ".md")
     edit.write_atomic(path, b"x\n")
@@ -916,7 +933,7 @@ def with_deadline(phrase: bytes) -> bytes:
     ('"qershor ٢٠٠٩"'.encode(), "unparsed-deadline"),  # Arabic-Indic digits
     ('"qershor ２００９"'.encode(), "unparsed-deadline"),  # full-width digits
 ])
-def test_deadline_years_are_bounded_and_ascii(plan, run, phrase, code):
+def test_deadline_years_are_bounded_and_ascii(plan: Path, run: Run, phrase: bytes, code: str) -> None:
     """Years outside 1900–2199 and digits other than 0-9 are refused by `check`, so queries and
     reports never meet a date Python cannot hold (`qershor 0000`, `9999` crashed overdue/report)."""
     (plan / PILLAR).write_bytes(with_deadline(phrase))
@@ -930,7 +947,7 @@ def test_deadline_years_are_bounded_and_ascii(plan, run, phrase, code):
 @pytest.mark.parametrize("field, value", [
     ("due", '"0000-06"'), ("due", '"9999"'), ("due", '"2200Q1"'), ("due", '"٢٠٠٩"'), ("due", '"１９９９"'),
 ])
-def test_due_overrides_are_bounded_and_ascii(plan, run, field, value):
+def test_due_overrides_are_bounded_and_ascii(plan: Path, run: Run, field: str, value: str) -> None:
     (plan / PILLAR).write_bytes(CLEAN.replace(DEADLINE, DEADLINE + f"\n            {field}: {value}".encode()))
     errors = refused(run, plan)
     assert errors[0].startswith(f"{plan / PILLAR}:23:18: [error] ") and errors[0].endswith("(invalid-value)"), errors
@@ -940,14 +957,14 @@ def test_due_overrides_are_bounded_and_ascii(plan, run, field, value):
     ('{start: "0000-01", end: "2010-12"}', "1900–2199"), ('{start: "2008-01", end: "9999-12"}', "1900–2199"),
     ('{start: "٢٠٠٨-01", end: "2010-12"}', "is not a month like 2008-01"),
 ])
-def test_plan_period_is_bounded(plan, run, text, expected):
+def test_plan_period_is_bounded(plan: Path, run: Run, text: str, expected: str) -> None:
     meta = (plan / "plan.yaml").read_text(encoding="utf-8")
     (plan / "plan.yaml").write_text(meta.replace('{start: "2008-01", end: "2010-12"}', text), encoding="utf-8")
     errors = refused(run, plan, "plan.yaml")
     assert errors and errors[0].endswith("(invalid-value)") and expected in errors[0], errors
 
 
-def test_progress_dates_are_bounded(plan, run):
+def test_progress_dates_are_bounded(plan: Path, run: Run) -> None:
     log = plan / "progress" / "2009Q2" / "demo.yaml"
     log.write_text(log.read_text(encoding="utf-8").replace('"2008-12-31"', '"0001-12-31"'), encoding="utf-8")
     errors = refused(run, plan, "progress/2009Q2/demo.yaml")
@@ -975,7 +992,7 @@ def test_progress_dates_are_bounded(plan, run):
     (["progress", "template", "--quarter", "0000Q1", "--institution", "ZKKA"], "year 0000 is outside"),
     (["progress", "template", "--quarter", "9999Q4", "--institution", "ZKKA"], "year 9999 is outside"),
 ])
-def test_command_line_years_are_bounded(plan, run, args, message):
+def test_command_line_years_are_bounded(plan: Path, run: Run, args: list[str], message: str) -> None:
     """Each of these crashed (`year 0 is out of range`, an OverflowError) or read ١٩٩٩ as 1999."""
     result = run(*args, "--plan", plan)
     assert result.exit_code in (1, 2), result.stdout
@@ -983,7 +1000,7 @@ def test_command_line_years_are_bounded(plan, run, args, message):
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_the_last_year_still_works(plan, run):
+def test_the_last_year_still_works(plan: Path, run: Run) -> None:
     """At the bounds, every query still answers: the horizon's end (2299) stays a date."""
     for args in (["upcoming", "--as-of", "2199-12", "--within", "100y"], ["overdue", "--as-of", "1900"],
                  ["report", "--as-of", "2199-12"], ["stats", "--as-of", "2199"]):
@@ -997,7 +1014,7 @@ def test_the_last_year_still_works(plan, run):
     b'"' + b"Fundi i 2008 - " * 6_000 + b'2009"',  # 90,000 characters on one line (the line cap)
     b'"' + b"2009 -\n  " * 500_000 + b'2009"',  # 4.5 MB over 500,000 lines (0.5 MB took 4.8 s, 2 MB 57 s)
 ], ids=["one-line", "many-lines"])
-def test_long_deadline_phrase_is_refused_quickly(plan, run, phrase):
+def test_long_deadline_phrase_is_refused_quickly(plan: Path, run: Run, phrase: bytes) -> None:
     """A phrase is at most MAX_PHRASE characters: refused at once, quoting a short excerpt."""
     from ap_cli.periods import MAX_PHRASE
 
@@ -1007,7 +1024,7 @@ def test_long_deadline_phrase_is_refused_quickly(plan, run, phrase):
     assert f"the limit is {MAX_PHRASE}" in errors[0] and errors[0].endswith("(deadline-too-long)")
 
 
-def test_phrase_at_the_cap_is_read(plan, run):
+def test_phrase_at_the_cap_is_read(plan: Path, run: Run) -> None:
     from ap_cli.periods import MAX_PHRASE
 
     phrase = "Deri në fund të 2009" + " " * (MAX_PHRASE - 20)
@@ -1016,7 +1033,7 @@ def test_phrase_at_the_cap_is_read(plan, run):
     assert run("check", "--plan", plan).exit_code == 0
 
 
-def test_worst_case_16_mib_plan_is_checked_in_seconds(plan, run):
+def test_worst_case_16_mib_plan_is_checked_in_seconds(plan: Path, run: Run) -> None:
     """A pillar file at the size cap holding ~50,000 distinct phrases of MAX_PHRASE characters, each
     built to make the grammar work (separators, years, recurring and ongoing words), none readable."""
     import random
@@ -1057,14 +1074,14 @@ LONG = 90_000  # under the line cap
     b'? "' + b"k" * LONG + b'"\n            : 1',  # an explicit key: an implicit one stops at 1,024
     b'due: "' + b"2" * LONG + b'"',
 ], ids=["ref-of-spaces", "ref-pillar-spaces", "ref-of-words", "long-body", "long-key", "long-due"])
-def test_very_long_single_tokens_are_refused_quickly_and_briefly(plan, run, entry):
+def test_very_long_single_tokens_are_refused_quickly_and_briefly(plan: Path, run: Run, entry: bytes) -> None:
     """Every value a message quotes is cut to a short excerpt; no reading is worse than linear."""
     (plan / PILLAR).write_bytes(CLEAN.replace(DEADLINE, DEADLINE + b"\n            " + entry))
     errors = refused(run, plan)
     assert errors and all(len(line) < 1000 for line in errors), max(map(len, errors))
 
 
-def test_long_ref_on_the_command_line(plan, run):
+def test_long_ref_on_the_command_line(plan: Path, run: Run) -> None:
     cpu = time.process_time()
     result = run("show", "a" + " " * LONG + "x", "--plan", plan)
     assert result.exit_code == 2 and len(result.stderr) < 400
@@ -1102,7 +1119,7 @@ TEXT_OPTIONS = [  # (arguments before the bad value, the option or argument the 
 
 @pytest.mark.parametrize("bad", ["\udcff", "ok\udce9x", "a\x00b"], ids=["invalid-utf8", "latin1-byte", "nul"])
 @pytest.mark.parametrize("before, name", TEXT_OPTIONS, ids=[" ".join(a[:2]) + " " + n for a, n in TEXT_OPTIONS])
-def test_text_arguments_must_be_text(plan, run, before, name, bad):
+def test_text_arguments_must_be_text(plan: Path, run: Run, before: list[str], name: str, bad: str) -> None:
     """`--note $'\\xff'` gave a pydantic traceback: every text argument that is not UTF-8 (the shell
     hands it on as a surrogate escape) or holds a NUL is a usage error naming it, before any work."""
     cut = 2 if before[0] == "progress" else 1  # --plan belongs to the (sub)command
@@ -1113,7 +1130,7 @@ def test_text_arguments_must_be_text(plan, run, before, name, bad):
     assert not (plan / "progress" / "2009Q2" / "mpcsshb.yaml").exists()
 
 
-def test_paths_may_be_any_bytes_but_nul(plan, run, tmp_path):
+def test_paths_may_be_any_bytes_but_nul(plan: Path, run: Run, tmp_path: Path) -> None:
     """A file name need not be UTF-8: a plan directory named with byte 0xff works; NUL is refused."""
     odd = tmp_path / "plan\udcff"
     try:
@@ -1128,7 +1145,7 @@ def test_paths_may_be_any_bytes_but_nul(plan, run, tmp_path):
 
 # ----------------------------------------------------------------------------- YAML escapes
 
-def test_surrogate_pair_escape_is_one_character(plan, run):
+def test_surrogate_pair_escape_is_one_character(plan: Path, run: Run) -> None:
     """"\\ud83d\\ude00" is valid YAML (JSON writes 😀 so): one character; positions after it stay exact.
     In plain or single-quoted text, and in comments, the same letters are only letters."""
     text = CLEAN.replace(b'title: "Trajnimi i stafit"',
@@ -1149,7 +1166,7 @@ def test_surrogate_pair_escape_is_one_character(plan, run):
 @pytest.mark.parametrize("escape, col", [  # the column of the bad escape's hex digits, as libyaml points
     (b'"\\ud83d"', 26), (b'"\\ude00\\ud83d"', 26), (b'"ok \\ud83d x"', 29), (b'"\\ud83d\\ude00 \\ud83d"', 39),
 ], ids=["high-alone", "reversed", "high-in-text", "after-a-pair"])
-def test_lone_surrogate_escape_stays_an_error(plan, run, escape, col):
+def test_lone_surrogate_escape_stays_an_error(plan: Path, run: Run, escape: bytes, col: int) -> None:
     (plan / PILLAR).write_bytes(with_deadline(escape))
     errors = refused(run, plan)
     assert errors[0].startswith(f"{plan / PILLAR}:22:{col}: [error] ") and errors[0].endswith("(yaml-syntax)"), errors
@@ -1158,7 +1175,7 @@ def test_lone_surrogate_escape_stays_an_error(plan, run, escape, col):
 
 # ----------------------------------------------------------------------------- trojan source
 
-def test_check_flags_bidi_and_invisible_characters(plan, run):
+def test_check_flags_bidi_and_invisible_characters(plan: Path, run: Run) -> None:
     """Bidi controls and invisible characters are warnings at their own line:col, comments too,
     as compilers flag "trojan source"; --strict fails on them."""
     text = CLEAN.replace(b'title: "Trajnimi i stafit"',
@@ -1168,7 +1185,7 @@ def test_check_flags_bidi_and_invisible_characters(plan, run):
     result = run("check", "--plan", plan)
     assert result.exit_code == 0, result.stdout
     found = [line for line in result.stdout.splitlines() if line.startswith(str(plan / PILLAR))]
-    assert [line.split(" [warning] ")[0].rsplit(":", 3)[1:3] + [line.rsplit("(", 1)[1]] for line in found] == [
+    assert [[*line.split(" [warning] ")[0].rsplit(":", 3)[1:3], line.rsplit("(", 1)[1]] for line in found] == [
         ["3", "11", "invisible-character)"],  # U+2028 (a line break to YAML: the next line is 4)
         ["4", "6", "invisible-character)"],  # a tag character
         ["22", "32", "bidi-control)"], ["22", "39", "bidi-control)"],  # the title, line 20 before
@@ -1178,7 +1195,7 @@ def test_check_flags_bidi_and_invisible_characters(plan, run):
     assert run("check", "--strict", "--plan", plan).exit_code == 1
 
 
-def test_many_invisible_characters_are_summed_up(plan, run):
+def test_many_invisible_characters_are_summed_up(plan: Path, run: Run) -> None:
     from ap_cli.source import MAX_HIDDEN_REPORTS
 
     (plan / PILLAR).write_bytes(CLEAN + ("# " + "\u200b" * 50_000 + "\n").encode() * 2)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import REAL_PLAN
+import pytest
+
+from conftest import REAL_PLAN, Run
 
 
 def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_init_writes_a_working_copy_that_checks_clean(run, tmp_path, monkeypatch):
+def test_init_writes_a_working_copy_that_checks_clean(run: Run, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "zkka-plan"
     result = run("init", target)
     assert result.exit_code == 0, result.stderr
@@ -28,7 +31,7 @@ def test_init_writes_a_working_copy_that_checks_clean(run, tmp_path, monkeypatch
     assert (target / "plan" / "progress" / "2009Q2" / "kshlkt.yaml").is_file()
 
 
-def test_init_overwrites_nothing(run, tmp_path):
+def test_init_overwrites_nothing(run: Run, tmp_path: Path) -> None:
     target = tmp_path / "repo"
     (target / ".github" / "workflows").mkdir(parents=True)
     (target / ".github" / "workflows" / "plan.yml").write_text("mine\n")
@@ -39,7 +42,7 @@ def test_init_overwrites_nothing(run, tmp_path):
     assert tree(target) == {".github/workflows/plan.yml": b"mine\n"}
 
 
-def test_writing_commands_refuse_the_bundled_plan(run, tmp_path, monkeypatch):
+def test_writing_commands_refuse_the_bundled_plan(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no ./plan here: the bundled copy is the one found
     monkeypatch.delenv("APCLI_PLAN", raising=False)
     before = tree(REAL_PLAN)
@@ -52,7 +55,7 @@ def test_writing_commands_refuse_the_bundled_plan(run, tmp_path, monkeypatch):
     assert run("overdue", "--as-of", "2009-06", "--format", "json").exit_code == 0  # reading still works
 
 
-def test_version(run):
+def test_version(run: Run) -> None:
     from ap_cli import __version__
 
     result = run("--version")

@@ -7,7 +7,7 @@ from ap_cli.model import Institution
 
 
 @pytest.fixture
-def registry():
+def registry() -> Registry:
     return Registry([
         Institution(id="MPÇSSHB", name="Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta",
                     name_en="Ministry of Labour", kind="ministry", aliases=["MPCSSHB", "MPÇSShB"]),
@@ -27,7 +27,7 @@ def registry():
     "Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta",
     "ministria e punes, ceshtjeve sociale dhe shanseve te barabarta", "Ministry of Labour",
 ])
-def test_labour_ministry_spellings(registry, name):
+def test_labour_ministry_spellings(registry: Registry, name: str) -> None:
     assert registry.resolve(name) == "MPÇSSHB"
 
 
@@ -35,23 +35,23 @@ def test_labour_ministry_spellings(registry, name):
     ("M.B", "MB"), ("m.b", "MB"), ("MoI", "MB"), ("ZKKA-së", "ZKKA"), ("ZKKA-ja", "ZKKA"), ("zkk", "ZKKA"),
     ("Policia e Shtetit", "PSH"), ("PSH/Drejtoria kundër Krimit Ekonomik", "PSH"), ("PP-ja", "PP"),
 ])
-def test_lenient_forms(registry, name, expected):
+def test_lenient_forms(registry: Registry, name: str, expected: str) -> None:
     assert registry.resolve(name) == expected
 
 
-def test_unknown_suggests(registry):
+def test_unknown_suggests(registry: Registry) -> None:
     with pytest.raises(UnknownInstitution) as info:
         registry.resolve("MPCSHB")
     assert info.value.suggestions[0] == "MPÇSSHB"
     assert "did you mean MPÇSSHB" in str(info.value)
 
 
-def test_unknown_without_suggestion(registry):
-    with pytest.raises(UnknownInstitution, match="unknown institution 'XYZQW'$"):
+def test_unknown_without_suggestion(registry: Registry) -> None:
+    with pytest.raises(UnknownInstitution, match=r"unknown institution 'XYZQW'$"):
         registry.resolve("XYZQW")
 
 
-def test_ambiguous_alias():
+def test_ambiguous_alias() -> None:
     reg = Registry([
         Institution(id="A", name="Alfa", name_en="A", kind="other", aliases=["AB"]),
         Institution(id="B", name="Beta", name_en="B", kind="other", aliases=["ab"]),
@@ -60,18 +60,18 @@ def test_ambiguous_alias():
         reg.resolve("AB")
 
 
-def test_data_entries_must_be_exact_ids(registry):
+def test_data_entries_must_be_exact_ids(registry: Registry) -> None:
     assert registry.is_known("PSH/Sektori i Anti-trafikimit")
     assert not registry.is_known("Policia e Shtetit")
 
 
-def test_fold_and_split():
+def test_fold_and_split() -> None:
     assert fold("  Çështjeve   Sociale ") == "ceshtjeve sociale"
     assert split_unit("PSH/ Drejtoria ") == ("PSH", "Drejtoria")
     assert split_unit("MB") == ("MB", None)
 
 
-def test_a_full_name_with_a_slash_is_not_read_as_a_unit():
+def test_a_full_name_with_a_slash_is_not_read_as_a_unit() -> None:
     reg = Registry([Institution(id="BASHKITE-KOMUNAT", name="Bashkitë/komunat", name_en="Municipalities and communes",
                                 kind="local")])
     assert reg.resolve("bashkite/komunat") == "BASHKITE-KOMUNAT"

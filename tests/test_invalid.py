@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, MINI_PLAN
+from conftest import DATA, MINI_PLAN, Run
 
 CORPUS = sorted((DATA / "invalid").glob("*.yaml"))
 
@@ -21,7 +21,7 @@ def expectation(path: Path) -> tuple[int, int, str]:
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[p.stem for p in CORPUS])
-def test_refused_at_exact_position(case, tmp_path, run):
+def test_refused_at_exact_position(case: Path, tmp_path: Path, run: Run) -> None:
     plan = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, plan)
     shutil.copyfile(case, plan / "2-mbrojtja.yaml")
@@ -39,7 +39,7 @@ def test_refused_at_exact_position(case, tmp_path, run):
     assert cpu < 1.0 and wall < 5.0, f"took {cpu:.2f} s of CPU, {wall:.2f} s in all"
 
 
-def test_zero_byte_file(tmp_path, run):
+def test_zero_byte_file(tmp_path: Path, run: Run) -> None:
     plan = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, plan)
     (plan / "2-mbrojtja.yaml").write_bytes(b"")
@@ -48,7 +48,7 @@ def test_zero_byte_file(tmp_path, run):
     assert f"{plan / '2-mbrojtja.yaml'}:1:1: [error] file is empty (empty-file)" in result.stdout
 
 
-def test_all_problems_reported_at_once(tmp_path, run):
+def test_all_problems_reported_at_once(tmp_path: Path, run: Run) -> None:
     plan = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, plan)
     text = (plan / "1-provat.yaml").read_text()
@@ -67,11 +67,12 @@ def test_all_problems_reported_at_once(tmp_path, run):
         "the deadline phrases apcli reads: apcli deadline --help\n"
 
 
-def test_schema_errors_name_the_activity_and_speak_plainly(tmp_path, run):
+def test_schema_errors_name_the_activity_and_speak_plainly(tmp_path: Path, run: Run) -> None:
     plan = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, plan)
     text = (plan / "1-provat.yaml").read_text()
-    text = text.replace('            title: "Përfunduar në ditën e afatit"', '            titel: "Përfunduar në ditën e afatit"')
+    text = text.replace('            title: "Përfunduar në ditën e afatit"',
+                        '            titel: "Përfunduar në ditën e afatit"')
     text = text.replace("            responsible: [MB]\n", "            responsible: MB\n", 1)
     (plan / "1-provat.yaml").write_text(text)
     name = plan / "1-provat.yaml"
@@ -82,7 +83,7 @@ def test_schema_errors_name_the_activity_and_speak_plainly(tmp_path, run):
         in lines
 
 
-def test_an_unclosed_quote_is_reported_where_it_opens(tmp_path, run):
+def test_an_unclosed_quote_is_reported_where_it_opens(tmp_path: Path, run: Run) -> None:
     plan = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, plan)
     text = (plan / "1-provat.yaml").read_text()

@@ -61,71 +61,71 @@ READINGS = [
 
 
 @pytest.mark.parametrize("phrase,kind,start,end,due,approx", READINGS)
-def test_reading(phrase, kind, start, end, due, approx):
+def test_reading(phrase: str, kind: str, start: str | None, end: str, due: str | None, approx: bool) -> None:
     r = read_deadline(phrase)
     assert (r.kind, str(r.start) if r.start else None, str(r.end), r.due.isoformat() if r.due else None,
             r.approx) == (kind, start, end, due, approx)
 
 
-def test_words_broken_across_lines_read_alike():
+def test_words_broken_across_lines_read_alike() -> None:
     assert read_deadline("Mesi i 2010-\nës").due == date(2010, 6, 30)
 
 
-def test_recurring_following_year_starts_after_plan_start():
+def test_recurring_following_year_starts_after_plan_start() -> None:
     r = read_deadline("Deri në mars të çdo viti pasardhës")
     assert r.kind == "recurring"
     assert [d.isoformat() for d in r.occurrences] == ["2009-03-31", "2010-03-31"]
     assert r.due == date(2010, 3, 31)
 
 
-def test_recurring_every_year_includes_plan_start_year():
+def test_recurring_every_year_includes_plan_start_year() -> None:
     r = read_deadline("Deri në shkurt të çdo viti")
     assert [d.isoformat() for d in r.occurrences] == ["2008-02-29", "2009-02-28", "2010-02-28"]
 
 
-def test_recurring_with_start_and_misprint():
+def test_recurring_with_start_and_misprint() -> None:
     r = read_deadline("Qershor 2008 dhe deri në mars të çdo viti pasarshës")
     assert (str(r.start), [d.isoformat() for d in r.occurrences]) == \
         ("2008-06", ["2008-06-30", "2009-03-31", "2010-03-31"])
 
 
-def test_recurring_first_month_is_an_occurrence_both_spellings():
+def test_recurring_first_month_is_an_occurrence_both_spellings() -> None:
     for tail in ("pasardhës", "pasarshës"):
         r = read_deadline(f"Qershor 2008 dhe deri në mars të çdo viti {tail}")
         assert r.due_days[0].isoformat() == "2008-06-30"
         assert not r.approx
 
 
-def test_recurring_for_previous_year():
+def test_recurring_for_previous_year() -> None:
     # The report on 2010 would fall due in February 2011, after the plan period: not counted.
     r = read_deadline("Deri në shkurt të çdo viti për vitin paraardhës")
     assert [d.isoformat() for d in r.occurrences] == ["2009-02-28", "2010-02-28"]
 
 
-def test_recurring_respects_plan_period():
+def test_recurring_respects_plan_period() -> None:
     r = read_deadline("Deri në mars të çdo viti", Month(2009, 1), Month(2009, 12))
     assert [d.isoformat() for d in r.occurrences] == ["2009-03-31"]
 
 
-def test_ongoing_has_no_due_day_and_no_occurrences():
+def test_ongoing_has_no_due_day_and_no_occurrences() -> None:
     r = read_deadline("Në vazhdim")
     assert r.due is None and r.due_days == () and r.as_json()["occurrences"] == []
 
 
 @pytest.mark.parametrize("phrase", ["", "  ", "sipas nevojës", "Dimër 2009", "2009 kur të jetë e mundur",
                                     "Tremujori i pestë i 2009", "Gjysma e 2008-ës", "Mesi i"])
-def test_unreadable_phrases_raise(phrase):
+def test_unreadable_phrases_raise(phrase: str) -> None:
     with pytest.raises(DeadlineError):
         read_deadline(phrase)
 
 
-def test_error_is_short():
+def test_error_is_short() -> None:
     with pytest.raises(DeadlineError) as caught:
         read_deadline("kur të mundet")
     assert str(caught.value) == "cannot read deadline 'kur të mundet'"
 
 
-def test_winter_asks_for_due_override():
+def test_winter_asks_for_due_override() -> None:
     with pytest.raises(DeadlineError, match="add `due:`"):
         read_deadline("Dimër 2009")
 
@@ -135,21 +135,21 @@ def test_winter_asks_for_due_override():
     ("2009-06-15", "2009-06-15"), ("2009Q2", "2009-06-30"), ("2009q1", "2009-03-31"),
     ("2009H1", "2009-06-30"), ("2009H2", "2009-12-31"), ("2008-02", "2008-02-29"),
 ])
-def test_as_of(text, cutoff):
+def test_as_of(text: str, cutoff: str) -> None:
     assert parse_as_of(text).isoformat() == cutoff
 
 
 @pytest.mark.parametrize("text", ["2009-13", "2009-02-30", "June 2009", "2009Q5", "09-06", ""])
-def test_as_of_rejects(text):
+def test_as_of_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_as_of(text)
 
 
-def test_parse_period_of_override():
+def test_parse_period_of_override() -> None:
     assert [str(m) for m in parse_period("2009Q3")] == ["2009-07", "2009-09"]
 
 
-def test_quarter_arithmetic():
+def test_quarter_arithmetic() -> None:
     from ap_cli.periods import Quarter
 
     q = Quarter.parse("2009q2")

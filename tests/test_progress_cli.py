@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import REAL_PLAN, ROOT
+from conftest import REAL_PLAN, ROOT, Run
 
 DEMO = ROOT / "examples" / "progress-demo"
 MODELINE = "# yaml-language-server: $schema=../../../../../schema/apcli.schema.json\n"
@@ -20,7 +22,7 @@ def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def overdue_refs(run, plan, as_of="2009Q2", *extra) -> list[str]:
+def overdue_refs(run: Run, plan: Path, as_of: str = "2009Q2", *extra: str) -> list[str]:
     result = run("overdue", "--plan", plan, "--as-of", as_of, "--format", "json", *extra)
     assert result.exit_code == 0, result.stderr
     return [item["ref"] for item in json.loads(result.stdout)]
@@ -29,7 +31,7 @@ def overdue_refs(run, plan, as_of="2009Q2", *extra) -> list[str]:
 # ----------------------------------------------------------------------------- add
 
 
-def test_add_creates_the_quarter_file_of_the_lead_with_the_modeline(run, mini_plan):
+def test_add_creates_the_quarter_file_of_the_lead_with_the_modeline(run: Run, mini_plan: Path) -> None:
     result = run("progress", "add", "i-1a2", "--status", "In progress", "--completion", "limited",
                  "--date", "20.06.2009", "--note", "Takim me donatorët", "--plan", mini_plan)
     assert result.exit_code == 0, result.stderr
@@ -46,7 +48,7 @@ def test_add_creates_the_quarter_file_of_the_lead_with_the_modeline(run, mini_pl
     assert run("check", "--plan", mini_plan).exit_code == 0
 
 
-def test_add_appends_only_new_lines_to_an_existing_file(run, mini_plan):
+def test_add_appends_only_new_lines_to_an_existing_file(run: Run, mini_plan: Path) -> None:
     run("progress", "add", "I-1.(a).2", "--status", "in_progress", "--date", "2009-05-01", "--plan", mini_plan)
     path = mini_plan / "progress" / "2009Q2" / "mpcsshb.yaml"
     before = path.read_bytes()
@@ -65,7 +67,7 @@ def test_add_appends_only_new_lines_to_an_existing_file(run, mini_plan):
     assert "I-1.(a).2" not in overdue_refs(run, mini_plan, "2009Q3")
 
 
-def test_add_files_by_the_reporting_body(run, mini_plan):
+def test_add_files_by_the_reporting_body(run: Run, mini_plan: Path) -> None:
     result = run("progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-06-01",
                  "--by", "zkka-së", "--plan", mini_plan)
     assert result.exit_code == 0, result.stderr
@@ -73,7 +75,7 @@ def test_add_files_by_the_reporting_body(run, mini_plan):
     assert "  by: ZKKA\n" in text
 
 
-def test_add_to_another_progress_directory(run, mini_plan, tmp_path):
+def test_add_to_another_progress_directory(run: Run, mini_plan: Path, tmp_path: Path) -> None:
     before = tree(mini_plan)
     result = run("progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2008-11-03",
                  "--plan", mini_plan, "--progress", tmp_path / "demo")
@@ -83,7 +85,7 @@ def test_add_to_another_progress_directory(run, mini_plan, tmp_path):
         "# yaml-language-server: $schema=../../../../schema/apcli.schema.json\n- ref: I-1.(a).1\n")
 
 
-def test_dry_run_writes_nothing(run, mini_plan):
+def test_dry_run_writes_nothing(run: Run, mini_plan: Path) -> None:
     before = tree(mini_plan)
     result = run("progress", "add", "I-1.(a).1", "--status", "in_progress", "--date", "2009-06-01",
                  "--dry-run", "--plan", mini_plan)
@@ -111,7 +113,7 @@ TOMORROW = (date.today() + timedelta(days=1)).isoformat()
     (["I-1.(a).1", "--status", "in_progress", "--date", "2009-06-01", "--note", "zile\x07"],
      "note holds control character U+0007"),
 ])
-def test_add_refuses_and_writes_nothing(run, mini_plan, args, message):
+def test_add_refuses_and_writes_nothing(run: Run, mini_plan: Path, args: list[str], message: str) -> None:
     before = tree(mini_plan)
     result = run("progress", "add", *args, "--plan", mini_plan)
     assert result.exit_code == 2
@@ -120,7 +122,7 @@ def test_add_refuses_and_writes_nothing(run, mini_plan, args, message):
     assert tree(mini_plan) == before
 
 
-def test_add_reports_every_problem_at_once(run, mini_plan):
+def test_add_reports_every_problem_at_once(run: Run, mini_plan: Path) -> None:
     result = run("progress", "add", "I-9.(z).1", "--status", "done", "--date", "yesterday", "--by", "XYZ",
                  "--plan", mini_plan)
     assert result.exit_code == 2
@@ -128,7 +130,7 @@ def test_add_reports_every_problem_at_once(run, mini_plan):
         assert f"({code})" in result.stderr
 
 
-def test_add_refuses_to_append_to_a_file_with_errors(run, mini_plan):
+def test_add_refuses_to_append_to_a_file_with_errors(run: Run, mini_plan: Path) -> None:
     path = mini_plan / "progress" / "2009Q2" / "psh.yaml"
     path.write_text("- ref: I-1.(a).1\n  date: '2009-04-01'\n  status: in_progress\n  colour: red\n", encoding="utf-8")
     before = tree(mini_plan)
@@ -137,11 +139,11 @@ def test_add_refuses_to_append_to_a_file_with_errors(run, mini_plan):
     assert tree(mini_plan) == before
 
 
-def test_a_failed_write_leaves_the_log_intact(run, mini_plan, monkeypatch):
+def test_a_failed_write_leaves_the_log_intact(run: Run, mini_plan: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run("progress", "add", "I-1.(a).2", "--status", "in_progress", "--date", "2009-05-01", "--plan", mini_plan)
     before = tree(mini_plan)
 
-    def boom(src, dst):
+    def boom(src: str, dst: str) -> None:
         assert Path(src).read_bytes().endswith("status: suspended\n  by: MPÇSSHB\n".encode())  # temp file complete
         raise OSError(28, "No space left on device")
 
@@ -169,7 +171,7 @@ def fill(form: str, ref: str, **values: str) -> str:
     return "\n".join(lines)
 
 
-def test_template_lists_the_bodys_open_work_by_section(run, mini_plan):
+def test_template_lists_the_bodys_open_work_by_section(run: Run, mini_plan: Path) -> None:
     result = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPCSSHB", "--plan", mini_plan,
                  "--lang", "en")
     assert result.exit_code == 0, result.stderr
@@ -182,7 +184,7 @@ def test_template_lists_the_bodys_open_work_by_section(run, mini_plan):
     refs = [line[len("# - ref: "):] for line in form.splitlines() if line.startswith("# - ref: ")]
     assert refs == ["II-1.(a).1", "I-1.(a).9", "I-1.(a).2", "II-1.(a).1.1"]
     lines = form.splitlines()
-    headings = [line for before, line in zip(lines, lines[1:]) if before == "# " + "=" * 78 and line]
+    headings = [line for before, line in pairwise(lines) if before == "# " + "=" * 78 and line]
     assert headings == ["# Overdue: due before the quarter and not done when it began (1)", "# Due this quarter (1)",
                         "# Under way, due after this quarter (2)"]
     # the plan text in English; the mini plan has none, so its Albanian shows marked
@@ -193,7 +195,7 @@ def test_template_lists_the_bodys_open_work_by_section(run, mini_plan):
     assert "# II-1.(a).1 — [sq] Hapja e strehëzave <b>të reja</b>" in form
 
 
-def test_template_is_in_albanian_by_default_and_english_with_lang_en(run, mini_plan):
+def test_template_is_in_albanian_by_default_and_english_with_lang_en(run: Run, mini_plan: Path) -> None:
     sq = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--plan", mini_plan)
     en = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--plan", mini_plan,
              "--lang", "en")
@@ -202,7 +204,7 @@ def test_template_is_in_albanian_by_default_and_english_with_lang_en(run, mini_p
     assert sq_lines[1:4] == [
         "# Raporti tremujor i progresit 2009Q2 (2009-04-01 – 2009-06-30)",
         "# Institucioni: MPÇSSHB — Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta",
-        "# Krijuar me `apcli progress template --quarter 2009Q2 --institution MPÇSSHB`; gjendja është ajo më 2009-06-30.",
+        "# Krijuar me `apcli progress template --quarter 2009Q2 --institution MPÇSSHB`; gjendja është ajo më 2009-06-30.",  # noqa: E501
     ]
     assert "# Si plotësohet:" in sq_lines and "# How to fill it in:" in en_lines
     assert "#             (pa filluar | në proces | përfunduar | anuluar | pezulluar)" in sq_lines
@@ -219,15 +221,17 @@ def test_template_is_in_albanian_by_default_and_english_with_lang_en(run, mini_p
                  and english.search(line.split("`")[0])]
     assert leftovers == [], leftovers
     # the entries themselves are the same in both: the form is a progress file either way
-    entries = lambda lines: [ln.split("  #")[0] for ln in lines if ln.startswith(("# - ", "#   ref", "#   date",
-                                                                                    "#   status", "#   by"))]
+    def entries(lines: list[str]) -> list[str]:
+        return [ln.split("  #")[0] for ln in lines if ln.startswith(("# - ", "#   ref", "#   date",
+                                                                         "#   status", "#   by"))]
+
     assert entries(sq_lines) == entries(en_lines)
     bad = run("progress", "template", "--quarter", "2009Q2", "--institution", "ZKKA", "--plan", mini_plan,
               "--lang", "de")
     assert bad.exit_code == 2 and bad.stderr == "apcli: unknown language 'de' (--lang); use one of: sq, en\n"
 
 
-def test_template_leaves_out_work_done_before_the_quarter(run, mini_plan):
+def test_template_leaves_out_work_done_before_the_quarter(run: Run, mini_plan: Path) -> None:
     form = run("progress", "template", "--quarter", "2009Q2", "--institution", "ZKKA", "--plan", mini_plan,
                "--lang", "en").stdout
     refs = [line[len("# - ref: "):] for line in form.splitlines() if line.startswith("# - ref: ")]
@@ -236,7 +240,7 @@ def test_template_leaves_out_work_done_before_the_quarter(run, mini_plan):
     assert "#   state at 2009-06-30: completed, reported 2009-04-15 by ZKKA; evidence: VKM nr. 1" in form
 
 
-def test_an_untouched_form_is_only_comments(run, mini_plan, tmp_path):
+def test_an_untouched_form_is_only_comments(run: Run, mini_plan: Path, tmp_path: Path) -> None:
     out = tmp_path / "form.yaml"
     result = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--out", out,
                  "--plan", mini_plan)
@@ -254,12 +258,12 @@ def test_an_untouched_form_is_only_comments(run, mini_plan, tmp_path):
     (["--quarter", "2012Q1", "--institution", "ZKKA"], "outside the plan period"),
     (["--quarter", "2009Q2", "--institution", "Ministria e Askujt"], "unknown institution"),
 ])
-def test_template_usage_errors(run, mini_plan, args, message):
+def test_template_usage_errors(run: Run, mini_plan: Path, args: list[str], message: str) -> None:
     result = run("progress", "template", *args, "--plan", mini_plan)
     assert result.exit_code == 2 and message in result.stderr
 
 
-def test_template_fill_check_overdue_by_saving_the_form(run, mini_plan):
+def test_template_fill_check_overdue_by_saving_the_form(run: Run, mini_plan: Path) -> None:
     assert {"II-1.(a).1", "I-1.(a).9"} <= set(overdue_refs(run, mini_plan))
     form = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--plan", mini_plan).stdout
     form = fill(form, "II-1.(a).1", status="completed", evidence='"Raport i MPÇSSHB-së nr. 12, datë 30.06.2009"')
@@ -275,7 +279,7 @@ def test_template_fill_check_overdue_by_saving_the_form(run, mini_plan):
     assert show["state"] == "in_progress" and show["progress"][-1]["completion"] == "substantial"
 
 
-def test_template_fill_import_merges_into_the_log(run, mini_plan, tmp_path):
+def test_template_fill_import_merges_into_the_log(run: Run, mini_plan: Path, tmp_path: Path) -> None:
     run("progress", "add", "I-1.(a).9", "--status", "suspended", "--date", "2009-05-02", "--plan", mini_plan)
     existing = (mini_plan / "progress" / "2009Q2" / "mpcsshb.yaml").read_bytes()
     form = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--plan", mini_plan).stdout
@@ -293,7 +297,7 @@ def test_template_fill_import_merges_into_the_log(run, mini_plan, tmp_path):
     assert "II-1.(a).1" not in refs and "I-1.(a).9" in refs  # in progress again, but still late
 
 
-def test_a_badly_filled_form_is_refused_with_positions(run, mini_plan, tmp_path):
+def test_a_badly_filled_form_is_refused_with_positions(run: Run, mini_plan: Path, tmp_path: Path) -> None:
     form = run("progress", "template", "--quarter", "2009Q2", "--institution", "MPÇSSHB", "--plan", mini_plan).stdout
     form = fill(form, "II-1.(a).1", status="completed")  # no evidence
     path = tmp_path / "filled.yaml"
@@ -310,7 +314,7 @@ def test_a_badly_filled_form_is_refused_with_positions(run, mini_plan, tmp_path)
 # ----------------------------------------------------------------------------- import
 
 
-def test_import_a_spreadsheet_export(run, mini_plan, tmp_path):
+def test_import_a_spreadsheet_export(run: Run, mini_plan: Path, tmp_path: Path) -> None:
     csv = tmp_path / "raporti.csv"
     csv.write_bytes("\ufeffref;status;date;evidence;completion;by;note\r\n"
                     "I-1.(a).2;In progress;20.06.2009;;Limited;;\"Shënim; me pikëpresje\r\ndhe rresht të dytë\"\r\n"
@@ -337,7 +341,7 @@ def test_import_a_spreadsheet_export(run, mini_plan, tmp_path):
     assert "II-1.(a).1" not in overdue_refs(run, mini_plan)
 
 
-def test_import_reports_every_bad_row_by_line_and_writes_nothing(run, mini_plan, tmp_path):
+def test_import_reports_every_bad_row_by_line_and_writes_nothing(run: Run, mini_plan: Path, tmp_path: Path) -> None:
     csv = tmp_path / "rows.csv"
     csv.write_text("ref,status,date,evidence,completion,by,note\n"
                    "I-1.(a).2,in_progress,2009-06-20,,,,\"a note\n"
@@ -352,7 +356,8 @@ def test_import_reports_every_bad_row_by_line_and_writes_nothing(run, mini_plan,
     lines = result.stderr.splitlines()
     assert any(line.startswith(f"{csv}:4:1: [error] no activity 'I-9.(z).1'") for line in lines), result.stderr
     assert any(line.startswith(f"{csv}:5:") and "needs evidence" in line for line in lines)
-    assert any(line.startswith(f"{csv}:7:") and "before the latest entry for it in the same file (2009-06-20, " in line for line in lines)
+    assert any(line.startswith(f"{csv}:7:") and "before the latest entry for it in the same file (2009-06-20, " in line
+               for line in lines)
     assert not any(f"{csv}:2:" in line or f"{csv}:6:" in line for line in lines)
     assert "nothing written" in result.stderr
     assert tree(mini_plan) == before
@@ -363,14 +368,14 @@ def test_import_reports_every_bad_row_by_line_and_writes_nothing(run, mini_plan,
     ("ref,status,date,colour", "unknown column 'colour'"),
     ("ref,status,date,date", "column 'date' appears twice"),
 ])
-def test_import_checks_the_header(run, mini_plan, tmp_path, header, message):
+def test_import_checks_the_header(run: Run, mini_plan: Path, tmp_path: Path, header: str, message: str) -> None:
     csv = tmp_path / "h.csv"
     csv.write_text(header + "\nI-1.(a).1,in_progress,2009-06-01,x\n", encoding="utf-8")
     result = run("progress", "import", csv, "--plan", mini_plan)
     assert result.exit_code == 1 and f"{csv}:1:" in result.stderr and message in result.stderr
 
 
-def test_import_refuses_a_file_that_is_not_utf8(run, mini_plan, tmp_path):
+def test_import_refuses_a_file_that_is_not_utf8(run: Run, mini_plan: Path, tmp_path: Path) -> None:
     csv = tmp_path / "ansi.csv"
     csv.write_bytes("ref,status,date,evidence\nI-1.(a).3,completed,2009-06-01,Vendim i Këshillit\n".encode("cp1252"))
     result = run("progress", "import", csv, "--plan", mini_plan)
@@ -380,12 +385,13 @@ def test_import_refuses_a_file_that_is_not_utf8(run, mini_plan, tmp_path):
 # ----------------------------------------------------------------------------- stale ongoing work
 
 
-def stats_total(run, plan, as_of) -> dict:
+def stats_total(run: Run, plan: Path, as_of: str) -> dict[str, Any]:
     result = run("stats", "--plan", plan, "--as-of", as_of, "--format", "json")
-    return json.loads(result.stdout)[-1]
+    total: dict[str, Any] = json.loads(result.stdout)[-1]
+    return total
 
 
-def test_ongoing_work_without_a_report_last_quarter_is_stale(run, mini_plan):
+def test_ongoing_work_without_a_report_last_quarter_is_stale(run: Run, mini_plan: Path) -> None:
     # I-1.(a).7 is ongoing; its only entry is dated 2009-05-10 (2009Q2).
     assert stats_total(run, mini_plan, "2009Q2")["stale"] == 0
     assert stats_total(run, mini_plan, "2009Q3")["stale"] == 1
@@ -401,7 +407,7 @@ def test_ongoing_work_without_a_report_last_quarter_is_stale(run, mini_plan):
 # ----------------------------------------------------------------------------- the demonstration log
 
 
-def test_the_demo_log_is_valid_over_the_real_plan_and_marked_illustrative():
+def test_the_demo_log_is_valid_over_the_real_plan_and_marked_illustrative() -> None:
     from ap_cli.loader import load_plan
     from ap_cli.queries import state_at
 
@@ -423,11 +429,13 @@ def test_the_demo_log_is_valid_over_the_real_plan_and_marked_illustrative():
     assert state_at(plan, plan.resolve_ref("I-1.(b).2.1"), date(2009, 6, 30)).status == "completed"
 
 
-def test_the_real_log_holds_no_invented_progress():
+def test_the_real_log_holds_no_invented_progress() -> None:
     from ap_cli.loader import load_plan
 
     plan, _ = load_plan(REAL_PLAN)
+    assert plan is not None
     demo, _ = load_plan(REAL_PLAN, DEMO)
+    assert demo is not None
     assert plan is not None and demo is not None
     invented = {(rec.entry.ref, rec.entry.date, rec.entry.status) for rec in demo.progress}
     assert not invented & {(rec.entry.ref, rec.entry.date, rec.entry.status) for rec in plan.progress}
@@ -437,7 +445,7 @@ def test_the_real_log_holds_no_invented_progress():
             assert "illustrative" not in text and "ilustrues" not in text, path
 
 
-def test_add_and_check_apply_one_order_rule(run, mini_plan):
+def test_add_and_check_apply_one_order_rule(run: Run, mini_plan: Path) -> None:
     """An entry `check` refuses in a hand-written file, `add` refuses too, and the reverse."""
     first = run("progress", "add", "I-1.(a).2", "--status", "in_progress", "--date", "2009-05-20",
                 "--by", "ZKKA", "--plan", mini_plan)

@@ -5,12 +5,14 @@ Each test writes the activities and progress it needs next to its assertions.
 
 import textwrap
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from ap_cli import queries
 from ap_cli.loader import load_plan
 from ap_cli.periods import parse_as_of
-from ap_cli import queries
+from ap_cli.plan import Plan
 
 PLAN = """\
 id: t
@@ -27,7 +29,7 @@ INSTITUTIONS = """\
 """
 
 
-def make_plan(tmp_path, activities: str, progress: str = ""):
+def make_plan(tmp_path: Path, activities: str, progress: str = "") -> Plan:
     """A one-pillar plan whose activities are given as YAML list items (indented by 0)."""
     (tmp_path / "plan.yaml").write_text(PLAN)
     (tmp_path / "institutions.yaml").write_text(INSTITUTIONS)
@@ -43,11 +45,11 @@ def make_plan(tmp_path, activities: str, progress: str = ""):
     return plan
 
 
-def overdue_refs(plan, as_of: str) -> list[tuple[str, str, int]]:
+def overdue_refs(plan: Plan, as_of: str) -> list[tuple[str, str, int]]:
     return [(o.rec.ref, o.due.isoformat(), o.months_late) for o in queries.overdue(plan, parse_as_of(as_of))]
 
 
-def test_due_in_the_as_of_month_is_overdue_the_month_after_is_not(tmp_path):
+def test_due_in_the_as_of_month_is_overdue_the_month_after_is_not(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - {id: 1.(a).1, title: A, responsible: [ZKKA], deadline: qershor 2009}
         - {id: 1.(a).2, title: B, responsible: [ZKKA], deadline: korrik 2009}
@@ -58,7 +60,7 @@ def test_due_in_the_as_of_month_is_overdue_the_month_after_is_not(tmp_path):
     assert overdue_refs(plan, "2009-07") == [("I-1.(a).1", "2009-06-30", 1), ("I-1.(a).2", "2009-07-31", 0)]
 
 
-def test_completed_on_the_due_day_and_completed_late(tmp_path):
+def test_completed_on_the_due_day_and_completed_late(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - {id: 1.(a).1, title: A, responsible: [ZKKA], deadline: Fundi i 2008-ës}
         - {id: 1.(a).2, title: B, responsible: [ZKKA], deadline: Fundi i 2008-ës}
@@ -73,7 +75,7 @@ def test_completed_on_the_due_day_and_completed_late(tmp_path):
     assert [queries.timeliness(plan, r, cutoff) for r in plan.activities] == ["completed_on_time", "completed_late"]
 
 
-def test_cancelled_is_never_overdue_suspended_still_is(tmp_path):
+def test_cancelled_is_never_overdue_suspended_still_is(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - {id: 1.(a).1, title: A, responsible: [MB], deadline: Mars 2009}
         - {id: 1.(a).2, title: B, responsible: [MB], deadline: Mars 2009}
@@ -85,7 +87,7 @@ def test_cancelled_is_never_overdue_suspended_still_is(tmp_path):
     assert [(o.rec.ref, o.state.status, o.state.reported) for o in items] == [("I-1.(a).2", "suspended", True)]
 
 
-def test_state_is_the_latest_entry_on_or_before_the_cutoff(tmp_path):
+def test_state_is_the_latest_entry_on_or_before_the_cutoff(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - {id: 1.(a).1, title: A, responsible: [MB], deadline: Mars 2009}
         """, """\
@@ -99,7 +101,7 @@ def test_state_is_the_latest_entry_on_or_before_the_cutoff(tmp_path):
     assert overdue_refs(plan, "2009-05") == []
 
 
-def test_ongoing_is_never_overdue_but_goes_stale(tmp_path):
+def test_ongoing_is_never_overdue_but_goes_stale(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - {id: 1.(a).1, title: A, responsible: [PSH], deadline: Në vazhdimësi}
         - {id: 1.(a).2, title: B, responsible: [PSH], deadline: Mesi i 2008 dhe në vazhdim}
@@ -114,7 +116,7 @@ def test_ongoing_is_never_overdue_but_goes_stale(tmp_path):
     assert queries.last_closed_quarter(date(2009, 6, 15)) == (date(2009, 1, 1), date(2009, 3, 31))
 
 
-def test_recurring_deadline_with_one_missed_occurrence(tmp_path):
+def test_recurring_deadline_with_one_missed_occurrence(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - {id: 1.(a).1, title: A, responsible: [ZKKA], deadline: Deri në mars të çdo viti pasardhës}
         """)
@@ -124,7 +126,7 @@ def test_recurring_deadline_with_one_missed_occurrence(tmp_path):
     assert (item.due.isoformat(), item.missed) == ("2009-03-31", 2)
 
 
-def test_two_milestones_one_past(tmp_path):
+def test_two_milestones_one_past(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - id: 1.(a).1
           title: A
@@ -139,7 +141,7 @@ def test_two_milestones_one_past(tmp_path):
     assert [u.deadline.phrase for u in queries.upcoming(plan, parse_as_of("2010-09"), 3)] == ["2010"]
 
 
-def test_due_override_replaces_the_reading(tmp_path):
+def test_due_override_replaces_the_reading(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - {id: 1.(a).1, title: A, responsible: [MB], deadline: Dimër 2009, due: "2009-02"}
         - {id: 1.(a).2, title: B, responsible: [MB], deadline: "2010", due: 2009Q1}
@@ -155,14 +157,15 @@ def test_due_override_replaces_the_reading(tmp_path):
     ("Fundi i 2008 – fillimi i 2009", "2009-03"), ("Duke filluar nga 2009", None),
     ("Deri në shkurt të çdo viti", "2008-02"),
 ])
-def test_every_deadline_kind_falls_due_at_the_end_of_its_period(tmp_path, phrase, first_overdue):
+def test_every_deadline_kind_falls_due_at_the_end_of_its_period(tmp_path: Path, phrase: str,
+                                                                first_overdue: str | None) -> None:
     plan = make_plan(tmp_path, f"- {{id: 1.(a).1, title: A, responsible: [MB], deadline: '{phrase}'}}\n")
     months = [f"{y}-{m:02d}" for y in (2008, 2009, 2010) for m in range(1, 13)]
     found = next((m for m in months if overdue_refs(plan, m)), None)
     assert found == first_overdue
 
 
-def test_upcoming_horizon_and_order(tmp_path):
+def test_upcoming_horizon_and_order(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - {id: 1.(a).1, title: A, responsible: [MB], deadline: qershor 2009}
         - {id: 1.(a).2, title: B, responsible: [MB], deadline: Tremujori i tretë i 2009}
@@ -176,7 +179,7 @@ def test_upcoming_horizon_and_order(tmp_path):
     assert queries.parse_within("1q") == 3 and queries.parse_within("6m") == 6 and queries.parse_within("1y") == 12
 
 
-def test_by_institution_roles_and_summary(tmp_path):
+def test_by_institution_roles_and_summary(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - {id: 1.(a).1, title: A, responsible: [MB, PSH], deadline: Mars 2009, resources: [ZKKA]}
         - {id: 1.(a).2, title: B, responsible: [PSH], support: [MB], deadline: Mars 2010}
@@ -202,7 +205,7 @@ def test_by_institution_roles_and_summary(tmp_path):
         ["I-1.(a).1", "I-1.(a).2", "I-1.(a).3"]
 
 
-def test_select_search_ignores_case_and_diacritics(tmp_path):
+def test_select_search_ignores_case_and_diacritics(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - {id: 1.(a).1, title: Hapja e strehëzave, responsible: [MB], deadline: "2009"}
         - {id: 1.(a).2, title: B, responsible: [MB], deadline: "2009", indicators: [Numri i STREHËZAVE]}
@@ -211,7 +214,7 @@ def test_select_search_ignores_case_and_diacritics(tmp_path):
     assert [r.ref for r in queries.select(plan, search="strehezave")] == ["I-1.(a).1", "I-1.(a).2"]
 
 
-def test_stats_counts(tmp_path):
+def test_stats_counts(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, """\
         - {id: 1.(a).1, title: A, responsible: [MB], deadline: Mars 2009}
         - {id: 1.(a).2, title: B, responsible: [MB], deadline: Në vazhdim}

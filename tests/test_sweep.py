@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, Run
 
 DEMO = ROOT / "examples" / "progress-demo"
 EMPTY = None
@@ -21,16 +22,16 @@ BODIES = ("ZKKA", "MPÇSSHB", "PSH", "BASHKITE", "KRAT")
 LOGS = {"empty-log": EMPTY, "demo-log": DEMO}
 
 
-def invoke(run, *args, progress=None):
+def invoke(run: Run, *args: object, progress: Path | None = None) -> str:
     extra = ("--progress", str(progress)) if progress else ()
     result = run(*args, *extra)
     assert result.exit_code == 0, (args, result.stdout, result.stderr)
-    return result.stdout
+    return str(result.stdout)
 
 
 @pytest.mark.parametrize("log", LOGS)
 @pytest.mark.parametrize("month", MONTHS)
-def test_every_command_answers_at_every_month(run, month, log):
+def test_every_command_answers_at_every_month(run: Run, month: str, log: str) -> None:
     progress = LOGS[log]
     over = json.loads(invoke(run, "overdue", "--as-of", month, "--format", "json", progress=progress))
     stats = json.loads(invoke(run, "stats", "--as-of", month, "--format", "json", progress=progress))
@@ -56,7 +57,7 @@ def test_every_command_answers_at_every_month(run, month, log):
 
 @pytest.mark.parametrize("log", LOGS)
 @pytest.mark.parametrize("quarter", QUARTERS)
-def test_every_format_at_every_quarter(run, quarter, log, tmp_path):
+def test_every_format_at_every_quarter(run: Run, quarter: str, log: str, tmp_path: Path) -> None:
     progress = LOGS[log]
     for fmt in ("table", "csv", "md"):
         for command in (("overdue",), ("stats",), ("upcoming", "--within", "1y"), ("list",),
@@ -70,7 +71,7 @@ def test_every_format_at_every_quarter(run, quarter, log, tmp_path):
 
 
 @pytest.mark.parametrize("quarter", ["2008Q3", "2009Q3", "2010Q4"])
-def test_per_institution_reports(run, quarter, tmp_path):
+def test_per_institution_reports(run: Run, quarter: str, tmp_path: Path) -> None:
     for fmt in ("md", "html"):
         out = tmp_path / f"{quarter}-{fmt}"
         invoke(run, "report", "--as-of", quarter, "--format", fmt, "--per-institution", "--out", f"{out}/",

@@ -20,7 +20,9 @@ import subprocess
 import sys
 import termios
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -28,8 +30,9 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from ap_cli import output
+from ap_cli.diagnostics import escape_line
 from ap_cli.output import FIXED, NUMBER, TEXT, Column, Table
-from conftest import MINI_PLAN, REAL_PLAN
+from conftest import MINI_PLAN, REAL_PLAN, Run
 
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -46,12 +49,12 @@ def set_window(fd: int, columns: int, lines: int) -> None:
 class Drain(threading.Thread):
     """Reads the master side while the program writes (a pty buffers only a few KB)."""
 
-    def __init__(self, fd: int):
+    def __init__(self, fd: int) -> None:
         super().__init__(daemon=True)
         self.fd, self.data = fd, bytearray()
         self.start()
 
-    def run(self):
+    def run(self) -> None:
         while True:
             try:
                 chunk = os.read(self.fd, 65536)
@@ -67,11 +70,12 @@ class Drain(threading.Thread):
 
 
 @pytest.fixture
-def on_pty():
+def on_pty() -> Callable[..., str]:
     """Run apcli in-process with stdout on a pty of the given size; returns what the screen got."""
     from ap_cli.cli import app
 
-    def invoke(*args, columns: int, lines: int = 50, env: dict | None = None, set_columns: bool = True) -> str:
+    def invoke(*args: object, columns: int, lines: int = 50, env: dict[str, str | None] | None = None,
+               set_columns: bool = True) -> str:
         with pytest.MonkeyPatch.context() as mp:
             for name in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "APCLI_PAGER", "PAGER"):
                 mp.delenv(name, raising=False)
@@ -100,7 +104,7 @@ def on_pty():
     return invoke
 
 
-def json_of(run, *args):
+def json_of(run: Run, *args: object) -> Any:
     result = run(*args, "--format", "json")
     assert result.exit_code == 0, result.stdout
     return json.loads(result.stdout)
@@ -115,13 +119,13 @@ def row_segments(screen: str, first_header: str) -> list[str]:
     lines = screen.splitlines()
     boxed = any(line.startswith("┏") for line in lines)
     if boxed:
-        body = lines[[i for i, line in enumerate(lines) if line.startswith("┡")][0] + 1:]
+        body = lines[next(i for i, line in enumerate(lines) if line.startswith("┡")) + 1:]
         starts = [i for i, line in enumerate(body) if line.startswith("│") and line[2] != " "]
     else:
         body = lines
         starts = [i for i, line in enumerate(body) if line.startswith(f"{first_header}: ")]
-    ends = starts[1:] + [len(body)]
-    return ["\n".join(body[s:e]) for s, e in zip(starts, ends)]
+    ends = [*starts[1:], len(body)]
+    return ["\n".join(body[s:e]) for s, e in zip(starts, ends, strict=True)]
 
 
 def whole(value: str, text: str) -> bool:
@@ -134,11 +138,11 @@ def assert_fits(screen: str, columns: int) -> None:
         assert cell_len(line) <= columns, f"{cell_len(line)} > {columns}: {line!r}"
 
 
-def check_rows(screen: str, first_header: str, rows: list[list]) -> None:
+def check_rows(screen: str, first_header: str, rows: list[list[Any]]) -> None:
     """One segment per row, in order; every value of the row whole inside its own segment."""
     segments = row_segments(screen, first_header)
     assert len(segments) == len(rows), screen
-    for segment, values in zip(segments, rows):
+    for segment, values in zip(segments, rows, strict=True):
         for value in values:
             value = output.cell_text(value)
             if value:
@@ -146,7 +150,7 @@ def check_rows(screen: str, first_header: str, rows: list[list]) -> None:
 
 
 # The commands of the issue, and for each the values that must show whole: from the JSON answer.
-SWEEP = {
+SWEEP: dict[str, tuple[list[str], str, Callable[[Any], list[list[Any]]]]] = {
     "stats": (["stats", "--as-of", "2009-06"], "pillar",
               lambda d: [[r["pillar"], *[r[k] for k in r if k not in ("pillar", "title", "title_en")]] for r in d]),
     "overdue": (["overdue", "--as-of", "2009-06"], "ref",
@@ -168,7 +172,7 @@ SWEEP = {
 
 
 @pytest.fixture
-def plan_read_once(monkeypatch):
+def plan_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sweeps run a command six times on the same plan: read it once (the reading is not under test)."""
     import functools
 
@@ -178,7 +182,7 @@ def plan_read_once(monkeypatch):
 
 
 @pytest.mark.parametrize("command", SWEEP)
-def test_no_value_is_cut_at_any_width(on_pty, run, plan_read_once, command):
+def test_no_value_is_cut_at_any_width(on_pty: Callable[..., str], run: Run, plan_read_once: None, command: str) -> None:
     args, first_header, expected = SWEEP[command]
     rows = expected(json_of(run, *args, "--plan", REAL_PLAN))
     assert rows, "the sweep needs rows to check"
@@ -188,7 +192,7 @@ def test_no_value_is_cut_at_any_width(on_pty, run, plan_read_once, command):
         check_rows(screen, first_header, rows)
 
 
-def test_stats_totals_print_whole_at_60_columns(on_pty):
+def test_stats_totals_print_whole_at_60_columns(on_pty: Callable[..., str]) -> None:
     """The issue's screen: pillars `I, I, I, I, a` and an overdue total of `11` instead of 112."""
     screen = on_pty("stats", "--as-of", "2009-06", "--plan", REAL_PLAN, "--no-pager", columns=60)
     plain = SGR.sub("", screen)
@@ -199,7 +203,7 @@ def test_stats_totals_print_whole_at_60_columns(on_pty):
     assert re.search(r"^  activities: +226$", total, re.M), total
 
 
-def test_overdue_refs_and_dates_whole_at_60_columns(on_pty):
+def test_overdue_refs_and_dates_whole_at_60_columns(on_pty: Callable[..., str]) -> None:
     screen = on_pty("overdue", "--as-of", "2009-06", "--plan", REAL_PLAN, "--no-pager", columns=60,
                     env={"NO_COLOR": "1"})
     assert "ref: II-2.(c).2\n" in screen
@@ -207,7 +211,7 @@ def test_overdue_refs_and_dates_whole_at_60_columns(on_pty):
     assert re.search(r"^  late \(months\): 12$", screen, re.M)
 
 
-def test_wide_terminal_keeps_the_boxed_table(on_pty):
+def test_wide_terminal_keeps_the_boxed_table(on_pty: Callable[..., str]) -> None:
     screen = on_pty("stats", "--as-of", "2009-06", "--plan", REAL_PLAN, "--no-pager", columns=200,
                     env={"NO_COLOR": "1"})
     row = next(line for line in screen.splitlines() if line.startswith("│ all "))
@@ -217,7 +221,7 @@ def test_wide_terminal_keeps_the_boxed_table(on_pty):
     assert "│        226 │" in row  # numbers right-aligned
 
 
-def test_the_window_size_alone_sets_the_width(on_pty):
+def test_the_window_size_alone_sets_the_width(on_pty: Callable[..., str]) -> None:
     screen = on_pty("stats", "--as-of", "2009-06", "--plan", REAL_PLAN, "--no-pager", columns=60, lines=100,
                     set_columns=False, env={"NO_COLOR": "1"})
     assert "pillar: all\n" in screen  # 60 columns: stacked, as the window says
@@ -229,7 +233,7 @@ def test_the_window_size_alone_sets_the_width(on_pty):
 # ----------------------------------------------------------------------------- colour
 
 
-def test_terminal_output_is_coloured(on_pty):
+def test_terminal_output_is_coloured(on_pty: Callable[..., str]) -> None:
     screen = on_pty("overdue", "--as-of", "2009-06", "--plan", MINI_PLAN, columns=200)
     assert "\x1b[31m" in screen  # lateness in red
     assert "\x1b[2m≈" in screen  # ≈ dimmed
@@ -238,17 +242,18 @@ def test_terminal_output_is_coloured(on_pty):
 
 @pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"NO_COLOR": "1", "FORCE_COLOR": "1"}])
 @pytest.mark.parametrize("columns", [60, 200])
-def test_no_color_means_no_escape_sequence_at_all(on_pty, env, columns):
+def test_no_color_means_no_escape_sequence_at_all(on_pty: Callable[..., str], env: dict[str, str],
+                                                  columns: int) -> None:
     for args in (["overdue", "--as-of", "2009-06"], ["stats", "--as-of", "2009-06"], ["deadlines"]):
         screen = on_pty(*args, "--plan", MINI_PLAN, columns=columns, env=env)
         assert "\x1b" not in screen, screen
 
 
-def test_an_empty_no_color_does_not_count(on_pty):
+def test_an_empty_no_color_does_not_count(on_pty: Callable[..., str]) -> None:
     assert "\x1b[" in on_pty("stats", "--as-of", "2009-06", "--plan", MINI_PLAN, columns=200, env={"NO_COLOR": ""})
 
 
-def test_pipes_get_plain_text_and_force_color_only_adds_colour(run, monkeypatch):
+def test_pipes_get_plain_text_and_force_color_only_adds_colour(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("NO_COLOR", "FORCE_COLOR"):
         monkeypatch.delenv(name, raising=False)
     plain = run("overdue", "--as-of", "2009-06", "--plan", MINI_PLAN).stdout
@@ -268,21 +273,21 @@ def recording_pager(tmp_path: Path) -> tuple[str, Path]:
     return shlex.join([sys.executable, "-c", script, str(record)]), record
 
 
-def test_long_output_on_a_terminal_goes_through_the_pager(on_pty, tmp_path):
+def test_long_output_on_a_terminal_goes_through_the_pager(on_pty: Callable[..., str], tmp_path: Path) -> None:
     pager, record = recording_pager(tmp_path)
     screen = on_pty("list", "--plan", MINI_PLAN, columns=80, lines=10, env={"APCLI_PAGER": pager})
     assert screen == ""  # the pager had it all
     assert "ref: II-1.(a).1" in SGR.sub("", record.read_text(encoding="utf-8"))
 
 
-def test_pager_comes_from_pager_when_apcli_pager_is_unset(on_pty, tmp_path):
+def test_pager_comes_from_pager_when_apcli_pager_is_unset(on_pty: Callable[..., str], tmp_path: Path) -> None:
     pager, record = recording_pager(tmp_path)
     on_pty("list", "--plan", MINI_PLAN, columns=80, lines=10, env={"APCLI_PAGER": None, "PAGER": pager})
     assert record.exists()
 
 
 @pytest.mark.parametrize("how", ["short", "global", "option", "empty", "cat"])
-def test_no_pager(on_pty, tmp_path, how):
+def test_no_pager(on_pty: Callable[..., str], tmp_path: Path, how: str) -> None:
     pager, record = recording_pager(tmp_path)
     env = {"APCLI_PAGER": {"empty": "", "cat": "cat"}.get(how, pager), "PAGER": pager}
     args = {"global": ["--no-pager", "list"], "option": ["list", "--no-pager"]}.get(how, ["list"])
@@ -291,13 +296,13 @@ def test_no_pager(on_pty, tmp_path, how):
     assert "II-1.(a).1" in screen
 
 
-def test_a_missing_pager_prints_directly(on_pty, tmp_path):
+def test_a_missing_pager_prints_directly(on_pty: Callable[..., str], tmp_path: Path) -> None:
     screen = on_pty("list", "--plan", MINI_PLAN, columns=80, lines=10,
                     env={"APCLI_PAGER": str(tmp_path / "no-such-pager")})
     assert "II-1.(a).1" in screen
 
 
-def test_no_pager_when_not_a_terminal(run, tmp_path, monkeypatch):
+def test_no_pager_when_not_a_terminal(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pager, record = recording_pager(tmp_path)
     monkeypatch.setenv("APCLI_PAGER", pager)
     monkeypatch.setenv("LINES", "5")
@@ -306,7 +311,7 @@ def test_no_pager_when_not_a_terminal(run, tmp_path, monkeypatch):
     assert len(result.stdout.splitlines()) > 200
 
 
-def test_default_pager_is_less_like_git(monkeypatch):
+def test_default_pager_is_less_like_git(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("APCLI_PAGER", raising=False)
     monkeypatch.delenv("PAGER", raising=False)
     assert output.pager_command() == ["less", "-FRX"]
@@ -316,7 +321,7 @@ def test_default_pager_is_less_like_git(monkeypatch):
     assert output.pager_command() == ["less", "-S"]
 
 
-def test_the_real_process_on_a_pty_sized_by_its_window(tmp_path):
+def test_the_real_process_on_a_pty_sized_by_its_window(tmp_path: Path) -> None:
     """`apcli stats --as-of 2009-06` as a user runs it: 60 columns known only from the window
     size, 20 lines, so the 57 lines of stacked blocks go to the pager."""
     pager, record = recording_pager(tmp_path)
@@ -343,7 +348,7 @@ def test_the_real_process_on_a_pty_sized_by_its_window(tmp_path):
 HOSTILE = "Ligji [nr. 9669] [bold]jo[/bold]\u202e\u2066 tab\there\nnewline"
 
 
-def test_control_characters_in_plan_text_never_reach_the_terminal(on_pty, tmp_path):
+def test_control_characters_in_plan_text_never_reach_the_terminal(on_pty: Callable[..., str], tmp_path: Path) -> None:
     plan = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, plan)
     path = plan / "2-mbrojtja.yaml"
@@ -357,7 +362,7 @@ def test_control_characters_in_plan_text_never_reach_the_terminal(on_pty, tmp_pa
         assert "\t" not in screen
 
 
-def test_show_keeps_its_lines_and_escapes_the_rest(run, tmp_path):
+def test_show_keeps_its_lines_and_escapes_the_rest(run: Run, tmp_path: Path) -> None:
     plan = tmp_path / "plan"
     shutil.copytree(MINI_PLAN, plan)
     path = plan / "2-mbrojtja.yaml"
@@ -380,7 +385,7 @@ def small_table() -> Table:
                  footer="2 overdue")
 
 
-def test_stacked_blocks_exact():
+def test_stacked_blocks_exact() -> None:
     assert output.render_terminal(small_table(), 40, styled=False) == (
         "ref: II-2.(c).1\n"
         "  lead:          ZKKA\n"
@@ -398,7 +403,7 @@ def test_stacked_blocks_exact():
         "2 overdue\n")
 
 
-def test_stacked_text_starts_below_its_label_when_too_narrow():
+def test_stacked_text_starts_below_its_label_when_too_narrow() -> None:
     table = Table([Column("ref", "ref", FIXED), Column("title", "a long header for the title", TEXT)],
                   [{"ref": "I-1.(a).1", "title": "Zbatimi i një sistemi menaxhimi"}])
     assert output.render_terminal(table, 30, styled=False) == (
@@ -408,7 +413,7 @@ def test_stacked_text_starts_below_its_label_when_too_narrow():
         "    menaxhimi\n")
 
 
-def test_boxed_table_exact():
+def test_boxed_table_exact() -> None:
     assert output.render_terminal(small_table(), 90, styled=False) == (
         "┏━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓\n"
         "┃            ┃                   ┃     late ┃             ┃                              ┃\n"
@@ -422,7 +427,7 @@ def test_boxed_table_exact():
         "2 overdue\n")
 
 
-def test_columns_still_unpack_as_key_and_header():
+def test_columns_still_unpack_as_key_and_header() -> None:
     table = Table([("ref", "ref"), Column("n", "count", NUMBER)], [{"ref": "I-1.(a).1", "n": 3}])
     assert [key for key, _ in table.columns] == ["ref", "n"]
     assert output.render_csv(table) == "ref,n\nI-1.(a).1,3\n"
@@ -430,12 +435,12 @@ def test_columns_still_unpack_as_key_and_header():
     assert output.column_kind(Column("n", "n"), table.rows) == NUMBER
 
 
-def test_escape_controls():
-    assert output.escape_line("a\x1b[31mb\x07\u202ec\n\td\x9b") == "a\\x1b[31mb\\x07\\u202ec\\n\\td\\x9b"
+def test_escape_controls() -> None:
+    assert escape_line("a\x1b[31mb\x07\u202ec\n\td\x9b") == "a\\x1b[31mb\\x07\\u202ec\\n\\td\\x9b"
     assert output.one_line("a\n  b\tc\u2028d") == "a b c d"
 
 
-ALPHABET = st.sampled_from(list("abcXYZ019 -.()[]/:;,'\"") + ["ë", "Ç", "≈", "–", "漢", "[bold]", "[/bold]",
+ALPHABET = st.sampled_from([*"abcXYZ019 -.()[]/:;,'\"", "ë", "Ç", "≈", "–", "漢", "[bold]", "[/bold]",
                                                                "[link=x]", "\x1b", "\x1b[2J", "\x07", "\x00",
                                                                "\x9b", "\x7f", "\n", "\t", "\r", "\u202e",
                                                                "\u2066", "\u200f", "\u2028", "Ligji [nr. 9669]"])
@@ -443,7 +448,7 @@ VALUES = st.one_of(st.lists(ALPHABET, max_size=30).map("".join), st.integers(0, 
 
 
 @st.composite
-def tables(draw):
+def tables(draw: st.DrawFn) -> Table:
     kinds = draw(st.lists(st.sampled_from([TEXT, FIXED, NUMBER]), min_size=1, max_size=7))
     columns = [Column(f"c{i}", draw(st.lists(ALPHABET, min_size=1, max_size=12).map("".join)), kind,
                       draw(st.sampled_from([None, "red", "dim", output.status_style])))
@@ -455,7 +460,8 @@ def tables(draw):
 
 @settings(max_examples=100, deadline=None)
 @given(table=tables(), width=st.integers(20, 250), styled=st.booleans())
-def test_renderer_never_cuts_fixed_cells_nor_emits_control_characters(table, width, styled):
+def test_renderer_never_cuts_fixed_cells_nor_emits_control_characters(table: Table, width: int,
+                                                                      styled: bool) -> None:
     screen = output.render_terminal(table, width, styled=styled)
     text = SGR.sub("", screen)
     assert not RAW_CONTROL.search(text), repr(text)
@@ -480,10 +486,10 @@ def test_renderer_never_cuts_fixed_cells_nor_emits_control_characters(table, wid
 
 @settings(max_examples=50, deadline=None)
 @given(table=tables())
-def test_plain_renderer_never_cuts_nor_emits_control_characters(table):
+def test_plain_renderer_never_cuts_nor_emits_control_characters(table: Table) -> None:
     text = output.render_plain(table)
     assert not RAW_CONTROL.search(text), repr(text)
     body = text.splitlines()[1:1 + len(table.rows)]
-    for row, line in zip(table.rows, body):
+    for row, line in zip(table.rows, body, strict=True):
         for c in table.columns:
             assert output.one_line(row.get(c.key)) in line

@@ -6,20 +6,31 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from ap_cli.loader import load_plan
+from ap_cli.model import Policy, Principle
+from ap_cli.plan import Plan
 from conftest import REAL_PLAN, ROOT
 
-PLAN = load_plan(REAL_PLAN, REAL_PLAN / "nonexistent-progress")[0]
+
+def _plan() -> Plan:
+    plan = load_plan(REAL_PLAN, REAL_PLAN / "nonexistent-progress")[0]
+    assert plan is not None
+    return plan
+
+
+PLAN = _plan()
 
 
 def pairs() -> Iterator[tuple[str, str, str | None]]:
     """(where, Albanian, English) for every text of the plan."""
     meta = PLAN.meta
     yield "plan.yaml vision", meta.vision or "", meta.vision_en
-    for i, item in enumerate([*meta.principles, *meta.policies]):
+    items: list[Principle | Policy] = [*meta.principles, *meta.policies]
+    for i, item in enumerate(items):
         yield f"plan.yaml text {i}", item.text, item.text_en
     for pillar in PLAN.pillars:
         for goal in pillar.goals:
@@ -33,7 +44,7 @@ def pairs() -> Iterator[tuple[str, str, str | None]]:
                         yield from node(f"{where} milestone {k + 1}", m)
 
 
-def node(where: str, n) -> Iterator[tuple[str, str, str | None]]:
+def node(where: str, n: Any) -> Iterator[tuple[str, str, str | None]]:
     if n.title:
         yield f"{where} title", n.title, n.title_en
     if getattr(n, "target", None):
@@ -48,7 +59,7 @@ def node(where: str, n) -> Iterator[tuple[str, str, str | None]]:
 ALL = list(pairs())
 
 
-def test_every_text_has_its_english():
+def test_every_text_has_its_english() -> None:
     missing = [where for where, _, en in ALL if not (en or "").strip()]
     assert missing == []
     assert len(ALL) == 805  # every title, target and indicator of 226 activities, their headings, plan.yaml
@@ -73,19 +84,19 @@ def glossary() -> list[tuple[str, str]]:
 GLOSSARY = glossary()
 
 
-def test_glossary_is_read():
+def test_glossary_is_read() -> None:
     assert len(GLOSSARY) >= 25
     assert ("mekanizm\\w* kombëtar\\w* (të|i) referimit", "National Referral Mechanism") in GLOSSARY
 
 
 @pytest.mark.parametrize("albanian,english", GLOSSARY, ids=[a for a, _ in GLOSSARY])
-def test_glossary_renderings_are_used(albanian, english):
+def test_glossary_renderings_are_used(albanian: str, english: str) -> None:
     sq, en = re.compile(fold(albanian)), re.compile(english, re.I)
     wrong = [(where, text, translated) for where, text, translated in ALL
              if sq.search(fold(text)) and not en.search(translated or "")]
     assert wrong == []
 
 
-def test_the_glossary_check_can_fail():
+def test_the_glossary_check_can_fail() -> None:
     sq, en = re.compile(fold("autoritet\\w* përgjegjës")), re.compile("Responsible Authorit(y|ies)", re.I)
     assert sq.search(fold("Autoriteti Përgjegjës")) and not en.search("the Competent Authority")

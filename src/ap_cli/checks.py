@@ -27,8 +27,9 @@ def unique_ids(plan: Plan, today: date) -> Iterator[Diagnostic]:
         first = seen.get(rec.ref)
         if first:
             line, col = _at(rec, "id")
+            where = f"line {first.pos[0]}" if first.file == rec.file else f"{first.file}:{first.pos[0]}"
             yield error(rec.file, line, col, "duplicate-id",
-                        f"activity id {excerpt(rec.id)} repeats {first.ref} (line {first.pos[0]}); "
+                        f"activity id {excerpt(rec.id)} repeats {first.ref} ({where}); "
                         "give the later one a suffix (e.g. 3b) and keep the printed number in printed_id")
         else:
             seen[rec.ref] = rec
@@ -42,10 +43,13 @@ def unique_ids(plan: Plan, today: date) -> Iterator[Diagnostic]:
 
 def unique_institutions(plan: Plan, today: date) -> Iterator[Diagnostic]:
     seen: set[str] = set()
+    reg = plan.registry
     name = next((f for f in plan.files if f.endswith("institutions.yaml")), "institutions.yaml")
-    for inst in plan.registry.institutions:
+    for n, inst in enumerate(reg.institutions):
         if inst.id in seen:
-            yield error(name, 1, 1, "duplicate-institution", f"institution id {excerpt(inst.id)} is defined twice")
+            raw = reg.raw[n] if n < len(reg.raw) else None  # at the repeated id, not the file's top
+            yield error(name, *position(raw, ("id",)), "duplicate-institution",
+                        f"institution id {excerpt(inst.id)} is defined twice")
         seen.add(inst.id)
 
 
@@ -254,6 +258,29 @@ def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
             last[key] = (e.date, f"line {line}")
 
 
+def personal_data(plan: Plan, today: date) -> Iterator[Diagnostic]:
+    """Progress evidence and notes may be published: warn where one looks like it holds a phone
+    number, a personal ID number or a date of birth (`sensitive.py`). The message names the
+    kind, never the text: diagnostics end up in CI logs."""
+    from .sensitive import personal_data as kinds
+
+    for rec in plan.progress:
+        e = rec.entry
+        for field in ("evidence", "note"):
+            text = getattr(e, field)
+            found = kinds(text) if isinstance(text, str) else []
+            if not found:
+                continue
+            try:
+                ref = plan.resolve_ref(e.ref).ref
+            except refs.RefError:
+                ref = excerpt(e.ref)
+            where = "an internal note" if field == "note" and e.internal else f"the {field}"
+            yield warning(rec.file, *position(rec.raw, (field,)), "personal-data",
+                          f"{ref}: {where} looks like it holds {' and '.join(found)}; leave personal data "
+                          "out of the progress log (refer to the case file instead)")
+
+
 def translations_complete(plan: Plan, today: date) -> Iterator[Diagnostic]:
     """Each Albanian text has its English when plan.yaml's `languages` holds `en` (the default).
     An English text without its Albanian, or an indicator list of another length, is wrong
@@ -312,6 +339,7 @@ CHECKS: list[Check] = [
     parents_exist,
     has_deadline,
     progress_entries,
+    personal_data,
     translations_complete,
     translations_current,
 ]

@@ -443,7 +443,7 @@ def show(ref: str = typer.Argument(..., help="An activity, e.g. II-1.(a).1 (leni
     data = {"ref": rec.ref, "pillar": rec.pillar, "goal": rec.goal.id, "objective": rec.objective.id, **data,
             "deadlines_read": [d.reading.as_json() for d in rec.deadlines if d.reading],
             "as_of": c.isoformat(), "state": state.status, "timeliness": timeliness(plan, rec, c),
-            "progress": [e.model_dump(exclude_none=True) for e in plan.progress_by_ref.get(rec.ref, [])]}
+            "progress": [e.model_dump(exclude_defaults=True) for e in plan.progress_by_ref.get(rec.ref, [])]}
     if fmt == "json":
         sys.stdout.write(output.to_json(data))
         return

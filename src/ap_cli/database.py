@@ -26,6 +26,7 @@ from typing import Any
 
 from . import language
 from .plan import Plan
+from .progress import public_note
 
 ROLE_ORDER = ("lead", "responsible", "support", "funder")
 
@@ -87,10 +88,9 @@ def tables(plan: Plan) -> dict[str, list[dict[str, Any]]]:
                 by = reg.resolve(by)
             except LookupError:
                 by = None
-        internal = bool(getattr(e, "internal", False))
         out["progress"].append({"activity": ref, "date": e.date, "status": e.status, "completion": e.completion,
                                 "evidence": e.evidence, "by": by or plan.by_ref[ref].lead,
-                                "note": None if internal else e.note})
+                                "note": public_note(e)})
     return out
 
 

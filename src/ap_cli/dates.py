@@ -7,6 +7,7 @@ Digits are ASCII only. An unreadable text says which forms work and suggests the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from .diagnostics import excerpt
@@ -90,13 +91,14 @@ def parse_quarter(text: str) -> Quarter:
     if m:
         return Quarter(int(m.group(2)), int(m.group(1)))
     hint = suggest(text)
-    raise ValueError(f"not a quarter: {excerpt(text)}; use {QUARTER_FORMS}" + (f"; did you mean {hint}?" if hint else ""))
+    raise ValueError(f"not a quarter: {excerpt(text)}; use {QUARTER_FORMS}"
+                     + (f"; did you mean {hint}?" if hint else ""))
 
 
 def suggest(text: str) -> str | None:
     """The accepted spelling closest to a near miss: `06/2009` → `2009-06`, `Q2 2009` → `2009Q2`."""
     s = text.strip()
-    rewrites = [
+    rewrites: list[tuple[str, Callable[[re.Match[str]], str]]] = [
         (r"([0-9]{1,2})[/.-]([0-9]{4})", lambda m: f"{m.group(2)}-{int(m.group(1)):02d}"),
         (r"([0-9]{4})[/.]([0-9]{1,2})", lambda m: f"{m.group(1)}-{int(m.group(2)):02d}"),
         (r"([0-9]{4})[/.]([0-9]{1,2})[/.]([0-9]{1,2})",

@@ -80,11 +80,11 @@ def render_entry(entry: dict, indent: int = 0, newline: str = "\n") -> str:
     """
     pad = " " * indent
     lines = []
-    for key in ENTRY_KEYS:
+    for key in (*ENTRY_KEYS, "internal"):  # internal: only when true (forms do not offer it)
         value = entry.get(key)
-        if value is None:
+        if value is None or value is False:
             continue
-        text = scalar(value, plain=key in ("ref", "status", "completion", "by"))
+        text = "true" if value is True else scalar(value, plain=key in ("ref", "status", "completion", "by"))
         lines.append(f"{pad}{'- ' if not lines else '  '}{key}: {text}")
     return "".join(line + newline for line in lines)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 from .diagnostics import Diagnostic, error
 from .source import MAX_FILE_BYTES, YamlProblem, YList, YMap, decode, parse_text, read_capped
@@ -27,7 +28,7 @@ class FormatError(Exception):
     pass
 
 
-def _yaml():
+def _yaml() -> Any:  # ruamel.yaml is untyped
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
@@ -120,7 +121,7 @@ def _scalar_lines(text: str) -> set[int]:
     return lines
 
 
-def _shape(value):
+def _shape(value: object) -> tuple[str, object]:
     """Data with key order, for comparison (dict equality would ignore order)."""
     if isinstance(value, YMap):
         return ("map", [(k, _shape(v)) for k, v in value.items()])
@@ -135,7 +136,7 @@ def _comments(text: str) -> list[str]:
 
     found: list[str] = []
 
-    def walk(node) -> None:
+    def walk(node: object) -> None:
         if node is None:
             return
         if isinstance(node, (list, tuple)):
@@ -160,7 +161,7 @@ def format_file(path: Path, name: str | None = None) -> tuple[bytes | None, list
     try:
         raw = read_capped(path)  # regular files only, at most the size cap
     except (OSError, ValueError) as exc:
-        return None, [error(name, 0, 0, "unreadable", f"cannot read file: {exc.strerror or exc}")]
+        return None, [error(name, 0, 0, "unreadable", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")]
     if len(raw) > MAX_FILE_BYTES:
         return None, [error(name, 0, 0, "file-too-large", f"file is over the size limit ({MAX_FILE_BYTES:,} bytes)")]
     try:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from . import language
 from .diagnostics import escape_line, escape_text
 from .plan import ActivityRecord, Plan
+from .progress import public_note
 from .queries import state_at, timeliness
 
 PRODID = "-//apcli//Albania anti-trafficking action plan 2008-2010//EN"
@@ -92,7 +93,7 @@ def events(plan: Plan, activities: list[ActivityRecord], cutoff: date, lang: str
 
 def _latest_public(plan: Plan, rec: ActivityRecord, cutoff: date, tx: dict[str, str]) -> str | None:
     """The latest entry dated ≤ cut-off: its status, date, evidence, and its note unless the
-    entry is marked internal (getattr: the flag is newer than this module)."""
+    entry is marked internal."""
     entries = [e for e in plan.progress_by_ref.get(rec.ref, ()) if e.date <= cutoff.isoformat()]
     if not entries:
         return None
@@ -102,8 +103,9 @@ def _latest_public(plan: Plan, rec: ActivityRecord, cutoff: date, tx: dict[str, 
         text += f" ({e.by})"
     if e.evidence:
         text += f"; {tx['evidence']}: {e.evidence}"
-    if e.note and not getattr(e, "internal", False):
-        text += f"; {tx['note']}: {e.note}"
+    note = public_note(e)
+    if note:
+        text += f"; {tx['note']}: {note}"
     return text
 
 

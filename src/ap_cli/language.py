@@ -14,7 +14,12 @@ depend on it; tables, reports and forms show the chosen one.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, overload
+
+if TYPE_CHECKING:
+    from .model import Goal, Institution, Objective, PlanMeta
+    from .plan import ActivityRecord, Deadline, PillarRecord
 
 LANGS = ("sq", "en")
 ENV = "APCLI_LANG"
@@ -33,7 +38,7 @@ class LanguageError(ValueError):
     """An unknown language, from `--lang` or `$APCLI_LANG`: a usage error."""
 
 
-def resolve(option: str | None, environ=None) -> str:
+def resolve(option: str | None, environ: Mapping[str, str] | None = None) -> str:
     """`--lang` if given, else `$APCLI_LANG` if set and not empty, else `sq`."""
     environ = os.environ if environ is None else environ
     if option is not None:
@@ -48,6 +53,12 @@ def resolve(option: str | None, environ=None) -> str:
     return key
 
 
+@overload
+def pick(sq: str, en: str | None, lang: str) -> str: ...
+@overload
+def pick(sq: None, en: str | None, lang: str) -> None: ...
+@overload
+def pick(sq: str | None, en: str | None, lang: str) -> str | None: ...
 def pick(sq: str | None, en: str | None, lang: str) -> str | None:
     """The text to show in `lang`: the English under `en`, else the Albanian marked `[sq] `."""
     if lang != "en" or sq is None:
@@ -75,36 +86,36 @@ def en_items(sq: Sequence[str], en: Sequence[str] | None) -> list[str | None]:
 # ----------------------------------------------------------------------------- plan texts
 
 
-def title(rec, lang: str) -> str:
+def title(rec: ActivityRecord, lang: str) -> str:
     """An activity's title (`plan.ActivityRecord`) in `lang`."""
     return pick(rec.activity.title, rec.activity.title_en, lang)
 
 
-def title_lang(rec, lang: str) -> str:
+def title_lang(rec: ActivityRecord, lang: str) -> str:
     """The language `title(rec, lang)` is really in: `sq` where the English is missing."""
     return "sq" if lang == "sq" or is_missing(rec.activity.title, rec.activity.title_en, lang) else "en"
 
 
-def indicators_en(rec) -> list[str | None]:
+def indicators_en(rec: ActivityRecord) -> list[str | None]:
     """The English of `rec.indicators` (the activity's, then each milestone's), item for item."""
     a = rec.activity
     return [*en_items(a.indicators, a.indicators_en),
             *(x for m in a.milestones or [] for x in en_items(m.indicators, m.indicators_en))]
 
 
-def indicators(rec, lang: str) -> list[str]:
+def indicators(rec: ActivityRecord, lang: str) -> list[str]:
     """`rec.indicators` in `lang`."""
     if lang != "en":
         return list(rec.indicators)
-    return [pick(sq, en, lang) for sq, en in zip(rec.indicators, indicators_en(rec))]
+    return [pick(sq, en, lang) for sq, en in zip(rec.indicators, indicators_en(rec), strict=True)]
 
 
-def heading(node, lang: str) -> str:
+def heading(node: Goal | Objective, lang: str) -> str:
     """A goal's or objective's title in `lang`."""
     return pick(node.title, node.title_en, lang)
 
 
-def deadline(d, lang: str) -> str | None:
+def deadline(d: Deadline, lang: str) -> str | None:
     """A deadline (`plan.Deadline`) as shown: the phrase as printed, or in English its reading
     in words; an unreadable phrase stays as printed, marked."""
     if lang != "en":
@@ -116,27 +127,27 @@ def deadline(d, lang: str) -> str | None:
     return MISSING + d.phrase if d.phrase else None
 
 
-def deadline_en(d) -> str | None:
+def deadline_en(d: Deadline) -> str | None:
     """The generated English of a deadline, or None when it has no reading."""
     from .periods import deadline_en as words
 
     return words(d.reading) if d.reading is not None else None
 
 
-def deadlines(rec, lang: str) -> list[str]:
+def deadlines(rec: ActivityRecord, lang: str) -> list[str]:
     """Every deadline of an activity as shown (the phrases, or their English)."""
     return [text for d in rec.deadlines if (text := deadline(d, lang))]
 
 
-def body_name(inst, lang: str) -> str:
+def body_name(inst: Institution, lang: str) -> str:
     """An institution's name (`model.Institution`) in `lang`."""
     return pick(inst.name, inst.name_en, lang)
 
 
-def pillar_title(pillar, lang: str) -> str:
+def pillar_title(pillar: PillarRecord, lang: str) -> str:
     """A pillar's title (`plan.PillarRecord`) in `lang`."""
     return pick(pillar.title, pillar.title_en, lang)
 
 
-def plan_title(meta, lang: str) -> str:
+def plan_title(meta: PlanMeta, lang: str) -> str:
     return pick(meta.title, meta.title_en, lang)

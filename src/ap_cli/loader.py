@@ -151,7 +151,9 @@ def _close_field(name: str) -> str | None:
     fields = {f for m in (model.PlanMeta, model.Pillar, model.Goal, model.Objective, model.Activity,
                           model.Milestone, model.Institution, model.ProgressEntry, model.Principle, model.Policy)
               for f in m.model_fields}
-    close = difflib.get_close_matches(name, sorted(fields), n=1, cutoff=0.75)
+    # not the name itself: a field of another kind of node (`notes` of an activity, unknown in a
+    # progress entry) is no suggestion for it
+    close = difflib.get_close_matches(name, sorted(fields - {name}), n=1, cutoff=0.75)
     return close[0] if close else None
 
 

@@ -214,6 +214,9 @@ class ProgressEntry(Strict):
     evidence: Text | None = None
     by: Text | None = None
     note: Text | None = None
+    internal: bool = Field(False, description="`true`: the note is not for publication (it may concern a case or a "
+                           "person). Public outputs (site, calendar, published exports) show the entry's status, date "
+                           "and evidence, never this note.")
 
 
 SCHEMA_ID = "https://apcli.invalid/schema/apcli.schema.json"

@@ -20,6 +20,7 @@ import calendar
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -44,21 +45,21 @@ class Month:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> "Month":
+    def parse(cls, text: str) -> Month:
         m = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", text.strip())
         if not m or not 1 <= int(m.group(2)) <= 12:
             raise ValueError(f"not a month (YYYY-MM): {excerpt(text)}")
         return cls(check_year(int(m.group(1))), int(m.group(2)))
 
     @classmethod
-    def of(cls, day: date) -> "Month":
+    def of(cls, day: date) -> Month:
         return cls(day.year, day.month)
 
     @property
     def index(self) -> int:
         return self.year * 12 + self.month - 1
 
-    def plus(self, months: int) -> "Month":
+    def plus(self, months: int) -> Month:
         i = self.index + months
         return Month(i // 12, i % 12 + 1)
 
@@ -80,21 +81,21 @@ class Quarter:
     number: int
 
     @classmethod
-    def parse(cls, text: str) -> "Quarter":
+    def parse(cls, text: str) -> Quarter:
         m = re.fullmatch(r"([0-9]{4}) *-? *[Qq]([1-4])", text.strip())
         if not m:
             raise ValueError(f"not a quarter: {excerpt(text)} (write it like 2009Q2)")
         return cls(check_year(int(m.group(1))), int(m.group(2)))
 
     @classmethod
-    def of(cls, day: date) -> "Quarter":
+    def of(cls, day: date) -> Quarter:
         return cls(day.year, (day.month - 1) // 3 + 1)
 
-    def last_closed_by(self, day: date) -> "Quarter":
+    def last_closed_by(self, day: date) -> Quarter:
         """This quarter if it has ended on or before `day`, else the one before it."""
         return self if self.last <= day else self.plus(-1)
 
-    def plus(self, quarters: int) -> "Quarter":
+    def plus(self, quarters: int) -> Quarter:
         i = self.year * 4 + self.number - 1 + quarters
         return Quarter(i // 4, i % 4 + 1)
 
@@ -129,7 +130,7 @@ class Reading:
     occurrences: tuple[date, ...] = field(default=())
     # The points the phrase names, in order (`Fundi i 2008 – fillimi i 2009`: end 2008, beginning
     # 2009), for its English; derived from `text`, so they take no part in comparisons.
-    parts: tuple["_Point", ...] = field(default=(), compare=False, repr=False)
+    parts: tuple[_Point, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def due(self) -> date | None:
@@ -146,7 +147,7 @@ class Reading:
             return self.occurrences
         return (self.due,) if self.due else ()
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {
             "text": self.text,
             "kind": self.kind,
@@ -242,42 +243,43 @@ def _span(kind: str, year: int, first: int, last: int, approx: bool) -> _Point:
     return _Point(kind, Month(year, first), Month(year, last), approx)
 
 
-_POINT_RULES: list[tuple[re.Pattern, object]] = []
+_PointRule = Callable[[re.Match[str]], "_Point | None"]
+_POINT_RULES: list[tuple[re.Pattern[str], _PointRule]] = []
 
 
-def _rule(pattern: str):
-    def register(fn):
+def _rule(pattern: str) -> Callable[[_PointRule], _PointRule]:
+    def register(fn: _PointRule) -> _PointRule:
         _POINT_RULES.append((re.compile(pattern), fn))
         return fn
     return register
 
 
 @_rule(r"(?:gjate |ne |per |viti |vitin |year )?(?:vitit |vitin )?([0-9]{4})")
-def _year(m):
+def _year(m: re.Match[str]) -> _Point | None:
     return _span("year", int(m.group(1)), 1, 12, False)
 
 
 @_rule(r"(?:ne |gjate )?(?:muaji |muajin )?" + MONTH_RE + r" (?:te |i |e )?(?:vitit )?([0-9]{4})")
-def _month(m):
+def _month(m: re.Match[str]) -> _Point | None:
     month = MONTHS[m.group(1)]
     return _span("month", int(m.group(2)), month, month, False)
 
 
 @_rule(r"(?:ne |gjate )?(?:(?:3|tre) ?-? ?mujori|(?:3|tre) ?-? ?mujor|tremujori|tremujor|quarter|q)"
        r" (?:i |e )?" + ORD_RE + r" (?:i |e |te |of )?" + YEAR)
-def _quarter(m):
+def _quarter(m: re.Match[str]) -> _Point | None:
     q = ORDINALS[m.group(1)]
     return _span("quarter", int(m.group(2)), 3 * q - 2, 3 * q, False)
 
 
 @_rule(r"([0-9]{4}) ?q([1-4])")
-def _quarter_iso(m):
+def _quarter_iso(m: re.Match[str]) -> _Point | None:
     q = int(m.group(2))
     return _span("quarter", int(m.group(1)), 3 * q - 2, 3 * q, False)
 
 
 @_rule(r"(?:ne |gjate )?(?:gjysma|gjysmen|gjysem|half) (?:e |i )?" + ORD_RE + r" (?:e |i |te |of )?" + YEAR)
-def _half(m):
+def _half(m: re.Match[str]) -> _Point | None:
     h = ORDINALS[m.group(1)]
     if h > 2:
         return None
@@ -285,28 +287,28 @@ def _half(m):
 
 
 @_rule(r"([0-9]{4}) ?h([12])")
-def _half_iso(m):
+def _half_iso(m: re.Match[str]) -> _Point | None:
     h = int(m.group(2))
     return _span("half", int(m.group(1)), 6 * h - 5, 6 * h, False)
 
 
 @_rule(r"(?:ne |nga )?(?:filimi|filim|begining|early|start)(?: i| te| e| of)? " + YEAR)
-def _beginning(m):
+def _beginning(m: re.Match[str]) -> _Point | None:
     return _span("beginning", int(m.group(1)), 1, 3, True)
 
 
 @_rule(r"(?:ne )?(?:mesi|mes|mesit|mid|midle)(?: i| te| e| of)? " + YEAR)
-def _middle(m):
+def _middle(m: re.Match[str]) -> _Point | None:
     return _span("middle", int(m.group(1)), 6, 6, True)
 
 
 @_rule(r"(?:ne )?(?:fundi|fund|fundit|end|late)(?: i| te| e| of)? " + YEAR)
-def _end(m):
+def _end(m: re.Match[str]) -> _Point | None:
     return _span("end", int(m.group(1)), 10, 12, True)
 
 
 @_rule(r"(?:ne |gjate )?" + SEASON_RE + r"(?:n|s|en)? (?:e |te |i |of )?" + YEAR)
-def _season(m):
+def _season(m: re.Match[str]) -> _Point | None:
     first, last = SEASONS[m.group(1)]
     return _span("season", int(m.group(2)), first, last, True)
 
@@ -326,17 +328,20 @@ def _point(text: str) -> _Point | None:
 _ONGOING = re.compile(r"(?:ne )?vazhdim(?:esi|esisht|isht)?|vazhdimisht|ongoing|continuous(?:ly)?")
 _ONGOING_FROM = [
     re.compile(r"(.+?) (?:dhe|e) (?:ne )?(?:vazhdim(?:esi)?|vazhdimisht|ne vazhdimesi)"),
-    re.compile(r"(?:duke filuar|duke u nisur|starting|from) (?:nga |prej |ne |me |from |in )?(.+?)(?: e ne vazhdim(?:esi)?)?"),
+    re.compile(r"(?:duke filuar|duke u nisur|starting|from) (?:nga |prej |ne |me |from |in )?"
+               r"(.+?)(?: e ne vazhdim(?:esi)?)?"),
     re.compile(r"(?:nga|prej|since) (.+?) (?:e )?(?:ne vazhdim(?:esi)?|e tutje|ne vijim)"),
     re.compile(r"(.+?) ?-"),
 ]
-_RECURRING = re.compile(r"(?:(.+?) (?:dhe |e )?(?=deri ))?(?:deri )?(?:ne |by |brenda )?(?:fund(?:in|it)? (?:e |te )?)?" + MONTH_RE
+_RECURRING = re.compile(r"(?:(.+?) (?:dhe |e )?(?=deri ))?(?:deri )?(?:ne |by |brenda )?"
+                        r"(?:fund(?:in|it)? (?:e |te )?)?" + MONTH_RE
                         + r" (?:te |e |of )?(?:cdo|each|every) (?:viti|vit|year)( .+)?")
 _BY = re.compile(r"(?:deri|by|jo me von[e]? se|brenda) (?:ne |me |nga |before |the )?(.+)")
 _RANGE_SPLIT = re.compile(r" ?(?:-| deri ne | deri | to | until ) ?")
 # "pasardhës" (following; also misprinted "pasarshës"), "për vitin paraardhës" (for the previous
 # year): either way the first due day falls in the year after the plan starts.
-_FOLLOWING = re.compile(r"(?:pasar\w*|pasues|folowing|(?:per|for) (?:vitin|the) (?:parardhes|e kaluar|previous)(?: year)?)")
+_FOLLOWING = re.compile(r"(?:pasar\w*|pasues|folowing"
+                        r"|(?:per|for) (?:vitin|the) (?:parardhes|e kaluar|previous)(?: year)?)")
 
 
 _NOT_ASCII_DIGIT = re.compile(r"(?![0-9])\d")  # ٢٠٠٩, ２００９, ²: digits, but not the ones we read
@@ -511,7 +516,7 @@ _EN_SEASONS = {3: "spring", 6: "summer", 9: "autumn"}
 _EN_HALVES = {1: "first half", 7: "second half"}
 
 
-def _point_en(p: "_Point") -> str:
+def _point_en(p: _Point) -> str:
     year = p.start.year
     if p.kind == "month":
         return f"{EN_MONTHS[p.start.month - 1]} {year}"
@@ -530,7 +535,7 @@ def _point_en(p: "_Point") -> str:
     return str(year)
 
 
-def _after_preposition(p: "_Point") -> str:
+def _after_preposition(p: _Point) -> str:
     """`by the end of 2008`, `from the beginning of 2009`, `by mid-2010`."""
     return ("the " if p.kind in ("end", "beginning", "half") else "") + _point_en(p)
 

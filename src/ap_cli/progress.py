@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from . import edit
 from .diagnostics import Diagnostic, error, excerpt
@@ -25,6 +26,20 @@ from .plan import Plan
 from .refs import RefError
 
 COMPLETIONS = ("limited", "substantial")
+
+
+class _Noted(Protocol):
+    @property
+    def note(self) -> str | None: ...
+    @property
+    def internal(self) -> bool: ...
+
+
+def public_note(entry: _Noted) -> str | None:
+    """The entry's note as a public output (site, calendar, a published export) may show it:
+    None when the entry is marked `internal` (its note is not for publication). Status, date
+    and evidence are always public; only the note can be withheld."""
+    return None if entry.internal else entry.note
 MAX_ROWS = 10_000  # rows (or entries) of one import: a quarter of the real plan needs a few hundred
 COLUMNS = ("ref", "status", "date", "evidence", "completion", "by", "note")
 REQUIRED = ("ref", "status", "date")
@@ -42,6 +57,7 @@ class Draft:
     completion: str | None = None
     by: str | None = None
     note: str | None = None
+    internal: bool = False  # the note is not for publication (a form item may say so)
     file: str = "<command line>"
     line: int = 0
     cols: dict = field(default_factory=dict)  # field -> (line, col) where its value starts
@@ -256,6 +272,8 @@ def check_draft(plan: Plan, d: Draft, today: date, log: Log) -> tuple[dict | Non
         return None, problems
     entry = {"ref": rec.ref, "date": day, "status": status, "completion": completion, "evidence": evidence,
              "by": by, "note": _text(d.note)}
+    if d.internal:
+        entry["internal"] = True  # written only when true
     ProgressEntry.model_validate(entry)  # the model is the last word on shape
     where = log.duplicate(entry)
     if where:

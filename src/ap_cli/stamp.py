@@ -18,9 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, error
 from .source import YamlProblem, YList, YMap, decode, parse_text
+
+if TYPE_CHECKING:
+    from .translation import Node
 
 Pos = tuple[int, int]
 _BOM = b"\xef\xbb\xbf"
@@ -66,7 +70,7 @@ def _spans(text: str) -> dict[Pos, _Mapping]:
         if not stack:
             return
         top = stack[-1]
-        if top.mapping is not None:
+        if top.mapping is not None and top.key is not None:  # (a complex key has no name to find)
             top.mapping.keys[top.key] = (top.key_start, start, end)
             top.key = None
         top.last_end = end
@@ -102,7 +106,7 @@ def _spans(text: str) -> dict[Pos, _Mapping]:
     return found
 
 
-def _nodes(data, name: str):
+def _nodes(data: object, name: str) -> tuple[list[Node], list[Diagnostic]]:
     """The translatable nodes of a plan.yaml or pillar file, or diagnostics when it does not validate."""
     from .loader import validate
     from .model import Pillar, PlanMeta
@@ -112,9 +116,9 @@ def _nodes(data, name: str):
         return [], []  # institutions, progress: no English to stamp
     if "pillars" in data:
         meta, problems = validate(PlanMeta, data, name)
-        return (list(walk_meta(meta, data, name)) if meta else []), problems
+        return (list(walk_meta(meta, data, name)) if isinstance(meta, PlanMeta) else []), problems
     pillar, problems = validate(Pillar, data, name)
-    return (list(walk_pillar(pillar.pillar, pillar.goals, data, name)) if pillar else []), problems
+    return (list(walk_pillar(pillar.pillar, pillar.goals, data, name)) if isinstance(pillar, Pillar) else []), problems
 
 
 def stamp_text(text: str, name: str = "<text>") -> tuple[str, int, list[Diagnostic]]:
@@ -131,7 +135,7 @@ def stamp_text(text: str, name: str = "<text>") -> tuple[str, int, list[Diagnost
     for node in nodes:
         if has_english(node.model):
             now = fingerprint(node.model)
-            if node.model.en_from != now:
+            if getattr(node.model, "en_from", None) != now:
                 todo.append((node, now))
     if not todo:
         return text, 0, []
@@ -184,7 +188,7 @@ def _header(text: str, start: int) -> str:
     return text[start:stop.start() if stop else len(text)].split("#")[0]
 
 
-def _verify(new: str, old, stamps: dict[int, str], name: str) -> None:
+def _verify(new: str, old: object, stamps: dict[int, str], name: str) -> None:
     try:
         data = parse_text(new)
     except YamlProblem:
@@ -194,7 +198,7 @@ def _verify(new: str, old, stamps: dict[int, str], name: str) -> None:
                          "nothing written (write en_from by hand, or tidy the file with `apcli fmt` first)")
 
 
-def _plain(value):
+def _plain(value: object) -> tuple[str, object]:
     if isinstance(value, YMap):
         return ("map", [(k, _plain(v)) for k, v in value.items()])
     if isinstance(value, YList):
@@ -202,7 +206,7 @@ def _plain(value):
     return (type(value).__name__, value)
 
 
-def _expected(value, stamps: dict[int, str]):
+def _expected(value: object, stamps: dict[int, str]) -> tuple[str, object]:
     """`_plain(value)` with each stamped mapping's en_from set: in place, or after its last `*_en` key."""
     if isinstance(value, YList):
         return ("list", [_expected(v, stamps) for v in value])

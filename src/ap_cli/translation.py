@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import Goal, PlanMeta
+    from .plan import Plan
 
 # The Albanian fields a node can have, in the order they enter the fingerprint; each one's
 # English is the same name with `_en`.
@@ -21,29 +25,35 @@ ALBANIAN = ("title", "target", "text", "vision", "indicators")
 ENGLISH = tuple(f"{name}_en" for name in ALBANIAN)
 
 
-def _get(node, name: str):
+def _get(node: object, name: str) -> Any:
     """A field of a model, or a key of a mapping (synthetic plans fingerprint raw data)."""
     return node.get(name) if isinstance(node, dict) else getattr(node, name, None)
 
 
-@cache
+_MODEL_PAIRS: dict[type, tuple[tuple[str, str], ...]] = {}  # by model class (functools.cache: mypy won't hash a type)
+
+
 def _model_pairs(model: type) -> tuple[tuple[str, str], ...]:
-    fields = model.model_fields
-    return tuple((sq, en) for sq, en in zip(ALBANIAN, ENGLISH) if sq in fields and en in fields)
+    if model in _MODEL_PAIRS:
+        return _MODEL_PAIRS[model]
+    fields = getattr(model, "model_fields", {})
+    found = tuple((sq, en) for sq, en in zip(ALBANIAN, ENGLISH, strict=True) if sq in fields and en in fields)
+    _MODEL_PAIRS[model] = found
+    return found
 
 
-def pairs(node) -> tuple[tuple[str, str], ...]:
+def pairs(node: object) -> tuple[tuple[str, str], ...]:
     """`(Albanian field, English field)` pairs that the node's kind has (a model's fields, or a
     mapping's keys)."""
     if isinstance(node, dict):
-        return tuple((sq, en) for sq, en in zip(ALBANIAN, ENGLISH) if sq in node or en in node)
+        return tuple((sq, en) for sq, en in zip(ALBANIAN, ENGLISH, strict=True) if sq in node or en in node)
     return _model_pairs(type(node))
 
 
-def albanian(node) -> list[tuple[str, object]]:
+def albanian(node: object) -> list[tuple[str, object]]:
     """The node's Albanian texts as `[(field, value)]`, in `ALBANIAN` order; absent, null and
     empty fields are left out, so a field the node's kind does not have changes nothing."""
-    out = []
+    out: list[tuple[str, object]] = []
     for name, _ in pairs(node):
         value = _get(node, name)
         if value is None or value == []:
@@ -52,7 +62,7 @@ def albanian(node) -> list[tuple[str, object]]:
     return out
 
 
-def fingerprint(node) -> str:
+def fingerprint(node: object) -> str:
     """First 8 hex digits of the SHA-256 of the node's Albanian texts.
 
     The texts are joined unambiguously as compact JSON of `[[field, value], …]` (UTF-8, no
@@ -68,11 +78,11 @@ def fingerprint(node) -> str:
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one, not one per call as json.dumps
 
 
-def has_english(node) -> bool:
+def has_english(node: object) -> bool:
     return any(_get(node, en) is not None for _, en in pairs(node))
 
 
-def english_fields(node) -> list[str]:
+def english_fields(node: object) -> list[str]:
     return [en for _, en in pairs(node) if _get(node, en) is not None]
 
 
@@ -94,7 +104,7 @@ class Node:
     index: int | None = None  # 0-based position of a principle or policy
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[str, str, int | None, int | None]:
         """Identity across two versions of a plan (diff)."""
         return (self.kind, self.ref, self.milestone, self.index)
 
@@ -115,15 +125,16 @@ class Node:
         if self.kind == "policy":
             return f"policy {_get(self.model, 'id')}"
         if self.kind == "principle":
-            return f"principle {self.index + 1}"
+            return f"principle {(self.index or 0) + 1}"
         return f"{self.kind} {self.ref}"
 
     @property
     def start(self) -> tuple[int, int]:
-        return getattr(self.raw, "start", (1, 1))
+        start: tuple[int, int] = getattr(self.raw, "start", (1, 1))
+        return start
 
 
-def _item(raw, *loc):
+def _item(raw: Any, *loc: str | int) -> Any:
     """The mapping at `loc` inside `raw`, or None where the raw data is missing or differs."""
     for part in loc:
         try:
@@ -133,7 +144,7 @@ def _item(raw, *loc):
     return raw
 
 
-def walk_meta(meta, raw, file: str) -> Iterator[Node]:
+def walk_meta(meta: PlanMeta, raw: object, file: str) -> Iterator[Node]:
     """plan.yaml, then its principles and policies."""
     yield Node("plan", "plan", file, meta, raw)
     for kind, items in (("principle", meta.principles), ("policy", meta.policies)):
@@ -141,7 +152,7 @@ def walk_meta(meta, raw, file: str) -> Iterator[Node]:
             yield Node(kind, "plan", file, item, _item(raw, _LISTS[kind], i), index=i)
 
 
-def walk_pillar(numeral: str, goals, raw, file: str) -> Iterator[Node]:
+def walk_pillar(numeral: str, goals: Sequence[Goal], raw: object, file: str) -> Iterator[Node]:
     """Each goal, then each of its objectives, each followed by its activities and their milestones."""
     from .refs import canonical
 
@@ -159,7 +170,7 @@ def walk_pillar(numeral: str, goals, raw, file: str) -> Iterator[Node]:
                     yield Node("milestone", ref, file, milestone, _item(a_raw, "milestones", mi), milestone=mi + 1)
 
 
-def walk(plan) -> Iterator[Node]:
+def walk(plan: Plan) -> Iterator[Node]:
     """Every translatable node of a loaded plan, in file order."""
     plan_file = plan.files[0] if plan.files else "plan.yaml"
     yield from walk_meta(plan.meta, getattr(plan, "meta_raw", None), plan_file)
