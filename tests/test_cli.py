@@ -106,7 +106,8 @@ def test_by_institution_spellings_agree(run: Run, name: str) -> None:
         "II-1.(a).1.1  lead          2009-12-31  not_started  on track  Trajnimi i stafit",
         "MPÇSSHB (Ministria e Punës, Çështjeve Sociale dhe Shanseve të Barabarta) as of 2009-06-30: "
         "4 activities naming it (it belongs to no collective), each counted once in its strongest role, "
-        "direct before via (lead 4, responsible 0, support 0); overdue 2, completed 0",
+        "direct before via (lead 4, responsible 0, support 0); overdue 2, completed 0; "
+        "reporting 2009Q2: 0 of 4 activities reported, no entry filed yet",
     ]
 
 
@@ -119,7 +120,13 @@ def test_by_institution_json(run: Run) -> None:
                                "via": {"activities": 0, "by_role": {"lead": 0, "responsible": 0, "support": 0},
                                        "by_collective": {}},
                                "for_all": {"activities": 0, "by_collective": {}}, "members": [], "member_of": [],
-                               "overdue": 3, "completed": 2, "completed_late": 1}
+                               "overdue": 3, "completed": 2, "completed_late": 1,
+                               "reporting": {"quarter": "2009Q2", "body": "ZKKA",
+                                             "name": "Zyra e Koordinatorit Kombëtar për Anti-trafikimin",
+                                             "name_en": "Office of the National Anti-Trafficking Coordinator",
+                                             "asked": 4, "reported": 1, "missing": 3,
+                                             "missing_refs": ["I-1.(a).8", "II-1.(a).1", "I-1.(a).1"],
+                                             "last_entry": "2009-04-15"}}
     assert data["activities"][0] == {"ref": "I-1.(a).1", "title": "Afati në muajin e cut-off",
                                      "roles": ["responsible"], "reach": "direct", "via": None, "also_via": [],
                                      "deadlines": ["qershor 2009"], "due": "2009-06-30",

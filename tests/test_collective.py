@@ -230,7 +230,8 @@ def test_by_institution_is_the_same_in_every_format(run: Run, tmp_path: Path) ->
     assert table[-1] == ("BASHKITE (bashkitë) as of 2009-06-30: 4 activities = 1 naming it + 3 through "
                          "collectives (BK 1, PV 2), each counted once in its strongest role, direct before via "
                          "(lead 2, responsible 0, support 2); overdue 3, completed 0; listed apart, not counted: "
-                         "2 addressed to all bodies (ALL 1, STATE 1)")
+                         "2 addressed to all bodies (ALL 1, STATE 1); reporting 2009Q2: 0 of 4 activities "
+                         "reported, no entry filed yet")
     direct = cli(run, where, "by-institution", "BASHKITE", "--as-of", "2009-06", "--direct").splitlines()
     assert [line.split()[0] for line in direct[1:-1]] == ["I-1.(a).3"]
     pv = cli(run, where, "by-institution", "PV", "--as-of", "2009-06").splitlines()[-1]

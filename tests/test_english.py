@@ -185,7 +185,7 @@ I-1.(a).3   lead         2008-12-31  completed    completed on time  Completed o
 I-1.(a).4   lead         2009-03-31  completed    completed late     Completed late
 I-1.(a).8   lead         2009-03-31  not_started  overdue            Annual report
 II-1.(a).1  support      2009-03-31  not_started  overdue            Opening of <b>new</b> shelters
-ZKKA (Office of the National Anti-Trafficking Coordinator) as of 2009-06-30: 5 activities naming it (it belongs to no collective), each counted once in its strongest role, direct before via (lead 3, responsible 1, support 1); overdue 3, completed 2 (1 late)
+ZKKA (Office of the National Anti-Trafficking Coordinator) as of 2009-06-30: 5 activities naming it (it belongs to no collective), each counted once in its strongest role, direct before via (lead 3, responsible 1, support 1); overdue 3, completed 2 (1 late); reporting 2009Q2: 1 of 4 activities reported, last entry 2009-04-15
 {NOTE}
 """  # noqa: E501
     sq = ok(run("by-institution", "zkka", "--as-of", "2009-06", *P))

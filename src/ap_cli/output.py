@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from .periods import Month
 
-FORMATS = ("table", "json", "csv", "md")
+FORMATS = ("table", "json", "csv", "md", "xlsx")  # xlsx: a workbook written to --out (workbook.py)
 
 TEXT, FIXED, NUMBER = "text", "fixed", "number"
 KINDS = (TEXT, FIXED, NUMBER)
@@ -503,6 +503,10 @@ def emit_table(table: Table, fmt: str, json_data: object = None, page: bool = Tr
         sys.stdout.write(render_csv(table))
     elif fmt == "md":
         sys.stdout.write(render_md(table))
+    elif fmt == "xlsx":
+        from .workbook import emit
+
+        emit(table)
     elif is_terminal():
         width, height = terminal_size()
         write_terminal(render_terminal(table, width, styles_wanted(True), height), page, height)

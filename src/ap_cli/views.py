@@ -226,8 +226,14 @@ def by_institution(plan: Plan, inst: str, rows: Sequence[Involvement], summary: 
         columns = [Col("ref", "ref", FIXED), Col("role", "role", TEXT), Col("due", "due", FIXED),
                    Col("state", "state", FIXED, output.status_style),
                    Col("timeliness", "standing", FIXED, output.status_style), Col(title, "title", TEXT)]
-    table = output.Table(columns, table_rows, footer=involvement_footer(plan, body, cutoff, summary, lang),
-                         note=en_note(lang))
+    from .compliance import at_cutoff, quarter_at, summary_line  # the quarterly reporting (`apcli reporting`)
+
+    filed, quarter = at_cutoff(plan, inst, cutoff), quarter_at(plan, cutoff)
+    footer = involvement_footer(plan, body, cutoff, summary, lang)
+    if filed is not None and quarter is not None:
+        summary["reporting"] = {"quarter": str(quarter), **filed.as_json()}
+        footer += f"; {summary_line(filed, quarter)}"
+    table = output.Table(columns, table_rows, footer=footer, note=en_note(lang))
     own = [r.as_json() for r in rows if r.counted]
     apart = [r.as_json() for r in rows if not r.counted]
     return View(table, {"summary": summary, "activities": own, "for_all": apart})

@@ -112,7 +112,8 @@ ProgressOpt = typer.Option(None, "--progress", parser=path_arg, help="Progress l
                                                                      "PLAN/progress (e.g. examples/progress-demo).")
 AsOfOpt = typer.Option(None, "--as-of", help="Cut-off: 2009, 2009-06, 2009-06-15, 2009Q2, 2009H1, 30.06.2009, qershor "
                                              "2009 or June 2009 (its last day). Default: yesterday.")
-FormatOpt = typer.Option("table", "--format", "-f", help="table, json, csv or md.")
+FormatOpt = typer.Option("table", "--format", "-f",
+                         help="table, json, csv, md or xlsx (an Excel workbook: needs --out).")
 NoPagerOpt = typer.Option(False, "--no-pager", help="Print straight to the terminal, never through a pager.")
 LangOpt = typer.Option(None, "--lang", help=language.OPTION_HELP)
 PillarOpt = typer.Option(None, "--pillar", help="I, II, III, IV, 1-4 or a pillar name.")
