@@ -302,6 +302,10 @@ def export(fmt: str = typer.Option("json", "--format", "-f",
     en_status: "unofficial translation". CSV leaves out the nested milestones column (their
     deadlines and indicators are in deadlines, indicators and their _en columns).
 
+    --format xlsx (the activities and a sheet of milestones), ics (a calendar of the due days;
+    --institution, --pillar, --as-of, --lang choose which and how) and sqlite (a database of
+    the plan) write the file --out names, never standard output.
+
     Example: apcli export --format csv > plan.csv
     """
     from ..app import BINARY
