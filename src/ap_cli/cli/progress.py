@@ -119,7 +119,8 @@ def progress_template(
     collective it belongs to (e.g. Bashkitë/komunat) are included, labelled, and reported once
     by any member; those addressed to all bodies close the form, for information only. Its
     instructions are in Albanian, or in English with --lang en (the activities' texts too, in
-    the unofficial English translation).
+    the unofficial English translation). With --format xlsx the form is an Excel workbook
+    (dropdowns, dates checked, only the cells to fill in unlocked), written to --out FILE.xlsx.
 
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
@@ -191,7 +192,7 @@ def progress_import(
     dry_run: bool = DryRunOpt,
     plan_dir: Path | None = PlanOpt, progress: Path | None = ProgressOpt,
 ) -> None:
-    """Append entries from a CSV or a filled-in form: all of them, or none.
+    """Append entries from a CSV, a filled-in form or an Excel workbook: all of them, or none.
 
     Every row is validated first; if any is bad, each problem is reported and nothing is written.
 
