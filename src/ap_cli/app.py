@@ -220,8 +220,6 @@ def output_file(out: str | None, fmt: str, *, terminal: bool = False) -> Path | 
     `--out` (never standard output, a `terminal` or not); a workbook's name ends in .xlsx (so a
     plan's .yaml is never replaced by one); a directory, device, FIFO, socket or link is refused
     (edit.check_target)."""
-    from .edit import check_target
-
     if fmt not in BINARY:
         if out is not None:
             raise InvalidArgument("--out is for --format xlsx; other formats print to standard output")
@@ -233,6 +231,8 @@ def output_file(out: str | None, fmt: str, *, terminal: bool = False) -> Path | 
     target = Path(out)
     if fmt == "xlsx" and target.suffix.lower() != ".xlsx":
         raise InvalidArgument(f"{out}: a workbook's name ends in .xlsx (Excel opens it by its name)")
+    from .edit import check_target  # only here: a printed answer never loads the writing modules
+
     check_target(target)
     return target
 
