@@ -288,16 +288,7 @@ def test_every_command_is_guarded_and_checks_its_text() -> None:
     infos = commands(app)
     assert sorted(info.name or getattr(info.callback, "__name__", "") for info in infos) == [
         "add", "by-institution", "check", "deadline", "deadlines", "diff", "export", "fmt", "import", "init",
-        "institutions", "list", "overdue", "report", "schema", "show", "site", "stats", "template", "trend",
-        "upcoming"]
+        "institutions", "list", "overdue", "report", "reporting", "schema", "show", "site", "stats", "template",
+        "trend", "upcoming"]
     for info in infos:
         assert info.cls is TextCommand and getattr(info.callback, "guarded", False), info.name
-
-
-def test_the_old_cli_helpers_still_answer_for_command_modules_not_yet_moved() -> None:
-    """cli_sheets and cli_site (other branches) import the old cli.py's helpers from ap_cli.cli."""
-    from ap_cli.cli import legacy
-
-    assert all(getattr(legacy, name, None) is not None for name in legacy.__all__)
-    plan, broken, errors = legacy._editable(MINI_PLAN, None, writing=False)
-    assert (broken, errors) == (set(), 0) and plan.activities

@@ -314,6 +314,8 @@ def test_cli_writes_and_reports(run: Any, tmp_path: Path) -> None:
     result = run("site", "--plan", EN_PLAN, "--as-of", "2009-06", "--out", tmp_path / "s", "--lang", "en")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == f"apcli: wrote 24 pages (33 files, 0.2 MB) to {tmp_path / 's'}\n"
+    assert sorted(p.name for p in (tmp_path / "s" / "calendars").iterdir()) == [  # ap_cli.ics: a calendar a body
+        "donatoret.ics", "mb.ics", "mpcsshb.ics", "psh.ics", "zkka.ics"]
     assert (tmp_path / "s" / "index.html").read_text().startswith('<!DOCTYPE html>\n<html lang="en">')
     assert not (tmp_path / "s" / "en").exists()
 

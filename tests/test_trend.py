@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -143,7 +144,13 @@ def test_periods(start: str, end: str, every: str, labels: list[str]) -> None:
     (("--from", "2010Q1", "--to", "2009Q1"), "apcli: --to 2009Q1 is before --from 2010Q1\n"),
     (("--from", "2009Q5"), "apcli: --from: not a period: '2009Q5' (use 2009, 2009-06, 2009Q2 or 2009H1)\n"),
     (("--every", "week"), "apcli: unknown period 'week'; use one of: quarter, month\n"),
-    (("--format", "xml"), "apcli: unknown format 'xml'; use one of: table, json, csv, md\n"),
+    (("--format", "xml"), "apcli: unknown format 'xml'; use one of: table, json, csv, md, xlsx\n"),
+    (("--format", "xlsx"), "apcli: --format xlsx writes an Excel workbook (binary), not text for standard output: "
+                           "give --out FILE.xlsx\n"),
+    (("--format", "csv", "--out", "t.xlsx"), "apcli: --out is for --format xlsx; other formats print to standard "
+                                             "output\n"),
+    (("--format", "xlsx", "--out", "t.csv"), "apcli: t.csv: a workbook's name ends in .xlsx (Excel opens it by its "
+                                             "name)\n"),
     (("--from", "1900", "--to", "2099", "--every", "month"), "apcli: 2,400 months from 1900 to 2099; at most 1,200\n"),
     (("--pillar", "IX"), "apcli: unknown pillar 'IX'; the plan has I, II\n"),
 ])
@@ -153,9 +160,31 @@ def test_bad_input_is_a_usage_error(run: Any, args: tuple[str, ...], message: st
     assert result.stderr == message
 
 
-def test_xlsx_is_announced_not_silently_ignored(run: Any) -> None:
-    result = run("trend", "--plan", MINI_PLAN, "--format", "xlsx")
-    assert result.exit_code == 2 and "xlsx is not available yet" in result.stderr
+@pytest.mark.parametrize("every", ["quarter", "month"])
+def test_xlsx_is_the_same_rows_on_a_sheet_called_trend(run: Any, tmp_path: Path, every: str) -> None:
+    from datetime import datetime
+
+    from ap_cli.trend import COLUMNS
+
+    openpyxl = pytest.importorskip("openpyxl")
+    args = ("trend", "--plan", REAL_PLAN, "--progress", DEMO, "--from", "2008Q3", "--to", "2010Q2", "--every", every)
+    out = tmp_path / "trend.xlsx"
+    result = run(*args, "--format", "xlsx", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    rows = as_json(run, *args, "--format", "json")
+    assert result.stdout == f"wrote {out}: {len(rows)} rows\n"
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["trend"]
+    ws = wb["trend"]
+    assert [c.value for c in ws[1]] == [header for _, header in COLUMNS]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:I{len(rows) + 1}"
+    expected = [[datetime.fromisoformat(row[k]) if k == "as_of" else row[k] for k, _ in COLUMNS] for row in rows]
+    assert [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=len(rows) + 1)] == expected
+    assert ws.cell(len(rows) + 2, 1).value is None
+    assert ws.cell(len(rows) + 3, 1).value == run(*args).stdout.splitlines()[-1]  # the footer
+    again = tmp_path / "again.xlsx"
+    assert run(*args, "--format", "xlsx", "--out", again).exit_code == 0
+    assert again.read_bytes() == out.read_bytes()
 
 
 def test_chart_data(real: Plan) -> None:

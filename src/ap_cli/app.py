@@ -206,3 +206,40 @@ def read_phrase(phrase: str) -> Reading:
         return read_deadline(phrase)
     except DeadlineError as exc:
         raise ApcliError(f"{exc}; accepted forms: {ACCEPTED_FORMS}") from None
+
+
+# ----------------------------------------------------------------------------- binary outputs
+
+BINARY = {"xlsx": ".xlsx", "ics": ".ics", "sqlite": ".db"}  # formats written to a file, never printed
+_BINARY_WHAT = {"xlsx": "an Excel workbook", "ics": "a calendar", "sqlite": "an SQLite database"}
+
+
+def output_file(out: str | None, fmt: str, *, terminal: bool = False) -> Path | None:
+    """Where `--format fmt` goes, checked before any work: None for a text format (printed; an
+    `--out` with one is a usage error), else the file `--out` names. A binary format needs
+    `--out` (never standard output, a `terminal` or not); a workbook's name ends in .xlsx (so a
+    plan's .yaml is never replaced by one); a directory, device, FIFO, socket or link is refused
+    (edit.check_target)."""
+    if fmt not in BINARY:
+        if out is not None:
+            raise InvalidArgument("--out is for --format xlsx; other formats print to standard output")
+        return None
+    if out is None or out == "-":
+        where = "a terminal" if terminal else "standard output"
+        raise InvalidArgument(f"--format {fmt} writes {_BINARY_WHAT[fmt]} (binary), not text for {where}: "
+                              f"give --out FILE{BINARY[fmt]}")
+    target = Path(out)
+    if fmt == "xlsx" and target.suffix.lower() != ".xlsx":
+        raise InvalidArgument(f"{out}: a workbook's name ends in .xlsx (Excel opens it by its name)")
+    from .edit import check_target  # only here: a printed answer never loads the writing modules
+
+    check_target(target)
+    return target
+
+
+def write_output(plan: Plan, target: Path, data: bytes) -> None:
+    """Write an output file (`output_file`'s target) atomically; never over a file of the plan."""
+    from .edit import write_file
+
+    not_plan_data(plan, target)
+    write_file(target, data)

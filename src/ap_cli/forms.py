@@ -201,16 +201,22 @@ class Form:
         return sum(i.section != "for_all" for i in self.items)
 
 
+def check_quarter(plan: Plan, quarter: Quarter) -> None:
+    """A reporting quarter lies in the plan period, else an InvalidArgument."""
+    from .errors import InvalidArgument
+
+    if quarter.last < plan.start.first_day() or quarter.first > plan.end.last_day():
+        raise InvalidArgument(f"{quarter} is outside the plan period ({plan.start} – {plan.end})")
+
+
 def quarterly_form(plan: Plan, inst_id: str, quarter: Quarter, log_dir: Path, lang: str = "sq") -> Form:
     """`apcli progress template`: the form of `inst_id` for `quarter`, pointing at the file it
     becomes in the progress log at `log_dir` (app.progress_dir). A quarter outside the plan
     period is an InvalidArgument."""
-    from .errors import InvalidArgument
     from .institutions import slug
     from .loader import display_path
 
-    if quarter.last < plan.start.first_day() or quarter.first > plan.end.last_day():
-        raise InvalidArgument(f"{quarter} is outside the plan period ({plan.start} – {plan.end})")
+    check_quarter(plan, quarter)
     target = log_dir / str(quarter) / f"{slug(inst_id)}.yaml"
     items = select(plan, inst_id, quarter)
     schema = edit.schema_ref(Path(plan.root), target.parent)

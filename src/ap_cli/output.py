@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 from .diagnostics import dump_json, escape_line, escape_text
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console
     from rich.table import Table as RichTable
     from rich.text import Text
@@ -495,8 +497,10 @@ def write_terminal(text: str, page: bool, height: int) -> None:
         sys.stdout.write(text)
 
 
-def emit_table(table: Table, fmt: str, json_data: object = None, page: bool = True) -> None:
-    """Print `table` in `fmt`; `json_data` replaces the rows for --format json. `page=False`: no pager."""
+def emit_table(table: Table, fmt: str, json_data: object = None, page: bool = True, *,
+               out: Path | None = None, sheet: str = "apcli") -> None:
+    """Print `table` in `fmt`; `json_data` replaces the rows for --format json. `page=False`: no pager.
+    xlsx is not printed: the workbook goes to `out` (checked by app.output_file), its sheet named `sheet`."""
     if fmt == "json":
         sys.stdout.write(to_json(json_data if json_data is not None else table.rows))
     elif fmt == "csv":
@@ -504,9 +508,12 @@ def emit_table(table: Table, fmt: str, json_data: object = None, page: bool = Tr
     elif fmt == "md":
         sys.stdout.write(render_md(table))
     elif fmt == "xlsx":
-        from .workbook import emit
+        from .errors import InvalidArgument
+        from .workbook import write_table
 
-        emit(table)
+        if out is None:
+            raise InvalidArgument("--format xlsx needs --out FILE.xlsx")
+        write_table(table, out, sheet)
     elif is_terminal():
         width, height = terminal_size()
         write_terminal(render_terminal(table, width, styles_wanted(True), height), page, height)

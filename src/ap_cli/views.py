@@ -18,10 +18,12 @@ from . import language, output
 from .diagnostics import escape_line, escape_text
 
 if TYPE_CHECKING:
+    from .compliance import BodyReport
     from .domain import Institution
-    from .periods import Reading
+    from .periods import Quarter, Reading
     from .plan import ActivityRecord, Plan
     from .queries import Involvement, Overdue, Upcoming
+    from .workbook import Sheet
 
 Col, TEXT, FIXED, NUMBER = output.Column, output.TEXT, output.FIXED, output.NUMBER
 APPROX = Col("approx", "≈", FIXED, "dim")
@@ -294,3 +296,46 @@ def stats(rows: list[Row], cutoff: date, lang: str) -> View:
                           Col(text_key("title", lang), "title", TEXT)], rows, footer=f"as of {cutoff.isoformat()}",
                          note=en_note(lang))
     return View(table, rows)
+
+
+# ----------------------------------------------------------------------------- reporting
+
+SHOWN_REFS = 6  # missing refs a terminal or Markdown table lists per body
+REPORTING_COLUMNS = [Col("body", "body", FIXED), Col("asked", "asked", NUMBER), Col("reported", "reported", NUMBER),
+                     Col("missing", "missing", NUMBER, output.if_positive("red")),
+                     Col("last_entry", "last entry", FIXED), Col("missing_refs", "missing refs", TEXT)]
+
+
+def reporting(reports: Sequence[BodyReport], quarter: Quarter, lang: str, every_ref: bool = True) -> View:
+    """`apcli reporting`: a row per body (asked, reported, missing); `every_ref=False` (a table
+    or Markdown, a readable chase list) shortens each body's list of missing refs."""
+    from .compliance import rows as report_rows
+
+    rows = report_rows(list(reports), lang)
+    if not every_ref:
+        for row, r in zip(rows, reports, strict=True):
+            refs = [m.ref for m in r.missing]
+            if len(refs) > SHOWN_REFS:
+                row["missing_refs"] = ", ".join(refs[:SHOWN_REFS]) + f" … and {len(refs) - SHOWN_REFS} more"
+    asked = sum(r.asked for r in reports)
+    done = sum(r.reported for r in reports)
+    bodies = "1 body" if len(reports) == 1 else f"{len(reports)} bodies"
+    footer = (f"{quarter} ({quarter.first.isoformat()} – {quarter.last.isoformat()}): {bodies} asked about {asked} "
+              f"activities; {done} reported, {asked - done} missing; "
+              f"{sum(r.complete for r in reports)} bodies complete")
+    data = {"quarter": str(quarter), "first": quarter.first.isoformat(), "last": quarter.last.isoformat(),
+            "bodies": [r.as_json() for r in reports]}
+    return View(output.Table(list(REPORTING_COLUMNS), rows, footer=footer), data)
+
+
+def reporting_sheets(view: View, reports: Sequence[BodyReport], lang: str) -> list[Sheet]:
+    """`apcli reporting --format xlsx`: the bodies (with their names), then every missing report."""
+    from .compliance import missing_rows
+    from .workbook import Sheet
+
+    notes = [view.table.footer] if view.table.footer else []
+    return [Sheet("bodies", [Col("body", "body", FIXED), Col("name", "name", TEXT), *REPORTING_COLUMNS[1:]],
+                  view.table.rows, notes),
+            Sheet("missing", [Col("body", "body", FIXED), Col("ref", "ref", FIXED), Col("section", "section", FIXED),
+                              Col("due", "due", FIXED), Col("via", "via", FIXED), Col("title", "title", TEXT)],
+                  missing_rows(list(reports), lang))]

@@ -188,24 +188,19 @@ def workbook_bytes(wb: Any, stamp: datetime | None = None) -> bytes:
 
 # ----------------------------------------------------------------------------- the table commands
 
-destination: Path | None = None  # where `--format xlsx` writes; the CLI sets it from --out
-sheet_title = "apcli"  # the sheet's name: the command's
-
-
-def emit(table: Table) -> None:
-    """Write `table` as a workbook to `destination` (output.emit_table's xlsx branch)."""
+def write_table(table: Table, target: Path, title: str = "apcli") -> None:
+    """Write `table` as a workbook to `target` (output.emit_table's xlsx branch); its sheet is
+    called `title` (the command's name)."""
     from .edit import write_file
 
-    if destination is None:
-        raise ValueError("--format xlsx needs --out FILE.xlsx")
-    write_file(destination, tables_workbook(split_sheets(table)))
-    sys.stdout.write(f"wrote {escape_line(str(destination))}: {len(table.rows)} rows\n")
+    write_file(target, tables_workbook(split_sheets(table, title)))
+    sys.stdout.write(f"wrote {escape_line(str(target))}: {len(table.rows)} rows\n")
 
 
-def split_sheets(table: Table) -> list[Sheet]:
+def split_sheets(table: Table, title: str = "apcli") -> list[Sheet]:
     """The logical tables of a printed table: `by-institution` lists the body's own work, then
     apart the rows addressed to all bodies; each gets its sheet."""
-    sheets = sheets_of(table, sheet_title)
+    sheets = sheets_of(table, title)
     rows = table.rows
     if rows and "reach" in rows[0] and any(r.get("reach") == "for_all" for r in rows):
         own = [r for r in rows if r.get("reach") != "for_all"]

@@ -20,6 +20,8 @@ the CSV import's ref,status,date,…).
 from __future__ import annotations
 
 import io
+import os
+import stat
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -360,6 +362,23 @@ def _header(ws: Any) -> tuple[int, dict[str, int]] | None:
         if "ref" in columns and "status" in columns:
             return r, columns
     return None
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx")
+
+
+def is_workbook(path: Path) -> bool:
+    """By its name (.xlsx), or by a regular file's first bytes (a zip), so a workbook saved
+    under another name is not read as CSV."""
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return True
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb") as f:
+            return f.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def read_xlsx(path: Path, name: str | None = None, plan: Plan | None = None

@@ -9,25 +9,22 @@ Modules, one per command group:
 - `errors.py`: the one place library errors become messages and exit codes (`guarded`);
 - `options.py`: shared options (`PlanOpt`, `AsOfOpt`, `RoleOpt`, …) and value checks;
 - `checks.py` (check, schema), `queries.py` (institutions … export), `reports.py` (diff,
-  report), `site.py` (trend, site), `progress.py` (progress add/template/import), `files.py`
-  (fmt, init).
+  report, reporting), `site.py` (trend, site), `progress.py` (progress add/template/import),
+  `files.py` (fmt, init).
+
+A binary format (`--format xlsx|ics|sqlite`) goes to the file its command's `--out` names
+(`options.OutOpt`); `options.output_file` (app.output_file) checks it before any work, and the
+command passes it on explicitly (`options.emit`, `output.emit_table(..., out=, sheet=)`).
 
 A new command group is a module here that does `from .app import app` and defines its commands
 with `@app.command()` (or makes its own `typer.Typer()` and `app.add_typer(...)`s it); add its
 name to `GROUPS` below. Importing it registers the commands; `_finish` then wraps every command,
 nested groups included, in the error mapping and the text-argument check.
-
-Command modules written against the old single-module cli.py (`ap_cli.cli_sheets`) still
-work until they are moved here: each module of `LEGACY` that exists
-is imported and its `register(...)` called, and the helpers they import from `ap_cli.cli`
-(`load`, `fail`, `cutoff`, the options, `_editable`, `_append`, …) are re-exported from
-`legacy.py` (only then: they would cost every start-up).
 """
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 import typer
 from typer.core import TyperCommand
@@ -41,15 +38,6 @@ GROUPS = ("checks", "queries", "reports", "site", "progress", "files")
 
 for _group in GROUPS:
     importlib.import_module(f"{__name__}.{_group}")
-
-
-# Modules outside this package that add commands with `register(...)`, and what they are given.
-LEGACY: dict[str, tuple[typer.Typer, ...]] = {"cli_sheets": (app, progress_app)}
-_present = [name for name in LEGACY if (Path(__file__).parent.parent / f"{name}.py").is_file()]
-if _present:  # only then the old helpers, under their old names (they cost start-up time)
-    from .legacy import *  # noqa: F403
-for _name in _present:
-    importlib.import_module(f"ap_cli.{_name}").register(*LEGACY[_name])
 
 
 def _finish(typer_app: typer.Typer) -> None:

@@ -119,6 +119,8 @@ LangOpt = typer.Option(None, "--lang", help=language.OPTION_HELP)
 PillarOpt = typer.Option(None, "--pillar", help="I, II, III, IV, 1-4 or a pillar name.")
 RoleOpt = typer.Option("any", "--role", help="With --institution: lead, responsible, support, funder, any, all.")
 DryRunOpt = typer.Option(False, "--dry-run", help="Validate and show what would be written; write nothing.")
+OutOpt = typer.Option(None, "--out", "-o", parser=out_arg,
+                      help="With --format xlsx: the workbook to write (required; never stdout).")
 
 
 # ----------------------------------------------------------------------------- values
@@ -186,6 +188,14 @@ def check_role(role: str) -> str:
     return role
 
 
-def emit(view: Any, fmt: str, no_pager: bool) -> None:
-    """Print a views.View in `fmt`."""
-    output.emit_table(view.table, fmt, view.data, page=not no_pager)
+def output_file(out: str | None, fmt: str) -> Path | None:
+    """The file `--out` names for a binary `fmt` (app.output_file), checked before any work;
+    None for a format that prints."""
+    from ..app import output_file as checked
+
+    return checked(out, fmt, terminal=sys.stdout.isatty())
+
+
+def emit(view: Any, fmt: str, no_pager: bool, out: Path | None = None, sheet: str = "apcli") -> None:
+    """Print a views.View in `fmt` (xlsx: write it to `out`, from `output_file`, as sheet `sheet`)."""
+    output.emit_table(view.table, fmt, view.data, page=not no_pager, out=out, sheet=sheet)

@@ -15,7 +15,17 @@ import typer
 from ..diagnostics import escape_line, escape_text
 from .app import progress_app
 from .errors import fail
-from .options import DryRunOpt, PlanOpt, ProgressOpt, institution_id, lang_of, parsed, path_arg
+from .options import (
+    DryRunOpt,
+    PlanOpt,
+    ProgressOpt,
+    check_format,
+    institution_id,
+    lang_of,
+    output_file,
+    parsed,
+    path_arg,
+)
 
 MAX_SHOWN = 100  # problems printed by an import; the rest are counted
 
@@ -92,6 +102,8 @@ def progress_add(
 def progress_template(
     quarter: str = typer.Option(..., "--quarter", help="The reporting quarter, e.g. 2009Q2."),
     institution: str = typer.Option(..., "--institution", help="The reporting body (any spelling or full name)."),
+    form_format: str = typer.Option("yaml", "--format", "-f", help="yaml (a progress file to fill in) or xlsx (an "
+                                                                   "Excel workbook with dropdowns; needs --out)."),
     out: Path | None = typer.Option(None, "--out", parser=path_arg, help="Write the form here instead of stdout (-: "
                                                                          "stdout)."),
     force: bool = typer.Option(False, "--force", help="With --out: replace an existing file."),
@@ -107,7 +119,8 @@ def progress_template(
     collective it belongs to (e.g. Bashkitë/komunat) are included, labelled, and reported once
     by any member; those addressed to all bodies close the form, for information only. Its
     instructions are in Albanian, or in English with --lang en (the activities' texts too, in
-    the unofficial English translation).
+    the unofficial English translation). With --format xlsx the form is an Excel workbook
+    (dropdowns, dates checked, only the cells to fill in unlocked), written to --out FILE.xlsx.
 
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
@@ -117,7 +130,11 @@ def progress_template(
     from ..forms import quarterly_form
     from ..writes import check_out
 
+    check_format(form_format, ("yaml", "xlsx"))
     lang = lang_of(lang)
+    if form_format == "xlsx":
+        _workbook_form(quarter, institution, None if out is None else str(out), force, lang, plan_dir, progress)
+        return
     out = None if out is not None and str(out) == "-" else out
     if out is not None:
         check_out(out)  # a directory, device, FIFO, socket or link is refused before the work
@@ -141,15 +158,41 @@ def progress_template(
                      + (f", and {apart} for all bodies listed apart" if apart else "") + "\n")
 
 
+def _workbook_form(quarter: str, institution: str, out: str | None, force: bool, lang: str,
+                   plan_dir: Path | None, progress: Path | None) -> None:
+    """`progress template --format xlsx`: the form as an Excel workbook (xlsxform.build_form)."""
+    from ..app import editable, find_plan, not_plan_data, write_output
+    from ..dates import parse_quarter
+    from ..forms import check_quarter, select
+    from ..xlsxform import build_form
+
+    target = output_file(out, "xlsx")
+    assert target is not None  # xlsx always has its file
+    found = editable(find_plan(plan_dir), progress)
+    inst = institution_id(found.plan, institution)
+    q = parsed(parse_quarter, quarter)
+    check_quarter(found.plan, q)
+    not_plan_data(found.plan, target)
+    if target.exists() and not force:
+        raise fail(f"{target} exists; pass --force to replace it")
+    if found.errors:
+        sys.stderr.write(f"apcli: warning: the plan has {found.errors} error(s) (run `apcli check`); "
+                         "the form may be incomplete\n")
+    items = [i for i in select(found.plan, inst, q) if i.section != "for_all"]
+    write_output(found.plan, target, build_form(found.plan, inst, q, items, lang, target.name))
+    sys.stderr.write(f"wrote {escape_line(str(target))}: {len(items)} activities of {escape_line(inst)} for {q}\n")
+
+
 @progress_app.command("import")
 def progress_import(
     file: Path = typer.Argument(..., parser=path_arg,
-                                help="A CSV (columns ref,status,date,evidence,completion,by,note; `,` or `;`) "
-                                     "or a filled-in form (.yaml)."),
+                                help="A CSV (columns ref,status,date,evidence,completion,by,note; `,` or `;`), a "
+                                     "filled-in form (.yaml), or an Excel workbook (.xlsx: the form from `progress "
+                                     "template --format xlsx`, or a sheet whose header names those columns)."),
     dry_run: bool = DryRunOpt,
     plan_dir: Path | None = PlanOpt, progress: Path | None = ProgressOpt,
 ) -> None:
-    """Append entries from a CSV or a filled-in form: all of them, or none.
+    """Append entries from a CSV, a filled-in form or an Excel workbook: all of them, or none.
 
     Every row is validated first; if any is bad, each problem is reported and nothing is written.
 
@@ -159,24 +202,33 @@ def progress_import(
     from ..diagnostics import format_text
     from ..loader import display_path
     from ..progress import check_drafts, read_csv, read_form
+    from ..xlsxform import FormInfo, in_cells, is_workbook, read_xlsx
 
     name = display_path(file)
     if not os.path.lexists(file):
         raise fail(f"{name}: no such file")
-    reader = read_form if file.suffix.lower() in (".yaml", ".yml") else read_csv
-    drafts, diags = reader(file, name)  # regular files only, within the size and row caps
+    workbook = file.suffix.lower() not in (".yaml", ".yml") and is_workbook(file)
+    info: FormInfo | None = None
+    if workbook:  # each problem names its cell (forma.xlsx:Forma!E7)
+        drafts, diags, info = read_xlsx(file, name)
+    else:
+        reader = read_form if file.suffix.lower() in (".yaml", ".yml") else read_csv
+        drafts, diags = reader(file, name)  # regular files only, within the size and row caps
     where = plan_to_change(plan_dir, dry_run)
     with writing(lock_roots(where, progress), dry_run or bool(diags)):  # from reading the log to the write
         found = editable(where, progress)
         entries: list[dict[str, Any]] = []
-        if not diags:
+        if info is not None:  # a workbook read: its cells' problems and the entries' together
+            entries, more = check_drafts(found.plan, drafts, date.today())
+            diags = sorted(diags + in_cells(more, name, info.sheet))
+        elif not workbook and not diags:
             entries, diags = check_drafts(found.plan, drafts, date.today())
         if diags:
             sys.stderr.write(format_text(diags[:MAX_SHOWN]))
             if len(diags) > MAX_SHOWN:
                 sys.stderr.write(f"… and {len(diags) - MAX_SHOWN:,} more\n")
             bad = len({d.line for d in diags})
-            raise fail(f"{bad} bad row(s) or entries in {name}; nothing written", 1)
+            raise fail(f"{bad} bad row(s){'' if workbook else ' or entries'} in {name}; nothing written", 1)
         if not entries:
-            raise fail(f"{name}: no entries to import", 1)
+            raise fail(f"{name}: no entries to import" + (" (no row has a status)" if workbook else ""), 1)
         _append(found.plan, progress, entries, found.broken, dry_run)

@@ -1,5 +1,5 @@
-"""`apcli report` (a status report in Markdown or HTML) and `apcli diff` (what changed between
-two versions of the plan)."""
+"""`apcli report` (a status report in Markdown or HTML), `apcli diff` (what changed between
+two versions of the plan) and `apcli reporting` (which bodies have reported for a quarter)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,17 @@ from .app import app
 from .errors import fail
 from .options import (
     AsOfOpt,
+    LangOpt,
+    NoPagerOpt,
     PlanOpt,
     ProgressOpt,
     check_format,
     cutoff,
+    institution_id,
     lang_of,
     load,
     out_arg,
+    output_file,
     parsed,
     path_arg,
     revision_arg,
@@ -121,3 +125,52 @@ def report(as_of: str | None = AsOfOpt,
     if target.create is not None:
         target.create.mkdir(exist_ok=True)
     write_text(target.file, text)
+
+
+@app.command("reporting")
+def reporting(
+    quarter: str = typer.Option(..., "--quarter", help="The reporting quarter, e.g. 2009Q2."),
+    institution: str | None = typer.Option(None, "--institution", help="Only this body."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json, csv, md or xlsx (needs --out)."),
+    out: str | None = typer.Option(None, "--out", "-o", parser=out_arg,
+                                   help="With --format xlsx: the workbook to write."),
+    fail_if_missing: bool = typer.Option(False, "--fail-if-missing",
+                                         help="Exit 1 when any body has not reported an activity."),
+    lang: str | None = LangOpt,
+    plan_dir: Path | None = PlanOpt, progress: Path | None = ProgressOpt,
+    no_pager: bool = NoPagerOpt,
+) -> None:
+    """Who has reported: for each body, the activities its quarterly form asks about, how many
+    have an entry dated in the quarter, which are missing, and its last entry filed.
+
+    An activity counts as reported by a body when an entry dated in the quarter names it in
+    `by` (without `by`: the lead); a row of a collective is reported by any member's entry.
+
+    Example: apcli reporting --quarter 2009Q2 --progress examples/progress-demo
+    """
+    from .. import compliance, output, views
+    from ..dates import parse_quarter
+    from ..forms import check_quarter
+
+    check_format(fmt, ("table", "json", "csv", "md", "xlsx"))
+    target = output_file(out, fmt)
+    lang = lang_of(lang)
+    plan = load(plan_dir, progress)
+    q = parsed(parse_quarter, quarter)
+    check_quarter(plan, q)
+    if institution:
+        reports = [compliance.body_report(plan, institution_id(plan, institution), q)]
+    else:
+        reports = compliance.reporting(plan, q)
+    view = views.reporting(reports, q, lang, every_ref=fmt not in ("table", "md"))
+    missing = sum(r.asked - r.reported for r in reports)
+    if target is not None:
+        from ..app import write_output
+        from ..workbook import stamp_time, tables_workbook
+
+        write_output(plan, target, tables_workbook(views.reporting_sheets(view, reports, lang), stamp_time(q.last)))
+        sys.stdout.write(f"wrote {escape_line(str(target))}: {len(reports)} bodies, {missing} missing reports\n")
+    else:
+        output.emit_table(view.table, fmt, view.data, page=not no_pager)
+    if fail_if_missing and missing:
+        raise typer.Exit(1)

@@ -14,7 +14,9 @@ from .app import app
 from .errors import fail
 from .options import (
     AsOfOpt,
+    FormatOpt,
     NoPagerOpt,
+    OutOpt,
     PlanOpt,
     ProgressOpt,
     check_format,
@@ -22,6 +24,7 @@ from .options import (
     institution_id,
     load,
     out_arg,
+    output_file,
     pillar_of,
 )
 
@@ -41,7 +44,7 @@ def trend(start: str | None = typer.Option(None, "--from", help=FROM_HELP),
           every: str = typer.Option("quarter", "--every", help="quarter or month: one row per period."),
           pillar: str | None = typer.Option(None, "--pillar", help="I, II, III, IV, 1-4 or a pillar name."),
           institution: str | None = typer.Option(None, "--institution", help=INST_HELP),
-          fmt: str = typer.Option("table", "--format", "-f", help="table, json, csv or md."),
+          fmt: str = FormatOpt, out: str | None = OutOpt,
           plan_dir: Path | None = PlanOpt, progress: Path | None = ProgressOpt,
           no_pager: bool = NoPagerOpt) -> None:
     """Overdue, completed, in progress… at the close of every quarter (or month): each row is
@@ -53,10 +56,8 @@ def trend(start: str | None = typer.Option(None, "--from", help=FROM_HELP),
     from ..trend import COLUMNS, TrendError, periods
     from ..trend import trend as rows_of
 
-    if fmt == "xlsx":
-        # Hook for the workbook exports: `rows` with `COLUMNS` as the sheet's header.
-        raise fail("--format xlsx is not available yet; use csv (same columns) until the workbook exports land")
     check_format(fmt)
+    target = output_file(out, fmt)
     plan = load(plan_dir, progress)
     try:
         spans = periods(start or str(plan.start), end or str(plan.end), every)
@@ -69,7 +70,8 @@ def trend(start: str | None = typer.Option(None, "--from", help=FROM_HELP),
         f" concerning {inst}" if inst else "")
     table = output.Table([Col(k, h, FIXED if k in ("period", "as_of") else NUMBER) for k, h in COLUMNS], rows,
                          footer=f"{scope}; each row as `apcli overdue`/`stats --as-of` that period's last day")
-    output.emit_table(table, fmt, rows, page=not no_pager)
+    output.emit_table(table, fmt, rows, page=not no_pager, out=target, sheet="trend")
+
 
 @app.command()
 def site(as_of: str | None = AsOfOpt,
