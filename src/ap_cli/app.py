@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, escape_line
 from .errors import ApcliError, InvalidArgument, PlanInvalid
 
 if TYPE_CHECKING:
@@ -111,6 +111,9 @@ def open_plan(path: PathLike | None = None, *, progress: PathLike | None = None,
     `diagnostics`: the errors) when the plan is not as sound as `require` asks (see above)."""
     if require not in REQUIRE:
         raise InvalidArgument(f"unknown require {require!r}; use one of: {', '.join(REQUIRE)}")
+    if progress is not None and not Path(progress).is_dir():
+        # the progress folder was named and is not there: a mistake in the command, not in the plan
+        raise InvalidArgument(f"progress directory {escape_line(str(progress))} does not exist")
     found = check_plan(path, progress=progress, checks=require == "clean")
     errors = found.errors
     if found.plan is None:

@@ -319,9 +319,11 @@ def reporting(reports: Sequence[BodyReport], quarter: Quarter, lang: str, every_
                 row["missing_refs"] = ", ".join(refs[:SHOWN_REFS]) + f" … and {len(refs) - SHOWN_REFS} more"
     asked = sum(r.asked for r in reports)
     done = sum(r.reported for r in reports)
-    bodies = "1 body" if len(reports) == 1 else f"{len(reports)} bodies"
-    footer = (f"{quarter} ({quarter.first.isoformat()} – {quarter.last.isoformat()}): {bodies} asked about {asked} "
-              f"activities; {done} reported, {asked - done} missing; "
+    # One body: its activities. Several: rows of their forms, where a shared activity counts once per body.
+    asked_text = (f"1 body asked about {asked} activities" if len(reports) == 1 else
+                  f"{len(reports)} bodies asked about {asked} form rows (one per body and activity)")
+    footer = (f"{quarter} ({quarter.first.isoformat()} – {quarter.last.isoformat()}): {asked_text}; "
+              f"{done} reported, {asked - done} missing; "
               f"{sum(r.complete for r in reports)} bodies complete")
     data = {"quarter": str(quarter), "first": quarter.first.isoformat(), "last": quarter.last.isoformat(),
             "bodies": [r.as_json() for r in reports]}

@@ -125,6 +125,7 @@ def report(as_of: str | None = AsOfOpt,
     if target.create is not None:
         target.create.mkdir(exist_ok=True)
     write_text(target.file, text)
+    sys.stderr.write(f"apcli: wrote {escape_line(target.file)}\n")  # as --per-institution and `site` say
 
 
 @app.command("reporting")
