@@ -261,3 +261,49 @@ def test_help_has_an_example_for_every_command(run: Run) -> None:
         result = run(name, "--help")
         assert result.exit_code == 0
         assert "Example: apcli" in result.stdout, name
+
+
+def test_every_command_is_mapped_to_the_group_that_defines_it() -> None:
+    """A run imports only the group its command names (cli.COMMANDS), so the map must be whole."""
+    from ap_cli import cli
+
+    app = cli.app
+    found = {(c.name or c.callback.__name__.replace("_", "-")): c.callback.__module__.rpartition(".")[2]
+             for c in app.registered_commands if c.callback is not None}
+    found.update({g.name: "progress" for g in app.registered_groups if g.name})
+    assert found == cli.COMMANDS
+    assert set(cli.COMMANDS.values()) == set(cli.GROUPS)
+
+
+@pytest.mark.parametrize(("args", "env", "groups"), [
+    (["overdue", "--as-of", "2009-06"], {}, ("queries",)),
+    (["--no-pager", "check", "--help"], {}, ("checks",)),
+    (["progress", "add"], {}, ("progress",)),
+    (["init", "x"], {"PATH": "/bin"}, ("files",)),
+    ([], {}, None), (["--help"], {}, None), (["--version"], {}, None), (["--no-pager"], {}, None),
+    (["--install-completion"], {}, None), (["overdu"], {}, None), (["-f", "overdue"], {}, None),
+    (["overdue"], {"_APCLI_COMPLETE": "complete_bash"}, None),
+    (["overdue"], {"_TYPER_COMPLETE_ARGS": "apcli overdue --"}, None),
+])
+def test_a_run_loads_only_the_group_of_its_command(args: list[str], env: dict[str, str],
+                                                    groups: tuple[str, ...] | None) -> None:
+    from ap_cli import cli
+
+    assert cli.groups_for(args, env) == (groups or cli.GROUPS)
+
+
+def test_the_whole_app_lists_the_groups_in_order_whichever_was_loaded_first() -> None:
+    import ast
+    import os
+    import subprocess
+    import sys
+
+    from ap_cli import cli
+
+    code = ("from ap_cli import cli; cli.load(['files']); cli.load(['queries']); "
+            "print([c.callback.__module__ for c in cli.app.registered_commands])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    modules = [m.rpartition(".")[2] for m in ast.literal_eval(done.stdout)]
+
+    assert modules == sorted(modules, key=cli.GROUPS.index) and set(modules) == set(cli.GROUPS) - {"progress"}
