@@ -27,7 +27,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def entries(directory: Path) -> list[Path]:
-    return sorted(directory.glob("*.json")) if directory.exists() else []
+    return sorted(directory.glob("*.entry")) if directory.exists() else []
 
 
 def warm(run: Run, plan: Path) -> tuple[str, str]:
@@ -109,10 +109,13 @@ def test_a_corrupt_cache_is_a_miss(cache_home: Path, mini_plan: Path, run: Run,
 
 def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home: Path, mini_plan: Path, run: Run) -> None:
     import hashlib
+    import itertools
+    import marshal
 
     expected = warm(run, mini_plan)
-    for entry in entries(cache_home):
-        payload = json.dumps([0, 1, 1, ["only", "three", "items"]]).encode()
+    trees: list[list[object] | str] = [[0, 1, 1, ["only", "three", "items"]], "a text"]
+    for entry, tree in zip(entries(cache_home), itertools.cycle(trees), strict=False):
+        payload = marshal.dumps(tree)
         entry.write_bytes(cache.HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
     assert answers(run, mini_plan) == expected
 
