@@ -241,6 +241,8 @@ def has_deadline(plan: Plan, today: date) -> Iterator[Diagnostic]:
 def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
     """Progress log: refs exist, bodies known, and the rules of `progress.rule_problems` and
     `order_problem` — the same ones `progress add` and `import` apply to new entries."""
+    if not plan.progress:  # nothing to check: not even the import (a query's startup)
+        return
     from .progress import file_key, order_problem, rule_problems
 
     last: dict[tuple[tuple[str, str], str], tuple[str, str]] = {}
@@ -271,6 +273,8 @@ def personal_data(plan: Plan, today: date) -> Iterator[Diagnostic]:
     """Progress evidence and notes may be published: warn where one looks like it holds a phone
     number, a personal ID number or a date of birth (`sensitive.py`). The message names the
     kind, never the text: diagnostics end up in CI logs."""
+    if not plan.progress:  # nothing to check: not even the import (a query's startup)
+        return
     from .sensitive import personal_data as kinds
 
     for rec in plan.progress:
