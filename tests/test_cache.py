@@ -113,7 +113,8 @@ def test_a_well_formed_entry_of_the_wrong_shape_is_a_miss(cache_home: Path, mini
     import marshal
 
     expected = warm(run, mini_plan)
-    trees: list[list[object] | str] = [[0, 1, 1, ["only", "three", "items"]], "a text"]
+    trees: list[Any] = [[0, 1, 1, ["only", "three", "items"]], "a text", (0, (1, 1), ["x"], {}, {}, ()),
+                           (0, (1, 1), {"a": 1}, {}, {}, ()), (1, (1, 1), [1, 2], [(1, 1)], ()), (2, 1)]
     for entry, tree in zip(entries(cache_home), itertools.cycle(trees), strict=False):
         payload = marshal.dumps(tree)
         entry.write_bytes(cache.HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)

@@ -163,7 +163,7 @@ def _lookup(directory: Path, key: str) -> Any:
         if header != HEADER + hashlib.sha256(payload).hexdigest().encode("ascii"):
             return _MISS
         tree = marshal.loads(payload)
-        return _decode(tree) if type(tree) is list else _MISS
+        return _decode(tree) if type(tree) is tuple else _MISS
     except Exception:  # any damage at all is a miss, never an error
         return _MISS
 
@@ -199,41 +199,45 @@ def _prune(directory: Path) -> None:
             os.unlink(entry.path)
 
 
-# A container is [0 (mapping) or 1 (sequence), line, col, flat items]; scalars stay themselves.
-# Mapping items: key, key line, key col, value line, value col, value. Sequence: line, col, value.
+# A mapping is (0, start, {key: value}, {key: key position}, {key: value position}, the keys
+# whose values are containers); a sequence is (1, start, [items], [positions], the indexes of
+# the items that are containers); a scalar stays itself. marshal builds the dicts, lists and
+# position tuples in C, so decoding only wraps them and descends into the nested containers.
 
 
-def _encode(node: YMap | YList) -> list[Any]:
+def _encode(node: YMap | YList) -> tuple[Any, ...]:
     if isinstance(node, YMap):
-        key_pos, pos = node.key_pos, node.pos
-        return [0, *node.start, [x for key, value in node.items() for x in (
-            key, *key_pos[key], *pos[key], _encode(value) if type(value) in _CONTAINERS else value)]]
-    return [1, *node.start, [x for (line, col), value in zip(node.pos, node, strict=True) for x in (
-        line, col, _encode(value) if type(value) in _CONTAINERS else value)]]
+        nested = tuple(key for key, value in node.items() if type(value) in _CONTAINERS)
+        values = {key: _encode(value) if type(value) in _CONTAINERS else value for key, value in node.items()}
+        return (0, tuple(node.start), values, {k: tuple(p) for k, p in node.key_pos.items()},
+                {k: tuple(p) for k, p in node.pos.items()}, nested)
+    indexes = tuple(i for i, value in enumerate(node) if type(value) in _CONTAINERS)
+    items = [_encode(value) if type(value) in _CONTAINERS else value for value in node]
+    return (1, tuple(node.start), items, [tuple(p) for p in node.pos], indexes)
 
 
 _CONTAINERS = (YMap, YList)
 
 
-def _decode(node: Any) -> Any:
-    if type(node) is not list:
-        return node
-    kind, line, col, flat = node
-    if kind == 0:  # slices and zips: the loops run in C, ~2× faster than indexing in Python
-        if len(flat) % 6:
-            raise ValueError("truncated mapping")
-        keys = flat[0::6]
-        out = YMap(zip(keys, [_decode(v) if type(v) is list else v for v in flat[5::6]], strict=True))
-        out.start = (line, col)
-        out.key_pos = dict(zip(keys, zip(flat[1::6], flat[2::6], strict=True), strict=True))
-        out.pos = dict(zip(keys, zip(flat[3::6], flat[4::6], strict=True), strict=True))
+def _decode(node: tuple[Any, ...]) -> YMap | YList:
+    if node[0] == 0:
+        _, start, values, key_pos, pos, nested = node
+        if not (type(values) is dict and type(key_pos) is dict and type(pos) is dict
+                and len(values) == len(key_pos) == len(pos)):
+            raise ValueError("not a mapping")
+        out = YMap(values)
+        for key in nested:
+            out[key] = _decode(values[key])
+        out.start, out.key_pos, out.pos = start, key_pos, pos
         return out
-    if kind != 1 or len(flat) % 3:
-        raise ValueError("not a container")
-    items = YList([_decode(v) if type(v) is list else v for v in flat[2::3]])
-    items.start = (line, col)
-    items.pos = list(zip(flat[0::3], flat[1::3], strict=True))
-    return items
+    kind, start, items, positions, indexes = node
+    if not (kind == 1 and type(items) is list and type(positions) is list and len(items) == len(positions)):
+        raise ValueError("not a sequence")
+    seq = YList(items)
+    for i in indexes:
+        seq[i] = _decode(items[i])
+    seq.start, seq.pos = start, positions
+    return seq
 
 
 _FINGERPRINT: list[bytes] = []
