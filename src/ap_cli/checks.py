@@ -246,6 +246,7 @@ def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
     from .progress import file_key, order_problem, rule_problems
 
     last: dict[tuple[tuple[str, str], str], tuple[str, str]] = {}
+    file_keys: dict[str, tuple[str, str]] = {}  # a log file holds many entries
     for rec, known in zip(plan.progress, plan.progress_refs, strict=True):
         e, line, col = rec.entry, rec.pos[0], rec.pos[1]
         try:
@@ -257,7 +258,8 @@ def progress_entries(plan: Plan, today: date) -> Iterator[Diagnostic]:
         if e.by and not plan.registry.is_known(e.by):
             yield error(rec.file, *rec.entry.where.at("by"), "unknown-institution",
                         f"{ref.ref}: by {excerpt(e.by)} is not in institutions.yaml")
-        key = (file_key(rec.file), ref.ref)
+        in_file = file_keys.get(rec.file) or file_keys.setdefault(rec.file, file_key(rec.file))
+        key = (in_file, ref.ref)
         problems = [*rule_problems(label, e.status, e.completion, e.evidence, e.date, today),
                     order_problem(label, e.date, last.get(key))]
         for p in problems:
