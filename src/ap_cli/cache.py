@@ -29,7 +29,7 @@ from .source import MAX_FILE_BYTES, SourceFile, YList, YMap, read_capped
 
 HEADER = b"apcli-parse-cache 2 "  # then the payload's SHA-256, a newline, the payload
 # Files (entries and markers; a plan file has at most an entry and a validity marker, which is
-# empty): the oldest go beyond this. An entry is ~1.1× its file.
+# empty): the oldest go beyond this. An entry is ~1.4× its file.
 MAX_ENTRIES = 16384
 
 
