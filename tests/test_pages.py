@@ -70,6 +70,7 @@ def test_the_workflow_builds_on_pull_requests_and_deploys_from_main() -> None:
     assert flow["on"]["push"]["branches"] == ["main"]
     build_job, deploy = flow["jobs"]["build"], flow["jobs"]["deploy"]
     runs = [s["run"] for s in build_job["steps"] if "run" in s]
+    assert runs[0].split("  #")[0] == 'python -m pip install ".[docs]"'  # MkDocs' pins live in pyproject.toml only
     assert runs[-1] == 'python tools/build_pages.py --out _site --as-of "$AS_OF"'  # all logic in the script
     uploads = {s["uses"].split("@")[0]: s for s in build_job["steps"] if "uses" in s}
     assert uploads["actions/upload-artifact"]["if"] == "github.event_name == 'pull_request'"

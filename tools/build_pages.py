@@ -9,7 +9,7 @@ its logic is tested locally (tests/test_pages.py):
 Without --as-of the cut-off is the current quarter, clamped to the plan period's last quarter
 (the same rule as the action: tools/action.py); a notice says so when it is clamped. OUT is
 replaced whole when an earlier build wrote it (`apcli site`'s rule). Runs apcli and mkdocs with
-this Python (`python -m ...`): install both first (`pip install . mkdocs mkdocs-material`).
+this Python (`python -m ...`): install both first (`pip install '.[docs]'`).
 """
 
 from __future__ import annotations
