@@ -275,6 +275,7 @@ class Builder:
         self.standing = {a.ref: timeliness(plan, a, cutoff) for a in plan.activities}
         self.states = {a.ref: state_at(plan, a, cutoff) for a in plan.activities}
         self.bodies = {b: by_institution(plan, b, cutoff, "all") for b in body_ids(plan)}
+        self.pillar_trends: dict[str, list[dict[str, Any]]] = {}  # numeral → the rows of its chart
         self.files: dict[str, bytes] = {}
 
     # ------------------------------------------------------------------ shared bits
@@ -344,8 +345,6 @@ class Builder:
         return dict(sorted(self.files.items()))
 
     def home(self, lang: str, report: dict[str, Any]) -> None:
-        from .trend import report_chart
-
         t = SITE_LABELS[lang]
         first, last = last_closed_quarter(self.cutoff)
         fell = []
@@ -357,7 +356,7 @@ class Builder:
         pillars = [{**p, "href": pillar_path(p["numeral"])} for p in report["pillars"]]
         upcoming = [{**u, "href": activity_path(self.names.activities[u["ref"]])} for u in report["upcoming"]]
         self.page(lang, "index.html", "home.html.j2", report["plan"]["name"], report=report, pillars=pillars,
-                  trend=report_chart(self.plan, self.cutoff, lang), fell=fell, upcoming=upcoming,
+                  trend=report["trend"], fell=fell, upcoming=upcoming,
                   fell_title=t["fell_due"] % (first.isoformat(), last.isoformat()),
                   falls_title=t["falls_due"] % report["next_until"], intro=t["home_intro"] % report["as_of_long"])
 
@@ -376,11 +375,13 @@ class Builder:
             goals.append({"id": g.id, "title": language.heading(g, lang),
                           "indicators": language.pick_list(g.indicators, g.indicators_en, lang),
                           "objectives": objectives})
-        from .trend import report_chart
+        from .trend import chart, plan_periods, trend
 
+        if rec.numeral not in self.pillar_trends:  # the counts are the same in both languages
+            self.pillar_trends[rec.numeral] = trend(self.plan, acts, plan_periods(self.plan, self.cutoff))
         t = LABELS[lang]
         self.page(lang, pillar_path(rec.numeral), "pillar.html.j2", f"{t['pillar']} {rec.numeral} — {p['name']}",
-                  pillar=p, goals=goals, trend=report_chart(self.plan, self.cutoff, lang, acts))
+                  pillar=p, goals=goals, trend=chart(self.pillar_trends[rec.numeral], lang))
 
     def activity(self, lang: str, rec: ActivityRecord) -> None:
         t = {**LABELS[lang], **SITE_LABELS[lang]}
