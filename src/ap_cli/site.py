@@ -394,22 +394,17 @@ class Builder:
             milestones.append({"title": language.pick(m.title, m.title_en, lang) if m.title else None,
                                "deadline": _reading(d, t, lang) if d else None,
                                "indicators": language.pick_list(m.indicators, m.indicators_en, lang)})
-        roles = [("lead", [rec.responsible_ids[0]] if rec.responsible_ids else []),
-                 ("responsible", [e for e in a.responsible if e.split("/")[0] != rec.lead] +
-                  [e for m in a.milestones or [] for e in (m.responsible or []) if e.split("/")[0] != rec.lead]),
-                 ("support", list(a.support) + [e for m in a.milestones or [] for e in (m.support or [])]),
-                 ("funder", list(a.resources) + [e for m in a.milestones or [] for e in (m.resources or [])])]
-        lead_entry = next((e for e in a.responsible if e.split("/")[0] == rec.lead), rec.lead)
-        role_rows = []
-        for key, entries in roles:
-            if key == "lead" and lead_entry:
-                entries = [lead_entry]
-            seen: list[str] = []
-            for e in entries:
-                if e not in seen:
-                    seen.append(e)
-            if seen:
-                role_rows.append({"key": key, "label": t[key], "bodies": [self.body_link(e, lang) for e in seen]})
+        from .institutions import split_unit
+
+        ms = list(a.milestones or ())
+        lead_entry = next((e for e in a.responsible if split_unit(e)[0] == rec.lead), rec.lead)
+        roles = [("lead", [lead_entry] if lead_entry else []),
+                 ("responsible", [e for e in [*a.responsible, *(e for m in ms for e in m.responsible or [])]
+                                  if split_unit(e)[0] != rec.lead]),
+                 ("support", [*a.support, *(e for m in ms for e in m.support or [])]),
+                 ("funder", [*a.resources, *(e for m in ms for e in m.resources or [])])]
+        role_rows = [{"key": key, "label": t[key], "bodies": [self.body_link(e, lang) for e in dict.fromkeys(entries)]}
+                     for key, entries in roles if entries]
         see = []
         for ref in a.see:
             try:
