@@ -271,10 +271,11 @@ class Builder:
 
     def __init__(self, plan: Plan, cutoff: date, langs: tuple[str, ...], base_url: str | None):
         self.plan, self.cutoff, self.langs, self.base_url = plan, cutoff, langs, base_url
-        self.names = Names(slugs([a.ref for a in plan.activities]), slugs(body_ids(plan)))
+        ids = body_ids(plan)
+        self.names = Names(slugs([a.ref for a in plan.activities]), slugs(ids))
         self.standing = {a.ref: timeliness(plan, a, cutoff) for a in plan.activities}
         self.states = {a.ref: state_at(plan, a, cutoff) for a in plan.activities}
-        self.bodies = {b: by_institution(plan, b, cutoff, "all") for b in body_ids(plan)}
+        self.bodies = {b: by_institution(plan, b, cutoff, "all") for b in ids}
         self.pillar_trends: dict[str, list[dict[str, Any]]] = {}  # numeral → the rows of its chart
         self.files: dict[str, bytes] = {}
 
