@@ -41,6 +41,7 @@ MARKER_TEXT = b"This folder was written by `apcli site`; the next run replaces i
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "base-uri 'none'; form-action 'self'")
 
+# The site's own wording; pages see it over the report's `LABELS` (goal, lead… come from there).
 SITE_LABELS: dict[str, dict[str, str]] = {
     "sq": {
         "home": "Kreu", "pillars": "Shtyllat", "bodies": "Institucionet", "search": "Kërko",
@@ -49,11 +50,11 @@ SITE_LABELS: dict[str, dict[str, str]] = {
         "search_no_js": "Kërkimi ka nevojë për JavaScript. Pa të, shfletoni shtyllat dhe institucionet:",
         "found": "%d rezultate", "found_none": "Asnjë rezultat.", "skip": "Kalo te përmbajtja", "other_lang": "English",
         "fell_due": "Me afat në tremujorin e fundit (%s – %s)", "falls_due": "Me afat deri më %s",
-        "goal": "Synimi", "objective": "Objektivi", "target": "Synimi i objektivit", "indicators": "Treguesit",
+        "objective": "Objektivi", "target": "Synimi i objektivit", "indicators": "Treguesit",
         "milestones": "Hapat", "deadlines": "Afatet", "reading": "Lexohet si", "due_day": "data e afatit",
         "due_days": "datat e afatit", "no_due": "pa datë afati (punë në vazhdimësi)",
         "unreadable": "nuk lexohet (shih `apcli check`)", "approx_short": "≈ e përafërt",
-        "roles": "Përgjegjësit", "lead": "Drejtues", "responsible": "Përgjegjës", "support": "Mbështetës",
+        "roles": "Përgjegjësit", "responsible": "Përgjegjës", "support": "Mbështetës",
         "funder": "Financues", "progress": "Ecuria e raportuar", "no_progress": "Asnjë regjistrim progresi "
         "deri më këtë datë: gjendja nuk hamendësohet.", "date": "Data", "status": "Gjendja",
         "completion": "Shkalla", "evidence": "Dëshmia", "by": "Raportuar nga", "note": "Shënim",
@@ -76,11 +77,11 @@ SITE_LABELS: dict[str, dict[str, str]] = {
                       "by the Government of Albania is the only official one (the Albanian pages: Shqip). A text "
                       f"not yet translated is shown in Albanian, marked “{language.MISSING.strip()}”.",
         "fell_due": "Due in the last quarter (%s – %s)", "falls_due": "Due by %s",
-        "goal": "Goal", "objective": "Objective", "target": "Target", "indicators": "Indicators",
+        "objective": "Objective", "target": "Target", "indicators": "Indicators",
         "milestones": "Milestones", "deadlines": "Deadlines", "reading": "Read as", "due_day": "due",
         "due_days": "due on", "no_due": "no due day (ongoing work)",
         "unreadable": "cannot be read (see `apcli check`)", "approx_short": "≈ approximate",
-        "roles": "Responsibilities", "lead": "Lead", "responsible": "Responsible", "support": "Support",
+        "roles": "Responsibilities", "responsible": "Responsible", "support": "Support",
         "funder": "Funder", "progress": "Reported progress", "no_progress": "No progress entry up to this "
         "date: the status is never guessed.", "date": "Date", "status": "Status",
         "completion": "Extent", "evidence": "Evidence", "by": "Reported by", "note": "Note",
