@@ -241,11 +241,12 @@ def public_entries(plan: Plan, rec: ActivityRecord, cutoff: date) -> tuple[list[
     return shown, len(entries) - len(shown)
 
 
-def _entry(e: Any, t: dict[str, str], lang: str) -> dict[str, Any]:
-    internal = bool(getattr(e, "internal", False))
+def _entry(e: ProgressEntry, t: dict[str, str], lang: str) -> dict[str, Any]:
+    from .progress import public_note
+
     return {"date": e.date, "status": STATES[lang].get(e.status, e.status),
             "completion": t.get(e.completion, e.completion) if e.completion else None,
-            "evidence": e.evidence, "by": e.by, "note": None if internal else e.note}
+            "evidence": e.evidence, "by": e.by, "note": public_note(e)}
 
 
 def _reading(d: Any, t: dict[str, str], lang: str) -> dict[str, Any]:
