@@ -86,3 +86,25 @@ def require_tool(name: str, install: str) -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{name} is not installed, and CI=true requires this test ({install})")
     pytest.skip(f"{name} is not installed ({install}); with CI=true this test fails instead")
+
+
+def require_module(name: str, install: str) -> None:
+    """Skip when the Python package `name` is missing, except under CI=true, where it fails."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec(name) is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the Python package {name} is not installed, and CI=true requires this test ({install})")
+        pytest.skip(f"the Python package {name} is not installed ({install}); with CI=true this test fails instead")
+
+
+def check_golden(path: Path, text: str, update: bool) -> None:
+    """`text` equals the golden file at `path`; with `pytest --update-golden`, (re)write it instead."""
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        return
+    assert path.is_file(), f"{path} missing: run pytest --update-golden"
+    assert text == path.read_bytes().decode("utf-8"), \
+        f"{path.name} differs from {path}; if the change is intended, run pytest --update-golden"

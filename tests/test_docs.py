@@ -2,17 +2,15 @@
 README.md or a docs page), the README's two set-up commands are the ones CI runs, the README
 stays short and links into the docs, and the site builds with `mkdocs build --strict`."""
 
-import importlib.util
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from typer.core import TyperGroup
 
-from conftest import ROOT
+from conftest import ROOT, require_module
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PAGES = sorted((ROOT / "docs").rglob("*.md"))
@@ -73,10 +71,8 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     """`mkdocs build --strict` (warnings are errors: broken links, anchors, pages outside the nav).
     Skipped when MkDocs Material is not installed (`pip install -e '.[docs]'`), except under
     CI=true, where it fails."""
-    if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("mkdocs-material is not installed (pip install -e '.[test]'), and CI=true")
-        pytest.skip("mkdocs-material is not installed: pip install -e '.[docs]'")
+    require_module("mkdocs", "pip install -e '.[docs]'")
+    require_module("material", "pip install -e '.[docs]'")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
                           cwd=ROOT, capture_output=True, text=True, env=env)

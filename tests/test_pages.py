@@ -6,17 +6,15 @@ tests/test_release.py (actionlint, zizmor --offline); the deployment itself runs
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from ruamel.yaml import YAML
 
-from conftest import ROOT
+from conftest import ROOT, require_module
 
 WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
 SCRIPT = ROOT / "tools" / "build_pages.py"
@@ -53,10 +51,8 @@ def test_bad_cutoff(tmp_path: Path) -> None:
 
 
 def test_site_and_docs_together(tmp_path: Path) -> None:
-    if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("mkdocs-material is not installed (pip install -e '.[test]'), and CI=true")
-        pytest.skip("mkdocs-material is not installed: pip install -e '.[docs]'")
+    require_module("mkdocs", "pip install -e '.[docs]'")
+    require_module("material", "pip install -e '.[docs]'")
     done = build(tmp_path, "--as-of", "2009Q2")
     assert done.returncode == 0, done.stderr
     site = tmp_path / "_site"

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import REAL_PLAN, ROOT, require_tool
+from conftest import REAL_PLAN, ROOT, require_module, require_tool
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ACTION = ROOT / "action.yml"
@@ -41,13 +41,6 @@ def load_tool(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def require_module(name: str, install: str) -> None:
-    if importlib.util.find_spec(name) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the Python package {name} is not installed, and CI=true requires this test ({install})")
-        pytest.skip(f"the Python package {name} is not installed ({install}); with CI=true this test fails instead")
 
 
 def yaml_load(path: Path) -> Any:

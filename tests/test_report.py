@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from conftest import DATA, MINI_PLAN, REAL_PLAN, ROOT, Run
+from conftest import DATA, MINI_PLAN, REAL_PLAN, ROOT, Run, check_golden
 
 if TYPE_CHECKING:
     from typer.testing import Result
@@ -39,15 +39,7 @@ def md_parser() -> MarkdownIt:
 
 
 def golden(name: str, text: str, update: bool) -> None:
-    path = GOLDEN / name
-    if update:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        return
-    assert path.is_file(), f"{path} missing: run pytest --update-golden"
-    expected = path.read_bytes().decode("utf-8")
-    assert text == expected, \
-        f"{name} differs from the golden file; if the change is intended, run pytest --update-golden"
+    check_golden(GOLDEN / name, text, update)
 
 
 def report(run: Run, tmp_path: Path, *args: object) -> str:

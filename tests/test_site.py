@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from ap_cli.domain import ProgressEntry
-from conftest import DATA, REAL_PLAN, ROOT
+from conftest import DATA, REAL_PLAN, ROOT, check_golden
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -297,14 +297,7 @@ def test_golden(run: Any, tmp_path_factory: pytest.TempPathFactory, update_golde
     if not out.exists():
         result = run("site", "--plan", EN_PLAN, "--as-of", "2009-06", "--out", out)
         assert result.exit_code == 0, result.stderr
-    text = (out / name).read_bytes().decode("utf-8")
-    path = GOLDEN / name
-    if update_golden:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        return
-    assert path.is_file(), f"{path} missing: run pytest --update-golden"
-    assert text == path.read_bytes().decode("utf-8"), f"{name} differs from {path}; if intended, pytest --update-golden"
+    check_golden(GOLDEN / name, (out / name).read_bytes().decode("utf-8"), update_golden)
 
 
 # ----------------------------------------------------------------------------- the command
