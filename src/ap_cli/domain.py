@@ -11,21 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, get_args
 
 Pos = tuple[int, int]
 
-# The closed vocabularies, which model.py's Literal types and so the JSON Schema use.
-KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local",
-         "ngo", "international", "donor", "budget", "other")
-STATUSES = ("not_started", "in_progress", "completed", "cancelled", "suspended")
-LANGUAGES = ("sq", "en")
-# An open-ended group names no members: `all` rows are addressed to every body, `state` rows to
-# every state body (STATE_KINDS), `partners` rows to unnamed partners, so to no registered body.
-OPEN_SCOPES = ("all", "state", "partners")
-STATE_KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local")
+# The closed vocabularies, written once as the Literal types model.py (and so the JSON Schema)
+# uses; each tuple of words is derived from its type.
+Kind = Literal["ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local",
+               "ngo", "international", "donor", "budget", "other"]
 Status = Literal["not_started", "in_progress", "completed", "cancelled", "suspended"]
 Completion = Literal["limited", "substantial"]
+Language = Literal["sq", "en"]
+# An open-ended group names no members: `all` rows are addressed to every body, `state` rows to
+# every state body (STATE_KINDS), `partners` rows to unnamed partners, so to no registered body.
+OpenScope = Literal["all", "state", "partners"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+STATUSES: tuple[Status, ...] = get_args(Status)
+COMPLETIONS: tuple[Completion, ...] = get_args(Completion)
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+OPEN_SCOPES: tuple[OpenScope, ...] = get_args(OpenScope)
+STATE_KINDS: tuple[Kind, ...] = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local")
 
 
 @dataclass(frozen=True, slots=True)

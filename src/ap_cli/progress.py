@@ -19,14 +19,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .diagnostics import Diagnostic, error, excerpt
-from .domain import STATUSES
+from .domain import COMPLETIONS, STATUSES
 from .institutions import UnknownInstitution, slug
 from .periods import MAX_YEAR, MIN_YEAR, Quarter
 from .plan import Plan
 from .refs import RefError
 from .source import YMap
-
-COMPLETIONS = ("limited", "substantial")
 
 
 class _Noted(Protocol):
