@@ -176,10 +176,8 @@ class Log:
         self.plan = plan
         self.latest: dict[tuple[tuple[str, str], str], tuple[str, str]] = {}  # (file key, ref) -> (date, where)
         self.seen: dict[tuple[str | None, ...], str] = {}
-        for rec in plan.progress:
-            try:
-                ref = plan.resolve_ref(rec.entry.ref).ref
-            except RefError:
+        for rec, ref in zip(plan.progress, plan.progress_refs, strict=True):
+            if ref is None:  # names no activity (`check` reports it)
                 continue
             entry = rec.entry.model_dump()
             entry["ref"] = ref
