@@ -13,7 +13,7 @@ from ap_cli.diff import Change, diff_plans, failing, list_diff, parse_fail_on, w
 from ap_cli.diffrender import render
 from ap_cli.loader import load_plan
 from ap_cli.plan import Plan
-from conftest import DATA, MINI_PLAN, Run
+from conftest import DATA, MINI_PLAN, Run, require_tool
 
 DIFF = DATA / "diff"
 
@@ -532,8 +532,7 @@ def git(repo: Path, *args: str) -> str:
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A git repository whose plan lives in ./plan, with two commits: the mini plan, then an edit."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
+    require_tool("git", "apt-get install git")
     monkeypatch.delenv("APCLI_PLAN", raising=False)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
     root = tmp_path / "repo"

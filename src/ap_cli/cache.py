@@ -4,7 +4,8 @@ YAML parser (and the parser's import).
 An entry holds the plain tree `source.parse_text` built (values and positions) in `marshal`'s
 format (nested lists of strings and numbers; it loads in ~60% of the time JSON takes, the
 largest share of a warm `check` of a big plan); the loader validates it with pydantic exactly
-as if it had just been parsed. The key is the SHA-256
+as if it had just been parsed, unless a validity marker (below) says this content validated
+as the same kind of file before. The key is the SHA-256
 of the file's bytes and of the parser's own code, so an edited file or an upgraded parser is
 never served from an old entry. Entries live in `$XDG_CACHE_HOME/apcli` (else `~/.cache/apcli`);
 `APCLI_CACHE=off` turns the cache off. A missing, unwritable or corrupt cache is only ever a
@@ -88,15 +89,17 @@ def mark_valid(key: str | None, kind: str) -> None:
     directory = cache_dir()
     if key is None or directory is None:
         return
-    marker = directory / f"{_valid_name(key, kind)}.ok"
+    with suppress(Exception):  # an unwritable cache only costs the next run a validation
+        os.close(_create(directory, f"{_valid_name(key, kind)}.ok"))
+
+
+def _create(directory: Path, name: str, flags: int = os.O_WRONLY | os.O_CREAT) -> int:
+    """`os.open` of a 0600 file in the cache, making the directory on first use."""
     try:
-        try:
-            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600))
-        except FileNotFoundError:
-            directory.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600))
-    except Exception:  # an unwritable cache only costs the next run a validation
-        pass
+        return os.open(directory / name, flags, 0o600)
+    except FileNotFoundError:
+        directory.mkdir(parents=True, exist_ok=True)
+        return os.open(directory / name, flags, 0o600)
 
 
 def _valid_name(key: str, kind: str) -> str:
@@ -140,11 +143,7 @@ def _remember(directory: Path, key: str, data: YMap | YList) -> None:
             _store(directory, key, data)
             seen.unlink()
             return
-        try:
-            os.close(os.open(seen, os.O_WRONLY | os.O_CREAT, 0o600))
-        except FileNotFoundError:
-            directory.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(seen, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.close(_create(directory, seen.name))
         if key[0] == "0":  # one write in 16 looks at the directory's size
             _prune(directory)
     except Exception:  # an unwritable cache only costs the next run a parse
@@ -173,12 +172,7 @@ def _store(directory: Path, key: str, data: YMap | YList) -> None:
     try:
         payload = marshal.dumps(_encode(data))
         blob = HEADER + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        try:
-            fd = os.open(temp, flags, 0o600)
-        except FileNotFoundError:
-            directory.mkdir(parents=True, exist_ok=True)
-            fd = os.open(temp, flags, 0o600)
+        fd = _create(directory, temp.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
         os.replace(temp, directory / f"{key}.entry")  # readers see the old entry or the new one

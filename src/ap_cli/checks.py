@@ -279,17 +279,14 @@ def personal_data(plan: Plan, today: date) -> Iterator[Diagnostic]:
         return
     from .sensitive import personal_data as kinds
 
-    for rec in plan.progress:
+    for rec, known in zip(plan.progress, plan.progress_refs, strict=True):
         e = rec.entry
         for field in ("evidence", "note"):
             text = getattr(e, field)
             found = kinds(text) if isinstance(text, str) else []
             if not found:
                 continue
-            try:
-                ref = plan.resolve_ref(e.ref).ref
-            except refs.RefError:
-                ref = excerpt(e.ref)
+            ref = known or excerpt(e.ref)
             where = "an internal note" if field == "note" and e.internal else f"the {field}"
             yield warning(rec.file, *e.where.at(field), "personal-data",
                           f"{ref}: {where} looks like it holds {' and '.join(found)}; leave personal data "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import language, refs
+from . import language
 from .domain import Goal, Objective, ProgressEntry
 from .edit import ENTRY_KEYS
 from .institutions import fold, split_unit
@@ -380,12 +380,12 @@ def _institutions(base: Plan, head: Plan) -> tuple[list[Change], dict[str, str]]
 
 def _progress(base: Plan, head: Plan) -> list[Change]:
     """Entries compared as whole values, so an edited entry shows as removed and added."""
-    old = Counter(_entry(base, r.entry) for r in base.progress)
-    new = Counter(_entry(head, r.entry) for r in head.progress)
+    old = Counter(_entry(r.entry, ref) for r, ref in zip(base.progress, base.progress_refs, strict=True))
+    new = Counter(_entry(r.entry, ref) for r, ref in zip(head.progress, head.progress_refs, strict=True))
     out = []
     for kind, counts in (("progress_removed", old - new), ("progress_added", new - old)):
         for key in sorted(counts.elements(), key=lambda k: (k[1], k[0])):
-            entry = {k: v for k, v in zip(_ENTRY_FIELDS, key, strict=True) if v is not None}
+            entry = {k: v for k, v in zip(ENTRY_KEYS, key, strict=True) if v is not None}
             if kind == "progress_added":
                 out.append(Change(kind, key[0], after=entry))
             else:
@@ -393,15 +393,9 @@ def _progress(base: Plan, head: Plan) -> list[Change]:
     return out
 
 
-_ENTRY_FIELDS = ENTRY_KEYS  # the fields of a progress entry, in a file's order
-
-
-def _entry(plan: Plan, entry: ProgressEntry) -> tuple[str, ...]:
-    try:
-        ref = plan.resolve_ref(entry.ref).ref
-    except refs.RefError:
-        ref = entry.ref
-    return (ref, *(getattr(entry, f) for f in _ENTRY_FIELDS[1:]))
+def _entry(entry: ProgressEntry, ref: str | None) -> tuple[str, ...]:
+    """The entry's fields in a file's order (`ENTRY_KEYS`), under its canonical ref if it has one."""
+    return (ref or entry.ref, *(getattr(entry, f) for f in ENTRY_KEYS[1:]))
 
 
 def _status(base: Plan, head: Plan) -> list[Change]:

@@ -11,21 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, get_args
 
 Pos = tuple[int, int]
 
-# The closed vocabularies, which model.py's Literal types and so the JSON Schema use.
-KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local",
-         "ngo", "international", "donor", "budget", "other")
-STATUSES = ("not_started", "in_progress", "completed", "cancelled", "suspended")
-LANGUAGES = ("sq", "en")
-# An open-ended group names no members: `all` rows are addressed to every body, `state` rows to
-# every state body (STATE_KINDS), `partners` rows to unnamed partners, so to no registered body.
-OPEN_SCOPES = ("all", "state", "partners")
-STATE_KINDS = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local")
+# The closed vocabularies, written once as the Literal types model.py (and so the JSON Schema)
+# uses; each tuple of words is derived from its type.
+Kind = Literal["ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local",
+               "ngo", "international", "donor", "budget", "other"]
 Status = Literal["not_started", "in_progress", "completed", "cancelled", "suspended"]
 Completion = Literal["limited", "substantial"]
+Language = Literal["sq", "en"]
+# An open-ended group names no members: `all` rows are addressed to every body, `state` rows to
+# every state body (STATE_KINDS), `partners` rows to unnamed partners, so to no registered body.
+OpenScope = Literal["all", "state", "partners"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+STATUSES: tuple[Status, ...] = get_args(Status)
+COMPLETIONS: tuple[Completion, ...] = get_args(Completion)
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+OPEN_SCOPES: tuple[OpenScope, ...] = get_args(OpenScope)
+STATE_KINDS: tuple[Kind, ...] = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,7 @@ class Plain:
 
     __slots__ = ()
     model_fields: ClassVar[dict[str, None]] = {}
+    positioned: ClassVar[bool] = False  # has a `where`
 
     def model_dump(self, *, exclude_defaults: bool = False, exclude_none: bool = False) -> dict[str, Any]:
         """The node as plain data (tuples as lists, nested nodes as dicts), as pydantic dumps it."""
@@ -94,6 +100,7 @@ N = TypeVar("N", bound=type[Plain])
 
 def _named(cls: N) -> N:
     cls.model_fields = {f.name: None for f in fields(cls) if f.name != "where"}  # type: ignore[arg-type]
+    cls.positioned = any(f.name == "where" for f in fields(cls))  # type: ignore[arg-type]
     return cls
 
 
@@ -277,8 +284,10 @@ class ProgressEntry(Plain):
 # ----------------------------------------------------------------------------- building
 #
 # Each builder takes a tree that has validated against its pydantic model (`source.YMap`s and
-# `YList`s, or the same shapes decoded from the parse cache): strict models coerce nothing, so
-# the tree's values are the model's values, and only defaults need filling in.
+# `YList`s, or the same shapes decoded from the parse cache): strict models coerce nothing and
+# forbid unknown keys, so the tree's keys are the class's fields and its values the model's
+# values; lists become tuples, nested mappings their class (`_NESTED`), and absent keys take the
+# class's default.
 
 Tree = Mapping[str, Any]
 
@@ -292,84 +301,42 @@ def where_of(tree: Tree) -> Where:
     return Where(getattr(tree, "start", (1, 1)), pos, items)
 
 
-def _texts(tree: Tree, key: str) -> tuple[str, ...]:
-    value = tree.get(key)
-    return tuple(value) if value else ()
+# The fields whose values (or whose list's items) are nodes of another class.
+_NESTED: dict[type[Plain], dict[str, type[Plain]]] = {
+    PlanMeta: {"period": PlanPeriod, "adopted": Adoption, "principles": Principle, "policies": Policy},
+    Pillar: {"goals": Goal}, Goal: {"objectives": Objective}, Objective: {"activities": Activity},
+    Activity: {"milestones": Milestone}}
+
+P = TypeVar("P", bound=Plain)
 
 
-def _maybe_texts(tree: Tree, key: str) -> tuple[str, ...] | None:
-    value = tree.get(key)
-    return None if value is None else tuple(value)
+def build(cls: type[P], tree: Tree) -> P:
+    """The node of class `cls` that a validated tree holds."""
+    nested = _NESTED.get(cls, {})
+    values: dict[str, Any] = {}
+    for key, value in tree.items():
+        child = nested.get(key)
+        if isinstance(value, list):
+            value = tuple(build(child, item) for item in value) if child else tuple(value)
+        elif child is not None and value is not None:
+            value = build(child, value)
+        values[key] = value
+    if cls.positioned:
+        values["where"] = where_of(tree)
+    return cls(**values)
 
 
 def build_plan_meta(tree: Tree) -> PlanMeta:
-    period, adopted = tree["period"], tree["adopted"]
-    languages = tree.get("languages")
-    return PlanMeta(
-        id=tree["id"], title=tree["title"], title_en=tree["title_en"],
-        languages=("sq", "en") if languages is None else tuple(languages),
-        period=PlanPeriod(start=period["start"], end=period["end"]),
-        adopted=Adoption(date=adopted["date"], by=adopted["by"]),
-        source=tree.get("source"), vision=tree.get("vision"), vision_en=tree.get("vision_en"),
-        en_from=tree.get("en_from"),
-        principles=tuple(Principle(title=p.get("title"), title_en=p.get("title_en"), text=p["text"],
-                                   text_en=p.get("text_en"), en_from=p.get("en_from"), where=where_of(p))
-                         for p in tree.get("principles") or ()),
-        policies=tuple(Policy(id=p["id"], title=p.get("title"), title_en=p.get("title_en"), text=p["text"],
-                              text_en=p.get("text_en"), en_from=p.get("en_from"), where=where_of(p))
-                       for p in tree.get("policies") or ()),
-        pillars=tuple(tree["pillars"]), notes=_texts(tree, "notes"), where=where_of(tree))
+    return build(PlanMeta, tree)
 
 
 def build_institution(tree: Tree) -> Institution:
-    return Institution(id=tree["id"], name=tree["name"], name_en=tree["name_en"], kind=tree["kind"],
-                       aliases=_texts(tree, "aliases"), members=_maybe_texts(tree, "members"),
-                       open=tree.get("open"), notes=_texts(tree, "notes"), where=where_of(tree))
+    return build(Institution, tree)
 
 
 def build_progress_entry(tree: Tree) -> ProgressEntry:
-    return ProgressEntry(ref=tree["ref"], date=tree["date"], status=tree["status"],
-                         completion=tree.get("completion"), evidence=tree.get("evidence"), by=tree.get("by"),
-                         note=tree.get("note"), internal=tree.get("internal") is True, where=where_of(tree))
+    return build(ProgressEntry, tree)
 
 
 def build_pillar(tree: Tree) -> Pillar:
-    return Pillar(pillar=tree["pillar"], title=tree["title"], title_en=tree["title_en"],
-                  notes=_texts(tree, "notes"), goals=tuple(_goal(g) for g in tree.get("goals") or ()),
-                  where=where_of(tree))
-
-
-def _heading(tree: Tree) -> dict[str, Any]:
-    return {"id": tree["id"], "label": tree.get("label"), "title": tree["title"], "title_en": tree.get("title_en"),
-            "target": tree.get("target"), "target_en": tree.get("target_en"),
-            "indicators": _texts(tree, "indicators"), "indicators_en": _maybe_texts(tree, "indicators_en"),
-            "en_from": tree.get("en_from"), "notes": _texts(tree, "notes"), "where": where_of(tree)}
-
-
-def _goal(tree: Tree) -> Goal:
-    return Goal(**_heading(tree), objectives=tuple(_objective(o) for o in tree.get("objectives") or ()))
-
-
-def _objective(tree: Tree) -> Objective:
-    return Objective(**_heading(tree), activities=tuple(_activity(a) for a in tree.get("activities") or ()))
-
-
-def _activity(tree: Tree) -> Activity:
-    g = tree.get
-    milestones = g("milestones")
-    return Activity(
-        id=tree["id"], printed_id=g("printed_id"), title=tree["title"], title_en=g("title_en"),
-        see=_texts(tree, "see"), responsible=_texts(tree, "responsible"), support=_texts(tree, "support"),
-        deadline=g("deadline"), due=g("due"), indicators=_texts(tree, "indicators"),
-        indicators_en=_maybe_texts(tree, "indicators_en"), en_from=g("en_from"),
-        milestones=None if milestones is None else tuple(_milestone(m) for m in milestones),
-        resources=_texts(tree, "resources"), notes=_texts(tree, "notes"), where=where_of(tree))
-
-
-def _milestone(tree: Tree) -> Milestone:
-    g = tree.get
-    return Milestone(
-        title=g("title"), title_en=g("title_en"), deadline=tree["deadline"], due=g("due"),
-        indicators=_texts(tree, "indicators"), indicators_en=_maybe_texts(tree, "indicators_en"),
-        en_from=g("en_from"), responsible=_maybe_texts(tree, "responsible"), support=_maybe_texts(tree, "support"),
-        resources=_maybe_texts(tree, "resources"), notes=_texts(tree, "notes"), where=where_of(tree))
+    return build(Pillar, tree)

@@ -129,10 +129,6 @@ class Registry:
                                      if g.members and g.id != inst_id and inst_id in self.all_members(g.id)]
         return self._groups[inst_id]
 
-    def open_scope(self, inst_id: str) -> str | None:
-        inst = self.by_id.get(inst_id)
-        return inst.open if inst else None
-
     def addressed_to(self, inst_id: str) -> list[str]:
         """The open-ended groups whose rows are addressed to this body: `all` to every body that is
         neither a budget nor an open group itself, `state` to state bodies; `partners` to none."""

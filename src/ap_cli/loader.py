@@ -237,25 +237,21 @@ def _read_list(path: Path, name: str, kind: str, diags: list[Diagnostic], root: 
         diags.append(error(name, line, col, "wrong-type", "expected a list of entries"))
         return []
     if known:
-        return [(item, pos) for item, pos in zip(data, data.pos, strict=True)]
+        return list(zip(data, data.pos, strict=True))
     out = []
     for i, item in enumerate(data):
         if not isinstance(item, YMap):
-            line, col = _item_pos(data, i)
+            line, col = data.pos[i]
             diags.append(error(name, line, col, "wrong-type", f"[{i}]: expected a mapping, got {_type_name(item)}"))
             continue
         problems = _valid(kind, item, name, (i,))
         if problems:
             diags.extend(problems)
         else:
-            out.append((item, _item_pos(data, i)))
+            out.append((item, data.pos[i]))
     if len(out) == len(data):
         cache.mark_valid(key, f"{kind} list")
     return out
-
-
-def _item_pos(data: YList, i: int) -> Pos:
-    return data.pos[i]
 
 
 # ----------------------------------------------------------------------------- the plan

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from .domain import KINDS, LANGUAGES, OPEN_SCOPES, STATUSES
+from .domain import LANGUAGES, Completion, Kind, Language, OpenScope, Status
 from .domain import STATE_KINDS as STATE_KINDS  # re-exported: the vocabularies live in domain.py
 from .periods import check_year
 
@@ -94,8 +94,8 @@ class PlanMeta(Strict):
     id: Text
     title: Text
     title_en: Text = english("title", required=True)
-    languages: list[Literal[LANGUAGES]] = Field(  # type: ignore[valid-type]
-        default_factory=lambda: ["sq", "en"], min_length=1,
+    languages: list[Language] = Field(
+        default_factory=lambda: list(LANGUAGES), min_length=1,
         description="Languages the plan is kept in: `sq`, the official Albanian, and `en`, the unofficial English. "
                     "With `en` (the default) every Albanian text needs its English (`apcli check`: "
                     "missing-translation); `[sq]` needs none.")
@@ -121,12 +121,12 @@ class Institution(Strict):
     id: Text
     name: Text
     name_en: Text
-    kind: Literal[KINDS]  # type: ignore[valid-type]
+    kind: Kind
     aliases: list[Text] = Field(default_factory=list)
     # A closed collective body ("Bashkitë/komunat"): the registry ids of its members. A row naming
     # it is work of each member, reached `via` it (transitively: a member may be a collective too).
     members: list[Text] | None = None
-    open: Literal[OPEN_SCOPES] | None = None  # type: ignore[valid-type]
+    open: OpenScope | None = None
     notes: Notes = Field(default_factory=list)
 
 
@@ -202,8 +202,8 @@ class Pillar(Strict):
 class ProgressEntry(Strict):
     ref: Text
     date: DayText
-    status: Literal[STATUSES]  # type: ignore[valid-type]
-    completion: Literal["limited", "substantial"] | None = None
+    status: Status
+    completion: Completion | None = None
     evidence: Text | None = None
     by: Text | None = None
     note: Text | None = None

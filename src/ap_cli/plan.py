@@ -15,7 +15,7 @@ from . import refs
 from .domain import NOWHERE, Activity, Goal, Objective, PlanMeta, Pos, ProgressEntry, Where
 from .institutions import Registry, split_unit
 from .periods import DeadlineError, Month, Reading, read_deadline, read_override
-from .translation import Node
+from .translation import Node, walk_meta, walk_pillar
 
 __all__ = ["ActivityRecord", "Deadline", "PillarRecord", "Plan", "Pos", "ProgressRecord", "read_deadlines"]
 
@@ -162,23 +162,10 @@ class Plan:
 
 def _nodes(plan: Plan) -> list[Node]:
     """plan.yaml, its principles and policies; then per pillar each goal, objective, activity and
-    milestone (`translation.walk`'s order), each with its positions as `raw`."""
-    file = plan.files[0] if plan.files else "plan.yaml"
-    meta = plan.meta
-    out = [Node("plan", "plan", file, meta, meta.where)]
-    out += [Node("principle", "plan", file, p, p.where, index=i) for i, p in enumerate(meta.principles)]
-    out += [Node("policy", "plan", file, p, p.where, index=i) for i, p in enumerate(meta.policies)]
+    milestone (`translation.walk`'s order), each with its positions (`where`) as `raw`."""
+    out = list(walk_meta(plan.meta, None, plan.files[0] if plan.files else "plan.yaml"))
     for pillar in plan.pillars:
-        file = pillar.file
-        for goal in pillar.goals:
-            out.append(Node("goal", f"{pillar.numeral}-{goal.id}", file, goal, goal.where))
-            for objective in goal.objectives:
-                out.append(Node("objective", f"{pillar.numeral}-{objective.id}", file, objective, objective.where))
-                for activity in objective.activities:
-                    ref = refs.canonical(pillar.numeral, activity.id)
-                    out.append(Node("activity", ref, file, activity, activity.where))
-                    out += [Node("milestone", ref, file, m, m.where, milestone=i + 1)
-                            for i, m in enumerate(activity.milestones or ())]
+        out += walk_pillar(pillar.numeral, pillar.goals, None, pillar.file)
     return out
 
 

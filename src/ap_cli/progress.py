@@ -19,14 +19,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .diagnostics import Diagnostic, error, excerpt
-from .domain import STATUSES
+from .domain import COMPLETIONS, STATUSES
 from .institutions import UnknownInstitution, slug
 from .periods import MAX_YEAR, MIN_YEAR, Quarter
 from .plan import Plan
 from .refs import RefError
 from .source import YMap
-
-COMPLETIONS = ("limited", "substantial")
 
 
 class _Noted(Protocol):
@@ -178,10 +176,8 @@ class Log:
         self.plan = plan
         self.latest: dict[tuple[tuple[str, str], str], tuple[str, str]] = {}  # (file key, ref) -> (date, where)
         self.seen: dict[tuple[str | None, ...], str] = {}
-        for rec in plan.progress:
-            try:
-                ref = plan.resolve_ref(rec.entry.ref).ref
-            except RefError:
+        for rec, ref in zip(plan.progress, plan.progress_refs, strict=True):
+            if ref is None:  # names no activity (`check` reports it)
                 continue
             entry = rec.entry.model_dump()
             entry["ref"] = ref

@@ -255,17 +255,6 @@ def role_of(rec: ActivityRecord, inst_id: str) -> list[str]:
     return roles
 
 
-def has_role(rec: ActivityRecord, inst_id: str, role: str) -> bool:
-    roles = role_of(rec, inst_id)
-    if role == "any":
-        return bool({"lead", "responsible", "support"} & set(roles))
-    if role == "all":
-        return bool(roles)
-    if role == "responsible":
-        return "lead" in roles or "responsible" in roles
-    return role in roles
-
-
 def searchable(rec: ActivityRecord) -> list[str]:
     """The texts `--search` looks in: titles and indicators, in Albanian and in English."""
     a = rec.activity

@@ -15,10 +15,11 @@ import re
 PHONE, PERSONAL_ID, BIRTH = "a phone number", "a personal ID number", "a date of birth"
 
 _SEP = r"[ \t.\-/]"
+_COUNTRY = rf"(?<![\d+])(?:\+|00) ?355{_SEP}?(?:\(0\))?"  # +355, 00355, +355 (0)
 # Mobile: 06[6-9] and 7 more digits, or +355 / 00355 6[6-9] …; one separator at most between digits.
-_MOBILE = re.compile(rf"(?:(?<![\d+])(?:\+|00) ?355{_SEP}?(?:\(0\))?|(?<![\w+])0)6[6-9](?:{_SEP}?\d){{7}}(?!\d)")
+_MOBILE = re.compile(rf"(?:{_COUNTRY}|(?<![\w+])0)6[6-9](?:{_SEP}?\d){{7}}(?!\d)")
 # Landline with the country code: +355 4 223 4567, 00355 52 222 333.
-_LANDLINE_INTL = re.compile(rf"(?<![\d+])(?:\+|00) ?355{_SEP}?(?:\(0\))?[2-8](?:{_SEP}?\d){{6,8}}(?!\d)")
+_LANDLINE_INTL = re.compile(rf"{_COUNTRY}[2-8](?:{_SEP}?\d){{6,8}}(?!\d)")
 # Landline as dialled at home: 04 223 4567, (052) 222 333, 042234567. Nine or ten digits in all;
 # a date (05.03.2009: eight digits) is not one.
 _LANDLINE = re.compile(rf"(?<![\w+.,/-])\(?0[2-8]\d?\)?{_SEP}?\d{{2,4}}{_SEP}?\d{{3,4}}(?![\d.,/-]?\d)")

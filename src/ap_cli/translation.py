@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .model import Goal, PlanMeta
+    from . import domain, model
     from .plan import Plan
 
 # The Albanian fields a node can have, in the order they enter the fingerprint; each one's
@@ -144,30 +144,37 @@ def _item(raw: Any, *loc: str | int) -> Any:
     return raw
 
 
-def walk_meta(meta: PlanMeta, raw: object, file: str) -> Iterator[Node]:
+def _node(kind: str, ref: str, file: str, item: Any, raw: object, **at: int) -> Node:
+    """A node whose `raw` is its mapping in the parsed file, or without one (None) the positions
+    a domain node carries (its `where`)."""
+    return Node(kind, ref, file, item, getattr(item, "where", None) if raw is None else raw, **at)
+
+
+def walk_meta(meta: model.PlanMeta | domain.PlanMeta, raw: object, file: str) -> Iterator[Node]:
     """plan.yaml, then its principles and policies."""
-    yield Node("plan", "plan", file, meta, raw)
+    yield _node("plan", "plan", file, meta, raw)
     for kind, items in (("principle", meta.principles), ("policy", meta.policies)):
         for i, item in enumerate(items):
-            yield Node(kind, "plan", file, item, _item(raw, _LISTS[kind], i), index=i)
+            yield _node(kind, "plan", file, item, _item(raw, _LISTS[kind], i), index=i)
 
 
-def walk_pillar(numeral: str, goals: Sequence[Goal], raw: object, file: str) -> Iterator[Node]:
-    """Each goal, then each of its objectives, each followed by its activities and their milestones."""
+def walk_pillar(numeral: str, goals: Sequence[Any], raw: object, file: str) -> Iterator[Node]:
+    """Each goal (a `model.Goal` or a `domain.Goal`), then each of its objectives, each followed by its
+    activities and their milestones."""
     from .refs import canonical
 
     for gi, goal in enumerate(goals):
         g_raw = _item(raw, "goals", gi)
-        yield Node("goal", f"{numeral}-{goal.id}", file, goal, g_raw)
+        yield _node("goal", f"{numeral}-{goal.id}", file, goal, g_raw)
         for oi, objective in enumerate(goal.objectives):
             o_raw = _item(g_raw, "objectives", oi)
-            yield Node("objective", f"{numeral}-{objective.id}", file, objective, o_raw)
+            yield _node("objective", f"{numeral}-{objective.id}", file, objective, o_raw)
             for ai, activity in enumerate(objective.activities):
                 a_raw = _item(o_raw, "activities", ai)
                 ref = canonical(numeral, activity.id)
-                yield Node("activity", ref, file, activity, a_raw)
+                yield _node("activity", ref, file, activity, a_raw)
                 for mi, milestone in enumerate(activity.milestones or []):
-                    yield Node("milestone", ref, file, milestone, _item(a_raw, "milestones", mi), milestone=mi + 1)
+                    yield _node("milestone", ref, file, milestone, _item(a_raw, "milestones", mi), milestone=mi + 1)
 
 
 def walk(plan: Plan) -> Iterator[Node]:
