@@ -158,14 +158,16 @@ def work_start(plan: Plan, rec: ActivityRecord) -> date:
     return plan.start.first_day()
 
 
-def select(plan: Plan, inst_id: str, quarter: Quarter) -> list[Item]:
+def select(plan: Plan, inst_id: str, quarter: Quarter, for_all: bool = True) -> list[Item]:
     """The body's activities (lead, responsible or support; named, or through a collective it
-    belongs to) open during the quarter, then, apart, those addressed to all bodies."""
+    belongs to) open during the quarter, then, apart, those addressed to all bodies (unless
+    `for_all` is False: then only the activities naming the body or its collectives are asked
+    about, which is what makes every body's selection at once affordable)."""
     before = quarter.first - timedelta(days=1)
     items = []
-    for rec in plan.activities:
+    for rec in (plan.activities if for_all else _naming(plan, inst_id)):
         r = reach(plan, rec, inst_id, "any")
-        if r is None:
+        if r is None or not (for_all or r.counted):
             continue
         if state_at(plan, rec, before).done_by(before) or work_start(plan, rec) > quarter.last:
             continue
@@ -186,6 +188,14 @@ def select(plan: Plan, inst_id: str, quarter: Quarter) -> list[Item]:
         else:
             items.append(Item(rec, "undated", None, r))
     return sorted(items, key=lambda item: SECTIONS.index(item.section))  # stable: plan order within
+
+
+def _naming(plan: Plan, inst_id: str) -> list[ActivityRecord]:
+    """The activities naming the body or a collective it belongs to, in plan order: the only
+    ones `reach` can count as its own work."""
+    names = {inst_id, *plan.registry.groups_of(inst_id)}
+    return [rec for rec in plan.activities
+            if names.intersection([*rec.responsible_ids, *rec.support_ids, *rec.resource_ids])]
 
 
 @dataclass(frozen=True)
