@@ -424,7 +424,6 @@ def _read(wb: Any, name: str, plan: Plan | None, has_formulas: bool, raw: bytes
     formula_cells = _formula_cells(raw, sheet, header_row, columns) if has_formulas else {}
     diags: list[Diagnostic] = []
     drafts: list[Draft] = []
-    words = {fold(label): key for lang in STATES.values() for key, label in lang.items()}
     lang = meta["lang"] if meta.get("lang") in TEXT else "en"
     shown = ", ".join(STATES[lang][s] for s in STATUSES)
     width = max(columns.values())
@@ -451,7 +450,7 @@ def _read(wb: Any, name: str, plan: Plan | None, has_formulas: bool, raw: bytes
             diags.append(cell_error(name, sheet, r, 1, "too-many-rows",
                                     f"more than {MAX_ROWS:,} rows or entries in one import; split the file"))
             break
-        status = status_of(texts["status"]) or words.get(fold(texts["status"] or ""))
+        status = status_of(texts["status"])  # the key, or its label in either language
         if status is None:
             typed = texts["status"] or ""
             diags.append(cell_error(name, sheet, *at["status"], "unknown-status",
