@@ -139,6 +139,7 @@ def test_any_status_and_date_typed_into_a_form(run: Any, tmp_path_factory: pytes
     assert "Traceback" not in result.stderr
     # random text (almost never a status or a day) is read as the CSV and YAML imports read it
     word = STATUS_READS[status] if status in STATUS_READS else status_of(status.strip() or None)
+    iso: str | None
     if isinstance(day, datetime):
         iso = day.date().isoformat()
     else:
