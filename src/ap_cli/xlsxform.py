@@ -331,8 +331,9 @@ def _open(raw: bytes, name: str) -> tuple[Any, list[Diagnostic], bool]:
     if "xl/workbook.xml" not in archive.namelist():
         return None, _not_workbook(name, "a zip file without a workbook in it"), False
     try:
-        formulas = any(b"<f>" in archive.read(i) or b"<f " in archive.read(i) for i in archive.namelist()
-                       if i.startswith("xl/worksheets/") and i.endswith(".xml"))
+        formulas = any(b"<f>" in xml or b"<f " in xml
+                       for xml in (archive.read(i) for i in archive.namelist()
+                                   if i.startswith("xl/worksheets/") and i.endswith(".xml")))
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError) as exc:
         return None, _not_workbook(name, str(exc)), False
     from openpyxl import load_workbook
