@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import language
-from .forms import Item, select
+from .forms import Item, in_plan, select
 from .institutions import UnknownInstitution
 from .periods import Quarter
 from .plan import Plan
@@ -129,9 +129,7 @@ def quarter_at(plan: Plan, cutoff: date) -> Quarter | None:
     """The quarter whose forms are due by `cutoff`: the last one closed by then, if it lies in
     the plan period."""
     q = Quarter.of(cutoff).last_closed_by(cutoff)
-    if q.last < plan.start.first_day() or q.first > plan.end.last_day():
-        return None
-    return q
+    return q if in_plan(plan, q) else None
 
 
 def at_cutoff(plan: Plan, inst_id: str, cutoff: date) -> BodyReport | None:

@@ -211,11 +211,16 @@ class Form:
         return sum(i.section != "for_all" for i in self.items)
 
 
+def in_plan(plan: Plan, quarter: Quarter) -> bool:
+    """The quarter overlaps the plan period (a body can be asked to report on it)."""
+    return quarter.last >= plan.start.first_day() and quarter.first <= plan.end.last_day()
+
+
 def check_quarter(plan: Plan, quarter: Quarter) -> None:
     """A reporting quarter lies in the plan period, else an InvalidArgument."""
     from .errors import InvalidArgument
 
-    if quarter.last < plan.start.first_day() or quarter.first > plan.end.last_day():
+    if not in_plan(plan, quarter):
         raise InvalidArgument(f"{quarter} is outside the plan period ({plan.start} – {plan.end})")
 
 
