@@ -470,7 +470,7 @@ def _read(wb: Any, name: str, plan: Plan | None, has_formulas: bool, raw: bytes
         by = info.institution or texts.get("by")
         drafts.append(Draft(texts.get("ref"), status, day or typed_day, texts.get("evidence"), completion, by,
                             texts.get("note"), file=name, line=r,
-                            cols={**{f: at[f] for f in at}, "by": (r, 1)}))
+                            cols={**at, "by": (r, 1)}))
     return drafts, diags, info
 
 
