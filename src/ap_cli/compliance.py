@@ -78,7 +78,7 @@ def body_report(plan: Plan, inst_id: str, quarter: Quarter) -> BodyReport:
     missing, reported = [], 0
     for item in items:
         rec = item.rec
-        via = item.reach.via if item.reach else None
+        via = item.reach.via
         allowed = {inst_id} | ({via, *reg.all_members(via)} if via else set())
         if any(first <= e.date <= last and _reporter(plan, e.by, rec.lead) in allowed
                for e in plan.progress_by_ref.get(rec.ref, ())):

@@ -144,7 +144,7 @@ class Item:
     rec: ActivityRecord
     section: str
     since: date | None  # overdue: the first missed due day; due/later: the next due day
-    reach: Reach | None = None  # how the activity concerns the body (named, via a collective, for all)
+    reach: Reach  # how the activity concerns the body (named, via a collective, for all)
 
 
 def work_start(plan: Plan, rec: ActivityRecord) -> date:
@@ -284,8 +284,7 @@ def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item, lang: str)
 
     tx = TEXT[lang]
     rec, cutoff = item.rec, quarter.last
-    r = item.reach or reach(plan, rec, inst_id, "any")
-    assert r is not None  # a form holds only activities that concern the body
+    r = item.reach
     roles = [x for x in r.roles if x != "funder"] or list(r.roles)
     role = "lead" if "lead" in roles else "responsible" if "responsible" in roles else roles[0]
     label = tx["roles"][role]
