@@ -87,7 +87,7 @@ def test_reporting_as_a_workbook(run: Any, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("quarter", ["2008Q3", "2009Q2", "2010Q4"])
 def test_the_forms_items_are_select_without_the_rows_for_all(quarter: str) -> None:
-    """compliance asks `forms.select` about a body's own activities only (for speed): the same items."""
+    """`forms.select(for_all=False)` asks only about the activities naming the body (for speed): the same items."""
     from ap_cli import compliance, forms
     from ap_cli.loader import load_plan
     from ap_cli.periods import Quarter

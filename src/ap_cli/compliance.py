@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
 
 from . import language
-from .forms import Item, select
+from .forms import Item, in_plan, select
 from .institutions import UnknownInstitution
 from .periods import Quarter
-from .plan import ActivityRecord, Plan
+from .plan import Plan
 
 
 @dataclass(frozen=True)
@@ -67,30 +66,9 @@ def reporting_bodies(plan: Plan) -> list[str]:
     return [i.id for i in reg.institutions if not reg.members(i.id) and not i.open]
 
 
-class _Only:
-    """The plan with only some of its activities: `forms.select` then asks `reach` about those
-    alone (a body's form for every body would otherwise ask it of every activity, ~100 × 226)."""
-
-    def __init__(self, plan: Plan, activities: list[ActivityRecord]):
-        self._plan = plan
-        self.activities = activities
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._plan, name)
-
-
-def own_work(plan: Plan, inst_id: str) -> list[ActivityRecord]:
-    """The activities that can be the body's own work: those naming it or a collective it
-    belongs to (what `reach` counts), in plan order. Rows for all bodies are never in a form's count."""
-    names = {inst_id, *plan.registry.groups_of(inst_id)}
-    return [rec for rec in plan.activities
-            if names.intersection([*rec.responsible_ids, *rec.support_ids, *rec.resource_ids])]
-
-
 def form_items(plan: Plan, inst_id: str, quarter: Quarter) -> list[Item]:
     """What the body's quarterly form asks about: `forms.select` without the rows for all bodies."""
-    subset = cast(Plan, _Only(plan, own_work(plan, inst_id)))
-    return [i for i in select(subset, inst_id, quarter) if i.section != "for_all"]
+    return select(plan, inst_id, quarter, for_all=False)
 
 
 def body_report(plan: Plan, inst_id: str, quarter: Quarter) -> BodyReport:
@@ -100,7 +78,7 @@ def body_report(plan: Plan, inst_id: str, quarter: Quarter) -> BodyReport:
     missing, reported = [], 0
     for item in items:
         rec = item.rec
-        via = item.reach.via if item.reach else None
+        via = item.reach.via
         allowed = {inst_id} | ({via, *reg.all_members(via)} if via else set())
         if any(first <= e.date <= last and _reporter(plan, e.by, rec.lead) in allowed
                for e in plan.progress_by_ref.get(rec.ref, ())):
@@ -151,9 +129,7 @@ def quarter_at(plan: Plan, cutoff: date) -> Quarter | None:
     """The quarter whose forms are due by `cutoff`: the last one closed by then, if it lies in
     the plan period."""
     q = Quarter.of(cutoff).last_closed_by(cutoff)
-    if q.last < plan.start.first_day() or q.first > plan.end.last_day():
-        return None
-    return q
+    return q if in_plan(plan, q) else None
 
 
 def at_cutoff(plan: Plan, inst_id: str, cutoff: date) -> BodyReport | None:

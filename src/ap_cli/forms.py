@@ -144,7 +144,7 @@ class Item:
     rec: ActivityRecord
     section: str
     since: date | None  # overdue: the first missed due day; due/later: the next due day
-    reach: Reach | None = None  # how the activity concerns the body (named, via a collective, for all)
+    reach: Reach  # how the activity concerns the body (named, via a collective, for all)
 
 
 def work_start(plan: Plan, rec: ActivityRecord) -> date:
@@ -158,14 +158,16 @@ def work_start(plan: Plan, rec: ActivityRecord) -> date:
     return plan.start.first_day()
 
 
-def select(plan: Plan, inst_id: str, quarter: Quarter) -> list[Item]:
+def select(plan: Plan, inst_id: str, quarter: Quarter, for_all: bool = True) -> list[Item]:
     """The body's activities (lead, responsible or support; named, or through a collective it
-    belongs to) open during the quarter, then, apart, those addressed to all bodies."""
+    belongs to) open during the quarter, then, apart, those addressed to all bodies (unless
+    `for_all` is False: then only the activities naming the body or its collectives are asked
+    about, which is what makes every body's selection at once affordable)."""
     before = quarter.first - timedelta(days=1)
     items = []
-    for rec in plan.activities:
+    for rec in (plan.activities if for_all else _naming(plan, inst_id)):
         r = reach(plan, rec, inst_id, "any")
-        if r is None:
+        if r is None or not (for_all or r.counted):
             continue
         if state_at(plan, rec, before).done_by(before) or work_start(plan, rec) > quarter.last:
             continue
@@ -188,6 +190,14 @@ def select(plan: Plan, inst_id: str, quarter: Quarter) -> list[Item]:
     return sorted(items, key=lambda item: SECTIONS.index(item.section))  # stable: plan order within
 
 
+def _naming(plan: Plan, inst_id: str) -> list[ActivityRecord]:
+    """The activities naming the body or a collective it belongs to, in plan order: the only
+    ones `reach` can count as its own work."""
+    names = {inst_id, *plan.registry.groups_of(inst_id)}
+    return [rec for rec in plan.activities
+            if names.intersection([*rec.responsible_ids, *rec.support_ids, *rec.resource_ids])]
+
+
 @dataclass(frozen=True)
 class Form:
     """A body's quarterly form: its text and the activities it holds (`own`: those of the body
@@ -201,11 +211,16 @@ class Form:
         return sum(i.section != "for_all" for i in self.items)
 
 
+def in_plan(plan: Plan, quarter: Quarter) -> bool:
+    """The quarter overlaps the plan period (a body can be asked to report on it)."""
+    return quarter.last >= plan.start.first_day() and quarter.first <= plan.end.last_day()
+
+
 def check_quarter(plan: Plan, quarter: Quarter) -> None:
     """A reporting quarter lies in the plan period, else an InvalidArgument."""
     from .errors import InvalidArgument
 
-    if quarter.last < plan.start.first_day() or quarter.first > plan.end.last_day():
+    if not in_plan(plan, quarter):
         raise InvalidArgument(f"{quarter} is outside the plan period ({plan.start} – {plan.end})")
 
 
@@ -269,8 +284,7 @@ def _activity(plan: Plan, inst_id: str, quarter: Quarter, item: Item, lang: str)
 
     tx = TEXT[lang]
     rec, cutoff = item.rec, quarter.last
-    r = item.reach or reach(plan, rec, inst_id, "any")
-    assert r is not None  # a form holds only activities that concern the body
+    r = item.reach
     roles = [x for x in r.roles if x != "funder"] or list(r.roles)
     role = "lead" if "lead" in roles else "responsible" if "responsible" in roles else roles[0]
     label = tx["roles"][role]

@@ -216,14 +216,17 @@ def export_sheets(plan: Any) -> list[Sheet]:
 
     rows = export_rows(plan)
     keys = [k for k in rows[0] if k != "milestones"] if rows else ["ref"]
-    flat = [{k: "\n".join(x or "" for x in row[k]) if isinstance(row[k], list) else row[k] for k in keys}
-            for row in rows]
+    flat = [{k: _lines(row[k]) for k in keys} for row in rows]
     kinds = {"ref": FIXED, "pillar": FIXED, "id": FIXED, "lead": FIXED, "due": FIXED, "en_status": FIXED}
     activities = Sheet("activities", [Column(k, k, kinds.get(k, TEXT)) for k in keys], flat)
     mkeys = ["ref", "milestone", "title", "deadline", "due", "indicators", "title_en", "deadline_en", "indicators_en"]
-    mrows = [{"ref": row["ref"], "milestone": i, **{k: "\n".join(x or "" for x in m[k]) if isinstance(m[k], list)
-                                                   else m[k] for k in mkeys[2:]}}
+    mrows = [{"ref": row["ref"], "milestone": i, **{k: _lines(m[k]) for k in mkeys[2:]}}
              for row in rows for i, m in enumerate(row["milestones"] or [], 1)]
     milestones = Sheet("milestones", [Column(k, k, {"ref": FIXED, "milestone": NUMBER, "due": FIXED}.get(k, TEXT))
                                       for k in mkeys], mrows)
     return [activities, milestones]
+
+
+def _lines(value: Any) -> Any:
+    """A list (indicators, deadlines) as one cell, an item a line; any other value as it is."""
+    return "\n".join(x or "" for x in value) if isinstance(value, list) else value

@@ -331,8 +331,9 @@ def _open(raw: bytes, name: str) -> tuple[Any, list[Diagnostic], bool]:
     if "xl/workbook.xml" not in archive.namelist():
         return None, _not_workbook(name, "a zip file without a workbook in it"), False
     try:
-        formulas = any(b"<f>" in archive.read(i) or b"<f " in archive.read(i) for i in archive.namelist()
-                       if i.startswith("xl/worksheets/") and i.endswith(".xml"))
+        formulas = any(b"<f>" in xml or b"<f " in xml
+                       for xml in (archive.read(i) for i in archive.namelist()
+                                   if i.startswith("xl/worksheets/") and i.endswith(".xml")))
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError) as exc:
         return None, _not_workbook(name, str(exc)), False
     from openpyxl import load_workbook
@@ -424,7 +425,6 @@ def _read(wb: Any, name: str, plan: Plan | None, has_formulas: bool, raw: bytes
     formula_cells = _formula_cells(raw, sheet, header_row, columns) if has_formulas else {}
     diags: list[Diagnostic] = []
     drafts: list[Draft] = []
-    words = {fold(label): key for lang in STATES.values() for key, label in lang.items()}
     lang = meta["lang"] if meta.get("lang") in TEXT else "en"
     shown = ", ".join(STATES[lang][s] for s in STATUSES)
     width = max(columns.values())
@@ -451,7 +451,7 @@ def _read(wb: Any, name: str, plan: Plan | None, has_formulas: bool, raw: bytes
             diags.append(cell_error(name, sheet, r, 1, "too-many-rows",
                                     f"more than {MAX_ROWS:,} rows or entries in one import; split the file"))
             break
-        status = status_of(texts["status"]) or words.get(fold(texts["status"] or ""))
+        status = status_of(texts["status"])  # the key, or its label in either language
         if status is None:
             typed = texts["status"] or ""
             diags.append(cell_error(name, sheet, *at["status"], "unknown-status",
@@ -470,7 +470,7 @@ def _read(wb: Any, name: str, plan: Plan | None, has_formulas: bool, raw: bytes
         by = info.institution or texts.get("by")
         drafts.append(Draft(texts.get("ref"), status, day or typed_day, texts.get("evidence"), completion, by,
                             texts.get("note"), file=name, line=r,
-                            cols={**{f: at[f] for f in at}, "by": (r, 1)}))
+                            cols={**at, "by": (r, 1)}))
     return drafts, diags, info
 
 
