@@ -251,6 +251,19 @@ def test_progress_added(pair: tuple[Path, Path]) -> None:
                                         "completion": "substantial", "by": "PSH"}}]
 
 
+def test_marking_a_note_internal_is_a_change(pair: tuple[Path, Path]) -> None:
+    """`internal: true` decides whether the note is published, so it alone is a reviewable change."""
+    entry = '- {ref: I-1.(a).6, date: "2009-06-01", status: in_progress, by: MB, note: "Rasti X"}\n'
+    with (pair[0] / PROGRESS).open("a", encoding="utf-8") as f:
+        f.write(entry)
+    with (pair[1] / PROGRESS).open("a", encoding="utf-8") as f:
+        f.write(entry.replace("}", ", internal: true}"))
+    before = {"ref": "I-1.(a).6", "date": "2009-06-01", "status": "in_progress", "by": "MB", "note": "Rasti X"}
+    assert [c for c in changes(pair) if c["kind"].startswith("progress")] == [
+        {"ref": "I-1.(a).6", "kind": "progress_added", "before": None, "after": {**before, "internal": True}},
+        {"ref": "I-1.(a).6", "kind": "progress_removed", "before": before, "after": None}]
+
+
 def test_progress_removed_and_status_regressed(pair: tuple[Path, Path]) -> None:
     edit(pair[1], PROGRESS, '''- ref: I-1.(a).4
   date: "2009-04-15"

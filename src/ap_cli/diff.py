@@ -17,7 +17,7 @@ from typing import Any
 
 from . import language
 from .domain import Goal, Objective, ProgressEntry
-from .edit import ENTRY_KEYS
+from .edit import FILE_KEYS
 from .institutions import fold, split_unit
 from .periods import months_between
 from .plan import ActivityRecord, Deadline, Plan
@@ -385,17 +385,18 @@ def _progress(base: Plan, head: Plan) -> list[Change]:
     out = []
     for kind, counts in (("progress_removed", old - new), ("progress_added", new - old)):
         for key in sorted(counts.elements(), key=lambda k: (k[1], k[0])):
-            entry = {k: v for k, v in zip(ENTRY_KEYS, key, strict=True) if v is not None}
+            entry = {k: v for k, v in zip(FILE_KEYS, key, strict=True) if v is not None and v is not False}
             if kind == "progress_added":
-                out.append(Change(kind, key[0], after=entry))
+                out.append(Change(kind, str(key[0]), after=entry))
             else:
-                out.append(Change(kind, key[0], before=entry))
+                out.append(Change(kind, str(key[0]), before=entry))
     return out
 
 
-def _entry(entry: ProgressEntry, ref: str | None) -> tuple[str, ...]:
-    """The entry's fields in a file's order (`ENTRY_KEYS`), under its canonical ref if it has one."""
-    return (ref or entry.ref, *(getattr(entry, f) for f in ENTRY_KEYS[1:]))
+def _entry(entry: ProgressEntry, ref: str | None) -> tuple[str | bool | None, ...]:
+    """The entry's fields in a file's order (`FILE_KEYS`, `internal` included: it decides what is
+    published), under its canonical ref if it has one."""
+    return (ref or entry.ref, *(getattr(entry, f) for f in FILE_KEYS[1:]))
 
 
 def _status(base: Plan, head: Plan) -> list[Change]:

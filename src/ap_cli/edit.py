@@ -30,7 +30,8 @@ from .errors import ApcliError
 from .source import MAX_FILE_BYTES, YamlProblem, YList, YMap, decode, parse_text, read_capped
 
 MODELINE = "# yaml-language-server: $schema="
-ENTRY_KEYS = ("ref", "date", "status", "completion", "evidence", "by", "note")
+ENTRY_KEYS = ("ref", "date", "status", "completion", "evidence", "by", "note")  # what a form offers
+FILE_KEYS = (*ENTRY_KEYS, "internal")  # what a progress file may hold; `internal` only when true
 
 # Words YAML 1.1 readers (older editors and tools) take for booleans or null: always quoted.
 _YAML11_WORDS = {"y", "yes", "n", "no", "on", "off", "true", "false", "null", "~"}
@@ -81,7 +82,7 @@ def render_entry(entry: dict[str, Any], indent: int = 0, newline: str = "\n") ->
     """
     pad = " " * indent
     lines: list[str] = []
-    for key in (*ENTRY_KEYS, "internal"):  # internal: only when true (forms do not offer it)
+    for key in FILE_KEYS:
         value = entry.get(key)
         if value is None or value is False:
             continue
