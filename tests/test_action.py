@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import MINI_PLAN, REAL_PLAN, ROOT
+from conftest import MINI_PLAN, REAL_PLAN, ROOT, require_tool
 from test_github import apcli_invocations, assert_runs_existing_commands
 
 ACTION = ROOT / "action.yml"
@@ -294,8 +294,7 @@ def git(repo: Path, *args: str) -> str:
 @pytest.fixture
 def plan_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
     """A repository keeping the mini plan in ./plan, with a pull request's edit checked out."""
-    if shutil.which("git") is None:
-        pytest.skip("needs git")
+    require_tool("git", "apt-get install git")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
     repo = tmp_path / "repo"
     shutil.copytree(MINI_PLAN, repo / "plan")

@@ -29,7 +29,7 @@ import pytest
 
 from ap_cli import edit
 from ap_cli.source import MAX_DEPTH, MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_NODES, parse_text
-from conftest import MINI_PLAN, ROOT, Run
+from conftest import MINI_PLAN, ROOT, Run, require_tool
 
 if TYPE_CHECKING:
     from typer.testing import Result
@@ -816,8 +816,7 @@ def git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
+    require_tool("git", "apt-get install git")
     repo = tmp_path / "repo"
     shutil.copytree(MINI_PLAN, repo / "plan")
     git(repo, "init", "-q")
