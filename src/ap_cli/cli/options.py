@@ -117,7 +117,8 @@ FormatOpt = typer.Option("table", "--format", "-f",
 NoPagerOpt = typer.Option(False, "--no-pager", help="Print straight to the terminal, never through a pager.")
 LangOpt = typer.Option(None, "--lang", help=language.OPTION_HELP)
 PillarOpt = typer.Option(None, "--pillar", help="I, II, III, IV, 1-4 or a pillar name.")
-RoleOpt = typer.Option("any", "--role", help="With --institution: lead, responsible, support, funder, any, all.")
+ROLES_HELP = "lead, responsible, support, funder, any (responsible or support), all."
+RoleOpt = typer.Option("any", "--role", help="With --institution: " + ROLES_HELP)
 DryRunOpt = typer.Option(False, "--dry-run", help="Validate and show what would be written; write nothing.")
 OutOpt = typer.Option(None, "--out", "-o", parser=out_arg,
                       help="With --format xlsx: the workbook to write (required; never stdout).")

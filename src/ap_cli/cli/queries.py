@@ -15,6 +15,7 @@ from ..diagnostics import escape_line
 from .app import app
 from .errors import fail
 from .options import (
+    ROLES_HELP,
     AsOfOpt,
     FormatOpt,
     LangOpt,
@@ -233,8 +234,7 @@ def upcoming(as_of: str | None = AsOfOpt,
 
 @app.command("by-institution")
 def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias or full name, any case or diacritics."),
-                   role: str = typer.Option("any", "--role", help="lead, responsible, support, funder, any "
-                                                                  "(responsible or support), all."),
+                   role: str = typer.Option("any", "--role", help=ROLES_HELP),
                    direct: bool = typer.Option(False, "--direct", help="Only rows naming the body itself: none through "
                                                                        "a collective it belongs to, none addressed to "
                                                                        "all bodies."),
