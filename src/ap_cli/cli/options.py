@@ -197,6 +197,13 @@ def output_file(out: str | None, fmt: str) -> Path | None:
     return checked(out, fmt, terminal=sys.stdout.isatty())
 
 
+def table_output(fmt: str, out: str | None) -> Path | None:
+    """A table command's `--format` (one of output.FORMATS) and the file its `--out` names
+    (`output_file`), both checked before any work."""
+    check_format(fmt)
+    return output_file(out, fmt)
+
+
 def emit(view: Any, fmt: str, no_pager: bool, out: Path | None = None, sheet: str = "apcli") -> None:
     """Print a views.View in `fmt` (xlsx: write it to `out`, from `output_file`, as sheet `sheet`)."""
     output.emit_table(view.table, fmt, view.data, page=not no_pager, out=out, sheet=sheet)

@@ -36,6 +36,7 @@ from .options import (
     output_file,
     parsed,
     pillar_of,
+    table_output,
 )
 
 if TYPE_CHECKING:
@@ -54,8 +55,7 @@ def institutions(fmt: str = FormatOpt, out: str | None = OutOpt, lang: str | Non
     from .. import views
     from ..queries import institution_counts
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     lang = lang_of(lang)
     plan = load(plan_dir)
     emit(views.institutions(plan, institution_counts(plan), lang), fmt, no_pager, target, "institutions")
@@ -99,8 +99,7 @@ def deadlines(fmt: str = FormatOpt, out: str | None = OutOpt, plan_dir: Path | N
     from .. import views
     from ..queries import deadline_uses
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     view = views.deadlines(deadline_uses(load(plan_dir, checked=False)))
     emit(view, fmt, no_pager, target, "deadlines")
     if any(row["kind"] == "UNREADABLE" for row in view.data):
@@ -151,8 +150,7 @@ def list_(pillar: str | None = PillarOpt,
     from ..diagnostics import excerpt
     from ..queries import STATUS_FILTERS, select
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     check_role(role)
     lang = lang_of(lang)
     if status:
@@ -189,8 +187,7 @@ def overdue(as_of: str | None = AsOfOpt,
     from ..queries import is_stale, select
     from ..queries import overdue as find_overdue
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     check_role(role)
     lang = lang_of(lang)
     plan = load(plan_dir, progress)
@@ -220,8 +217,7 @@ def upcoming(as_of: str | None = AsOfOpt,
     from ..queries import horizon_end, parse_within, select
     from ..queries import upcoming as find_upcoming
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     check_role(role)
     lang = lang_of(lang)
     months = parsed(parse_within, within)
@@ -251,8 +247,7 @@ def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias 
     from .. import views
     from ..queries import by_institution as involvement
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     check_role(role)
     lang = lang_of(lang)
     plan = load(plan_dir, progress)
@@ -274,8 +269,7 @@ def stats(as_of: str | None = AsOfOpt, fmt: str = FormatOpt, out: str | None = O
     from .. import views
     from ..queries import stats as pillar_stats
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     lang = lang_of(lang)
     plan = load(plan_dir, progress)
     c = cutoff(as_of, plan)

@@ -25,10 +25,10 @@ from .options import (
     lang_of,
     load,
     out_arg,
-    output_file,
     parsed,
     path_arg,
     revision_arg,
+    table_output,
 )
 
 
@@ -154,8 +154,7 @@ def reporting(
     from ..dates import parse_quarter
     from ..forms import check_quarter
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     lang = lang_of(lang)
     plan = load(plan_dir, progress)
     q = parsed(parse_quarter, quarter)

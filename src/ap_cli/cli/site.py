@@ -19,13 +19,12 @@ from .options import (
     OutOpt,
     PlanOpt,
     ProgressOpt,
-    check_format,
     cutoff,
     institution_id,
     load,
     out_arg,
-    output_file,
     pillar_of,
+    table_output,
 )
 
 Col, FIXED, NUMBER = output.Column, output.FIXED, output.NUMBER
@@ -56,8 +55,7 @@ def trend(start: str | None = typer.Option(None, "--from", help=FROM_HELP),
     from ..trend import COLUMNS, TrendError, periods
     from ..trend import trend as rows_of
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     plan = load(plan_dir, progress)
     try:
         spans = periods(start or str(plan.start), end or str(plan.end), every)
