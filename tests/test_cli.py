@@ -83,6 +83,16 @@ def test_usage_errors_exit_2(run: Run, args: tuple[str, ...], message: str) -> N
     assert message in result.stderr
 
 
+@pytest.mark.parametrize("name,message", [("", "empty path"), ("  ", "blank path (2 space(s))")])
+def test_init_refuses_an_empty_folder_name_and_writes_nothing(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              name: str, message: str) -> None:
+    monkeypatch.chdir(tmp_path)  # typer reads "" as ".": without the check, init wrote here
+    result = run("init", name)
+    assert result.exit_code == 2
+    assert f"Invalid value for 'directory': {message}" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_upcoming(run: Run) -> None:
     assert run("upcoming", "--as-of", "2009-06", *P).stdout.splitlines() == [
         "ref        lead     due         ≈  state        deadline     title",

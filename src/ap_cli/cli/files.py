@@ -71,7 +71,8 @@ def fmt_files(
 
 
 @app.command("init")
-def init(directory: Path = typer.Argument(..., help="The folder for the new plan repository (created if missing)."),
+def init(directory: Path = typer.Argument(..., parser=path_arg,
+                                          help="The folder for the new plan repository (created if missing)."),
          pages: bool = typer.Option(False, "--pages", help="Also a workflow publishing the plan's website "
                                     "(apcli site) with GitHub Pages.")) -> None:
     """Start a plan repository: a working copy of the plan (plan files, an empty progress log, the
@@ -81,8 +82,6 @@ def init(directory: Path = typer.Argument(..., help="The folder for the new plan
     """
     from ..init import init_repository
 
-    if not str(directory).strip():
-        raise fail("init: the folder name is empty")
     for path in init_repository(directory, pages):
         sys.stdout.write(f"wrote {path}\n")
     sys.stdout.write(f"next: cd {directory} && git init && apcli check\n")
