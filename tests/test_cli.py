@@ -3,11 +3,12 @@
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import MINI_PLAN, Run
+from conftest import MINI_PLAN, REAL_PLAN, Run
 
 P = ("--plan", MINI_PLAN)
 
@@ -91,6 +92,23 @@ def test_init_refuses_an_empty_folder_name_and_writes_nothing(run: Run, tmp_path
     assert result.exit_code == 2
     assert f"Invalid value for 'directory': {message}" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_fmt_stamp_never_replaces_a_linked_plan_file(run: Run, tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    shutil.copytree(REAL_PLAN, plan)
+    real = tmp_path / "pillar-1.yaml"
+    real.write_text("".join(line for line in (plan / "1-ndjekja.yaml").read_text("utf-8").splitlines(keepends=True)
+                            if "en_from:" not in line), "utf-8")
+    (plan / "1-ndjekja.yaml").unlink()
+    (plan / "1-ndjekja.yaml").symlink_to(real)
+    before = real.read_bytes()
+    result = run("fmt", "--stamp", "--plan", plan)
+    assert result.exit_code == 1
+    assert "1-ndjekja.yaml: is a symbolic link; apcli never writes through a link or replaces one; 0 file(s) " \
+        "stamped before it, the rest left as they are" in result.stderr
+    assert (plan / "1-ndjekja.yaml").is_symlink()
+    assert real.read_bytes() == before
 
 
 def test_upcoming(run: Run) -> None:
