@@ -111,6 +111,15 @@ def test_fmt_stamp_never_replaces_a_linked_plan_file(run: Run, tmp_path: Path) -
     assert real.read_bytes() == before
 
 
+def test_init_says_how_to_go_on_in_a_line_a_shell_can_run(run: Run, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("init", "zkka plan")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "wrote zkka plan/plan/1-ndjekja.yaml"
+    assert result.stdout.splitlines()[-1] == "next: cd 'zkka plan' && git init && apcli check"
+
+
 def test_upcoming(run: Run) -> None:
     assert run("upcoming", "--as-of", "2009-06", *P).stdout.splitlines() == [
         "ref        lead     due         ≈  state        deadline     title",

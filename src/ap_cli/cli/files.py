@@ -82,8 +82,11 @@ def init(directory: Path = typer.Argument(..., parser=path_arg,
 
     Example: apcli init zkka-plan
     """
+    import shlex
+
     from ..init import init_repository
 
     for path in init_repository(directory, pages):
-        sys.stdout.write(f"wrote {path}\n")
-    sys.stdout.write(f"next: cd {directory} && git init && apcli check\n")
+        sys.stdout.write(f"wrote {escape_line(str(path))}\n")
+    # a line to paste into a shell: the folder quoted when it needs it
+    sys.stdout.write(f"next: cd {escape_line(shlex.quote(str(directory)))} && git init && apcli check\n")
