@@ -5,6 +5,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -310,6 +311,28 @@ def test_every_command_is_mapped_to_the_group_that_defines_it() -> None:
     found.update({g.name: "progress" for g in app.registered_groups if g.name})
     assert found == cli.COMMANDS
     assert set(cli.COMMANDS.values()) == set(cli.GROUPS)
+
+
+def test_the_options_every_command_shares_are_spelled_alike() -> None:
+    """--out is -o, --format is -f wherever a command has them (progress template's --out had no -o)."""
+    import typer
+
+    from ap_cli import cli
+
+    def leaves(command: Any, path: str) -> list[tuple[str, Any]]:
+        subcommands = getattr(command, "commands", None)
+        if subcommands is None:
+            return [(path, command)]
+        return [leaf for name, sub in subcommands.items() for leaf in leaves(sub, f"{path} {name}".strip())]
+
+    checked = 0
+    for path, command in leaves(typer.main.get_command(cli.app), ""):
+        for param in command.params:
+            for long, short in (("--out", "-o"), ("--format", "-f")):
+                if long in param.opts:
+                    assert short in param.opts, f"{path} {long}"
+                    checked += 1
+    assert checked > 20
 
 
 @pytest.mark.parametrize(("args", "env", "groups"), [

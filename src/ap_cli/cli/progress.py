@@ -108,8 +108,8 @@ def progress_template(
     institution: str = typer.Option(..., "--institution", help="The reporting body (any spelling or full name)."),
     form_format: str = typer.Option("yaml", "--format", "-f", help="yaml (a progress file to fill in) or xlsx (an "
                                                                    "Excel workbook with dropdowns; needs --out)."),
-    out: Path | None = typer.Option(None, "--out", parser=path_arg, help="Write the form here instead of stdout (-: "
-                                                                         "stdout)."),
+    out: Path | None = typer.Option(None, "--out", "-o", parser=path_arg,
+                                    help="Write the form here instead of stdout (-: stdout)."),
     force: bool = typer.Option(False, "--force", help="With --out: replace an existing file."),
     lang: str | None = typer.Option(None, "--lang", help="Instructions, labels and activity texts in sq (Albanian, the "
                                                          "official text) or en (unofficial English translation); "
