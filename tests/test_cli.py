@@ -78,6 +78,8 @@ def test_fail_if_any(run: Run) -> None:
     (("show", "II-9.(z).9"), "no activity 'II-9.(z).9'"),
     (("by-institution", "Ministria e Bujqësisë"), "unknown institution 'Ministria e Bujqësisë'"),
     (("list", "--status", "late"), "unknown status 'late'"),
+    (("export", "--format", "xml"), "unknown format 'xml'; use one of: json, csv, xlsx, ics, sqlite\n"),
+    (("export", "--format", "xml", "--out", "x.xml"), "unknown format 'xml'"),
 ])
 def test_usage_errors_exit_2(run: Run, args: tuple[str, ...], message: str) -> None:
     result = run(*args, *P)

@@ -304,6 +304,7 @@ def export(fmt: str = typer.Option("json", "--format", "-f",
     """
     from ..app import BINARY
 
+    check_format(fmt, ("json", "csv", *BINARY))
     if fmt not in BINARY:
         if out is not None or institution or pillar or as_of or lang or progress:
             raise fail("--out, --institution, --pillar, --as-of, --lang and --progress are for --format xlsx, "
@@ -311,7 +312,6 @@ def export(fmt: str = typer.Option("json", "--format", "-f",
         from .. import views
         from ..queries import export_rows
 
-        check_format(fmt, ("json", "csv"))
         rows = export_rows(load(plan_dir))
         sys.stdout.write(output.to_json(rows) if fmt == "json" else views.export_csv(rows))
         return
