@@ -123,6 +123,18 @@ def test_init_says_how_to_go_on_in_a_line_a_shell_can_run(run: Run, tmp_path: Pa
     assert result.stdout.splitlines()[-1] == "next: cd 'zkka plan' && git init && apcli check"
 
 
+def test_init_never_replaces_a_link_even_one_to_nothing(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "repo"
+    target.mkdir()
+    (target / ".gitignore").symlink_to(tmp_path / "nowhere")
+    result = run("init", target)
+    assert result.exit_code == 1
+    assert result.stderr == f"apcli: {target}/.gitignore: already exists; `apcli init` writes only into a folder " \
+        "without a plan\n"
+    assert [p.name for p in target.iterdir()] == [".gitignore"]
+    assert (target / ".gitignore").is_symlink() and not (tmp_path / "nowhere").exists()
+
+
 def test_upcoming(run: Run) -> None:
     assert run("upcoming", "--as-of", "2009-06", *P).stdout.splitlines() == [
         "ref        lead     due         ≈  state        deadline     title",
