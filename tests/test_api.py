@@ -71,13 +71,19 @@ def test_the_cli_starts_without_the_public_api_loading_the_plan_modules() -> Non
 
 
 def test_the_library_never_imports_the_cli() -> None:
+    """Nor typer or click: exit codes and messages for a terminal are the command line's alone."""
     for path in (ROOT / "src" / "ap_cli").glob("*.py"):
         if path.name == "__main__.py":  # `python -m ap_cli` is the command line
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert alias.name.split(".")[0] not in ("typer", "click"), path.name
+                    assert not alias.name.startswith("ap_cli.cli"), path.name
             if isinstance(node, ast.ImportFrom):
                 assert not (node.module or "").startswith(("cli", "ap_cli.cli")), path.name
+                assert node.level or (node.module or "").split(".")[0] not in ("typer", "click"), path.name
                 assert not (node.level == 1 and node.module is None
                             and any(a.name == "cli" for a in node.names)), path.name
 

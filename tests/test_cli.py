@@ -3,11 +3,13 @@
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import MINI_PLAN, Run
+from conftest import MINI_PLAN, REAL_PLAN, Run
 
 P = ("--plan", MINI_PLAN)
 
@@ -76,11 +78,61 @@ def test_fail_if_any(run: Run) -> None:
     (("show", "II-9.(z).9"), "no activity 'II-9.(z).9'"),
     (("by-institution", "Ministria e Bujqësisë"), "unknown institution 'Ministria e Bujqësisë'"),
     (("list", "--status", "late"), "unknown status 'late'"),
+    (("export", "--format", "xml"), "unknown format 'xml'; use one of: json, csv, xlsx, ics, sqlite\n"),
+    (("export", "--format", "xml", "--out", "x.xml"), "unknown format 'xml'"),
 ])
 def test_usage_errors_exit_2(run: Run, args: tuple[str, ...], message: str) -> None:
     result = run(*args, *P)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("name,message", [("", "empty path"), ("  ", "blank path (2 space(s))")])
+def test_init_refuses_an_empty_folder_name_and_writes_nothing(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              name: str, message: str) -> None:
+    monkeypatch.chdir(tmp_path)  # typer reads "" as ".": without the check, init wrote here
+    result = run("init", name)
+    assert result.exit_code == 2
+    assert f"Invalid value for 'directory': {message}" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fmt_stamp_never_replaces_a_linked_plan_file(run: Run, tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    shutil.copytree(REAL_PLAN, plan)
+    real = tmp_path / "pillar-1.yaml"
+    real.write_text("".join(line for line in (plan / "1-ndjekja.yaml").read_text("utf-8").splitlines(keepends=True)
+                            if "en_from:" not in line), "utf-8")
+    (plan / "1-ndjekja.yaml").unlink()
+    (plan / "1-ndjekja.yaml").symlink_to(real)
+    before = real.read_bytes()
+    result = run("fmt", "--stamp", "--plan", plan)
+    assert result.exit_code == 1
+    assert "1-ndjekja.yaml: is a symbolic link; apcli never writes through a link or replaces one; 0 file(s) " \
+        "stamped before it, the rest left as they are" in result.stderr
+    assert (plan / "1-ndjekja.yaml").is_symlink()
+    assert real.read_bytes() == before
+
+
+def test_init_says_how_to_go_on_in_a_line_a_shell_can_run(run: Run, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("init", "zkka plan")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "wrote zkka plan/plan/1-ndjekja.yaml"
+    assert result.stdout.splitlines()[-1] == "next: cd 'zkka plan' && git init && apcli check"
+
+
+def test_init_never_replaces_a_link_even_one_to_nothing(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "repo"
+    target.mkdir()
+    (target / ".gitignore").symlink_to(tmp_path / "nowhere")
+    result = run("init", target)
+    assert result.exit_code == 1
+    assert result.stderr == f"apcli: {target}/.gitignore: already exists; `apcli init` writes only into a folder " \
+        "without a plan\n"
+    assert [p.name for p in target.iterdir()] == [".gitignore"]
+    assert (target / ".gitignore").is_symlink() and not (tmp_path / "nowhere").exists()
 
 
 def test_upcoming(run: Run) -> None:
@@ -273,6 +325,28 @@ def test_every_command_is_mapped_to_the_group_that_defines_it() -> None:
     found.update({g.name: "progress" for g in app.registered_groups if g.name})
     assert found == cli.COMMANDS
     assert set(cli.COMMANDS.values()) == set(cli.GROUPS)
+
+
+def test_the_options_every_command_shares_are_spelled_alike() -> None:
+    """--out is -o, --format is -f wherever a command has them (progress template's --out had no -o)."""
+    import typer
+
+    from ap_cli import cli
+
+    def leaves(command: Any, path: str) -> list[tuple[str, Any]]:
+        subcommands = getattr(command, "commands", None)
+        if subcommands is None:
+            return [(path, command)]
+        return [leaf for name, sub in subcommands.items() for leaf in leaves(sub, f"{path} {name}".strip())]
+
+    checked = 0
+    for path, command in leaves(typer.main.get_command(cli.app), ""):
+        for param in command.params:
+            for long, short in (("--out", "-o"), ("--format", "-f")):
+                if long in param.opts:
+                    assert short in param.opts, f"{path} {long}"
+                    checked += 1
+    assert checked > 20
 
 
 @pytest.mark.parametrize(("args", "env", "groups"), [

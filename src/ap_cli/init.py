@@ -5,6 +5,7 @@ CI workflow. Nothing that exists is overwritten.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .edit import EditError, write_atomic
@@ -45,8 +46,9 @@ def scaffold(target: Path, pages: bool = False) -> dict[Path, bytes]:
 def init_repository(target: Path, pages: bool = False) -> list[Path]:
     """Write the working copy into `target` (created if missing); refuse when any file exists."""
     files = scaffold(target, pages)
-    if (target / "plan" / PLAN_FILE).exists() or any((target / rel).exists() for rel in files):
-        clash = next(rel for rel in [Path("plan") / PLAN_FILE, *files] if (target / rel).exists())
+    # lexists: a link, even one to nothing, is never replaced
+    clash = next((rel for rel in [Path("plan") / PLAN_FILE, *files] if os.path.lexists(target / rel)), None)
+    if clash is not None:
         raise EditError(f"{target / clash}: already exists; `apcli init` writes only into a folder without a plan")
     if target.exists() and not target.is_dir():
         raise EditError(f"{target}: not a directory")

@@ -154,20 +154,28 @@ class Stamped:
 
 def stamp_files(files: list[Path], check_only: bool, done: Callable[[str, int], None]) -> Stamped:
     """Write `en_from` fingerprints into each file (`check_only`: change nothing); `done(name,
-    count)` is called for each file stamped, as it is."""
-    from .edit import write_atomic
+    count)` is called for each file stamped, as it is. Written as `format_files` writes: hold
+    the plan's lock; a file that cannot be written (a link, say) stops the run."""
+    from .edit import WriteError, sweep_temp_files, write_file
     from .loader import display_path
     from .stamp import stamp_file
 
+    if not check_only:
+        for directory in {f.parent for f in files}:
+            sweep_temp_files(directory)
     problems: list[Diagnostic] = []
     stamped = total = 0
-    for path in files:
+    for path in dict.fromkeys(files):
         new, count, diags = stamp_file(path, display_path(path))
         problems += diags
         if new is None:
             continue
-        stamped, total = stamped + 1, total + count
         if not check_only:
-            write_atomic(path, new)
+            try:
+                write_file(path, new)
+            except WriteError as exc:
+                raise ApcliError(f"{exc}; {stamped} file(s) stamped before it, the rest left as they are",
+                                 sorted(problems)) from None
+        stamped, total = stamped + 1, total + count
         done(display_path(path), count)
     return Stamped(stamped, total, sorted(problems))

@@ -44,12 +44,14 @@ def fmt_files(
     files = [f for p in targets for f in (plan_files(p) if p.is_dir() else [p])]
     if not check_only and any(read_only(f.parent, named=True) for f in files):  # files named on the command line
         raise fail(READ_ONLY)
+    lock = writing([lock_root(p) for p in targets], check_only)  # from reading each file to its write
     if stamp:
         def stamped(name: str, count: int) -> None:
             sys.stdout.write(f"{'would stamp' if check_only else 'stamped'} {escape_line(name)}: "
                              f"{count} fingerprint{'s' if count != 1 else ''}\n")
 
-        s = stamp_files(list(dict.fromkeys(files)), check_only, stamped)
+        with lock:
+            s = stamp_files(files, check_only, stamped)
         sys.stderr.write(format_text(s.problems))
         sys.stderr.write(f"{s.fingerprints} fingerprint(s) {'missing or stale in' if check_only else 'written to'} "
                          f"{s.files} file(s)\n")
@@ -60,7 +62,7 @@ def fmt_files(
     def formatted(name: str) -> None:
         sys.stdout.write(f"{'would reformat' if check_only else 'reformatted'} {escape_line(name)}\n")
 
-    with writing([lock_root(p) for p in targets], check_only):  # from reading each file to its write
+    with lock:
         f = format_files(files, check_only, formatted)
     sys.stderr.write(format_text(f.problems))
     verb = "would be reformatted" if check_only else "reformatted"
@@ -71,7 +73,8 @@ def fmt_files(
 
 
 @app.command("init")
-def init(directory: Path = typer.Argument(..., help="The folder for the new plan repository (created if missing)."),
+def init(directory: Path = typer.Argument(..., parser=path_arg,
+                                          help="The folder for the new plan repository (created if missing)."),
          pages: bool = typer.Option(False, "--pages", help="Also a workflow publishing the plan's website "
                                     "(apcli site) with GitHub Pages.")) -> None:
     """Start a plan repository: a working copy of the plan (plan files, an empty progress log, the
@@ -79,10 +82,11 @@ def init(directory: Path = typer.Argument(..., help="The folder for the new plan
 
     Example: apcli init zkka-plan
     """
+    import shlex
+
     from ..init import init_repository
 
-    if not str(directory).strip():
-        raise fail("init: the folder name is empty")
     for path in init_repository(directory, pages):
-        sys.stdout.write(f"wrote {path}\n")
-    sys.stdout.write(f"next: cd {directory} && git init && apcli check\n")
+        sys.stdout.write(f"wrote {escape_line(str(path))}\n")
+    # a line to paste into a shell: the folder quoted when it needs it
+    sys.stdout.write(f"next: cd {escape_line(shlex.quote(str(directory)))} && git init && apcli check\n")

@@ -117,7 +117,8 @@ FormatOpt = typer.Option("table", "--format", "-f",
 NoPagerOpt = typer.Option(False, "--no-pager", help="Print straight to the terminal, never through a pager.")
 LangOpt = typer.Option(None, "--lang", help=language.OPTION_HELP)
 PillarOpt = typer.Option(None, "--pillar", help="I, II, III, IV, 1-4 or a pillar name.")
-RoleOpt = typer.Option("any", "--role", help="With --institution: lead, responsible, support, funder, any, all.")
+ROLES_HELP = "lead, responsible, support, funder, any (responsible or support), all."
+RoleOpt = typer.Option("any", "--role", help="With --institution: " + ROLES_HELP)
 DryRunOpt = typer.Option(False, "--dry-run", help="Validate and show what would be written; write nothing.")
 OutOpt = typer.Option(None, "--out", "-o", parser=out_arg,
                       help="With --format xlsx: the workbook to write (required; never stdout).")
@@ -194,6 +195,13 @@ def output_file(out: str | None, fmt: str) -> Path | None:
     from ..app import output_file as checked
 
     return checked(out, fmt, terminal=sys.stdout.isatty())
+
+
+def table_output(fmt: str, out: str | None) -> Path | None:
+    """A table command's `--format` (one of output.FORMATS) and the file its `--out` names
+    (`output_file`), both checked before any work."""
+    check_format(fmt)
+    return output_file(out, fmt)
 
 
 def emit(view: Any, fmt: str, no_pager: bool, out: Path | None = None, sheet: str = "apcli") -> None:

@@ -8,7 +8,7 @@ import sys
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -26,6 +26,10 @@ from .options import (
     parsed,
     path_arg,
 )
+
+if TYPE_CHECKING:
+    from ..app import Editable
+    from ..periods import Quarter
 
 MAX_SHOWN = 100  # problems printed by an import; the rest are counted
 
@@ -104,8 +108,8 @@ def progress_template(
     institution: str = typer.Option(..., "--institution", help="The reporting body (any spelling or full name)."),
     form_format: str = typer.Option("yaml", "--format", "-f", help="yaml (a progress file to fill in) or xlsx (an "
                                                                    "Excel workbook with dropdowns; needs --out)."),
-    out: Path | None = typer.Option(None, "--out", parser=path_arg, help="Write the form here instead of stdout (-: "
-                                                                         "stdout)."),
+    out: Path | None = typer.Option(None, "--out", "-o", parser=path_arg,
+                                    help="Write the form here instead of stdout (-: stdout)."),
     force: bool = typer.Option(False, "--force", help="With --out: replace an existing file."),
     lang: str | None = typer.Option(None, "--lang", help="Instructions, labels and activity texts in sq (Albanian, the "
                                                          "official text) or en (unofficial English translation); "
@@ -124,8 +128,7 @@ def progress_template(
 
     Example: apcli progress template --quarter 2009Q2 --institution MPÇSSHB --out mpcsshb.yaml
     """
-    from ..app import editable, find_plan, not_plan_data, progress_dir
-    from ..dates import parse_quarter
+    from ..app import progress_dir
     from ..edit import write_file
     from ..forms import quarterly_form
     from ..writes import check_out
@@ -138,17 +141,9 @@ def progress_template(
     out = None if out is not None and str(out) == "-" else out
     if out is not None:
         check_out(out)  # a directory, device, FIFO, socket or link is refused before the work
-    found = editable(find_plan(plan_dir), progress)
-    inst = institution_id(found.plan, institution)
-    q = parsed(parse_quarter, quarter)
+    found, inst, q = _form_plan(quarter, institution, plan_dir, progress)
     form = quarterly_form(found.plan, inst, q, progress_dir(found.plan, progress), lang)
-    if out is not None:
-        not_plan_data(found.plan, out)
-    if out is not None and out.exists() and not force:
-        raise fail(f"{out} exists; pass --force to replace it")
-    if found.errors:
-        sys.stderr.write(f"apcli: warning: the plan has {found.errors} error(s) (run `apcli check`); "
-                         "the form may be incomplete\n")
+    _may_write_form(found, out, force)
     if out is None:
         sys.stdout.write(form.text)
         return
@@ -161,26 +156,42 @@ def progress_template(
 def _workbook_form(quarter: str, institution: str, out: str | None, force: bool, lang: str,
                    plan_dir: Path | None, progress: Path | None) -> None:
     """`progress template --format xlsx`: the form as an Excel workbook (xlsxform.build_form)."""
-    from ..app import editable, find_plan, not_plan_data, write_output
-    from ..dates import parse_quarter
+    from ..app import write_output
     from ..forms import check_quarter, select
     from ..xlsxform import build_form
 
     target = output_file(out, "xlsx")
     assert target is not None  # xlsx always has its file
-    found = editable(find_plan(plan_dir), progress)
-    inst = institution_id(found.plan, institution)
-    q = parsed(parse_quarter, quarter)
+    found, inst, q = _form_plan(quarter, institution, plan_dir, progress)
     check_quarter(found.plan, q)
-    not_plan_data(found.plan, target)
-    if target.exists() and not force:
-        raise fail(f"{target} exists; pass --force to replace it")
-    if found.errors:
-        sys.stderr.write(f"apcli: warning: the plan has {found.errors} error(s) (run `apcli check`); "
-                         "the form may be incomplete\n")
+    _may_write_form(found, target, force)
     items = [i for i in select(found.plan, inst, q) if i.section != "for_all"]
     write_output(found.plan, target, build_form(found.plan, inst, q, items, lang, target.name))
     sys.stderr.write(f"wrote {escape_line(str(target))}: {len(items)} activities of {escape_line(inst)} for {q}\n")
+
+
+def _form_plan(quarter: str, institution: str, plan_dir: Path | None,
+               progress: Path | None) -> tuple[Editable, str, Quarter]:
+    """A form's plan (one with errors too: the form may then be incomplete), body and quarter."""
+    from ..app import editable, find_plan
+    from ..dates import parse_quarter
+
+    found = editable(find_plan(plan_dir), progress)
+    return found, institution_id(found.plan, institution), parsed(parse_quarter, quarter)
+
+
+def _may_write_form(found: Editable, out: Path | None, force: bool) -> None:
+    """The form may go to `out` (None: stdout): never over a plan file, over another file only
+    with --force; a warning when the plan has errors."""
+    from ..app import not_plan_data
+
+    if out is not None:
+        not_plan_data(found.plan, out)
+        if out.exists() and not force:
+            raise fail(f"{out} exists; pass --force to replace it")
+    if found.errors:
+        sys.stderr.write(f"apcli: warning: the plan has {found.errors} error(s) (run `apcli check`); "
+                         "the form may be incomplete\n")
 
 
 @progress_app.command("import")

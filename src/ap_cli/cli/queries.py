@@ -15,6 +15,7 @@ from ..diagnostics import escape_line
 from .app import app
 from .errors import fail
 from .options import (
+    ROLES_HELP,
     AsOfOpt,
     FormatOpt,
     LangOpt,
@@ -35,6 +36,7 @@ from .options import (
     output_file,
     parsed,
     pillar_of,
+    table_output,
 )
 
 if TYPE_CHECKING:
@@ -53,8 +55,7 @@ def institutions(fmt: str = FormatOpt, out: str | None = OutOpt, lang: str | Non
     from .. import views
     from ..queries import institution_counts
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     lang = lang_of(lang)
     plan = load(plan_dir)
     emit(views.institutions(plan, institution_counts(plan), lang), fmt, no_pager, target, "institutions")
@@ -98,8 +99,7 @@ def deadlines(fmt: str = FormatOpt, out: str | None = OutOpt, plan_dir: Path | N
     from .. import views
     from ..queries import deadline_uses
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     view = views.deadlines(deadline_uses(load(plan_dir, checked=False)))
     emit(view, fmt, no_pager, target, "deadlines")
     if any(row["kind"] == "UNREADABLE" for row in view.data):
@@ -150,8 +150,7 @@ def list_(pillar: str | None = PillarOpt,
     from ..diagnostics import excerpt
     from ..queries import STATUS_FILTERS, select
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     check_role(role)
     lang = lang_of(lang)
     if status:
@@ -188,8 +187,7 @@ def overdue(as_of: str | None = AsOfOpt,
     from ..queries import is_stale, select
     from ..queries import overdue as find_overdue
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     check_role(role)
     lang = lang_of(lang)
     plan = load(plan_dir, progress)
@@ -219,8 +217,7 @@ def upcoming(as_of: str | None = AsOfOpt,
     from ..queries import horizon_end, parse_within, select
     from ..queries import upcoming as find_upcoming
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     check_role(role)
     lang = lang_of(lang)
     months = parsed(parse_within, within)
@@ -233,8 +230,7 @@ def upcoming(as_of: str | None = AsOfOpt,
 
 @app.command("by-institution")
 def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias or full name, any case or diacritics."),
-                   role: str = typer.Option("any", "--role", help="lead, responsible, support, funder, any "
-                                                                  "(responsible or support), all."),
+                   role: str = typer.Option("any", "--role", help=ROLES_HELP),
                    direct: bool = typer.Option(False, "--direct", help="Only rows naming the body itself: none through "
                                                                        "a collective it belongs to, none addressed to "
                                                                        "all bodies."),
@@ -251,8 +247,7 @@ def by_institution(name: str = typer.Argument(..., help="A body: acronym, alias 
     from .. import views
     from ..queries import by_institution as involvement
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     check_role(role)
     lang = lang_of(lang)
     plan = load(plan_dir, progress)
@@ -274,8 +269,7 @@ def stats(as_of: str | None = AsOfOpt, fmt: str = FormatOpt, out: str | None = O
     from .. import views
     from ..queries import stats as pillar_stats
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     lang = lang_of(lang)
     plan = load(plan_dir, progress)
     c = cutoff(as_of, plan)
@@ -310,6 +304,7 @@ def export(fmt: str = typer.Option("json", "--format", "-f",
     """
     from ..app import BINARY
 
+    check_format(fmt, ("json", "csv", *BINARY))
     if fmt not in BINARY:
         if out is not None or institution or pillar or as_of or lang or progress:
             raise fail("--out, --institution, --pillar, --as-of, --lang and --progress are for --format xlsx, "
@@ -317,7 +312,6 @@ def export(fmt: str = typer.Option("json", "--format", "-f",
         from .. import views
         from ..queries import export_rows
 
-        check_format(fmt, ("json", "csv"))
         rows = export_rows(load(plan_dir))
         sys.stdout.write(output.to_json(rows) if fmt == "json" else views.export_csv(rows))
         return

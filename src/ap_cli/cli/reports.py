@@ -13,8 +13,10 @@ from .app import app
 from .errors import fail
 from .options import (
     AsOfOpt,
+    FormatOpt,
     LangOpt,
     NoPagerOpt,
+    OutOpt,
     PlanOpt,
     ProgressOpt,
     check_format,
@@ -23,10 +25,10 @@ from .options import (
     lang_of,
     load,
     out_arg,
-    output_file,
     parsed,
     path_arg,
     revision_arg,
+    table_output,
 )
 
 
@@ -132,9 +134,8 @@ def report(as_of: str | None = AsOfOpt,
 def reporting(
     quarter: str = typer.Option(..., "--quarter", help="The reporting quarter, e.g. 2009Q2."),
     institution: str | None = typer.Option(None, "--institution", help="Only this body."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json, csv, md or xlsx (needs --out)."),
-    out: str | None = typer.Option(None, "--out", "-o", parser=out_arg,
-                                   help="With --format xlsx: the workbook to write."),
+    fmt: str = FormatOpt,
+    out: str | None = OutOpt,
     fail_if_missing: bool = typer.Option(False, "--fail-if-missing",
                                          help="Exit 1 when any body has not reported an activity."),
     lang: str | None = LangOpt,
@@ -153,8 +154,7 @@ def reporting(
     from ..dates import parse_quarter
     from ..forms import check_quarter
 
-    check_format(fmt, ("table", "json", "csv", "md", "xlsx"))
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     lang = lang_of(lang)
     plan = load(plan_dir, progress)
     q = parsed(parse_quarter, quarter)

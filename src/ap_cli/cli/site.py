@@ -17,15 +17,15 @@ from .options import (
     FormatOpt,
     NoPagerOpt,
     OutOpt,
+    PillarOpt,
     PlanOpt,
     ProgressOpt,
-    check_format,
     cutoff,
     institution_id,
     load,
     out_arg,
-    output_file,
     pillar_of,
+    table_output,
 )
 
 Col, FIXED, NUMBER = output.Column, output.FIXED, output.NUMBER
@@ -42,7 +42,7 @@ BASE_HELP = "Where the site will be published (https://…/): canonical links an
 def trend(start: str | None = typer.Option(None, "--from", help=FROM_HELP),
           end: str | None = typer.Option(None, "--to", help=TO_HELP),
           every: str = typer.Option("quarter", "--every", help="quarter or month: one row per period."),
-          pillar: str | None = typer.Option(None, "--pillar", help="I, II, III, IV, 1-4 or a pillar name."),
+          pillar: str | None = PillarOpt,
           institution: str | None = typer.Option(None, "--institution", help=INST_HELP),
           fmt: str = FormatOpt, out: str | None = OutOpt,
           plan_dir: Path | None = PlanOpt, progress: Path | None = ProgressOpt,
@@ -53,20 +53,17 @@ def trend(start: str | None = typer.Option(None, "--from", help=FROM_HELP),
     Example: apcli trend --from 2008Q1 --to 2010Q4 --every quarter
     """
     from ..queries import select
-    from ..trend import COLUMNS, TrendError, periods
+    from ..trend import COLUMNS, periods
     from ..trend import trend as rows_of
 
-    check_format(fmt)
-    target = output_file(out, fmt)
+    target = table_output(fmt, out)
     plan = load(plan_dir, progress)
-    try:
-        spans = periods(start or str(plan.start), end or str(plan.end), every)
-    except TrendError as exc:
-        raise fail(str(exc)) from None
+    spans = periods(start or str(plan.start), end or str(plan.end), every)
     inst = institution_id(plan, institution) if institution else None
-    acts = select(plan, pillar_of(plan, pillar), inst)
+    numeral = pillar_of(plan, pillar)
+    acts = select(plan, numeral, inst)
     rows = rows_of(plan, acts, spans)
-    scope = f"{len(acts)} activities" + (f" of pillar {pillar_of(plan, pillar)}" if pillar else "") + (
+    scope = f"{len(acts)} activities" + (f" of pillar {numeral}" if numeral else "") + (
         f" concerning {inst}" if inst else "")
     table = output.Table([Col(k, h, FIXED if k in ("period", "as_of") else NUMBER) for k, h in COLUMNS], rows,
                          footer=f"{scope}; each row as `apcli overdue`/`stats --as-of` that period's last day")
@@ -87,12 +84,9 @@ def site(as_of: str | None = AsOfOpt,
     """
     from ..site import SiteError, build_site, check_base_url, langs_of, prepare_out, write_site
 
-    try:
-        langs = langs_of(lang)
-        base = check_base_url(base_url)
-        target = prepare_out(Path(out), dry=True)
-    except SiteError as exc:
-        raise fail(str(exc)) from None
+    langs = langs_of(lang)
+    base = check_base_url(base_url)
+    target = prepare_out(Path(out), dry=True)
     plan = load(plan_dir, progress)
     not_plan_data(plan, target)
     c = cutoff(as_of, plan)
