@@ -165,7 +165,7 @@ def _workbook_form(quarter: str, institution: str, out: str | None, force: bool,
     found, inst, q = _form_plan(quarter, institution, plan_dir, progress)
     check_quarter(found.plan, q)
     _may_write_form(found, target, force)
-    items = [i for i in select(found.plan, inst, q) if i.section != "for_all"]
+    items = select(found.plan, inst, q, for_all=False)  # a workbook asks only what the body reports
     write_output(found.plan, target, build_form(found.plan, inst, q, items, lang, target.name))
     sys.stderr.write(f"wrote {escape_line(str(target))}: {len(items)} activities of {escape_line(inst)} for {q}\n")
 
