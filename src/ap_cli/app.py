@@ -20,13 +20,13 @@ the functions, so importing this module costs nothing.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
 from .diagnostics import Diagnostic, escape_line
 from .errors import ApcliError, InvalidArgument, PlanInvalid
+from .record import Record
 
 if TYPE_CHECKING:
     from .periods import Reading
@@ -60,8 +60,7 @@ def plan_root(path: Path) -> Path:
     raise InvalidArgument(f"{path}: not a plan directory nor a file inside one")
 
 
-@dataclass(frozen=True)
-class PlanCheck:
+class PlanCheck(Record):
     """A plan as found: the plan (None when it could not be read at all), every diagnostic
     (in the loader's order; sorted by place when the checks ran) and the files read."""
 
@@ -172,8 +171,7 @@ def resolved(path: Path) -> Path:
         return path.absolute()
 
 
-@dataclass(frozen=True)
-class Editable:
+class Editable(Record):
     """A plan to edit: `broken`, the files with errors (an edit may not write to one), and how
     many errors the plan has."""
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 from typing import Literal
+
+from .record import Record, as_dict
 
 Severity = Literal["error", "warning"]
 
@@ -91,8 +92,7 @@ def dump_json(data: object) -> str:
     return _JSON_UNSAFE.sub(_json_escape, text) + "\n"
 
 
-@dataclass(frozen=True, order=True)
-class Diagnostic:
+class Diagnostic(Record, order=True):
     file: str
     line: int
     col: int
@@ -157,7 +157,7 @@ def format_github(diagnostics: list[Diagnostic]) -> str:
 
 
 def format_json(diagnostics: list[Diagnostic]) -> str:
-    return dump_json([asdict(d) for d in diagnostics])
+    return dump_json([as_dict(d) for d in diagnostics])
 
 
 def summary(diagnostics: list[Diagnostic], files: int) -> str:

@@ -1,4 +1,4 @@
-"""The plan's data as the queries see it: plain frozen dataclasses, built from validated trees.
+"""The plan's data as the queries see it: plain frozen records (`record.py`), built from validated trees.
 
 `model.py` (pydantic) validates each file at the boundary and publishes the JSON Schema; once a
 file's tree has validated, the `build_*` functions here turn it into these classes, which hold
@@ -10,8 +10,9 @@ served from the parse cache imports neither. No I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar, Literal, TypeVar, get_args
+
+from .record import MISSING, Field, Record, field, fields
 
 Pos = tuple[int, int]
 
@@ -33,8 +34,7 @@ OPEN_SCOPES: tuple[OpenScope, ...] = get_args(OpenScope)
 STATE_KINDS: tuple[Kind, ...] = ("ministry", "agency", "police", "prosecution", "judiciary", "coordination", "local")
 
 
-@dataclass(frozen=True, slots=True)
-class Where:
+class Where(Record):
     """Where a mapping was written: its start, each key's value, and each item of a list value."""
 
     start: Pos = (1, 1)
@@ -55,7 +55,7 @@ class Where:
 NOWHERE = Where()
 
 
-class Plain:
+class Plain(Record):
     """What the plan's classes share with the pydantic models they mirror: `model_fields` (the
     field names, in the models' order) and `model_dump`, so code written against the models,
     and JSON made from them, stay as they were."""
@@ -67,7 +67,7 @@ class Plain:
     def model_dump(self, *, exclude_defaults: bool = False, exclude_none: bool = False) -> dict[str, Any]:
         """The node as plain data (tuples as lists, nested nodes as dicts), as pydantic dumps it."""
         out: dict[str, Any] = {}
-        for f in fields(self):  # type: ignore[arg-type]
+        for f in fields(self):
             if f.name == "where":
                 continue
             value = getattr(self, f.name)
@@ -79,7 +79,7 @@ class Plain:
         return out
 
 
-def _default(f: Any) -> object:
+def _default(f: Field) -> object:
     if f.default is not MISSING:
         return f.default
     if f.default_factory is not MISSING:
@@ -99,8 +99,8 @@ N = TypeVar("N", bound=type[Plain])
 
 
 def _named(cls: N) -> N:
-    cls.model_fields = {f.name: None for f in fields(cls) if f.name != "where"}  # type: ignore[arg-type]
-    cls.positioned = any(f.name == "where" for f in fields(cls))  # type: ignore[arg-type]
+    cls.model_fields = {f.name: None for f in fields(cls) if f.name != "where"}
+    cls.positioned = any(f.name == "where" for f in fields(cls))
     return cls
 
 
@@ -109,22 +109,19 @@ def _named(cls: N) -> N:
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlanPeriod(Plain):
+class PlanPeriod(Plain, kw_only=True):
     start: str
     end: str
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Adoption(Plain):
+class Adoption(Plain, kw_only=True):
     date: str
     by: str
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Principle(Plain):
+class Principle(Plain, kw_only=True):
     title: str | None = None
     title_en: str | None = None
     text: str
@@ -134,8 +131,7 @@ class Principle(Plain):
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Policy(Plain):
+class Policy(Plain, kw_only=True):
     id: str
     title: str | None = None
     title_en: str | None = None
@@ -146,8 +142,7 @@ class Policy(Plain):
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlanMeta(Plain):
+class PlanMeta(Plain, kw_only=True):
     id: str
     title: str
     title_en: str
@@ -169,8 +164,7 @@ class PlanMeta(Plain):
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Institution(Plain):
+class Institution(Plain, kw_only=True):
     id: str
     name: str
     name_en: str
@@ -186,8 +180,7 @@ class Institution(Plain):
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Milestone(Plain):
+class Milestone(Plain, kw_only=True):
     title: str | None = None
     title_en: str | None = None
     deadline: str | None
@@ -203,8 +196,7 @@ class Milestone(Plain):
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Activity(Plain):
+class Activity(Plain, kw_only=True):
     id: str
     printed_id: str | None = None
     title: str
@@ -223,8 +215,7 @@ class Activity(Plain):
     where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Heading(Plain):
+class Heading(Plain, kw_only=True):
     """What a strategic goal and a specific objective both print: id, title, target, indicators."""
 
     id: str
@@ -240,22 +231,19 @@ class Heading(Plain):
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Objective(Heading):
+class Objective(Heading, kw_only=True):
     activities: tuple[Activity, ...] = ()
     where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Goal(Heading):
+class Goal(Heading, kw_only=True):
     objectives: tuple[Objective, ...] = ()
     where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Pillar(Plain):
+class Pillar(Plain, kw_only=True):
     pillar: str
     title: str
     title_en: str
@@ -268,8 +256,7 @@ class Pillar(Plain):
 
 
 @_named
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProgressEntry(Plain):
+class ProgressEntry(Plain, kw_only=True):
     ref: str
     date: str
     status: Status

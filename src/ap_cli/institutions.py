@@ -10,12 +10,12 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .diagnostics import excerpt
 from .domain import STATE_KINDS, Institution
 from .errors import InvalidArgument
+from .record import Record, field
 
 # Albanian case endings written after a hyphen: ZKKA-së, ZKKA-ja, MKR-në, OJF-të, KVKTNj-në.
 _CASE_SUFFIX = re.compile(r"-(?:se|ja|ne|te|s|ve|it|in|ja|ise|ne|n|t|ja)$")
@@ -45,8 +45,7 @@ class UnknownInstitution(InvalidArgument, LookupError):
         super().__init__(f"{what} {excerpt(name)}{hint}")
 
 
-@dataclass(frozen=True, slots=True)
-class Registry:
+class Registry(Record):
     """The bodies of institutions.yaml (each knows where it was written: `Institution.where`)."""
 
     institutions: Sequence[Institution]
@@ -59,7 +58,7 @@ class Registry:
     _addressed: dict[str, list[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__  # a frozen dataclass sets its derived fields this way, once
+        set_ = object.__setattr__  # a frozen record sets its derived fields this way, once
         set_(self, "institutions", tuple(self.institutions))
         set_(self, "by_id", {i.id: i for i in self.institutions})
         set_(self, "_index", {})

@@ -23,11 +23,11 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import dump_json, escape_line, escape_text
+from .record import Record, field
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -48,8 +48,7 @@ MIN_TEXT_WIDTH = 20  # a text column narrower than this is hard to read: stack t
 paging = True  # `apcli --no-pager` turns it off for the whole invocation
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(Record):
     """One column. `kind`: TEXT may wrap; FIXED (ref, id, date, status) and NUMBER (right-aligned)
     are never broken on a terminal; None infers it from the values. `style`: a rich style name, or
     value → style name, used only where styles are on. Unpacks as `(key, header)`."""
@@ -67,8 +66,7 @@ class Column:
         return iter((self.key, self.header))
 
 
-@dataclass
-class Table:
+class Table(Record, frozen=False):
     columns: list[Any]  # Column, or (key, header) pairs whose kind is inferred; Column after __post_init__
     rows: list[dict[str, Any]] = field(default_factory=list)
     title: str | None = None

@@ -21,11 +21,11 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 
 from .diagnostics import excerpt
 from .errors import InvalidArgument
+from .record import Record, field
 
 MIN_YEAR, MAX_YEAR = 1900, 2199  # years apcli reads; far around the plan, far inside `datetime`
 MAX_PHRASE = 200  # characters in a deadline phrase; the real plan's longest has 51
@@ -40,8 +40,7 @@ def check_year(year: int) -> int:
 # ----------------------------------------------------------------------------- months
 
 
-@dataclass(frozen=True, order=True)
-class Month:
+class Month(Record, order=True):
     year: int
     month: int
 
@@ -74,8 +73,7 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
 
-@dataclass(frozen=True, order=True)
-class Quarter:
+class Quarter(Record, order=True):
     """A calendar quarter: the unit of the plan's reporting (2009Q2 = April–June 2009)."""
 
     year: int
@@ -119,8 +117,7 @@ def months_between(earlier: date, later: date) -> int:
 
 # ----------------------------------------------------------------------------- readings
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(Record):
     """What a deadline phrase means. `due` is None for ongoing work."""
 
     text: str
@@ -229,8 +226,7 @@ YEAR = r"(?:(?:e |i |te )?(?:vitit |viti )?)?([0-9]{4})"
 # ----------------------------------------------------------------------------- points
 
 
-@dataclass(frozen=True)
-class _Point:
+class _Point(Record):
     kind: str
     start: Month
     end: Month

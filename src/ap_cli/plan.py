@@ -7,7 +7,6 @@ immutable and queries are pure functions of a `Plan` and a cut-off day.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -15,13 +14,13 @@ from . import refs
 from .domain import NOWHERE, Activity, Goal, Objective, PlanMeta, Pos, ProgressEntry, Where
 from .institutions import Registry, split_unit
 from .periods import DeadlineError, Month, Reading, read_deadline, read_override
+from .record import Record, field
 from .translation import Node, walk_meta, walk_pillar
 
 __all__ = ["ActivityRecord", "Deadline", "PillarRecord", "Plan", "Pos", "ProgressRecord", "read_deadlines"]
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
+class Deadline(Record):
     """One due date of an activity: its own deadline, or one milestone's."""
 
     phrase: str | None
@@ -33,8 +32,7 @@ class Deadline:
     code: str = "unparsed-deadline"  # the diagnostic code of `problem`
 
 
-@dataclass(frozen=True, slots=True)
-class ActivityRecord:
+class ActivityRecord(Record):
     ref: str
     pillar: str
     goal: Goal
@@ -53,7 +51,7 @@ class ActivityRecord:
 
     def __post_init__(self) -> None:
         a, milestones = self.activity, self.activity.milestones or ()
-        set_ = object.__setattr__  # a frozen dataclass sets its derived fields this way, once
+        set_ = object.__setattr__  # a frozen record sets its derived fields this way, once
         set_(self, "responsible_ids", _unique_bodies(a.responsible, *(m.responsible or () for m in milestones)))
         set_(self, "support_ids", _unique_bodies(a.support, *(m.support or () for m in milestones)))
         set_(self, "resource_ids", _unique_bodies(a.resources, *(m.resources or () for m in milestones)))
@@ -94,15 +92,13 @@ def _unique_bodies(*lists: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class ProgressRecord:
+class ProgressRecord(Record):
     entry: ProgressEntry
     file: str
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
-class PillarRecord:
+class PillarRecord(Record):
     numeral: str
     title: str
     title_en: str
@@ -111,8 +107,7 @@ class PillarRecord:
     where: Where = NOWHERE  # the pillar file's top mapping
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(Record):
     root: str
     meta: PlanMeta
     registry: Registry
@@ -133,7 +128,7 @@ class Plan:
     """Every node that can carry English (`translation.Node`), in file order."""
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__  # a frozen dataclass sets its derived fields this way, once
+        set_ = object.__setattr__  # a frozen record sets its derived fields this way, once
         by_ref = {a.ref: a for a in self.activities}
         index = refs.index(list(by_ref))
         set_(self, "by_ref", by_ref)

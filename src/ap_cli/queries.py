@@ -10,7 +10,6 @@ quarter before C.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,6 +18,7 @@ from .domain import Milestone
 from .institutions import fold
 from .periods import Month, Quarter, months_between
 from .plan import ActivityRecord, Deadline, Plan
+from .record import Record
 
 ROLES = ("lead", "responsible", "support", "funder", "any", "all")
 
@@ -28,8 +28,7 @@ ROLES = ("lead", "responsible", "support", "funder", "any", "all")
 _Day = date  # `State.date` shadows the name inside the class
 
 
-@dataclass(frozen=True)
-class State:
+class State(Record):
     """An activity's state at a cut-off: the latest progress entry dated ≤ C."""
 
     status: str
@@ -60,8 +59,7 @@ def state_at(plan: Plan, rec: ActivityRecord, cutoff: date) -> State:
 # ----------------------------------------------------------------------------- overdue
 
 
-@dataclass(frozen=True)
-class Overdue:
+class Overdue(Record):
     rec: ActivityRecord
     deadline: Deadline
     due: date
@@ -118,8 +116,7 @@ def overdue(plan: Plan, cutoff: date, activities: list[ActivityRecord] | None = 
 # ----------------------------------------------------------------------------- upcoming
 
 
-@dataclass(frozen=True)
-class Upcoming:
+class Upcoming(Record):
     rec: ActivityRecord
     deadline: Deadline
     due: date
@@ -271,8 +268,7 @@ def search_key(text: str) -> str:
     if len(key) >= 4 and key.endswith("e") and key[-2].isalpha() and " " not in key[-4:]:
         key = key[:-1]
     return key
-@dataclass(frozen=True)
-class Reach:
+class Reach(Record):
     """How an activity concerns a body: named directly (`via` None), through a closed collective
     it belongs to (`via` the collective the row names), or addressed to all bodies by an
     open-ended group (`counted` False: shown apart, never counted as the body's own work).
@@ -402,8 +398,7 @@ def stats(plan: Plan, cutoff: date) -> list[dict[str, Any]]:
     return rows
 
 
-@dataclass(frozen=True)
-class Involvement:
+class Involvement(Record):
     rec: ActivityRecord
     roles: list[str]
     due: date | None

@@ -16,12 +16,12 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from .diagnostics import BIDI_CONTROLS, INVISIBLE, Diagnostic, error, warning
 from .errors import ApcliError
+from .record import Record
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -48,8 +48,7 @@ class YList(list[Any]):
     start: Pos
 
 
-@dataclass
-class SourceFile:
+class SourceFile(Record, frozen=False):
     path: str
     text: str
     data: object | None

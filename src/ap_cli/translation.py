@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .record import Record
 
 if TYPE_CHECKING:
     from . import domain, model
@@ -91,8 +92,7 @@ def english_fields(node: object) -> list[str]:
 _LISTS = {"principle": "principles", "policy": "policies"}  # where plan.yaml lists them
 
 
-@dataclass(slots=True)
-class Node:
+class Node(Record, frozen=False):
     """One translatable node, where it is, and how to name it."""
 
     kind: str  # plan, principle, policy, goal, objective, activity, milestone

@@ -10,12 +10,12 @@ text by the Albanian field's name).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from . import language, output
 from .diagnostics import escape_line, escape_text
+from .record import Record
 
 if TYPE_CHECKING:
     from .compliance import BodyReport
@@ -30,8 +30,7 @@ APPROX = Col("approx", "≈", FIXED, "dim")
 Row = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class View:
+class View(Record):
     """An answer ready to print: `table` for table, CSV and Markdown; `data` for JSON."""
 
     table: output.Table

@@ -118,8 +118,7 @@ _HEADER_FIELDS.update({f: f for f in ("ref", "status", "date", "completion", "ev
 _COMPLETION_WORDS = {fold(label): key for labels in COMPLETIONS.values() for key, label in labels.items()}
 
 
-@dataclass(frozen=True, order=True)
-class CellDiagnostic(Diagnostic):
+class CellDiagnostic(Diagnostic, order=True):
     """A problem in a workbook cell: `file:Sheet!E7: [error] message (code)`; line is the row, col the column."""
 
     sheet: str = ""

@@ -1,0 +1,222 @@
+"""`Record`: the base of apcli's value classes (the plan's domain, deadlines, query answers).
+
+A record declares its fields as a dataclass does (annotations, defaults, `field(...)`), and type
+checkers read it as one (`typing.dataclass_transform`). What differs is when the methods are
+made: `@dataclass` writes and compiles the source of five to seven methods for every class when
+its module is imported (~0.5 ms a class; ~20 ms of every `apcli` run, a third of its own
+startup), while a record's `__repr__`, `__eq__`, `__hash__`, ordering, freezing and pickling are
+written once, here, and its `__init__` is compiled the first time the class is instantiated (a
+warm query builds none: its plan comes from the cache, `cache.py`, unpickled).
+
+Records are slotted, frozen unless declared `frozen=False`, compare and hash by their fields (the
+ones not declared `compare=False`), and pickle by value. `replace` and `fields` are what
+`dataclasses.replace`/`fields` are for dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, NoReturn, TypeVar, dataclass_transform
+
+__all__ = ["Field", "Record", "as_dict", "field", "fields", "replace", "restore"]
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class Field:
+    """One declared field: its name, its default (or factory), and what it takes part in."""
+
+    __slots__ = ("compare", "default", "default_factory", "init", "name", "repr")
+
+    def __init__(self, default: Any = MISSING, default_factory: Callable[[], Any] | Any = MISSING,
+                 init: bool = True, compare: bool = True, repr: bool = True) -> None:
+        self.name = ""
+        self.default, self.default_factory = default, default_factory
+        self.init, self.compare, self.repr = init, compare, repr
+
+    def __repr__(self) -> str:
+        return f"Field({self.name!r})"
+
+
+def field(*, default: Any = MISSING, default_factory: Callable[[], Any] | Any = MISSING,
+          init: bool = True, compare: bool = True, repr: bool = True) -> Any:
+    """A field with more than a default: `dataclasses.field`'s arguments of the same names."""
+    return Field(default, default_factory, init, compare, repr)
+
+
+def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    """A record class's `__init__` until its first instance: compiles the real one and calls it."""
+    cls = type(self)
+    init = _compile_init(cls)
+    cls.__init__ = init
+    init(self, *args, **kwargs)
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
+class RecordMeta(type):
+    """Makes a `Record` class: slots for its annotated fields, the fields' defaults kept aside."""
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], *,
+                frozen: bool = True, kw_only: bool = False, order: bool = False) -> RecordMeta:
+        inherited: dict[str, Field] = {}
+        for base in reversed(bases):
+            inherited.update((f.name, f) for f in getattr(base, "__record_fields__", ()))
+        own: dict[str, Field] = {}
+        for key, annotation in namespace.get("__annotations__", {}).items():
+            if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
+                continue
+            value = namespace.pop(key, MISSING)
+            spec = value if isinstance(value, Field) else Field(default=value)
+            spec.name = key
+            own[key] = spec
+        namespace["__slots__"] = tuple(key for key in own if key not in inherited)
+        namespace.setdefault("__init__", _first_init)  # each class compiles its own on first use
+        namespace["__record_fields__"] = tuple({**inherited, **own}.values())
+        namespace["__record_frozen__"] = frozen
+        namespace["__record_kw_only__"] = kw_only or any(getattr(b, "__record_kw_only__", False) for b in bases)
+        cls = super().__new__(mcls, name, bases, namespace)
+        if order:
+            for op in ("__lt__", "__le__", "__gt__", "__ge__"):
+                setattr(cls, op, _ORDER[op])
+        if not frozen and "__hash__" not in namespace:
+            cls.__hash__ = None  # type: ignore[assignment]  # mutable and compared by value: unhashable
+        return cls
+
+
+class Record(metaclass=RecordMeta):
+    """The base of every record class (see the module's docstring)."""
+
+    __slots__ = ()
+    __record_fields__: ClassVar[tuple[Field, ...]] = ()
+    __record_frozen__: ClassVar[bool] = True
+    __record_kw_only__: ClassVar[bool] = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if type(self).__record_frozen__:
+            _frozen(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if type(self).__record_frozen__:
+            _frozen(f"cannot delete field {name!r}")
+        object.__delattr__(self, name)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in self.__record_fields__ if f.repr)
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return _compared(self) == _compared(other)
+
+    def __hash__(self) -> int:
+        return hash(_compared(self))
+
+    def __reduce__(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        return restore, (type(self), tuple(getattr(self, f.name) for f in self.__record_fields__))
+
+
+def _frozen(message: str) -> NoReturn:
+    from dataclasses import FrozenInstanceError  # imported when needed: ~0.6 ms of every start
+
+    raise FrozenInstanceError(message)
+
+
+def _compared(record: Any) -> tuple[Any, ...]:
+    return tuple(getattr(record, f.name) for f in record.__record_fields__ if f.compare)
+
+
+def _ordering(op: str) -> Callable[[Any, Any], bool]:
+    compare: Callable[[tuple[Any, ...], tuple[Any, ...]], bool] = getattr(tuple, op)
+
+    def method(self: Any, other: Any) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented  # type: ignore[no-any-return]
+        return compare(_compared(self), _compared(other))
+
+    method.__name__ = op
+    return method
+
+
+_ORDER = {op: _ordering(op) for op in ("__lt__", "__le__", "__gt__", "__ge__")}
+
+_set = object.__setattr__
+
+
+def restore(cls: type[R], values: tuple[Any, ...]) -> R:
+    """A record from its fields' values, as `__reduce__` gave them: what unpickling calls."""
+    if not (isinstance(cls, type) and issubclass(cls, Record)):
+        raise TypeError(f"{cls!r} is not a record class")
+    record = cls.__new__(cls)
+    for spec, value in zip(cls.__record_fields__, values, strict=True):
+        _set(record, spec.name, value)
+    return record
+
+
+def _compile_init(cls: type[Record]) -> Callable[..., None]:
+    """`cls.__init__` as `@dataclass` writes it: a parameter per init field (keyword-only for a
+    `kw_only` class), defaults and factories filled in, then `__post_init__` when the class has one."""
+    names: dict[str, Any] = {"_set": _set, "MISSING": MISSING}
+    params: list[str] = []
+    body: list[str] = []
+    for spec in cls.__record_fields__:
+        name = spec.name
+        if spec.default_factory is not MISSING:
+            names[f"_factory_{name}"] = spec.default_factory
+            value = f"_factory_{name}()"
+            if spec.init:
+                params.append(f"{name}=MISSING")
+                value = f"_factory_{name}() if {name} is MISSING else {name}"
+        elif spec.init:
+            if spec.default is not MISSING:
+                names[f"_default_{name}"] = spec.default
+                params.append(f"{name}=_default_{name}")
+            else:
+                params.append(name)
+            value = name
+        elif spec.default is not MISSING:
+            names[f"_default_{name}"] = spec.default
+            value = f"_default_{name}"
+        else:
+            continue  # derived: set by __post_init__
+        body.append(f"    _set(self, {name!r}, {value})")
+    if hasattr(cls, "__post_init__"):
+        body.append("    self.__post_init__()")
+    star = ["*"] if cls.__record_kw_only__ and params else []
+    source = f"def __init__(self, {', '.join(star + params)}):\n" + ("\n".join(body) or "    pass")
+    exec(source, names)  # the source is made of the class's own field names
+    init: Callable[..., None] = names["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+R = TypeVar("R", bound=Record)
+
+
+def fields(record: Record | type[Record]) -> tuple[Field, ...]:
+    """The fields of a record (or record class), in declaration order, inherited ones first."""
+    return record.__record_fields__
+
+
+def replace(record: R, **changes: Any) -> R:
+    """A copy of `record` with `changes` (init fields only), built by its class's `__init__`."""
+    values = {f.name: getattr(record, f.name) for f in record.__record_fields__ if f.init}
+    unknown = set(changes) - set(values)
+    if unknown:
+        raise TypeError(f"{type(record).__name__} has no init field {sorted(unknown)[0]!r}")
+    values.update(changes)
+    return type(record)(**values)
+
+
+def as_dict(record: Record) -> dict[str, Any]:
+    """The record's fields and their values (not recursive: nested records stay records)."""
+    return {f.name: getattr(record, f.name) for f in record.__record_fields__}
