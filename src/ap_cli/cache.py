@@ -1,34 +1,43 @@
-"""A cache of parsed plan files, keyed by each file's content hash, so unchanged files skip the
-YAML parser (and the parser's import).
+"""A cache of what was made from each plan file, keyed by the file's content hash, so an
+unchanged file is neither parsed nor validated nor built again (a warm query imports neither the
+YAML parser nor pydantic).
 
-An entry holds the plain tree `source.parse_text` built (values and positions) in `marshal`'s
-format (nested lists of strings and numbers; it loads in ~60% of the time JSON takes, the
-largest share of a warm `check` of a big plan); the loader validates it with pydantic exactly
-as if it had just been parsed, unless a validity marker (below) says this content validated
-as the same kind of file before. The key is the SHA-256
-of the file's bytes and of the parser's own code, so an edited file or an upgraded parser is
-never served from an old entry. Entries live in `$XDG_CACHE_HOME/apcli` (else `~/.cache/apcli`);
+Two kinds of entry. A *built* entry holds the records the loader built from a clean file (valid
+as its kind, no hidden characters): the domain's records, and for a pillar its activity records
+with their deadlines read, pickled (see "built entries" below). A *tree* entry holds the plain
+tree `source.parse_text` built (values and positions) in `marshal`'s format, for content that is
+not clean, which the loader then validates again and reports on, as if it had just been parsed.
+A key is the SHA-256 of the file's bytes and of the parser's own code (a built entry's name adds
+the kind and the code that validates and builds), so an edited file or upgraded code is never
+served from an old entry. Entries live in `$XDG_CACHE_HOME/apcli` (else `~/.cache/apcli`);
 `APCLI_CACHE=off` turns the cache off. A missing, unwritable or corrupt cache is only ever a
 miss: each entry carries the SHA-256 of its payload and anything unexpected is ignored. An
 entry is written the second time the same content is read (the first leaves a marker). The
-cache trusts whoever can write its directory, as Python trusts its own `__pycache__` (which is
-marshal too): the directory is the user's, its files are created 0600.
+cache trusts whoever can write its directory as far as Python trusts its own `__pycache__`
+(which is marshal too): the directory is the user's, its files are created 0600, and unpickling
+makes nothing but apcli's own records and dates.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import marshal
 import os
+import pickle
+import sys
 from contextlib import suppress
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import source
 from .diagnostics import Diagnostic
+from .record import Record, restore
 from .source import MAX_FILE_BYTES, SourceFile, YList, YMap, read_capped
 
 HEADER = b"apcli-parse-cache 2 "  # then the payload's SHA-256, a newline, the payload
+BUILT_HEADER = b"apcli-built 1 "  # the same, for a built entry
 # Files (entries and markers; a plan file has at most an entry and a validity marker, which is
 # empty): the oldest go beyond this. An entry is ~1.4× its file.
 MAX_ENTRIES = 16384
@@ -41,56 +50,137 @@ def cache_dir() -> Path | None:
     return Path(base) / "apcli"
 
 
+class Content:
+    """One plan file's bytes as the cache knows them: their key, what was built from them before
+    (`built`), their parsed tree (`read`), and what to keep of this read (`remember`)."""
+
+    __slots__ = ("directory", "key", "name", "path", "raw", "tree")
+
+    def __init__(self, path: Path | str, display: str | None = None) -> None:
+        self.path, self.name = path, display or str(path)
+        self.directory = cache_dir()
+        self.raw: bytes | None = None
+        self.key: str | None = None
+        self.tree: YMap | YList | None = None
+        if self.directory is None:
+            return
+        try:
+            self.raw = read_capped(path)
+        except (OSError, ValueError):
+            return  # a problem `source.read_file` reports
+        if len(self.raw) <= MAX_FILE_BYTES:
+            self.key = hashlib.sha256(_fingerprint() + self.raw).hexdigest()
+
+    def built(self, kind: str) -> Any:
+        """What was built from this content as `kind` when it was last read clean; None if nothing."""
+        if self.key is None or self.directory is None:
+            return None
+        return _load_built(self.directory / f"{_built_name(self.key, kind)}.built")
+
+    def read(self) -> tuple[SourceFile | None, list[Diagnostic]]:
+        """`source.read_file`, served from a tree entry when this content was parsed before."""
+        if self.key is None or self.directory is None or self.raw is None:
+            return source.read_file(self.path, self.name)
+        data = _lookup(self.directory, self.key)
+        if data is not _MISS:
+            raw = self.raw
+            text = (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw).decode("utf-8")
+            self.tree = data
+            return SourceFile(self.name, text, data), []
+        parsed, problems = source.read_bytes(self.raw, self.name)
+        if parsed is not None and isinstance(parsed.data, (YMap, YList)):
+            self.tree = parsed.data
+        return parsed, problems
+
+    def remember(self, kind: str, built: object | None) -> None:
+        """After a read (`read`): `built`, what the loader built when the content is clean (valid
+        as `kind`, no hidden characters), else None. The second read of the same content keeps
+        it, as a built entry, or else as a tree entry: keeping costs up to half a parse, and
+        content read once (a fresh CI runner, a file being edited) would never be read back."""
+        if self.key is None or self.directory is None or (built is None and self.tree is None):
+            return
+        directory, seen = self.directory, self.directory / f"{self.key}.seen"
+        try:
+            if not seen.exists():
+                os.close(_create(directory, seen.name))
+                if self.key[0] == "0":  # one content in 16 looks at the directory's size
+                    _prune(directory)
+                return
+            if built is not None:
+                _store_built(directory, _built_name(self.key, kind), built)
+            elif self.tree is not None:
+                _store(directory, self.key, self.tree)
+            seen.unlink()
+        except Exception:  # an unwritable cache only costs the next run a parse
+            pass
+
+
 def read_file(path: Path | str, display: str | None = None) -> tuple[SourceFile | None, list[Diagnostic]]:
     """`source.read_file`, served from the cache when this exact content was parsed before."""
-    parsed, problems, _ = read(path, display)
-    return parsed, problems
+    return Content(path, display).read()
 
 
-def read(path: Path | str, display: str | None = None) -> tuple[SourceFile | None, list[Diagnostic], str | None]:
-    """`read_file`, and the content's key (None when the cache is off): what `known_valid` and
-    `mark_valid` take."""
-    directory = cache_dir()
-    try:
-        raw = read_capped(path) if directory is not None else None
-    except (OSError, ValueError):
-        raw = None
-    if directory is None or raw is None or len(raw) > MAX_FILE_BYTES:  # no cache, or a problem the source reports
-        parsed, problems = source.read_file(path, display)
-        return parsed, problems, None
-    name = display or str(path)
-    key = hashlib.sha256(_fingerprint() + raw).hexdigest()
-    data = _lookup(directory, key)
-    if data is not _MISS:
-        text = (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw).decode("utf-8")
-        return SourceFile(name, text, data), [], key
-    parsed, problems = source.read_bytes(raw, name)
-    if parsed is not None and isinstance(parsed.data, (YMap, YList)):
-        _remember(directory, key, parsed.data)
-    return parsed, problems, key
-
-
-# ----------------------------------------------------------------------------- validity
+# ----------------------------------------------------------------------------- built entries
 #
-# A marker `<hash>.ok` records that the tree of one content validated without a problem as one
-# kind of file: the hash covers the content's key and the code validation depends on (model.py,
-# the vocabularies and year limits it imports, pydantic's own version), so a changed model or
-# pydantic never trusts an old marker. With it, a warm run builds the plan without pydantic.
+# An entry `<hash>.built` holds what the loader built from one clean content as one kind of file
+# (the domain's records; for a pillar its activity records too, deadlines read), pickled. Its
+# name's hash covers the content's key, the kind (with what the records depend on besides the
+# content: the file's name, the plan's period) and the code that validates and builds them
+# (`_built_fingerprint`), so a changed model or builder never serves an old entry. Unpickling
+# may make only apcli's records and dates (`_Unpickler`): an entry cannot name any other
+# function or class to call.
 
 
-def known_valid(key: str | None, kind: str) -> bool:
-    directory = cache_dir()
-    if key is None or directory is None:
-        return False
-    return os.path.isfile(directory / f"{_valid_name(key, kind)}.ok")
+def _built_name(key: str, kind: str) -> str:
+    # a name may hold any bytes but NUL (surrogate escapes): kept as they are
+    return hashlib.sha256(_built_fingerprint() + f"{key}\0{kind}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def mark_valid(key: str | None, kind: str) -> None:
-    directory = cache_dir()
-    if key is None or directory is None:
-        return
-    with suppress(Exception):  # an unwritable cache only costs the next run a validation
-        os.close(_create(directory, f"{_valid_name(key, kind)}.ok"))
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "datetime" and name == "date":
+            return date
+        if module == "ap_cli.record" and name == "restore":
+            return restore
+        found = getattr(sys.modules.get(module), name, None) if module.startswith("ap_cli.") else None
+        if isinstance(found, type) and issubclass(found, Record):
+            return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not one of apcli's records")
+
+
+def _load_built(path: Path) -> Any:
+    try:
+        blob = path.read_bytes()
+        header, _, payload = blob.partition(b"\n")
+        if header != BUILT_HEADER + hashlib.sha256(payload).hexdigest().encode("ascii"):
+            return None
+        return _Unpickler(io.BytesIO(payload)).load()
+    except Exception:  # any damage at all is a miss, never an error
+        return None
+
+
+def _store_built(directory: Path, name: str, built: object) -> None:
+    payload = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
+    _write(directory, f"{name}.built", BUILT_HEADER + hashlib.sha256(payload).hexdigest().encode("ascii")
+           + b"\n" + payload)
+
+
+_BUILT_FINGERPRINT: list[bytes] = []
+# The modules whose code decides what is built from a file: validation, the records, the
+# builders, and what a record derives when it is made (deadlines, refs, bodies).
+_BUILDERS = ("model.py", "domain.py", "record.py", "plan.py", "periods.py", "refs.py", "institutions.py",
+             "loader.py", "cache.py")
+
+
+def _built_fingerprint() -> bytes:
+    """What a built entry depends on besides its content: the code that validated and built it,
+    pydantic (by the installed files' sizes and times, as the parser's), and Python's version."""
+    if not _BUILT_FINGERPRINT:
+        here = Path(__file__).parent
+        parts = [b"built", sys.version.encode(), *((here / name).read_bytes() for name in _BUILDERS)]
+        parts += [_installed("pydantic"), _installed("pydantic_core")]
+        _BUILT_FINGERPRINT.append(hashlib.sha256(b"\0".join(parts)).digest())
+    return _BUILT_FINGERPRINT[0]
 
 
 def _create(directory: Path, name: str, flags: int = os.O_WRONLY | os.O_CREAT) -> int:
@@ -100,24 +190,6 @@ def _create(directory: Path, name: str, flags: int = os.O_WRONLY | os.O_CREAT) -
     except FileNotFoundError:
         directory.mkdir(parents=True, exist_ok=True)
         return os.open(directory / name, flags, 0o600)
-
-
-def _valid_name(key: str, kind: str) -> str:
-    return hashlib.sha256(_model_fingerprint() + f"{key}:{kind}".encode()).hexdigest()
-
-
-_MODEL_FINGERPRINT: list[bytes] = []
-
-
-def _model_fingerprint() -> bytes:
-    """What validity depends on besides the tree: the model, its vocabularies and year limits,
-    and pydantic (by the installed files' sizes and times, as the parser's)."""
-    if not _MODEL_FINGERPRINT:
-        here = Path(__file__).parent
-        parts = [b"valid", *((here / name).read_bytes() for name in ("model.py", "domain.py", "periods.py"))]
-        parts += [_installed("pydantic"), _installed("pydantic_core")]
-        _MODEL_FINGERPRINT.append(hashlib.sha256(b"\0".join(parts)).digest())
-    return _MODEL_FINGERPRINT[0]
 
 
 def _installed(module: str) -> bytes:
@@ -132,22 +204,6 @@ def _installed(module: str) -> bytes:
         return f"{origin}:{stat.st_size}:{stat.st_mtime_ns}".encode()
     except Exception:
         return module.encode()
-
-
-def _remember(directory: Path, key: str, data: YMap | YList) -> None:
-    """Store the entry the second time this content is read. Encoding costs half a parse, and
-    content read once (a fresh CI runner, a file being edited) would never be read back."""
-    seen = directory / f"{key}.seen"
-    try:
-        if seen.exists():
-            _store(directory, key, data)
-            seen.unlink()
-            return
-        os.close(_create(directory, seen.name))
-        if key[0] == "0":  # one write in 16 looks at the directory's size
-            _prune(directory)
-    except Exception:  # an unwritable cache only costs the next run a parse
-        pass
 
 
 # ----------------------------------------------------------------------------- entries
@@ -168,15 +224,19 @@ def _lookup(directory: Path, key: str) -> Any:
 
 
 def _store(directory: Path, key: str, data: YMap | YList) -> None:
-    temp = directory / f".{key}.{os.getpid()}.tmp"
+    payload = marshal.dumps(_encode(data))
+    _write(directory, f"{key}.entry", HEADER + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload)
+
+
+def _write(directory: Path, name: str, blob: bytes) -> None:
+    """Write a cache file whole: readers see the old one or the new one, never part of one."""
+    temp = directory / f".{name}.{os.getpid()}.tmp"
     try:
-        payload = marshal.dumps(_encode(data))
-        blob = HEADER + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload
         fd = _create(directory, temp.name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
-        os.replace(temp, directory / f"{key}.entry")  # readers see the old entry or the new one
-        if key[0] == "0":  # one store in 16 looks at the directory's size
+        os.replace(temp, directory / name)
+        if name[0] == "0":  # one store in 16 looks at the directory's size
             _prune(directory)
     except Exception:  # an unwritable or full cache only costs the next run a parse
         with suppress(OSError):

@@ -12,8 +12,9 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import cache, domain, refs
 from .diagnostics import Diagnostic, error, escape_line, excerpt
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 M = TypeVar("M", bound="BaseModel")
+T = TypeVar("T")
 
 PLAN_FILE = "plan.yaml"
 INSTITUTIONS_FILE = "institutions.yaml"
@@ -188,70 +190,62 @@ def _type_name(value: object) -> str:
             float: "number"}.get(type(value), type(value).__name__)
 
 
-def _read(path: Path, name: str, diags: list[Diagnostic], root: Path,
-          kind: str) -> tuple[Any, str | None, bool]:
-    """(the parsed tree or None, the key to remember it as clean by, whether it is known clean).
+def _load(path: Path, name: str, diags: list[Diagnostic], root: Path, kind: str,
+          make: Callable[[Any], tuple[T | None, list[Diagnostic]]], shape: Callable[[Any], bool]) -> T | None:
+    """What `make` builds from the file's tree (it validates the tree and says what is wrong).
 
-    Clean: valid as `kind` and free of hidden characters, as the cache may know of this exact
-    content (one marker per file, see `cache.known_valid`); then neither check runs again."""
+    Served from the cache when this exact content was built as `kind` before and was clean
+    (valid, and free of hidden characters): then it is neither parsed, nor validated, nor
+    searched for hidden characters again (`cache.Content`). `shape` tells a served value of the
+    right kind (anything else is a miss)."""
     if _loops(path):
         diags.append(error(name, 0, 0, "unreadable", "cannot read file: it is a symbolic link loop"))
-        return None, None, False
+        return None
     if not _inside(root, path):
         diags.append(error(name, 0, 0, "outside-plan", f"links to a file outside {display_path(root)}"))
-        return None, None, False
-    source, problems, key = cache.read(path, name)
+        return None
+    content = cache.Content(path, name)
+    built = content.built(kind)
+    if built is not None and shape(built):
+        return cast(T, built)
+    source, problems = content.read()
     diags.extend(problems)
     if source is None:
-        return None, None, False
-    known = cache.known_valid(key, kind)
-    if not known:
-        hidden = hidden_characters(source.text, name)
-        diags.extend(hidden)
-        if hidden:
-            key = None  # warned about: checked again next time
+        return None
+    hidden = hidden_characters(source.text, name)
+    diags.extend(hidden)
     if source.data is None:
         diags.append(error(name, 1, 1, "empty-file", "file is empty"))
-        return None, None, False
-    return source.data, key, known
+        return None
+    value, problems = make(source.data)
+    diags.extend(problems)
+    content.remember(kind, value if not (hidden or problems) else None)
+    return value
 
 
-def _checked(kind: str, data: YMap, name: str, key: str | None, known: bool) -> list[Diagnostic]:
-    """`_valid`, unless the file is known clean (then pydantic is not even imported); a clean
-    file is remembered as such."""
-    if known:
-        return []
-    problems = _valid(kind, data, name)
-    if not problems:
-        cache.mark_valid(key, kind)
-    return problems
-
-
-def _read_list(path: Path, name: str, kind: str, diags: list[Diagnostic], root: Path) -> list[tuple[YMap, Pos]]:
-    """A file holding a list of entries of `kind` → [(the valid entry's tree, its position)]."""
-    data, key, known = _read(path, name, diags, root, f"{kind} list")
-    if data is None:
-        return []
-    if not isinstance(data, YList):
-        line, col = getattr(data, "start", (1, 1))
-        diags.append(error(name, line, col, "wrong-type", "expected a list of entries"))
-        return []
-    if known:
-        return list(zip(data, data.pos, strict=True))
-    out = []
-    for i, item in enumerate(data):
-        if not isinstance(item, YMap):
-            line, col = data.pos[i]
-            diags.append(error(name, line, col, "wrong-type", f"[{i}]: expected a mapping, got {_type_name(item)}"))
-            continue
-        problems = _valid(kind, item, name, (i,))
-        if problems:
-            diags.extend(problems)
-        else:
-            out.append((item, data.pos[i]))
-    if len(out) == len(data):
-        cache.mark_valid(key, f"{kind} list")
-    return out
+def _entries(kind: str, name: str,
+             make: Callable[[YMap, Pos], T]) -> Callable[[Any], tuple[tuple[T, ...], list[Diagnostic]]]:
+    """A `make` for a file holding a list of entries of `kind`: each valid entry, made by `make`
+    from its tree and position; the problems of the others."""
+    def entries(data: Any) -> tuple[tuple[T, ...], list[Diagnostic]]:
+        if not isinstance(data, YList):
+            line, col = getattr(data, "start", (1, 1))
+            return (), [error(name, line, col, "wrong-type", "expected a list of entries")]
+        out: list[T] = []
+        problems: list[Diagnostic] = []
+        for i, item in enumerate(data):
+            if not isinstance(item, YMap):
+                line, col = data.pos[i]
+                problems.append(error(name, line, col, "wrong-type",
+                                      f"[{i}]: expected a mapping, got {_type_name(item)}"))
+                continue
+            found = _valid(kind, item, name, (i,))
+            if found:
+                problems.extend(found)
+            else:
+                out.append(make(item, data.pos[i]))
+        return tuple(out), problems
+    return entries
 
 
 # ----------------------------------------------------------------------------- the plan
@@ -289,46 +283,30 @@ def _load_plan(root: Path, progress_dir: str | os.PathLike[str] | None) -> tuple
     if not _is_file(root / PLAN_FILE):
         return None, [error(plan_name, 0, 0, "no-plan", f"no {PLAN_FILE} in {display_path(root)}")]
     files = [plan_name]
-    meta_raw, key, known = _read(root / PLAN_FILE, plan_name, diags, root, "plan")
-    meta = None
-    if meta_raw is not None:
-        problems = _checked("plan", meta_raw, plan_name, key, known)
-        diags.extend(problems)
-        meta = None if problems else domain.build_plan_meta(meta_raw)
-
+    meta = _load(root / PLAN_FILE, plan_name, diags, root, "plan",
+                 partial(_built, "plan", plan_name, domain.build_plan_meta), _is(domain.PlanMeta))
     inst_name = display_path(root / INSTITUTIONS_FILE)
     files.append(inst_name)
-    institutions = _read_list(root / INSTITUTIONS_FILE, inst_name, "institution", diags, root)
-    registry = Registry([domain.build_institution(tree) for tree, _ in institutions], inst_name)
+    institutions = _load(root / INSTITUTIONS_FILE, inst_name, diags, root, "institutions",
+                         _entries("institution", inst_name, lambda tree, _pos: domain.build_institution(tree)),
+                         _all(domain.Institution))
+    registry = Registry(list(institutions or ()), inst_name)
 
     pillars: list[PillarRecord] = []
     activities: list[ActivityRecord] = []
     for n, file in enumerate(meta.pillars if meta else ()):
         name = display_path(root / file)
         files.append(name)
-        where = meta.where.at("pillars", n) if meta else (1, 1)
-        if _loops(root / file):
-            diags.append(error(plan_name, *where, "unreadable", f"pillar file {file!r} is a symbolic link loop"))
+        problem = _pillar_file_problem(root, file, plan_name, meta.where.at("pillars", n) if meta else (1, 1))
+        if problem or meta is None:
+            diags.extend(problem)
             continue
-        if not _inside(root, root / file):
-            how = "links to a file outside" if _quietly(Path.is_symlink, root / file) else "is not inside"
-            diags.append(error(plan_name, *where, "outside-plan",
-                               f"pillar file {excerpt(file)} {how} the plan directory"))
-            continue
-        if not _is_file(root / file):
-            found = "is not a regular file" if os.path.lexists(root / file) else "not found"
-            diags.append(error(plan_name, *where, "missing-file", f"pillar file {excerpt(file)} {found}"))
-            continue
-        raw, key, known = _read(root / file, name, diags, root, "pillar")
-        if raw is None:
-            continue
-        problems = _checked("pillar", raw, name, key, known)
-        diags.extend(problems)
-        if problems or meta is None:
-            continue
-        pillar = domain.build_pillar(raw)
-        pillars.append(PillarRecord(pillar.pillar, pillar.title, pillar.title_en, name, pillar.goals, pillar.where))
-        activities.extend(_activities(pillar, name, meta))
+        kind = f"pillar\0{name}\0{meta.period.start}\0{meta.period.end}"  # what its records hold besides it
+        make = partial(_built, "pillar", name, partial(_pillar, name, meta))
+        pillar = _load(root / file, name, diags, root, kind, make, _is_pillar)
+        if pillar is not None:
+            pillars.append(pillar[0])
+            activities.extend(pillar[1])
 
     if progress_dir:  # the user's choice, wherever it leads
         progress = _load_progress(Path(progress_dir), diags, files, explicit=True)
@@ -343,6 +321,20 @@ def _load_plan(root: Path, progress_dir: str | os.PathLike[str] | None) -> tuple
         return None, sorted(diags)
     plan = Plan(str(root), meta, registry, tuple(pillars), tuple(activities), tuple(progress), tuple(files))
     return plan, sorted(diags)
+
+
+def _pillar_file_problem(root: Path, file: str, plan_name: str, where: Pos) -> list[Diagnostic]:
+    """Why the pillar file plan.yaml names (at `where`) cannot be read, if it cannot."""
+    path = root / file
+    if _loops(path):
+        return [error(plan_name, *where, "unreadable", f"pillar file {file!r} is a symbolic link loop")]
+    if not _inside(root, path):
+        how = "links to a file outside" if _quietly(Path.is_symlink, path) else "is not inside"
+        return [error(plan_name, *where, "outside-plan", f"pillar file {excerpt(file)} {how} the plan directory")]
+    if not _is_file(path):
+        found = "is not a regular file" if os.path.lexists(path) else "not found"
+        return [error(plan_name, *where, "missing-file", f"pillar file {excerpt(file)} {found}")]
+    return []
 
 
 def _quietly(test: Callable[[Path], bool], path: Path) -> bool:
@@ -377,14 +369,40 @@ def _inside(root: Path, path: Path) -> bool:
         return False
 
 
-def _activities(pillar: domain.Pillar, name: str, meta: domain.PlanMeta) -> list[ActivityRecord]:
+def _is(cls: type) -> Callable[[Any], bool]:
+    return lambda value: type(value) is cls
+
+
+def _all(cls: type) -> Callable[[Any], bool]:
+    return lambda value: type(value) is tuple and all(type(item) is cls for item in value)
+
+
+def _is_pillar(value: Any) -> bool:
+    return (type(value) is tuple and len(value) == 2 and type(value[0]) is PillarRecord
+            and _all(ActivityRecord)(value[1]))
+
+
+def _built(kind: str, name: str, build: Callable[[Any], T], tree: Any) -> tuple[T | None, list[Diagnostic]]:
+    """`build`'s record of a tree valid as `kind`, or the tree's problems."""
+    problems = _valid(kind, tree, name)
+    return (None if problems else build(tree)), problems
+
+
+def _pillar(name: str, meta: domain.PlanMeta, tree: Any) -> tuple[PillarRecord, tuple[ActivityRecord, ...]]:
+    """A pillar file's record and its activities' records (deadlines read)."""
+    pillar = domain.build_pillar(tree)
+    return (PillarRecord(pillar.pillar, pillar.title, pillar.title_en, name, pillar.goals, pillar.where),
+            _activities(pillar, name, meta))
+
+
+def _activities(pillar: domain.Pillar, name: str, meta: domain.PlanMeta) -> tuple[ActivityRecord, ...]:
     from .periods import Month
 
     start, end = Month.parse(meta.period.start), Month.parse(meta.period.end)
-    return [ActivityRecord(ref=refs.canonical(pillar.pillar, activity.id), pillar=pillar.pillar, goal=goal,
+    return tuple(ActivityRecord(ref=refs.canonical(pillar.pillar, activity.id), pillar=pillar.pillar, goal=goal,
                            objective=objective, activity=activity, file=name, pos=activity.where.start,
                            deadlines=read_deadlines(activity, start, end))
-            for goal in pillar.goals for objective in goal.objectives for activity in objective.activities]
+                 for goal in pillar.goals for objective in goal.objectives for activity in objective.activities)
 
 
 def _load_progress(directory: Path, diags: list[Diagnostic], files: list[str],
@@ -399,7 +417,7 @@ def _load_progress(directory: Path, diags: list[Diagnostic], files: list[str],
                 "is not a directory" if os.path.lexists(directory) else "does not exist")
             diags.append(error(name, 0, 0, "missing-file", f"progress directory {name} {what}"))
         return []
-    out = []
+    out: list[ProgressRecord] = []
     for path, link in _log_files(directory):
         if link:  # named as the link itself, not where it leads
             name = os.path.join(display_path(path.parent), path.name)
@@ -408,9 +426,13 @@ def _load_progress(directory: Path, diags: list[Diagnostic], files: list[str],
             continue
         name = display_path(path)
         files.append(name)
-        for tree, pos in _read_list(path, name, "progress", diags, directory):
-            out.append(ProgressRecord(domain.build_progress_entry(tree), name, pos))
+        out += _load(path, name, diags, directory, f"progress\0{name}",
+                     _entries("progress", name, partial(_progress_record, name)), _all(ProgressRecord)) or ()
     return out
+
+
+def _progress_record(name: str, tree: YMap, pos: Pos) -> ProgressRecord:
+    return ProgressRecord(domain.build_progress_entry(tree), name, pos)
 
 
 def _log_files(directory: Path) -> list[tuple[Path, bool]]:
