@@ -350,7 +350,8 @@ def test_a_warm_query_imports_neither_the_models_nor_the_parser(cache_home: Path
                       "ap_cli.queries", "ap_cli.domain", "ap_cli.institutions", "ap_cli.refs", "ap_cli.periods",
                       "ap_cli.translation", "ap_cli.plan", "ap_cli.checks", "ap_cli.source", "ap_cli.cache",
                       "ap_cli.loader", "ap_cli.progress", "ap_cli.dates", "ap_cli.sensitive",
-                      "ap_cli.app", "ap_cli.errors", "ap_cli.views", "ap_cli.record"}, sorted(loaded)
+                      "ap_cli.app", "ap_cli.errors", "ap_cli.views", "ap_cli.record",
+                      "ap_cli.bilingual"}, sorted(loaded)
 
 
 def test_hidden_characters_are_warned_about_on_every_run(cache_home: Path, mini_plan: Path) -> None:

@@ -316,7 +316,7 @@ def test_plan_and_pillar_headings(pair: tuple[Path, Path]) -> None:
 def translate(pair: tuple[Path, Path], title_en: str = "Deadline in the cut-off month",
               sq_title: str = "Afati në muajin e cut-off") -> str:
     """Give I-1.(a).1 its English, stamped, on both sides."""
-    from ap_cli.translation import fingerprint
+    from ap_cli.bilingual import fingerprint
 
     stamp = fingerprint({"title": sq_title, "indicators": ["Tregues 1"]})
     for side in pair:
@@ -340,7 +340,7 @@ def test_english_edited_is_a_translation_change_not_a_title_edit(pair: tuple[Pat
 
 
 def test_an_albanian_edit_that_leaves_the_english_stale_says_so(pair: tuple[Path, Path]) -> None:
-    from ap_cli.translation import fingerprint
+    from ap_cli.bilingual import fingerprint
 
     stamp = translate(pair)
     edit(pair[1], "1-provat.yaml", 'title: "Afati në muajin e cut-off"', 'title: "Afati në muajin e prerjes"')
@@ -376,7 +376,7 @@ def test_an_albanian_edit_with_its_english_updated_and_stamped(pair: tuple[Path,
 
 
 def test_a_milestone_and_plan_yaml(pair: tuple[Path, Path]) -> None:
-    from ap_cli.translation import fingerprint
+    from ap_cli.bilingual import fingerprint
 
     for side in pair:
         edit(side, "1-provat.yaml", 'indicators: ["Etapa e dytë"]', 'indicators: ["Etapa e dytë"]\n'
@@ -396,7 +396,7 @@ def test_a_milestone_and_plan_yaml(pair: tuple[Path, Path]) -> None:
 
 
 def test_plan_yaml_headings_and_their_english(pair: tuple[Path, Path]) -> None:
-    from ap_cli.translation import fingerprint
+    from ap_cli.bilingual import fingerprint
 
     edit(pair[1], "plan.yaml", "title: Plani i vogël provë", "title: Plani i vogël")
     edit(pair[1], "plan.yaml", "title_en: A small test plan", "title_en: A very small test plan")

@@ -1,4 +1,4 @@
-"""Keeping the English honest: the fingerprint of the Albanian (`translation.fingerprint`), the
+"""Keeping the English honest: the fingerprint of the Albanian (`bilingual.fingerprint`), the
 walk over every translatable node, and `apcli fmt --stamp`, which writes `en_from` as a minimal
 edit (only `en_from` lines added or changed, every other byte kept)."""
 
@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
+from ap_cli.bilingual import fingerprint, has_english
 from ap_cli.loader import load_plan
 from ap_cli.model import Activity, Goal, Milestone, Policy
 from ap_cli.source import parse_text
 from ap_cli.stamp import StampError, stamp_text
-from ap_cli.translation import fingerprint, has_english, walk
+from ap_cli.translation import walk
 from conftest import MINI_PLAN, REAL_PLAN, Run
 
 

@@ -297,7 +297,7 @@ def translations_complete(plan: Plan, today: date) -> Iterator[Diagnostic]:
     """Each Albanian text has its English when plan.yaml's `languages` holds `en` (the default).
     An English text without its Albanian, or an indicator list of another length, is wrong
     whatever `languages` says: it would show English that translates nothing, or the wrong item."""
-    from .translation import pairs
+    from .bilingual import pairs
 
     wanted = "en" in plan.meta.languages
     for node in plan.nodes:
@@ -323,12 +323,13 @@ def translations_current(plan: Plan, today: date) -> Iterator[Diagnostic]:
     """English carries `en_from`, the fingerprint of the Albanian it was made from; an edit to the
     Albanian since then leaves it stale. Only a warning: the Albanian is the official text, and a
     fix to it may go first, its English following (then `apcli fmt --stamp`)."""
-    from .translation import english_fields, fingerprint, has_english
+    from .bilingual import english_fields, fingerprint, has_english
 
     for node in plan.nodes:
         if not has_english(node.model):
             continue
-        now, made_from = fingerprint(node.model), getattr(node.model, "en_from", None)
+        now = getattr(node.model, "sq_fingerprint", None) or fingerprint(node.model)
+        made_from = getattr(node.model, "en_from", None)
         if made_from is None:
             yield warning(node.file, *node.start, "stale-translation",
                           f"{node.label}: English without en_from, the fingerprint of the Albanian it was made "

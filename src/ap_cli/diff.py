@@ -454,7 +454,7 @@ def _translations(base: Plan, head: Plan) -> list[Change]:
     """The English of goals, objectives, activities and milestones edited (plan.yaml's is in
     `_headings`); and any node whose Albanian was edited while its English still carries the
     fingerprint of the old Albanian, or none (what `check` warns about as stale-translation)."""
-    from .translation import fingerprint, has_english, pairs
+    from .bilingual import fingerprint, has_english, pairs
 
     old = {node.key: node for node in base.nodes}
     out = []

@@ -39,7 +39,7 @@ ActivityId = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.\([a-z]\)(\.[0
 PillarNumeral = Annotated[str, StringConstraints(pattern=r"^[IVXLCDM]+$")]
 Notes = list[Text]
 # First 8 hex digits of the SHA-256 of the Albanian texts an English rendering was made from
-# (translation.fingerprint); `check` compares it with the Albanian as it is now.
+# (bilingual.fingerprint); `check` compares it with the Albanian as it is now.
 Fingerprint = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}$")]
 
 EN_FROM = ("Fingerprint of the Albanian this node's English was made from: the first 8 hex digits of the "

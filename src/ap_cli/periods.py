@@ -177,16 +177,19 @@ ACCEPTED_FORMS = (
 # ----------------------------------------------------------------------------- normalising
 
 
-_MARKS = re.compile(r"[\u0300-\u036f]")  # the combining diacritics of Latin letters (ë = e + U+0308)
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# The grammar's regular expressions are kept as text and compiled on first use (`re` keeps them
+# compiled): a warm query reads no deadline, its plan's deadlines come from the cache, so it
+# does not pay ~3 ms to compile them.
+_MARKS = r"[\u0300-\u036f]"  # the combining diacritics of Latin letters (ë = e + U+0308)
+_NON_ASCII = r"[^\x00-\x7f]"
 
 
 def normalise(text: str) -> str:
     """Fold spelling variants: case, diacritics, dashes, `-ës` suffixes, doubled letters."""
     s = unicodedata.normalize("NFKD", text.lower())
     if not s.isascii():
-        s = _MARKS.sub("", s)
-        if any(unicodedata.combining(c) for c in _NON_ASCII.findall(s)):  # marks of other scripts
+        s = re.sub(_MARKS, "", s)
+        if any(unicodedata.combining(c) for c in re.findall(_NON_ASCII, s)):  # marks of other scripts
             s = "".join(c for c in s if not unicodedata.combining(c))
     s = re.sub(r"[\u2010-\u2015\u2212]", "-", s)
     s = re.sub(r"([0-9]{4})\s*-\s*(?:es|s)\b", r"\1", s)  # 2009-ës, 2009 -ës, 2009-s
@@ -241,12 +244,12 @@ def _span(kind: str, year: int, first: int, last: int, approx: bool) -> _Point:
 
 
 _PointRule = Callable[[re.Match[str]], "_Point | None"]
-_POINT_RULES: list[tuple[re.Pattern[str], _PointRule]] = []
+_POINT_RULES: list[tuple[str, _PointRule]] = []
 
 
 def _rule(pattern: str) -> Callable[[_PointRule], _PointRule]:
     def register(fn: _PointRule) -> _PointRule:
-        _POINT_RULES.append((re.compile(pattern), fn))
+        _POINT_RULES.append((pattern, fn))
         return fn
     return register
 
@@ -312,7 +315,7 @@ def _season(m: re.Match[str]) -> _Point | None:
 
 def _point(text: str) -> _Point | None:
     for pattern, fn in _POINT_RULES:
-        m = pattern.fullmatch(text)
+        m = re.fullmatch(pattern, text)
         if m:
             point = fn(m)
             if point is not None:
@@ -322,26 +325,25 @@ def _point(text: str) -> _Point | None:
 
 # ----------------------------------------------------------------------------- phrases
 
-_ONGOING = re.compile(r"(?:ne )?vazhdim(?:esi|esisht|isht)?|vazhdimisht|ongoing|continuous(?:ly)?")
+_ONGOING = r"(?:ne )?vazhdim(?:esi|esisht|isht)?|vazhdimisht|ongoing|continuous(?:ly)?"
 _ONGOING_FROM = [
-    re.compile(r"(.+?) (?:dhe|e) (?:ne )?(?:vazhdim(?:esi)?|vazhdimisht|ne vazhdimesi)"),
-    re.compile(r"(?:duke filuar|duke u nisur|starting|from) (?:nga |prej |ne |me |from |in )?"
-               r"(.+?)(?: e ne vazhdim(?:esi)?)?"),
-    re.compile(r"(?:nga|prej|since) (.+?) (?:e )?(?:ne vazhdim(?:esi)?|e tutje|ne vijim)"),
-    re.compile(r"(.+?) ?-"),
+    r"(.+?) (?:dhe|e) (?:ne )?(?:vazhdim(?:esi)?|vazhdimisht|ne vazhdimesi)",
+    r"(?:duke filuar|duke u nisur|starting|from) (?:nga |prej |ne |me |from |in )?(.+?)(?: e ne vazhdim(?:esi)?)?",
+    r"(?:nga|prej|since) (.+?) (?:e )?(?:ne vazhdim(?:esi)?|e tutje|ne vijim)",
+    r"(.+?) ?-",
 ]
-_RECURRING = re.compile(r"(?:(.+?) (?:dhe |e )?(?=deri ))?(?:deri )?(?:ne |by |brenda )?"
-                        r"(?:fund(?:in|it)? (?:e |te )?)?" + MONTH_RE
-                        + r" (?:te |e |of )?(?:cdo|each|every) (?:viti|vit|year)( .+)?")
-_BY = re.compile(r"(?:deri|by|jo me von[e]? se|brenda) (?:ne |me |nga |before |the )?(.+)")
-_RANGE_SPLIT = re.compile(r" ?(?:-| deri ne | deri | to | until ) ?")
+_RECURRING = (r"(?:(.+?) (?:dhe |e )?(?=deri ))?(?:deri )?(?:ne |by |brenda )?"
+              r"(?:fund(?:in|it)? (?:e |te )?)?" + MONTH_RE
+              + r" (?:te |e |of )?(?:cdo|each|every) (?:viti|vit|year)( .+)?")
+_BY = r"(?:deri|by|jo me von[e]? se|brenda) (?:ne |me |nga |before |the )?(.+)"
+_RANGE_SPLIT = r" ?(?:-| deri ne | deri | to | until ) ?"
 # "pasardhës" (following; also misprinted "pasarshës"), "për vitin paraardhës" (for the previous
 # year): either way the first due day falls in the year after the plan starts.
-_FOLLOWING = re.compile(r"(?:pasar\w*|pasues|folowing"
-                        r"|(?:per|for) (?:vitin|the) (?:parardhes|e kaluar|previous)(?: year)?)")
+_FOLLOWING = (r"(?:pasar\w*|pasues|folowing"
+              r"|(?:per|for) (?:vitin|the) (?:parardhes|e kaluar|previous)(?: year)?)")
 
 
-_NOT_ASCII_DIGIT = re.compile(r"(?![0-9])\d")  # ٢٠٠٩, ２００９, ²: digits, but not the ones we read
+_NOT_ASCII_DIGIT = r"(?![0-9])\d"  # ٢٠٠٩, ２００９, ²: digits, but not the ones we read
 
 
 @functools.lru_cache(maxsize=4096)
@@ -354,7 +356,7 @@ def read_deadline(text: str, plan_start: Month = Month(2008, 1), plan_end: Month
         raise DeadlineError(f"deadline phrase of {len(text):,} characters, {excerpt(text)}; the limit is "
                             f"{MAX_PHRASE}: a deadline is a short phrase (put explanations in notes:)",
                             "deadline-too-long")
-    odd = _NOT_ASCII_DIGIT.search(text)
+    odd = re.search(_NOT_ASCII_DIGIT, text)
     if odd:
         raise DeadlineError(f"{excerpt(text)}: write numbers with the digits 0-9 (not {odd.group()!r})")
     s = normalise(text)
@@ -382,10 +384,10 @@ def _read_point(text: str, s: str) -> Reading | None:
 
 
 def _read_ongoing(text: str, s: str, plan_start: Month, plan_end: Month) -> Reading | None:
-    if _ONGOING.fullmatch(s):
+    if re.fullmatch(_ONGOING, s):
         return Reading(text, "ongoing", plan_start, plan_end, False)
     for pattern in _ONGOING_FROM:
-        m = pattern.fullmatch(s)
+        m = re.fullmatch(pattern, s)
         if m:
             p = _point(m.group(1)) or _point_of_by(m.group(1))
             if p:
@@ -395,16 +397,16 @@ def _read_ongoing(text: str, s: str, plan_start: Month, plan_end: Month) -> Read
 
 
 def _point_of_by(s: str) -> _Point | None:
-    m = _BY.fullmatch(s)
+    m = re.fullmatch(_BY, s)
     return _point(m.group(1)) if m else None
 
 
 def _read_recurring(text: str, s: str, plan_start: Month, plan_end: Month) -> Reading | None:
-    m = _RECURRING.fullmatch(s)
+    m = re.fullmatch(_RECURRING, s)
     if not m:
         return None
     tail = (m.group(3) or "").strip()
-    if tail and not _FOLLOWING.fullmatch(tail):
+    if tail and not re.fullmatch(_FOLLOWING, tail):
         return None
     first = _point(m.group(1)) if m.group(1) else None
     if m.group(1) and first is None:
@@ -423,7 +425,7 @@ def _read_recurring(text: str, s: str, plan_start: Month, plan_end: Month) -> Re
 
 
 def _read_by(text: str, s: str) -> Reading | None:
-    m = _BY.fullmatch(s)
+    m = re.fullmatch(_BY, s)
     if not m:
         return None
     p = _point(m.group(1))
@@ -445,7 +447,7 @@ def _read_range(text: str, s: str) -> Reading | None:
     s = re.sub(r"^(?:nga|prej|from|gjate) ", "", s)
     if len(s) > 2 * _MAX_SIDE + 16:  # two sides and the longest separator
         return None
-    for m in _RANGE_SPLIT.finditer(s):
+    for m in re.finditer(_RANGE_SPLIT, s):
         left, right = s[: m.start()].strip(), s[m.end():].strip()
         if not left or not right or len(left) > _MAX_SIDE or len(right) > _MAX_SIDE:
             continue
@@ -460,12 +462,12 @@ def _read_range(text: str, s: str) -> Reading | None:
 
 # ----------------------------------------------------------------------------- as-of and overrides
 
-_PERIOD_RE = re.compile(r"([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?|[Qq]([1-4])|[Hh]([12]))?")
+_PERIOD_RE = r"([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?|[Qq]([1-4])|[Hh]([12]))?"
 
 
 def parse_period(text: str) -> tuple[Month, Month]:
     """`2009`, `2009-06`, `2009Q2`, `2009H1` → (first month, last month)."""
-    m = _PERIOD_RE.fullmatch(text.strip())
+    m = re.fullmatch(_PERIOD_RE, text.strip())
     if not m or m.group(3):
         raise ValueError(f"not a period: {excerpt(text)} (use 2009, 2009-06, 2009Q2 or 2009H1)")
     year = check_year(int(m.group(1)))
@@ -483,7 +485,7 @@ def parse_period(text: str) -> tuple[Month, Month]:
 
 def parse_as_of(text: str) -> date:
     """The cut-off day C: the last day of the named period, or the day itself."""
-    m = _PERIOD_RE.fullmatch(text.strip())
+    m = re.fullmatch(_PERIOD_RE, text.strip())
     if m:
         check_year(int(m.group(1)))
     if m and m.group(3):

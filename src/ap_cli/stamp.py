@@ -126,7 +126,7 @@ def stamp_text(text: str, name: str = "<text>") -> tuple[str, int, list[Diagnost
     """(the text with every fingerprint written, how many were written or updated, problems).
     Raises YamlProblem for a file that is not valid YAML, StampError when the edit would not
     read back as the same data plus the fingerprints."""
-    from .translation import english_fields, fingerprint, has_english
+    from .bilingual import english_fields, fingerprint, has_english
 
     data = parse_text(text)
     nodes, problems = _nodes(data, name)

@@ -1,5 +1,5 @@
-"""The unofficial English beside the Albanian: which texts a node holds in each language, the
-fingerprint of its Albanian, and a walk over every node of a plan that can carry English.
+"""A walk over every node of a plan that can carry the unofficial English (which texts a node
+holds in each language, and the fingerprint of its Albanian, are `bilingual.py`'s).
 
 A *node* is one mapping that holds Albanian texts and may hold their English and an `en_from`
 fingerprint: plan.yaml itself, each principle and policy, and in each pillar file every goal,
@@ -9,83 +9,15 @@ model, and carries no fingerprint.) Pure functions; no I/O.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .bilingual import field_value
 from .record import Record
 
 if TYPE_CHECKING:
     from . import domain, model
     from .plan import Plan
-
-# The Albanian fields a node can have, in the order they enter the fingerprint; each one's
-# English is the same name with `_en`.
-ALBANIAN = ("title", "target", "text", "vision", "indicators")
-ENGLISH = tuple(f"{name}_en" for name in ALBANIAN)
-
-
-def _get(node: object, name: str) -> Any:
-    """A field of a model, or a key of a mapping (synthetic plans fingerprint raw data)."""
-    return node.get(name) if isinstance(node, dict) else getattr(node, name, None)
-
-
-_MODEL_PAIRS: dict[type, tuple[tuple[str, str], ...]] = {}  # by model class (functools.cache: mypy won't hash a type)
-
-
-def _model_pairs(model: type) -> tuple[tuple[str, str], ...]:
-    if model in _MODEL_PAIRS:
-        return _MODEL_PAIRS[model]
-    fields = getattr(model, "model_fields", {})
-    found = tuple((sq, en) for sq, en in zip(ALBANIAN, ENGLISH, strict=True) if sq in fields and en in fields)
-    _MODEL_PAIRS[model] = found
-    return found
-
-
-def pairs(node: object) -> tuple[tuple[str, str], ...]:
-    """`(Albanian field, English field)` pairs that the node's kind has (a model's fields, or a
-    mapping's keys)."""
-    if isinstance(node, dict):
-        return tuple((sq, en) for sq, en in zip(ALBANIAN, ENGLISH, strict=True) if sq in node or en in node)
-    return _model_pairs(type(node))
-
-
-def albanian(node: object) -> list[tuple[str, object]]:
-    """The node's Albanian texts as `[(field, value)]`, in `ALBANIAN` order; absent, null and
-    empty fields are left out, so a field the node's kind does not have changes nothing."""
-    out: list[tuple[str, object]] = []
-    for name, _ in pairs(node):
-        value = _get(node, name)
-        if value is None or value == [] or value == ():
-            continue
-        out.append((name, value if isinstance(value, str) else list(value)))
-    return out
-
-
-def fingerprint(node: object) -> str:
-    """First 8 hex digits of the SHA-256 of the node's Albanian texts.
-
-    The texts are joined unambiguously as compact JSON of `[[field, value], …]` (UTF-8, no
-    ASCII escapes), e.g. `[["title","Krijimi i …"],["indicators",["a","b"]]]`: any edit to a
-    title, target, text, vision or indicator, adding or removing one, or moving text from one
-    field to another gives another fingerprint. Values are taken exactly as they load (no
-    whitespace folding), so reformatting the file changes nothing but retyping a space does.
-    """
-    payload = _JSON.encode(albanian(node))
-    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one, not one per call as json.dumps
-
-
-def has_english(node: object) -> bool:
-    return any(_get(node, en) is not None for _, en in pairs(node))
-
-
-def english_fields(node: object) -> list[str]:
-    return [en for _, en in pairs(node) if _get(node, en) is not None]
-
 
 # ----------------------------------------------------------------------------- the walk
 
@@ -123,7 +55,7 @@ class Node(Record, frozen=False):
         if self.kind == "plan":
             return "plan.yaml"
         if self.kind == "policy":
-            return f"policy {_get(self.model, 'id')}"
+            return f"policy {field_value(self.model, 'id')}"
         if self.kind == "principle":
             return f"principle {(self.index or 0) + 1}"
         return f"{self.kind} {self.ref}"
