@@ -189,11 +189,12 @@ def test_a_built_entry_of_the_wrong_kind_is_a_miss(cache_home: Path, mini_plan: 
     import pickle
 
     expected = warm(run, mini_plan)
-    for entry, value in zip(built(cache_home), ["a text", (1, 2), None, {"a": 1}, ()], strict=True):
+    # none of these can be what a file makes (an empty tuple could: a file with no entries)
+    for value in ["a text", (1, 2), None, {"a": 1}, ("not", "records"), (("a", "b"), ())]:
         payload = pickle.dumps(value)
-        entry.write_bytes(cache.BUILT_HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
-    for _ in range(3):
-        assert answers(run, mini_plan) == expected
+        for entry in built(cache_home):
+            entry.write_bytes(cache.BUILT_HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        assert answers(run, mini_plan) == expected, value
 
 
 class Trap:
