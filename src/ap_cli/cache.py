@@ -38,8 +38,8 @@ from .source import MAX_FILE_BYTES, SourceFile, YList, YMap, read_capped
 
 HEADER = b"apcli-parse-cache 2 "  # then the payload's SHA-256, a newline, the payload
 BUILT_HEADER = b"apcli-built 1 "  # the same, for a built entry
-# Files (entries and markers; a plan file has at most an entry and a validity marker, which is
-# empty): the oldest go beyond this. An entry is ~1.4× its file.
+# Files (entries and the empty markers of content read once): the oldest go beyond this. A tree
+# entry is ~1.4× its file.
 MAX_ENTRIES = 16384
 
 
@@ -113,11 +113,6 @@ class Content:
             seen.unlink()
         except Exception:  # an unwritable cache only costs the next run a parse
             pass
-
-
-def read_file(path: Path | str, display: str | None = None) -> tuple[SourceFile | None, list[Diagnostic]]:
-    """`source.read_file`, served from the cache when this exact content was parsed before."""
-    return Content(path, display).read()
 
 
 # ----------------------------------------------------------------------------- built entries

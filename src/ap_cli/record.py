@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import repeat
+from operator import attrgetter
 from typing import Any, ClassVar, NoReturn, TypeVar, dataclass_transform
 
 __all__ = ["Field", "Record", "as_dict", "field", "fields", "replace", "restore"]
@@ -121,7 +122,8 @@ class Record(metaclass=RecordMeta):
         return hash(_compared(self))
 
     def __reduce__(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-        return restore, (type(self), tuple(getattr(self, f.name) for f in self.__record_fields__))
+        cls = type(self)
+        return restore, (cls, (_GETTERS.get(cls) or _getter(cls))(self))
 
 
 def _frozen(message: str) -> NoReturn:
@@ -163,6 +165,19 @@ def restore(cls: type[R], values: tuple[Any, ...]) -> R:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _getter(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of a record's fields as a tuple, read in C (`attrgetter`): what pickling takes."""
+    names = _field_names(cls)
+    if len(names) > 1:
+        get: Callable[[Any], tuple[Any, ...]] = attrgetter(*names)
+    else:
+        def get(record: Any) -> tuple[Any, ...]:
+            return tuple(getattr(record, name) for name in names)
+    _GETTERS[cls] = get
+    return get
 _new = object.__new__
 
 
