@@ -112,3 +112,24 @@ def test_each_node_knows_the_fingerprint_of_its_albanian() -> None:
         assert isinstance(node.model, domain.Translatable)
         assert node.model.sq_fingerprint == fingerprint(node.model)
         assert "sq_fingerprint" not in node.model.model_dump() and "sq_fingerprint" not in node.model.model_fields
+
+
+def test_the_dataclasses_functions_work_on_records() -> None:
+    """What a notebook does with dataclasses works on apcli's answers too."""
+    from datetime import date as day
+
+    from ap_cli import queries
+
+    plan, _ = load_plan(REAL_PLAN)
+    assert plan is not None
+    declared = [f.name for f in record.fields(domain.Activity)]
+    assert dataclasses.is_dataclass(plan) and dataclasses.is_dataclass(domain.Activity)
+    assert [f.name for f in dataclasses.fields(plan.activities[0].activity)] == declared
+    bare = dataclasses.replace(plan, progress=())
+    assert type(bare) is type(plan) and bare.progress == () and bare.activities == plan.activities
+    late = queries.overdue(plan, day(2009, 6, 30))
+    row = dataclasses.asdict(late[0])
+    assert row["rec"]["ref"] == late[0].rec.ref and row["due"] == late[0].due
+    assert dataclasses.asdict(Labelled(1, label="ab")) == {"x": 1, "y": 0, "tags": (), "label": "ab", "size": 2}
+    with pytest.raises(ValueError):
+        dataclasses.replace(Labelled(1, label="ab"), size=3)  # derived: not set by hand

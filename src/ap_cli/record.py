@@ -9,8 +9,9 @@ written once, here, and its `__init__` is compiled the first time the class is i
 warm query builds none: its plan comes from the cache, `cache.py`, unpickled).
 
 Records are slotted, frozen unless declared `frozen=False`, compare and hash by their fields (the
-ones not declared `compare=False`), and pickle by value. `replace` and `fields` are what
-`dataclasses.replace`/`fields` are for dataclasses.
+ones not declared `compare=False`), and pickle by value. `dataclasses.fields`, `replace`,
+`asdict` and `is_dataclass` work on them as on dataclasses; `replace` and `fields` here are the
+same without importing `dataclasses`.
 """
 
 from __future__ import annotations
@@ -92,10 +93,33 @@ class RecordMeta(type):
         return cls
 
 
+class _DataclassFields:
+    """`__dataclass_fields__`, made on first use from a dataclass twin of the record's class, so
+    that `dataclasses.fields`, `replace`, `asdict` and `is_dataclass` work on records as on
+    dataclasses (a notebook's `pd.DataFrame(map(asdict, rows))`)."""
+
+    def __get__(self, record: object, cls: type) -> dict[str, Any]:
+        found: dict[str, Any] | None = _TWINS.get(cls)
+        if found is None:
+            import dataclasses
+
+            specs = [(f.name, Any, dataclasses.field(
+                init=f.init, repr=f.repr, compare=f.compare, kw_only=f.kw_only,
+                **({"default": f.default} if f.default is not MISSING else {}),
+                **({"default_factory": f.default_factory} if f.default_factory is not MISSING else {})))
+                for f in cls.__record_fields__]  # type: ignore[attr-defined]
+            found = _TWINS[cls] = vars(dataclasses.make_dataclass(cls.__name__, specs))["__dataclass_fields__"]
+        return found
+
+
+_TWINS: dict[type, dict[str, Any]] = {}
+
+
 class Record(metaclass=RecordMeta):
     """The base of every record class (see the module's docstring)."""
 
     __slots__ = ()
+    __dataclass_fields__: ClassVar[Any] = _DataclassFields()
     __record_fields__: ClassVar[tuple[Field, ...]] = ()
     __record_frozen__: ClassVar[bool] = True
 
