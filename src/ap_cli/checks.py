@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from typing import cast
 
 from . import refs
 from .diagnostics import Diagnostic, error, excerpt, warning
-from .domain import Pos, Where
+from .domain import Pos, Translatable, Where
 from .institutions import Registry, split_unit
 from .plan import ActivityRecord, Plan
 
@@ -323,13 +324,13 @@ def translations_current(plan: Plan, today: date) -> Iterator[Diagnostic]:
     """English carries `en_from`, the fingerprint of the Albanian it was made from; an edit to the
     Albanian since then leaves it stale. Only a warning: the Albanian is the official text, and a
     fix to it may go first, its English following (then `apcli fmt --stamp`)."""
-    from .bilingual import english_fields, fingerprint, has_english
+    from .bilingual import english_fields, has_english
 
     for node in plan.nodes:
         if not has_english(node.model):
             continue
-        now = getattr(node.model, "sq_fingerprint", None) or fingerprint(node.model)
-        made_from = getattr(node.model, "en_from", None)
+        model = cast(Translatable, node.model)  # the plan's nodes are the domain's
+        now, made_from = model.sq_fingerprint, getattr(model, "en_from", None)
         if made_from is None:
             yield warning(node.file, *node.start, "stale-translation",
                           f"{node.label}: English without en_from, the fingerprint of the Albanian it was made "

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal, TypeVar, get_args
 
+from .bilingual import fingerprint
 from .record import MISSING, Field, Record, field, fields
 
 Pos = tuple[int, int]
@@ -55,14 +56,14 @@ class Where(Record):
 NOWHERE = Where()
 
 
-class Plain(Record):
+class Plain(Record, kw_only=True):
     """What the plan's classes share with the pydantic models they mirror: `model_fields` (the
     field names, in the models' order) and `model_dump`, so code written against the models,
-    and JSON made from them, stay as they were."""
+    and JSON made from them, stay as they were; and `where`, where the node was written (left
+    out of both, and of comparisons)."""
 
-    __slots__ = ()
     model_fields: ClassVar[dict[str, None]] = {}
-    positioned: ClassVar[bool] = False  # has a `where`
+    where: Where = field(default=NOWHERE, compare=False, repr=False)
 
     def model_dump(self, *, exclude_defaults: bool = False, exclude_none: bool = False) -> dict[str, Any]:
         """The node as plain data (tuples as lists, nested nodes as dicts), as pydantic dumps it."""
@@ -100,7 +101,6 @@ N = TypeVar("N", bound=type[Plain])
 
 def _named(cls: N) -> N:
     cls.model_fields = {f.name: None for f in fields(cls) if f.name != "where" and f.init}
-    cls.positioned = any(f.name == "where" for f in fields(cls))
     return cls
 
 
@@ -112,8 +112,6 @@ class Translatable(Plain):
     sq_fingerprint: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        from .bilingual import fingerprint
-
         object.__setattr__(self, "sq_fingerprint", fingerprint(self))
 
 
@@ -139,7 +137,6 @@ class Principle(Translatable, kw_only=True):
     text: str
     text_en: str | None = None
     en_from: str | None = None
-    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 @_named
@@ -150,7 +147,6 @@ class Policy(Translatable, kw_only=True):
     text: str
     text_en: str | None = None
     en_from: str | None = None
-    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 @_named
@@ -169,7 +165,6 @@ class PlanMeta(Translatable, kw_only=True):
     policies: tuple[Policy, ...] = ()
     pillars: tuple[str, ...]
     notes: tuple[str, ...] = ()
-    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 # ----------------------------------------------------------------------------- institutions.yaml
@@ -185,7 +180,6 @@ class Institution(Plain, kw_only=True):
     members: tuple[str, ...] | None = None
     open: str | None = None
     notes: tuple[str, ...] = ()
-    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 # ----------------------------------------------------------------------------- pillar files
@@ -204,7 +198,6 @@ class Milestone(Translatable, kw_only=True):
     support: tuple[str, ...] | None = None
     resources: tuple[str, ...] | None = None
     notes: tuple[str, ...] = ()
-    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 @_named
@@ -224,7 +217,6 @@ class Activity(Translatable, kw_only=True):
     milestones: tuple[Milestone, ...] | None = None
     resources: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 class Heading(Translatable, kw_only=True):
@@ -245,13 +237,11 @@ class Heading(Translatable, kw_only=True):
 @_named
 class Objective(Heading, kw_only=True):
     activities: tuple[Activity, ...] = ()
-    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 @_named
 class Goal(Heading, kw_only=True):
     objectives: tuple[Objective, ...] = ()
-    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 @_named
@@ -261,7 +251,6 @@ class Pillar(Plain, kw_only=True):
     title_en: str
     notes: tuple[str, ...] = ()
     goals: tuple[Goal, ...] = ()
-    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 # ----------------------------------------------------------------------------- progress log
@@ -277,7 +266,6 @@ class ProgressEntry(Plain, kw_only=True):
     by: str | None = None
     note: str | None = None
     internal: bool = False  # a note for the bodies only: public outputs leave it out
-    where: Where = field(default=NOWHERE, compare=False, repr=False)  # left out of ==
 
 
 # ----------------------------------------------------------------------------- building
@@ -320,9 +308,7 @@ def build(cls: type[P], tree: Tree) -> P:
         elif child is not None and value is not None:
             value = build(child, value)
         values[key] = value
-    if cls.positioned:
-        values["where"] = where_of(tree)
-    return cls(**values)
+    return cls(**values, where=where_of(tree))
 
 
 def build_plan_meta(tree: Tree) -> PlanMeta:
