@@ -13,7 +13,6 @@ and key order) with the same comments; otherwise it is left alone and the reason
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from typing import Any
 
@@ -156,9 +155,6 @@ def _comments(text: str) -> list[str]:
 def format_file(path: Path, name: str | None = None) -> tuple[bytes | None, list[Diagnostic]]:
     """(new bytes, or None when already formatted; problems)."""
     name = name or str(path)
-    if os.path.islink(path):
-        return None, [error(name, 0, 0, "symlink", "a symbolic link; fmt never replaces a link "
-                            "(format the file it points to)")]
     try:
         raw = read_capped(path)  # regular files only, at most the size cap
     except (OSError, ValueError) as exc:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, error
 from .errors import ApcliError
 
 if TYPE_CHECKING:
@@ -110,37 +110,12 @@ class Formatted:
 
 def format_files(files: list[Path], check_only: bool, done: Callable[[str], None]) -> Formatted:
     """Put each file in the house style (`check_only`: change nothing); `done(name)` is called
-    for each file changed, as it is. Hold the plan's lock: temporary files of an interrupted run
-    are swept first. A file that cannot be written stops the run (an `ApcliError` carrying the
-    problems found so far); one that cannot be formatted is left as it is and reported."""
-    import os
-
-    from .edit import WriteError, sweep_temp_files, write_file
+    for each file changed, as it is. A file that cannot be formatted is left as it is and
+    reported; see `_rewrite` for the rest."""
     from .formatting import format_file
-    from .loader import display_path
 
-    if not check_only:
-        for directory in {f.parent for f in files}:
-            sweep_temp_files(directory)
-    changed: list[Path] = []
-    problems: list[Diagnostic] = []
-    refused = 0
-    for path in dict.fromkeys(files):
-        name = os.path.join(display_path(path.parent), path.name)  # a link by its own name
-        new, diags = format_file(path, name)
-        problems += diags
-        refused += bool(diags)
-        if new is None:
-            continue
-        if not check_only:
-            try:
-                write_file(path, new)
-            except WriteError as exc:
-                raise ApcliError(f"{exc}; {len(changed)} file(s) reformatted before it, the rest left as "
-                                 "they are", sorted(problems)) from None
-        changed.append(path)
-        done(name)
-    return Formatted(changed, sorted(problems), refused, len(set(files)))
+    changed, problems, refused = _rewrite(files, check_only, format_file, done, "reformatted")
+    return Formatted(changed, problems, refused, len(set(files)))
 
 
 @dataclass(frozen=True)
@@ -154,28 +129,58 @@ class Stamped:
 
 def stamp_files(files: list[Path], check_only: bool, done: Callable[[str, int], None]) -> Stamped:
     """Write `en_from` fingerprints into each file (`check_only`: change nothing); `done(name,
-    count)` is called for each file stamped, as it is. Written as `format_files` writes: hold
-    the plan's lock; a file that cannot be written (a link, say) stops the run."""
+    count)` is called for each file stamped, as it is; see `_rewrite` for the rest."""
+    from .stamp import stamp_file
+
+    counts: dict[str, int] = {}
+
+    def stamp(path: Path, name: str) -> tuple[bytes | None, list[Diagnostic]]:
+        new, count, problems = stamp_file(path, name)
+        if new is not None:
+            counts[name] = count
+        return new, problems
+
+    changed, problems, _ = _rewrite(files, check_only, stamp, lambda name: done(name, counts[name]), "stamped")
+    return Stamped(len(changed), sum(counts.values()), problems)
+
+
+def _rewrite(files: list[Path], check_only: bool, rewrite: Callable[[Path, str], tuple[bytes | None, list[Diagnostic]]],
+             done: Callable[[str], None], what: str) -> tuple[list[Path], list[Diagnostic], int]:
+    """Each file (once) through `rewrite(path, name)`: its new bytes, or None to leave it, and its
+    problems; what changed is written unless `check_only`. A link is refused, never followed:
+    writing would replace it, and its target may lie outside the plan. The caller holds the plan's lock;
+    temporary files of an interrupted run are swept first, and a file that cannot be written
+    stops the run (an `ApcliError` carrying the problems found so far). Returns the files
+    changed, the problems, and how many files had any."""
+    import os
+
     from .edit import WriteError, sweep_temp_files, write_file
     from .loader import display_path
-    from .stamp import stamp_file
 
     if not check_only:
         for directory in {f.parent for f in files}:
             sweep_temp_files(directory)
+    changed: list[Path] = []
     problems: list[Diagnostic] = []
-    stamped = total = 0
+    troubled = 0
     for path in dict.fromkeys(files):
-        new, count, diags = stamp_file(path, display_path(path))
-        problems += diags
+        name = os.path.join(display_path(path.parent), path.name)  # a link by its own name
+        if os.path.islink(path):
+            new, found = None, [error(name, 0, 0, "symlink", "a symbolic link; fmt never replaces a link "
+                                      "(format the file it points to)")]
+        else:
+            new, found = rewrite(path, name)
+        problems += found
+        troubled += bool(found)
         if new is None:
             continue
         if not check_only:
             try:
                 write_file(path, new)
             except WriteError as exc:
-                raise ApcliError(f"{exc}; {stamped} file(s) stamped before it, the rest left as they are",
+                raise ApcliError(f"{exc}; {len(changed)} file(s) {what} before it, the rest left as they are",
                                  sorted(problems)) from None
-        stamped, total = stamped + 1, total + count
-        done(display_path(path), count)
-    return Stamped(stamped, total, sorted(problems))
+        changed.append(path)
+        done(name)
+    return changed, sorted(problems), troubled
+
