@@ -97,21 +97,24 @@ def test_init_refuses_an_empty_folder_name_and_writes_nothing(run: Run, tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
-def test_fmt_stamp_never_replaces_a_linked_plan_file(run: Run, tmp_path: Path) -> None:
+def test_fmt_and_fmt_stamp_never_replace_a_linked_plan_file(run: Run, tmp_path: Path) -> None:
+    """Both walk the files with one loop (`writes._rewrite`): a linked file is refused before
+    anything is read or offered, named by the link, and the other files are still done."""
     plan = tmp_path / "plan"
     shutil.copytree(REAL_PLAN, plan)
     real = tmp_path / "pillar-1.yaml"
     real.write_text("".join(line for line in (plan / "1-ndjekja.yaml").read_text("utf-8").splitlines(keepends=True)
-                            if "en_from:" not in line), "utf-8")
+                            if "en_from:" not in line) + "\n\n", "utf-8")  # to stamp and to format
     (plan / "1-ndjekja.yaml").unlink()
     (plan / "1-ndjekja.yaml").symlink_to(real)
     before = real.read_bytes()
-    result = run("fmt", "--stamp", "--plan", plan)
-    assert result.exit_code == 1
-    assert "1-ndjekja.yaml: is a symbolic link; apcli never writes through a link or replaces one; 0 file(s) " \
-        "stamped before it, the rest left as they are" in result.stderr
-    assert (plan / "1-ndjekja.yaml").is_symlink()
-    assert real.read_bytes() == before
+    refusal = (f"{plan / '1-ndjekja.yaml'}:0:0: [error] a symbolic link; fmt never replaces a link "
+               "(format the file it points to) (symlink)")
+    for args in (["--stamp", "--check"], ["--check"], ["--stamp"], []):
+        result = run("fmt", *args, "--plan", plan)
+        assert result.exit_code == 1 and refusal in result.stderr.splitlines(), args
+        assert "1-ndjekja" not in result.stdout and "pillar-1" not in result.stdout + result.stderr, args
+        assert (plan / "1-ndjekja.yaml").is_symlink() and real.read_bytes() == before
 
 
 def test_init_says_how_to_go_on_in_a_line_a_shell_can_run(run: Run, tmp_path: Path,

@@ -441,18 +441,3 @@ def test_the_recipe_in_translating_md_gives_the_fingerprint_in_the_plan() -> Non
     activity = plan.by_ref["II-1.(a).1"].activity
     assert activity.en_from == expected == fingerprint(activity)
 
-
-def test_fmt_and_fmt_stamp_refuse_a_linked_file_alike(run: Run, real_copy: Path, tmp_path: Path) -> None:
-    """Both walk the files with the same loop (`writes._rewrite`): a file reached through a link
-    is refused (writing would replace the link), named by the link, not by where it leads."""
-    elsewhere = tmp_path / "elsewhere.yaml"
-    pillar = real_copy / "2-mbrojtja.yaml"
-    elsewhere.write_text(unstamped(pillar.read_text(encoding="utf-8")) + "\n\n", encoding="utf-8")  # both to do
-    pillar.unlink()
-    pillar.symlink_to(elsewhere)
-    refusal = f"{pillar}:0:0: [error] a symbolic link; fmt never replaces a link (format the file it points to)"
-    for args in (["--stamp", "--check"], ["--check"], ["--stamp"], []):
-        result = run("fmt", *args, "--plan", real_copy)
-        assert result.exit_code == 1 and refusal in result.stderr, args
-        assert "elsewhere" not in result.stdout + result.stderr and str(pillar) not in result.stdout, args
-    assert elsewhere.read_text(encoding="utf-8").endswith("\n\n")  # left as it was
