@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from ap_cli import domain, record
+from ap_cli import domain
 from ap_cli.loader import load_plan
 from ap_cli.model import Institution, Pillar, PlanMeta, ProgressEntry
 from ap_cli.source import read_file
@@ -108,7 +108,7 @@ def test_a_loaded_plan_is_immutable_all_the_way_down() -> None:
 def test_derived_values_follow_a_replaced_field() -> None:
     plan, _ = load_plan(MINI_PLAN)
     assert plan is not None
-    bare = record.replace(plan, progress=())
+    bare = dataclasses.replace(plan, progress=())
     assert bare.progress_by_ref == {} and plan.progress_by_ref
     assert bare.by_ref.keys() == plan.by_ref.keys()
 

@@ -5,13 +5,14 @@ that was overdue is never called on time once completed.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ap_cli import queries, record
+from ap_cli import queries
 from ap_cli.domain import STATUSES, ProgressEntry, Status
 from ap_cli.loader import load_plan
 from ap_cli.periods import months_between
@@ -48,7 +49,7 @@ def entries(draw: st.DrawFn) -> ProgressEntry:
 
 def plan_with(log: list[ProgressEntry]) -> Plan:
     records = [ProgressRecord(e, "progress/x.yaml", (i + 1, 1)) for i, e in enumerate(log)]
-    return record.replace(REAL, progress=tuple(records))
+    return dataclasses.replace(REAL, progress=tuple(records))
 
 
 def state_by_definition(log: list[ProgressEntry], ref: str, cutoff: date) -> ProgressEntry | None:

@@ -69,7 +69,7 @@ def test_keyword_only_post_init_and_fields_left_out_of_comparisons() -> None:
         Labelled(1, 2, (), "abc")  # type: ignore[call-arg]  # label: keyword only, as the class declares it
     one, other = Labelled(1, label="abc"), Labelled(x=1, label="abc")
     assert one.size == 3 and one == other and "size" not in repr(one)
-    assert record.replace(one, label="a").size == 1
+    assert dataclasses.replace(one, label="a").size == 1
 
 
 def test_frozen_unless_declared_mutable() -> None:

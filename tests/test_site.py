@@ -5,6 +5,7 @@ rendering the pages without console errors and passing axe-core's WCAG 2.1 AA ru
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import posixpath
@@ -19,7 +20,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from ap_cli import record
 from ap_cli.domain import ProgressEntry
 from conftest import DATA, REAL_PLAN, ROOT, check_golden
 
@@ -243,8 +243,8 @@ def test_plan_text_is_escaped(tmp_path: Path) -> None:
 
     plan = load(EN_PLAN, None)
     rec = plan.activities[0]
-    rec = record.replace(rec, activity=record.replace(rec.activity, title=PAYLOAD, title_en=PAYLOAD))
-    plan = record.replace(plan, activities=(rec, *plan.activities[1:]))
+    rec = dataclasses.replace(rec, activity=dataclasses.replace(rec.activity, title=PAYLOAD, title_en=PAYLOAD))
+    plan = dataclasses.replace(plan, activities=(rec, *plan.activities[1:]))
     files = build_site(plan, CUTOFF, ("sq", "en"))
     for name, data in files.items():
         text = data.decode("utf-8")

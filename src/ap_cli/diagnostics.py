@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import asdict
 from typing import Literal
 
-from .record import Record, as_dict
+from .record import Record
 
 Severity = Literal["error", "warning"]
 
@@ -157,7 +158,7 @@ def format_github(diagnostics: list[Diagnostic]) -> str:
 
 
 def format_json(diagnostics: list[Diagnostic]) -> str:
-    return dump_json([as_dict(d) for d in diagnostics])
+    return dump_json([asdict(d) for d in diagnostics])
 
 
 def summary(diagnostics: list[Diagnostic], files: int) -> str:

@@ -10,8 +10,8 @@ warm query builds none: its plan comes from the cache, `cache.py`, unpickled).
 
 Records are slotted, frozen unless declared `frozen=False`, compare and hash by their fields (the
 ones not declared `compare=False`), and pickle by value. `dataclasses.fields`, `replace`,
-`asdict` and `is_dataclass` work on them as on dataclasses; `replace` and `fields` here are the
-same without importing `dataclasses`.
+`asdict` and `is_dataclass` work on them as on dataclasses (`fields` here is the first without
+importing `dataclasses`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from itertools import repeat
 from operator import attrgetter
 from typing import Any, ClassVar, NoReturn, TypeVar, dataclass_transform
 
-__all__ = ["Field", "Record", "as_dict", "field", "fields", "replace", "restore"]
+__all__ = ["Field", "Record", "field", "fields", "restore"]
 
 
 class _Missing:
@@ -260,17 +260,3 @@ def fields(record: Record | type[Record]) -> tuple[Field, ...]:
     """The fields of a record (or record class), in declaration order, inherited ones first."""
     return record.__record_fields__
 
-
-def replace(record: R, **changes: Any) -> R:
-    """A copy of `record` with `changes` (init fields only), built by its class's `__init__`."""
-    values = {f.name: getattr(record, f.name) for f in record.__record_fields__ if f.init}
-    unknown = set(changes) - set(values)
-    if unknown:
-        raise TypeError(f"{type(record).__name__} has no init field {sorted(unknown)[0]!r}")
-    values.update(changes)
-    return type(record)(**values)
-
-
-def as_dict(record: Record) -> dict[str, Any]:
-    """The record's fields and their values (not recursive: nested records stay records)."""
-    return {f.name: getattr(record, f.name) for f in record.__record_fields__}
