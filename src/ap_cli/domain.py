@@ -65,6 +65,10 @@ class Plain(Record, kw_only=True):
     model_fields: ClassVar[dict[str, None]] = {}
     where: Where = field(default=NOWHERE, compare=False, repr=False)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.model_fields = {f.name: None for f in fields(cls) if f.name != "where" and f.init}
+
     def model_dump(self, *, exclude_defaults: bool = False, exclude_none: bool = False) -> dict[str, Any]:
         """The node as plain data (tuples as lists, nested nodes as dicts), as pydantic dumps it."""
         out: dict[str, Any] = {}
@@ -96,14 +100,6 @@ def _dump(value: object, exclude_defaults: bool, exclude_none: bool) -> object:
     return value
 
 
-N = TypeVar("N", bound=type[Plain])
-
-
-def _named(cls: N) -> N:
-    cls.model_fields = {f.name: None for f in fields(cls) if f.name != "where" and f.init}
-    return cls
-
-
 class Translatable(Plain):
     """A node that can carry English (`translation.py`): it knows the fingerprint of its Albanian
     as built (`sq_fingerprint`), which `check` compares with `en_from`; built once with the node,
@@ -118,19 +114,16 @@ class Translatable(Plain):
 # ----------------------------------------------------------------------------- plan.yaml
 
 
-@_named
 class PlanPeriod(Plain, kw_only=True):
     start: str
     end: str
 
 
-@_named
 class Adoption(Plain, kw_only=True):
     date: str
     by: str
 
 
-@_named
 class Principle(Translatable, kw_only=True):
     title: str | None = None
     title_en: str | None = None
@@ -139,7 +132,6 @@ class Principle(Translatable, kw_only=True):
     en_from: str | None = None
 
 
-@_named
 class Policy(Translatable, kw_only=True):
     id: str
     title: str | None = None
@@ -149,7 +141,6 @@ class Policy(Translatable, kw_only=True):
     en_from: str | None = None
 
 
-@_named
 class PlanMeta(Translatable, kw_only=True):
     id: str
     title: str
@@ -170,7 +161,6 @@ class PlanMeta(Translatable, kw_only=True):
 # ----------------------------------------------------------------------------- institutions.yaml
 
 
-@_named
 class Institution(Plain, kw_only=True):
     id: str
     name: str
@@ -185,7 +175,6 @@ class Institution(Plain, kw_only=True):
 # ----------------------------------------------------------------------------- pillar files
 
 
-@_named
 class Milestone(Translatable, kw_only=True):
     title: str | None = None
     title_en: str | None = None
@@ -200,7 +189,6 @@ class Milestone(Translatable, kw_only=True):
     notes: tuple[str, ...] = ()
 
 
-@_named
 class Activity(Translatable, kw_only=True):
     id: str
     printed_id: str | None = None
@@ -234,17 +222,14 @@ class Heading(Translatable, kw_only=True):
     notes: tuple[str, ...] = ()
 
 
-@_named
 class Objective(Heading, kw_only=True):
     activities: tuple[Activity, ...] = ()
 
 
-@_named
 class Goal(Heading, kw_only=True):
     objectives: tuple[Objective, ...] = ()
 
 
-@_named
 class Pillar(Plain, kw_only=True):
     pillar: str
     title: str
@@ -256,7 +241,6 @@ class Pillar(Plain, kw_only=True):
 # ----------------------------------------------------------------------------- progress log
 
 
-@_named
 class ProgressEntry(Plain, kw_only=True):
     ref: str
     date: str
