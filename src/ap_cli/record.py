@@ -10,8 +10,8 @@ warm query builds none: its plan comes from the cache, `cache.py`, unpickled).
 
 Records are slotted, frozen unless declared `frozen=False`, compare and hash by their fields (the
 ones not declared `compare=False`), and pickle by value. `dataclasses.fields`, `replace`,
-`asdict` and `is_dataclass` work on them as on dataclasses (`fields` here is the first without
-importing `dataclasses`).
+`asdict` and `is_dataclass` work on them as on dataclasses; `fields` here is the first of them
+without importing `dataclasses`.
 """
 
 from __future__ import annotations
@@ -188,21 +188,9 @@ def restore(cls: type[R], values: tuple[Any, ...]) -> R:
     return record
 
 
+_new = object.__new__
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
-
-
-def _getter(cls: type) -> Callable[[Any], tuple[Any, ...]]:
-    """The values of a record's fields as a tuple, read in C (`attrgetter`): what pickling takes."""
-    names = _field_names(cls)
-    if len(names) > 1:
-        get: Callable[[Any], tuple[Any, ...]] = attrgetter(*names)
-    else:
-        def get(record: Any) -> tuple[Any, ...]:
-            return tuple(getattr(record, name) for name in names)
-    _GETTERS[cls] = get
-    return get
-_new = object.__new__
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -212,43 +200,52 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
+def _getter(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of a record's fields as a tuple, read in C (`attrgetter`): what pickling takes."""
+    names = _field_names(cls)
+    if len(names) > 1:
+        get: Callable[[Any], tuple[Any, ...]] = attrgetter(*names)
+    else:  # attrgetter of one name gives the value itself, of none nothing
+        def get(record: Any) -> tuple[Any, ...]:
+            return tuple(getattr(record, name) for name in names)
+    _GETTERS[cls] = get
+    return get
+
+
 def _compile_init(cls: type[Record]) -> Callable[..., None]:
     """`cls.__init__` as `@dataclass` writes it: a parameter per init field (the fields a `kw_only`
     class declares after a `*`), defaults and factories filled in, then `__post_init__` when the
     class has one."""
-    names: dict[str, Any] = {"_set": _set, "MISSING": MISSING}
-    params: list[str] = []
-    keyword: set[str] = {f"{f.name}" for f in cls.__record_fields__ if f.init and f.kw_only}
+    scope: dict[str, Any] = {"_set": _set, "MISSING": MISSING}
+    positional: list[str] = []
+    by_keyword: list[str] = []
     body: list[str] = []
     for spec in cls.__record_fields__:
         name = spec.name
+        params = by_keyword if spec.kw_only else positional
         if spec.default_factory is not MISSING:
-            names[f"_factory_{name}"] = spec.default_factory
+            scope[f"_factory_{name}"] = spec.default_factory
             value = f"_factory_{name}()"
             if spec.init:
                 params.append(f"{name}=MISSING")
                 value = f"_factory_{name}() if {name} is MISSING else {name}"
-        elif spec.init:
-            if spec.default is not MISSING:
-                names[f"_default_{name}"] = spec.default
-                params.append(f"{name}=_default_{name}")
-            else:
-                params.append(name)
-            value = name
         elif spec.default is not MISSING:
-            names[f"_default_{name}"] = spec.default
+            scope[f"_default_{name}"] = spec.default
             value = f"_default_{name}"
+            if spec.init:
+                params.append(f"{name}=_default_{name}")
+                value = name
+        elif spec.init:
+            params.append(name)
+            value = name
         else:
             continue  # derived: set by __post_init__
         body.append(f"    _set(self, {name!r}, {value})")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
-    positional = [p for p in params if p.split("=")[0] not in keyword]
-    by_keyword = [p for p in params if p.split("=")[0] in keyword]
     signature = ", ".join(["self", *positional, *(["*", *by_keyword] if by_keyword else [])])
-    source = f"def __init__({signature}):\n" + ("\n".join(body) or "    pass")
-    exec(source, names)  # the source is made of the class's own field names
-    init: Callable[..., None] = names["__init__"]
+    exec(f"def __init__({signature}):\n" + ("\n".join(body) or "    pass"), scope)  # made of its own field names
+    init: Callable[..., None] = scope["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
 
